@@ -1,0 +1,119 @@
+# socktrace build. `make` builds build/socktrace; `make V=1` shows commands.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+OUT      ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+# STATIC=1: one binary that runs in a bare initramfs (the kernel matrix)
+ifeq ($(STATIC),1)
+LDSTATIC := -static
+LIBBPF_LIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd
+endif
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) \
+	-Wno-unused-function -MMD -MP
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+ITEST_SRCS := $(wildcard tests/integration/*.c)
+ITEST_BINS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,$(ITEST_SRCS))
+TLIB_SRCS := $(wildcard tests/lib/*.c)
+TLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(TLIB_SRCS))
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
+
+.PHONY: all clean install deps test test-unit test-integration tools format bench
+all: $(OUT)/socktrace
+
+$(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/tests/lib $(OUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# Objects that include a skeleton must wait for it; -MMD records the rest.
+$(USER_OBJS): $(SKELS)
+
+$(OUT)/user/%.o: user/%.c | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/socktrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $(LDSTATIC) $^ $(LIBBPF_LIBS) -o $@
+
+$(OUT)/tests/lib/%.o: tests/lib/%.c | $(OUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(TLIB_OBJS) | $(OUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ $(LIBBPF_LIBS) -o $@
+
+$(OUT)/tests/integration/%: tests/integration/%.c $(TLIB_OBJS) | $(OUT)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ -lpthread -o $@
+
+$(OUT)/tools/%: tools/%.c | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< -lpthread -o $@
+
+tools: $(TOOL_BINS)
+
+test-unit: $(UNIT_BINS)
+	$(Q)sh tests/run-tests.sh $(UNIT_BINS)
+
+test-integration: $(OUT)/socktrace $(ITEST_BINS) $(TOOL_BINS)
+	$(Q)SOCKTRACE=$(abspath $(OUT)/socktrace) sh tests/run-tests.sh $(ITEST_BINS)
+
+# Every test, one summary line at the end.
+test: $(OUT)/socktrace $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
+	$(Q)SOCKTRACE=$(abspath $(OUT)/socktrace) sh tests/run-tests.sh $(UNIT_BINS) $(ITEST_BINS)
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+install: $(OUT)/socktrace
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin
+	$(Q)install -m 0755 $(OUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/lib/*.h tools/*.c
+
+clean:
+	$(Q)rm -rf $(OUT)
+
+-include $(wildcard mk/*.mk)
+-include $(BPF_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(TLIB_OBJS:.o=.d)

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user ABI of socktrace: every record that crosses the ring buffer
+ * or a BPF iterator's seq file. Included by the BPF programs (after vmlinux.h)
+ * and by userspace (after <linux/types.h>).
+ *
+ * Rules: fixed-width types only; a __u32 type tag first, then the record size;
+ * largest fields next. Byte order: addresses are in network order (as the
+ * kernel stores them, IPv4 in the first 4 bytes of the 16), every other
+ * integer, ports included, is in host order. Userspace checks the size and tag
+ * of each record before it reads anything else (user/decode.c).
+ */
+#ifndef SOCKTRACE_ABI_H
+#define SOCKTRACE_ABI_H
+
+#define ST_COMM_LEN 16
+#define ST_ADDR_LEN 16
+
+enum st_rec_type {
+	ST_REC_STATE = 1,   /* inet_sock_set_state fired */
+	ST_REC_ACCEPT = 2,  /* accept() returned a connection */
+	ST_REC_CONNECT = 3, /* connect() returned */
+	ST_REC_SOCK = 4,    /* iterator: one socket as it is now */
+	ST_REC_FILE = 5,    /* iterator: a task holds a socket in an fd */
+	ST_REC_TYPE_MAX = 5,
+};
+
+/* st_tuple.flags */
+enum st_sk_flags {
+	ST_SK_REUSEADDR = 1 << 0,
+	ST_SK_REUSEPORT = 1 << 1,
+	ST_SK_V6ONLY = 1 << 2,
+	ST_SK_TIMEWAIT = 1 << 3, /* an inet_timewait_sock (iterator only) */
+	ST_SK_REQUEST = 1 << 4,  /* a request_sock (iterator only) */
+};
+
+/* TCP states, numbered as the kernel numbers them (include/net/tcp_states.h). */
+enum st_tcp_state {
+	ST_TCP_ESTABLISHED = 1,
+	ST_TCP_SYN_SENT,
+	ST_TCP_SYN_RECV,
+	ST_TCP_FIN_WAIT1,
+	ST_TCP_FIN_WAIT2,
+	ST_TCP_TIME_WAIT,
+	ST_TCP_CLOSE,
+	ST_TCP_CLOSE_WAIT,
+	ST_TCP_LAST_ACK,
+	ST_TCP_LISTEN,
+	ST_TCP_CLOSING,
+	ST_TCP_NEW_SYN_RECV,
+	ST_TCP_MAX_STATE = ST_TCP_NEW_SYN_RECV,
+};
+
+struct st_hdr {
+	__u32 type; /* enum st_rec_type */
+	__u32 size; /* sizeof the whole record */
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+struct st_tuple {
+	__u8 saddr[ST_ADDR_LEN]; /* network order; IPv4 in saddr[0..3] */
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;  /* network namespace inode number */
+	__u16 sport;  /* host order */
+	__u16 dport;  /* host order */
+	__u16 family; /* AF_INET, AF_INET6 */
+	__u8 protocol; /* IPPROTO_TCP, ... */
+	__u8 flags;    /* enum st_sk_flags */
+};
+
+struct st_task {
+	__u32 tgid; /* 0: no process (softirq on an idle CPU) */
+	__u32 tid;
+	char comm[ST_COMM_LEN]; /* may lack a NUL: never trusted as a C string */
+};
+
+struct st_state_rec {
+	struct st_hdr hdr;
+	__u64 sk;     /* struct sock address: identity, reused after the final CLOSE */
+	__u64 cookie; /* socket cookie; 0 where the hook cannot get one */
+	__u64 bytes_acked;    /* tcp_sock counters, sent and acknowledged */
+	__u64 bytes_received;
+	struct st_tuple t;
+	__u32 rx_queue; /* LISTEN: accept queue length; else 0 */
+	__u32 tx_queue; /* LISTEN: accept backlog limit; else 0 */
+	struct st_task task; /* the task the kernel ran the transition in */
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 sk_err; /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
+	__u8 pad[9];
+};
+
+/* accept() and connect() returns; the socket's tuple as the kernel has it. */
+struct st_call_rec {
+	struct st_hdr hdr;
+	__u64 sk;       /* the connection's sock */
+	__u64 cookie;
+	__u64 listener; /* accept: the listening sock; else 0 */
+	struct st_tuple t;
+	struct st_task task;
+	__s32 ret; /* syscall return: fd, 0, or -errno */
+	__s32 fd;  /* the fd the call was made on */
+	__u8 state;
+	__u8 pad[11];
+};
+
+/* iter/tcp, iter/udp: a socket as it is now. */
+struct st_sock_rec {
+	struct st_hdr hdr;
+	__u64 sk;
+	__u64 cookie;
+	__u64 ino; /* socket inode, 0 if none (timewait, request, orphan) */
+	struct st_tuple t;
+	__u32 rx_queue; /* as netstat: LISTEN accept queue, else unread bytes */
+	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
+	__u32 uid;
+	__u32 ttl_ms; /* timewait: time left */
+	__u8 state;
+	__u8 pad[11];
+};
+
+/* iter/task_file: task tgid holds socket inode ino in fd. */
+struct st_file_rec {
+	struct st_hdr hdr;
+	__u64 sk;
+	__u64 ino;
+	struct st_task task;
+	__u32 fd;
+	__u32 pad;
+};
+
+/* Load-time settings (rodata) and counters (bss) shared by name. */
+struct st_counters {
+	__u64 rb_full; /* bpf_ringbuf_reserve failed: events lost */
+	__u64 map_full; /* a helper map update failed */
+};
+
+#ifdef __cplusplus
+#define ST_STATIC_ASSERT static_assert
+#else
+#define ST_STATIC_ASSERT _Static_assert
+#endif
+ST_STATIC_ASSERT(sizeof(struct st_hdr) == 16, "st_hdr size");
+ST_STATIC_ASSERT(sizeof(struct st_tuple) == 44, "st_tuple size");
+ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
+ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 128, "st_call_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 112, "st_sock_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 64, "st_file_rec size");
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install what building and testing socktrace needs, from Debian's archive only.
+# Idempotent: installs only what is missing.
+set -eu
+pkgs="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc iproute2 libcap2-bin"
+[ "${WITH_BENCH:-0}" = 1 ] && pkgs="$pkgs bpftrace"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
