@@ -1,6 +1,7 @@
 # socktrace build. `make` builds build/socktrace; `make V=1` shows commands.
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 OUT      ?= build
 PREFIX   ?= /usr/local
@@ -29,9 +30,9 @@ endif
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) \
-	-Wno-unused-function -MMD -MP
+	-Wno-unused-function -Wno-unused-parameter -MMD -MP
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -59,7 +60,12 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+# `gen object` links the object and drops DWARF (BTF stays): the skeleton embeds less.
+$(OUT)/%.linked.o: $(OUT)/%.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/%.skel.h: $(OUT)/%.linked.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 

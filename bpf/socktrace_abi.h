@@ -63,9 +63,10 @@ struct st_tuple {
 	__u32 netns;  /* network namespace inode number */
 	__u16 sport;  /* host order */
 	__u16 dport;  /* host order */
-	__u16 family; /* AF_INET, AF_INET6 */
-	__u8 protocol; /* IPPROTO_TCP, ... */
-	__u8 flags;    /* enum st_sk_flags */
+	__u16 family;   /* AF_INET, AF_INET6 */
+	__u16 protocol; /* IPPROTO_TCP, ...; IPPROTO_MPTCP (262) needs 16 bits */
+	__u8 flags;     /* enum st_sk_flags */
+	__u8 pad[3];
 };
 
 struct st_task {
@@ -87,7 +88,7 @@ struct st_state_rec {
 	__u8 oldstate;
 	__u8 newstate;
 	__u8 sk_err; /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
-	__u8 pad[9];
+	__u8 pad[5];
 };
 
 /* accept() and connect() returns; the socket's tuple as the kernel has it. */
@@ -101,7 +102,7 @@ struct st_call_rec {
 	__s32 ret; /* syscall return: fd, 0, or -errno */
 	__s32 fd;  /* the fd the call was made on */
 	__u8 state;
-	__u8 pad[11];
+	__u8 pad[7];
 };
 
 /* iter/tcp, iter/udp: a socket as it is now. */
@@ -116,7 +117,7 @@ struct st_sock_rec {
 	__u32 uid;
 	__u32 ttl_ms; /* timewait: time left */
 	__u8 state;
-	__u8 pad[11];
+	__u8 pad[7];
 };
 
 /* iter/task_file: task tgid holds socket inode ino in fd. */
@@ -141,7 +142,7 @@ struct st_counters {
 #define ST_STATIC_ASSERT _Static_assert
 #endif
 ST_STATIC_ASSERT(sizeof(struct st_hdr) == 16, "st_hdr size");
-ST_STATIC_ASSERT(sizeof(struct st_tuple) == 44, "st_tuple size");
+ST_STATIC_ASSERT(sizeof(struct st_tuple) == 48, "st_tuple size");
 ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
 ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 128, "st_call_rec size");

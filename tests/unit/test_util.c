@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests for the output helpers: sbuf, escaping, parsing, addresses, names, time. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <time.h>
+
+#include "tap.h"
+#include "sbuf.h"
+#include "escape.h"
+#include "numparse.h"
+#include "addr.h"
+#include "states.h"
+#include "timefmt.h"
+
+static char storage[512];
+static struct sbuf sb;
+
+/* A fresh buffer for each check; the tests compare its text. */
+static struct sbuf *fresh(void)
+{
+	sb_init(&sb, storage, sizeof(storage));
+	return &sb;
+}
+
+static const char *text(const char *s, size_t maxlen)
+{
+	sb_put_text_escaped(fresh(), s, maxlen);
+	return sb_str(&sb);
+}
+
+static const char *json(const char *s, size_t maxlen)
+{
+	sb_put_json_string(fresh(), s, maxlen);
+	return sb_str(&sb);
+}
+
+#define TEXT(lit)     text(lit, sizeof(lit) - 1)
+#define JSON(lit)     json(lit, sizeof(lit) - 1)
+#define CMD_TEXT(lit) (sb_put_cmdline_text(fresh(), lit, sizeof(lit) - 1), sb_str(&sb))
+#define CMD_JSON(lit) (sb_put_cmdline_json(fresh(), lit, sizeof(lit) - 1), sb_str(&sb))
+
+static void test_sbuf(void)
+{
+	char small[8];
+	struct sbuf s;
+
+	fresh();
+	sb_puts(&sb, "ab");
+	sb_putc(&sb, 'c');
+	sb_putn(&sb, "de\0f", 2);
+	is_str(sb_str(&sb), "abcde", "sbuf: puts/putc/putn");
+	sb_printf(&sb, "-%d-%s", 42, "x");
+	is_str(sb_str(&sb), "abcde-42-x", "sbuf: printf appends");
+	ok(!sb.truncated, "sbuf: not truncated");
+	sb_reset(&sb);
+	is_str(sb_str(&sb), "", "sbuf: reset empties");
+
+	fresh();
+	sb_put_u64(&sb, 0);
+	sb_putc(&sb, ' ');
+	sb_put_u64(&sb, 7);
+	sb_putc(&sb, ' ');
+	sb_put_u64(&sb, 10);
+	sb_putc(&sb, ' ');
+	sb_put_u64(&sb, 1234567);
+	sb_putc(&sb, ' ');
+	sb_put_u64(&sb, UINT64_MAX);
+	is_str(sb_str(&sb), "0 7 10 1234567 18446744073709551615", "sbuf: u64");
+	fresh();
+	sb_put_i64(&sb, -1);
+	sb_putc(&sb, ' ');
+	sb_put_i64(&sb, INT64_MIN);
+	sb_putc(&sb, ' ');
+	sb_put_i64(&sb, INT64_MAX);
+	sb_putc(&sb, ' ');
+	sb_put_i64(&sb, 0);
+	is_str(sb_str(&sb), "-1 -9223372036854775808 9223372036854775807 0", "sbuf: i64");
+
+	fresh();
+	sb_puts(&sb, "x|");
+	sb_puts(&sb, "ab");
+	sb_pad(&sb, 2, 5);
+	sb_putc(&sb, '|');
+	sb_pad(&sb, 0, 3); /* already wider */
+	is_str(sb_str(&sb), "x|ab   |", "sbuf: pad to width, no-op when wider");
+	fresh();
+	sb_pad(&sb, 0, 100);
+	is_int(sb.len, 100, "sbuf: pad longer than its space table");
+
+	/* Truncation: never past cap - 1, always NUL-terminated, flagged. */
+	memset(small, 'Z', sizeof(small));
+	sb_init(&s, small, sizeof(small));
+	sb_puts(&s, "0123456789");
+	is_str(sb_str(&s), "0123456", "sbuf: puts truncated to cap-1");
+	ok(s.truncated, "sbuf: truncated flag set");
+	sb_putc(&s, 'x');
+	sb_put_u64(&s, 99);
+	is_int(s.len, 7, "sbuf: full buffer stays full");
+	sb_reset(&s);
+	ok(!s.truncated, "sbuf: reset clears truncated");
+	sb_printf(&s, "%s", "abcdefghij");
+	is_str(sb_str(&s), "abcdefg", "sbuf: printf truncated");
+	ok(s.truncated && s.len == 7, "sbuf: printf truncation keeps len = cap-1");
+	sb_reset(&s);
+	sb_puts(&s, "ab");
+	sb_pad(&s, 0, 1000);
+	ok(s.len == 7 && s.truncated, "sbuf: pad stops at capacity");
+	sb_reset(&s);
+	sb_put_i64(&s, INT64_MIN);
+	is_str(sb_str(&s), "-922337", "sbuf: number truncated");
+	sb_init(&s, small, 1);
+	sb_puts(&s, "abc");
+	is_str(sb_str(&s), "", "sbuf: cap 1 holds only the NUL");
+	sb_init(&s, NULL, 0);
+	sb_puts(&s, "abc");
+	sb_printf(&s, "%d", 5);
+	ok(s.len == 0 && s.truncated, "sbuf: cap 0 is safe");
+	is_str(sb_str(&s), "", "sbuf: cap 0 sb_str is empty");
+}
+
+static void test_text_escape(void)
+{
+	is_str(TEXT("curl"), "curl", "text: plain ascii");
+	is_str(TEXT("\x1b]0;evil\x07"), "\\x1b]0;evil\\x07", "text: ESC and BEL");
+	is_str(TEXT("a\\b"), "a\\\\b", "text: backslash doubled");
+	is_str(TEXT("a\tb\nc\x7f"), "a\\x09b\\x0ac\\x7f", "text: tab, newline, DEL");
+	is_str(text("abc\0def", 7), "abc", "text: stops at NUL");
+	is_str(text("abcdef", 3), "abc", "text: stops at maxlen");
+	is_str(text("\x1b", 0), "", "text: maxlen 0");
+	is_str(TEXT("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80"),
+	       "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80", "text: UTF-8 passes");
+	is_str(TEXT("a\xc2\x9b"
+		    "b"),
+	       "a\\xc2\\x9bb", "text: C1 CSI escaped byte-wise");
+	is_str(TEXT("\xc2\x80\xc2\x9f\xc2\xa0"), "\\xc2\\x80\\xc2\\x9f\xc2\xa0",
+	       "text: C1 bounds; U+00A0 passes");
+	is_str(TEXT("x\xe2\x80\xaey"), "x\\xe2\\x80\\xaey", "text: RLO U+202E escaped");
+	is_str(TEXT("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9"),
+	       "\\xe2\\x80\\xaa\\xe2\\x81\\xa6\\xe2\\x81\\xa9", "text: LRE, LRI, PDI escaped");
+	is_str(TEXT("\xe2\x80\xa8\xe2\x80\xa9"), "\\xe2\\x80\\xa8\\xe2\\x80\\xa9",
+	       "text: LS and PS escaped");
+	is_str(TEXT("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xaa"),
+	       "\\xe2\\x80\\xa9\xe2\x80\xaf\xe2\x81\xaa", "text: U+202F and U+206A pass");
+	is_str(TEXT("\xff\xfe"), "\\xff\\xfe", "text: invalid bytes");
+	is_str(TEXT("\xc0\xaf"), "\\xc0\\xaf", "text: overlong '/'");
+	is_str(TEXT("\xe0\x80\xaf"), "\\xe0\\x80\\xaf", "text: overlong 3-byte");
+	is_str(TEXT("\xed\xa0\x80"), "\\xed\\xa0\\x80", "text: surrogate");
+	is_str(TEXT("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80", "text: above U+10FFFF");
+	is_str(TEXT("ab\xe6\x97"), "ab\\xe6\\x97", "text: truncated sequence at end");
+	is_str(text("\xe6\x97\xa5", 2), "\\xe6\\x97", "text: sequence cut by maxlen");
+	is_str(TEXT("\xe6"
+		    "a\x97"),
+	       "\\xe6a\\x97", "text: resyncs after a bad lead");
+	is_str(TEXT("\x80"), "\\x80", "text: lone continuation byte");
+}
+
+static void test_json_escape(void)
+{
+	is_str(JSON("nginx"), "\"nginx\"", "json: plain");
+	is_str(JSON(""), "\"\"", "json: empty");
+	is_str(JSON("a\"b\\c"), "\"a\\\"b\\\\c\"", "json: quote and backslash");
+	is_str(JSON("\n\t\r\b\f"), "\"\\n\\t\\r\\b\\f\"", "json: short escapes");
+	is_str(JSON("\x1b]0;x\x07\x01\x1f\x7f"), "\"\\u001b]0;x\\u0007\\u0001\\u001f\\u007f\"",
+	       "json: other controls and DEL");
+	is_str(json("ab\0cd", 5), "\"ab\"", "json: stops at NUL");
+	is_str(json("abcd", 2), "\"ab\"", "json: stops at maxlen");
+	is_str(JSON("caf\xc3\xa9\xf0\x9f\x98\x80"), "\"caf\xc3\xa9\xf0\x9f\x98\x80\"",
+	       "json: UTF-8 passes");
+	is_str(JSON("\xff"
+		    "a\xc3"),
+	       "\"\\u00ffa\\u00c3\"", "json: malformed bytes as Latin-1");
+	is_str(JSON("\xc0\xaf"), "\"\\u00c0\\u00af\"", "json: overlong");
+	is_str(JSON("\xc2\x9b\xe2\x80\xae\xe2\x80\xa8"), "\"\\u009b\\u202e\\u2028\"",
+	       "json: C1, bidi, LS as \\u escapes of the code point");
+}
+
+static void test_cmdline(void)
+{
+	is_str(CMD_TEXT("nc\0-l\0"
+			"80\0"),
+	       "nc -l 80", "cmdline text: trailing NUL dropped");
+	is_str(CMD_TEXT("nc\0-l\0"
+			"80"),
+	       "nc -l 80", "cmdline text: no trailing NUL");
+	is_str(CMD_TEXT("a\0\0b\0"), "a  b", "cmdline text: embedded empty arg");
+	is_str(CMD_TEXT("a\0\0"), "a ", "cmdline text: trailing empty arg");
+	is_str(CMD_TEXT("sh\0-c\0echo \x1b[2J\\"), "sh -c echo \\x1b[2J\\\\",
+	       "cmdline text: args escaped, spaces kept");
+	is_str((sb_put_cmdline_text(fresh(), "", 0), sb_str(&sb)), "", "cmdline text: empty");
+	is_str(CMD_JSON("nc\0-l\0"
+			"80\0"),
+	       "\"nc -l 80\"", "cmdline json: one string");
+	is_str(CMD_JSON("a\"\0\n\0\xff"), "\"a\\\" \\n \\u00ff\"", "cmdline json: escaped");
+	is_str((sb_put_cmdline_json(fresh(), "", 0), sb_str(&sb)), "\"\"", "cmdline json: empty");
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v = 0;
+	uint16_t p = 0;
+
+	ok(parse_u64("0", 0, 10, &v) == 0 && v == 0, "u64: 0");
+	ok(parse_u64("42", 0, UINT64_MAX, &v) == 0 && v == 42, "u64: 42");
+	ok(parse_u64("007", 0, 10, &v) == 0 && v == 7, "u64: leading zeros are decimal");
+	ok(parse_u64("18446744073709551615", 0, UINT64_MAX, &v) == 0 && v == UINT64_MAX,
+	   "u64: UINT64_MAX");
+	is_int(parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE, "u64: overflow");
+	is_int(parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -ERANGE,
+	       "u64: long overflow");
+	is_int(parse_u64("", 0, 10, &v), -EINVAL, "u64: empty");
+	is_int(parse_u64(NULL, 0, 10, &v), -EINVAL, "u64: NULL");
+	is_int(parse_u64("-1", 0, 10, &v), -EINVAL, "u64: sign");
+	is_int(parse_u64("+1", 0, 10, &v), -EINVAL, "u64: plus");
+	is_int(parse_u64(" 1", 0, 10, &v), -EINVAL, "u64: leading space");
+	is_int(parse_u64("1 ", 0, 10, &v), -EINVAL, "u64: trailing space");
+	is_int(parse_u64("0x10", 0, 100, &v), -EINVAL, "u64: hex");
+	is_int(parse_u64("1.0", 0, 10, &v), -EINVAL, "u64: decimal point");
+	is_int(parse_u64("99999999999999999999x", 0, UINT64_MAX, &v), -EINVAL,
+	       "u64: junk wins over overflow");
+	is_int(parse_u64("11", 0, 10, &v), -ERANGE, "u64: above max");
+	is_int(parse_u64("4", 5, 10, &v), -ERANGE, "u64: below min");
+	v = 123;
+	parse_u64("x", 0, 10, &v);
+	is_int(v, 123, "u64: output untouched on error");
+
+	ok(parse_port("1", &p) == 0 && p == 1, "port: 1");
+	ok(parse_port("65535", &p) == 0 && p == 65535, "port: 65535");
+	is_int(parse_port("0", &p), -ERANGE, "port: 0");
+	is_int(parse_port("65536", &p), -ERANGE, "port: 65536");
+	is_int(parse_port("80x", &p), -EINVAL, "port: 80x");
+	is_int(parse_port(" 80", &p), -EINVAL, "port: leading space");
+	is_int(parse_port("", &p), -EINVAL, "port: empty");
+	is_int(parse_port("-80", &p), -EINVAL, "port: negative");
+}
+
+static void test_parse_seconds(void)
+{
+	uint64_t ns = 0;
+
+	ok(parse_seconds("5", 0, 100, &ns) == 0 && ns == 5000000000ULL, "seconds: 5");
+	ok(parse_seconds("0.5", 0, 100, &ns) == 0 && ns == 500000000ULL, "seconds: 0.5");
+	ok(parse_seconds("2.25", 0, 100, &ns) == 0 && ns == 2250000000ULL, "seconds: 2.25");
+	ok(parse_seconds("0.1", 0.1, 1, &ns) == 0 && ns == 100000000ULL,
+	   "seconds: 0.1 exact and meets min 0.1");
+	ok(parse_seconds("0.000000001", 0, 1, &ns) == 0 && ns == 1, "seconds: 1 ns");
+	ok(parse_seconds("1.1234567899", 0, 2, &ns) == 0 && ns == 1123456789ULL,
+	   "seconds: past nanoseconds truncated");
+	ok(parse_seconds("0", 0, 1, &ns) == 0 && ns == 0, "seconds: 0 within [0,1]");
+	is_int(parse_seconds("1e3", 0, 1e6, &ns), -EINVAL, "seconds: exponent");
+	is_int(parse_seconds("nan", 0, 1e6, &ns), -EINVAL, "seconds: nan");
+	is_int(parse_seconds("inf", 0, 1e6, &ns), -EINVAL, "seconds: inf");
+	is_int(parse_seconds("-1", -10, 1e6, &ns), -EINVAL, "seconds: negative");
+	is_int(parse_seconds("", 0, 1e6, &ns), -EINVAL, "seconds: empty");
+	is_int(parse_seconds("1s", 0, 1e6, &ns), -EINVAL, "seconds: unit");
+	is_int(parse_seconds(".5", 0, 1e6, &ns), -EINVAL, "seconds: no integer part");
+	is_int(parse_seconds("5.", 0, 1e6, &ns), -EINVAL, "seconds: no fraction digits");
+	is_int(parse_seconds("1.2.3", 0, 1e6, &ns), -EINVAL, "seconds: two points");
+	is_int(parse_seconds(" 1", 0, 1e6, &ns), -EINVAL, "seconds: leading space");
+	is_int(parse_seconds("0x10", 0, 1e6, &ns), -EINVAL, "seconds: hex");
+	is_int(parse_seconds("0.05", 0.1, 10, &ns), -ERANGE, "seconds: below min");
+	is_int(parse_seconds("10.5", 0.1, 10, &ns), -ERANGE, "seconds: above max");
+	is_int(parse_seconds("18446744074", 0, 1e30, &ns), -ERANGE, "seconds: ns overflow");
+	is_int(parse_seconds("99999999999999999999", 0, 1e30, &ns), -ERANGE,
+	       "seconds: integer overflow");
+}
+
+static void test_parse_size(void)
+{
+	uint64_t v = 0;
+
+	ok(parse_size("4096", 0, UINT64_MAX, &v) == 0 && v == 4096, "size: plain");
+	ok(parse_size("4K", 0, UINT64_MAX, &v) == 0 && v == 4096, "size: K");
+	ok(parse_size("4k", 0, UINT64_MAX, &v) == 0 && v == 4096, "size: k");
+	ok(parse_size("2M", 0, UINT64_MAX, &v) == 0 && v == 2ULL << 20, "size: M");
+	ok(parse_size("3m", 0, UINT64_MAX, &v) == 0 && v == 3ULL << 20, "size: m");
+	ok(parse_size("1G", 0, UINT64_MAX, &v) == 0 && v == 1ULL << 30, "size: G");
+	ok(parse_size("5g", 0, UINT64_MAX, &v) == 0 && v == 5ULL << 30, "size: g");
+	is_int(parse_size("K", 0, UINT64_MAX, &v), -EINVAL, "size: suffix alone");
+	is_int(parse_size("4KB", 0, UINT64_MAX, &v), -EINVAL, "size: KB");
+	is_int(parse_size("4T", 0, UINT64_MAX, &v), -EINVAL, "size: unknown suffix");
+	is_int(parse_size("4 K", 0, UINT64_MAX, &v), -EINVAL, "size: space before suffix");
+	is_int(parse_size("", 0, UINT64_MAX, &v), -EINVAL, "size: empty");
+	is_int(parse_size("-4K", 0, UINT64_MAX, &v), -EINVAL, "size: negative");
+	is_int(parse_size("17179869184G", 0, UINT64_MAX, &v), -ERANGE, "size: shift overflow");
+	ok(parse_size("17179869183G", 0, UINT64_MAX, &v) == 0 && v == 17179869183ULL << 30,
+	   "size: largest G");
+	is_int(parse_size("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE,
+	       "size: digits overflow");
+	is_int(parse_size("1M", 0, 1024, &v), -ERANGE, "size: above max after suffix");
+	is_int(parse_size("1", 4096, 1 << 30, &v), -ERANGE, "size: below min");
+}
+
+static const char *addr_text(uint16_t family, const uint8_t *a)
+{
+	sb_put_addr(fresh(), family, a);
+	return sb_str(&sb);
+}
+
+/* parse_addr then sb_put_addr: the round trip the views rely on. */
+static const char *canon(const char *in)
+{
+	static char out[64];
+	uint8_t a[16];
+	uint16_t fam;
+
+	if (parse_addr(in, &fam, a))
+		return "(parse error)";
+	snprintf(out, sizeof(out), "%s", addr_text(fam, a));
+	return out;
+}
+
+static void test_addr(void)
+{
+	uint8_t a[16] = {0}, b[16];
+	uint16_t fam = 0;
+
+	a[0] = 127, a[3] = 1;
+	is_str(addr_text(AF_INET, a), "127.0.0.1", "addr: v4");
+	memset(a, 0xff, 4);
+	is_str(addr_text(AF_INET, a), "255.255.255.255", "addr: v4 broadcast");
+	is_str(addr_text(99, a), "?", "addr: unknown family");
+
+	is_str(canon("::"), "::", "addr: ::");
+	is_str(canon("::1"), "::1", "addr: ::1");
+	is_str(canon("2001:db8::1"), "2001:db8::1", "addr: 2001:db8::1");
+	is_str(canon("2001:0DB8:0:0:0:0:0:0001"), "2001:db8::1", "addr: lower case, no zeros");
+	is_str(canon("1:0:0:1:0:0:0:1"), "1:0:0:1::1", "addr: longest run compressed");
+	is_str(canon("1:0:0:1:1:0:0:1"), "1::1:1:0:0:1", "addr: first run on a tie");
+	is_str(canon("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1", "addr: single 0 kept");
+	is_str(canon("1::"), "1::", "addr: trailing run");
+	is_str(canon("fe80::1:0:0:0"), "fe80::1:0:0:0", "addr: equal runs, first compressed");
+	is_str(canon("1:2:3:4:5:6:7:8"), "1:2:3:4:5:6:7:8", "addr: no zeros");
+	is_str(canon("::ffff:10.1.2.3"), "::ffff:10.1.2.3", "addr: v4-mapped");
+	is_str(canon("::ffff:a01:203"), "::ffff:10.1.2.3", "addr: v4-mapped from hex");
+	is_str(canon("[::1]"), "::1", "addr: bracketed v6");
+	is_str(canon("10.0.0.1"), "10.0.0.1", "addr: v4 round trip");
+
+	ok(parse_addr("192.168.1.2", &fam, b) == 0 && fam == AF_INET && b[0] == 192 && b[3] == 2 &&
+		   b[4] == 0 && b[15] == 0,
+	   "parse_addr: v4 zero-filled");
+	ok(parse_addr("::1", &fam, b) == 0 && fam == AF_INET6 && b[15] == 1, "parse_addr: v6");
+	is_int(parse_addr("", &fam, b), -EINVAL, "parse_addr: empty");
+	is_int(parse_addr("1.2.3", &fam, b), -EINVAL, "parse_addr: short v4");
+	is_int(parse_addr("1.2.3.256", &fam, b), -EINVAL, "parse_addr: octet > 255");
+	is_int(parse_addr("1.2.3.4 ", &fam, b), -EINVAL, "parse_addr: trailing space");
+	is_int(parse_addr("[1.2.3.4]", &fam, b), -EINVAL, "parse_addr: bracketed v4");
+	is_int(parse_addr("[::1", &fam, b), -EINVAL, "parse_addr: open bracket");
+	is_int(parse_addr("[]", &fam, b), -EINVAL, "parse_addr: empty brackets");
+	is_int(parse_addr("::1:", &fam, b), -EINVAL, "parse_addr: dangling colon");
+	is_int(parse_addr("1:2:3:4:5:6:7:8:9", &fam, b), -EINVAL, "parse_addr: 9 groups");
+	is_int(parse_addr("localhost", &fam, b), -EINVAL, "parse_addr: name");
+	is_int(parse_addr("[0000:0000:0000:0000:0000:ffff:255.255.255.255x]", &fam, b), -EINVAL,
+	       "parse_addr: too long in brackets");
+
+	memset(a, 0, sizeof(a));
+	ok(addr_is_any(AF_INET, a) && addr_is_any(AF_INET6, a), "any: zero v4 and v6");
+	ok(!addr_is_any(99, a), "any: unknown family is not any");
+	a[15] = 1;
+	ok(addr_is_any(AF_INET, a) && !addr_is_any(AF_INET6, a), "any: v4 looks at 4 bytes");
+}
+
+static const char *ep(uint16_t family, const char *addr, uint16_t port, int star)
+{
+	uint8_t a[16];
+	uint16_t fam;
+
+	if (parse_addr(addr, &fam, a))
+		return "(parse error)";
+	sb_put_endpoint(fresh(), family ? family : fam, a, port, star);
+	return sb_str(&sb);
+}
+
+static void test_endpoint(void)
+{
+	is_str(ep(0, "127.0.0.1", 80, 0), "127.0.0.1:80", "endpoint: v4");
+	is_str(ep(0, "::1", 80, 0), "[::1]:80", "endpoint: v6 bracketed");
+	is_str(ep(0, "::ffff:1.2.3.4", 443, 0), "[::ffff:1.2.3.4]:443", "endpoint: v4-mapped");
+	is_str(ep(0, "0.0.0.0", 80, 1), "*:80", "endpoint: v4 wildcard");
+	is_str(ep(0, "::", 80, 1), "*:80", "endpoint: v6 wildcard");
+	is_str(ep(0, "0.0.0.0", 0, 1), "*:*", "endpoint: port 0 with star");
+	is_str(ep(0, "0.0.0.0", 0, 0), "0.0.0.0:0", "endpoint: no star");
+	is_str(ep(0, "::", 0, 0), "[::]:0", "endpoint: v6 no star");
+	is_str(ep(0, "10.0.0.1", 0, 1), "10.0.0.1:*", "endpoint: address kept, port star");
+	is_str(ep(0, "10.0.0.1", 65535, 1), "10.0.0.1:65535", "endpoint: max port");
+}
+
+static void test_states(void)
+{
+	static const char *const names[] = {NULL,	   "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+					    "FIN_WAIT1",   "FIN_WAIT2",	  "TIME_WAIT", "CLOSE",
+					    "CLOSE_WAIT",  "LAST_ACK",	  "LISTEN",    "CLOSING",
+					    "NEW_SYN_RECV"};
+	unsigned int i;
+	int all = 1;
+
+	for (i = 1; i <= 12; i++) {
+		const char *n = tcp_state_name(i);
+
+		if (!n || strcmp(n, names[i]) || tcp_state_parse(n) != (int)i)
+			all = 0;
+	}
+	ok(all, "states: names 1..12 and their round trip");
+	is_str(tcp_state_name(10), "LISTEN", "states: 10 is LISTEN");
+	ok(tcp_state_name(0) == NULL, "states: 0 is NULL");
+	ok(tcp_state_name(13) == NULL, "states: 13 is NULL");
+	ok(tcp_state_name(255) == NULL, "states: 255 is NULL");
+	ok(tcp_state_name(-1u) == NULL, "states: UINT_MAX is NULL");
+	is_int(tcp_state_parse("established"), 1, "parse: lower case");
+	is_int(tcp_state_parse("Listen"), 10, "parse: mixed case");
+	is_int(tcp_state_parse("ESTAB"), 1, "parse: ss ESTAB");
+	is_int(tcp_state_parse("syn-sent"), 2, "parse: syn-sent");
+	is_int(tcp_state_parse("SYN-RECV"), 3, "parse: SYN-RECV");
+	is_int(tcp_state_parse("fin-wait-1"), 4, "parse: fin-wait-1");
+	is_int(tcp_state_parse("FIN-WAIT-2"), 5, "parse: FIN-WAIT-2");
+	is_int(tcp_state_parse("time-wait"), 6, "parse: time-wait");
+	is_int(tcp_state_parse("close-wait"), 8, "parse: close-wait");
+	is_int(tcp_state_parse("last-ack"), 9, "parse: last-ack");
+	is_int(tcp_state_parse("UNCONN"), -EINVAL, "parse: UNCONN is not TCP");
+	is_int(tcp_state_parse(""), -EINVAL, "parse: empty");
+	is_int(tcp_state_parse("LISTENX"), -EINVAL, "parse: junk");
+	is_int(tcp_state_parse(NULL), -EINVAL, "parse: NULL");
+
+	is_str(proto_name(IPPROTO_TCP, AF_INET), "tcp", "proto: tcp");
+	is_str(proto_name(IPPROTO_TCP, AF_INET6), "tcp6", "proto: tcp6");
+	is_str(proto_name(IPPROTO_UDP, AF_INET), "udp", "proto: udp");
+	is_str(proto_name(IPPROTO_UDP, AF_INET6), "udp6", "proto: udp6");
+	is_str(proto_name(IPPROTO_DCCP, AF_INET6), "dccp6", "proto: dccp6");
+	is_str(proto_name(IPPROTO_SCTP, AF_INET), "sctp", "proto: sctp");
+	is_str(proto_name(262, AF_INET6), "mptcp6", "proto: mptcp6 (262)");
+	is_str(proto_name(IPPROTO_DCCP, AF_INET), "dccp", "proto: dccp");
+	is_str(proto_name(IPPROTO_SCTP, AF_INET6), "sctp6", "proto: sctp6");
+	is_str(proto_name(262, AF_INET), "mptcp", "proto: mptcp");
+	ok(proto_name(99, AF_INET) == NULL, "proto: unknown");
+	ok(proto_name(IPPROTO_TCP, AF_UNIX) == NULL, "proto: unknown family");
+	is_str(family_name(AF_INET), "ipv4", "family: ipv4");
+	is_str(family_name(AF_INET6), "ipv6", "family: ipv6");
+	ok(family_name(0) == NULL && family_name(AF_UNIX) == NULL, "family: others NULL");
+}
+
+static const char *rfc(uint64_t ns)
+{
+	sb_put_rfc3339_us(fresh(), ns);
+	return sb_str(&sb);
+}
+
+static const char *hms(uint64_t ns, int us)
+{
+	sb_put_clock_hms(fresh(), ns, us);
+	return sb_str(&sb);
+}
+
+static void test_time(void)
+{
+	is_str(rfc(0), "1970-01-01T00:00:00.000000Z", "rfc3339: epoch");
+	is_str(rfc(1700000000123456789ULL), "2023-11-14T22:13:20.123456Z", "rfc3339: 2023");
+	is_str(rfc(1700000000999999999ULL), "2023-11-14T22:13:20.999999Z",
+	       "rfc3339: same second from the cache, us truncated");
+	is_str(rfc(1700000001000000000ULL), "2023-11-14T22:13:21.000000Z", "rfc3339: next second");
+	is_str(rfc(999), "1970-01-01T00:00:00.000000Z", "rfc3339: back to epoch");
+	is_str(rfc(951782400000001000ULL), "2000-02-29T00:00:00.000001Z", "rfc3339: leap day");
+	is_str(rfc(4102444800000000000ULL), "2100-01-01T00:00:00.000000Z", "rfc3339: 2100");
+	is_str(rfc(UINT64_MAX), "2554-07-21T23:34:33.709551Z", "rfc3339: largest u64 ns");
+	fresh();
+	sb_puts(&sb, "t=");
+	sb_put_rfc3339_us(&sb, 1700000000123456789ULL);
+	sb_puts(&sb, " x");
+	is_str(sb_str(&sb), "t=2023-11-14T22:13:20.123456Z x", "rfc3339: appends in place");
+
+	/* TZ is set before the first local call, so tzset() picks it up. */
+	setenv("TZ", "UTC", 1);
+	is_str(hms(1700000000123456789ULL, 0), "22:13:20", "hms: UTC");
+	is_str(hms(1700000000123456789ULL, 1), "22:13:20.123456", "hms: with us");
+	is_str(hms(1700000000000001000ULL, 1), "22:13:20.000001", "hms: cached second");
+	is_str(hms(86399999999999ULL, 1), "23:59:59.999999", "hms: end of day");
+}
+
+int main(void)
+{
+	test_sbuf();
+	test_text_escape();
+	test_json_escape();
+	test_cmdline();
+	test_parse_u64();
+	test_parse_seconds();
+	test_parse_size();
+	test_addr();
+	test_endpoint();
+	test_states();
+	test_time();
+	return tap_done();
+}

@@ -1,0 +1,77 @@
+#include "decode.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
+	[ST_REC_STATE] = sizeof(struct st_state_rec),
+	[ST_REC_ACCEPT] = sizeof(struct st_call_rec),
+	[ST_REC_CONNECT] = sizeof(struct st_call_rec),
+	[ST_REC_SOCK] = sizeof(struct st_sock_rec),
+	[ST_REC_FILE] = sizeof(struct st_file_rec),
+};
+
+static int family_ok(__u16 family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+static int state_ok(__u8 state)
+{
+	return state >= ST_TCP_ESTABLISHED && state <= ST_TCP_MAX_STATE;
+}
+
+enum decode_err decode_record(const void *data, size_t len, __u32 *type)
+{
+	struct st_hdr hdr;
+
+	if (len < sizeof(hdr))
+		return DECODE_SHORT;
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.type == 0 || hdr.type > ST_REC_TYPE_MAX)
+		return DECODE_TYPE;
+	if (len < rec_size[hdr.type])
+		return DECODE_SHORT;
+	/* the ring buffer rounds lengths up to 8; the iterator stream does not */
+	if (hdr.size != rec_size[hdr.type] || len > ((hdr.size + 7) & ~(size_t)7))
+		return DECODE_SIZE;
+
+	switch (hdr.type) {
+	case ST_REC_STATE: {
+		const struct st_state_rec *r = data;
+
+		if (!family_ok(r->t.family) || !state_ok(r->oldstate) || !state_ok(r->newstate))
+			return DECODE_RANGE;
+		break;
+	}
+	case ST_REC_ACCEPT:
+	case ST_REC_CONNECT: {
+		const struct st_call_rec *r = data;
+
+		if (!family_ok(r->t.family) || !state_ok(r->state))
+			return DECODE_RANGE;
+		break;
+	}
+	case ST_REC_SOCK: {
+		const struct st_sock_rec *r = data;
+
+		if (!family_ok(r->t.family) || !state_ok(r->state))
+			return DECODE_RANGE;
+		break;
+	}
+	case ST_REC_FILE:
+		break;
+	}
+	*type = hdr.type;
+	return DECODE_OK;
+}
+
+const char *decode_err_name(enum decode_err err)
+{
+	static const char *const names[DECODE_ERR_MAX] = {
+		[DECODE_OK] = "ok",     [DECODE_SHORT] = "short", [DECODE_SIZE] = "size",
+		[DECODE_TYPE] = "type", [DECODE_RANGE] = "range",
+	};
+
+	return (unsigned int)err < DECODE_ERR_MAX ? names[err] : "unknown";
+}

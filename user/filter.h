@@ -1,0 +1,19 @@
+/* The filters every view shares (--pid, --port, --state, ...). */
+#ifndef SOCKTRACE_FILTER_H
+#define SOCKTRACE_FILTER_H
+
+#include <stdbool.h>
+#include "options.h"
+#include "table.h"
+
+/* The pid and comm a line is attributed to: the owner when known, else the
+ * task the kernel ran the transition in. */
+uint32_t shown_pid(const struct sock_entry *e, const struct st_task *task);
+const char *shown_comm(const struct sock_entry *e, const struct st_task *task);
+
+/* A stream line: state filters test either end of the transition. */
+bool filter_transition(const struct filter *f, const struct transition *tr);
+/* A table row in its current state. */
+bool filter_entry(const struct filter *f, const struct sock_entry *e);
+
+#endif

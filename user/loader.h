@@ -1,0 +1,47 @@
+/*
+ * The BPF side as userspace sees it: pick the hooks this kernel supports,
+ * load and attach them, and hand ring buffer records to a callback.
+ */
+#ifndef SOCKTRACE_LOADER_H
+#define SOCKTRACE_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+typedef int (*record_fn)(void *ctx, void *data, size_t len);
+
+struct loader_cfg {
+	uint64_t ringbuf_size;
+	uint16_t family; /* in-kernel filter, 0 = any */
+	uint32_t netns;  /* in-kernel filter, 0 = any */
+	uint32_t wakeup_bytes;
+	enum hook_choice state_hook;
+	enum hook_choice hooks;
+};
+
+struct loss {
+	uint64_t rb_full;        /* records the ring buffer had no room for */
+	uint64_t map_full;       /* helper-map updates that failed */
+	uint64_t kernel_missed;  /* program runs the kernel skipped (recursion_misses) */
+};
+
+struct loader;
+
+/* Returns 0 or -errno, with a one-line reason printed to stderr. */
+int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx);
+/* Wait up to timeout_ms for records, then consume everything pending.
+ * Returns records handled or -errno (-EINTR on a signal is not an error). */
+int loader_poll(struct loader *l, int timeout_ms);
+void loader_loss(struct loader *l, struct loss *loss);
+/* "tp_btf" or "tracepoint"; the family used for accept/connect. */
+const char *loader_state_hook(const struct loader *l);
+const char *loader_call_hook(const struct loader *l);
+void loader_close(struct loader *l);
+
+/* Mount tracefs if classic tracepoints need it and nobody did. 0 or -errno. */
+int ensure_tracefs(void);
+void libbpf_set_verbosity(int verbose);
+
+#endif

@@ -1,0 +1,336 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "numparse.h"
+#include "states.h"
+
+#define DEFAULT_RINGBUF (8u << 20)
+#define DEFAULT_MAX_SOCKETS (1u << 20)
+
+enum long_only {
+	OPT_JSON = 256,
+	OPT_PID,
+	OPT_COMM,
+	OPT_PORT,
+	OPT_LPORT,
+	OPT_RPORT,
+	OPT_STATE,
+	OPT_NETNS,
+	OPT_DURATION,
+	OPT_COUNT,
+	OPT_READY_FILE,
+	OPT_RINGBUF_SIZE,
+	OPT_MAX_SOCKETS,
+	OPT_STATE_HOOK,
+	OPT_HOOKS,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "lport", required_argument, NULL, OPT_LPORT },
+	{ "rport", required_argument, NULL, OPT_RPORT },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+	{ "state-hook", required_argument, NULL, OPT_STATE_HOOK },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "no-header", no_argument, NULL, 'H' },
+	{ "wide", no_argument, NULL, 'w' },
+	{ "timestamps", no_argument, NULL, 'T' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "tcp", no_argument, NULL, 't' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "listening", no_argument, NULL, 'l' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "program", no_argument, NULL, 'p' },
+	{ "extend", no_argument, NULL, 'e' },
+	{ "continuous", no_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options_usage(FILE *out)
+{
+	fputs("usage: socktrace [watch|table|features] [OPTIONS]\n"
+	      "\n"
+	      "  watch (default)  stream TCP state transitions with the owning process\n"
+	      "  table            netstat-style table of the live socket table\n"
+	      "  features         what this kernel offers and which hooks socktrace uses\n"
+	      "\n"
+	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
+	      "Filters:   --pid PID  --comm NAME  --port P  --lport P  --rport P\n"
+	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
+	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
+	      "Tuning:    --ringbuf-size SIZE  --max-sockets N\n"
+	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
+	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
+	      "\n"
+	      "Examples:\n"
+	      "  socktrace                          every transition, live\n"
+	      "  socktrace --port 443 --json        one JSON object per transition on port 443\n"
+	      "  socktrace table -tlp               listening TCP sockets and their processes\n"
+	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n",
+	      out);
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("socktrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see socktrace --help)\n", stderr);
+	return 2;
+}
+
+static int parse_port_opt(const char *name, const char *arg, uint16_t *out)
+{
+	if (parse_port(arg, out))
+		return usage_error("%s: '%s' is not a port (1-65535)", name, arg);
+	return 0;
+}
+
+static int parse_states(const char *arg, uint32_t *mask)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		return usage_error("--state: list too long");
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int s = tcp_state_parse(tok);
+
+		if (s < 0)
+			return usage_error("--state: unknown state '%s'", tok);
+		*mask |= 1u << s;
+	}
+	if (!*mask)
+		return usage_error("--state: empty list");
+	return 0;
+}
+
+static int parse_hook(const char *name, const char *arg, enum hook_choice *out)
+{
+	static const struct {
+		const char *name;
+		enum hook_choice h;
+	} names[] = {
+		{ "auto", HOOK_AUTO },	   { "tp_btf", HOOK_TP_BTF }, { "tracepoint", HOOK_TRACEPOINT },
+		{ "fentry", HOOK_FENTRY }, { "kprobe", HOOK_KPROBE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i].name) == 0) {
+			*out = names[i].h;
+			return 0;
+		}
+	}
+	return usage_error("%s: unknown hook family '%s'", name, arg);
+}
+
+static int parse_command(const char *word, enum command *cmd)
+{
+	if (strcmp(word, "watch") == 0)
+		*cmd = CMD_WATCH;
+	else if (strcmp(word, "table") == 0)
+		*cmd = CMD_TABLE;
+	else if (strcmp(word, "features") == 0)
+		*cmd = CMD_FEATURES;
+	else if (strcmp(word, "help") == 0)
+		*cmd = CMD_HELP;
+	else
+		return usage_error("unknown command '%s'", word);
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o)
+{
+	uint64_t v;
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = CMD_WATCH;
+	o->ringbuf_size = DEFAULT_RINGBUF;
+	o->max_sockets = DEFAULT_MAX_SOCKETS;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		ret = parse_command(argv[1], &o->cmd);
+		if (ret)
+			return ret;
+		argv++;
+		argc--;
+	}
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46HwTnvtulapec", long_opts, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_PID:
+			if (parse_u64(optarg, 1, 4194304, &v))
+				return usage_error("--pid: '%s' is not a process id", optarg);
+			o->f.pid = (uint32_t)v;
+			break;
+		case OPT_COMM:
+			if (!*optarg || strlen(optarg) >= sizeof(o->f.comm))
+				return usage_error("--comm: name must be 1-15 bytes");
+			strcpy(o->f.comm, optarg);
+			o->f.has_comm = true;
+			break;
+		case OPT_PORT:
+			ret = parse_port_opt("--port", optarg, &o->f.port);
+			break;
+		case OPT_LPORT:
+			ret = parse_port_opt("--lport", optarg, &o->f.lport);
+			break;
+		case OPT_RPORT:
+			ret = parse_port_opt("--rport", optarg, &o->f.rport);
+			break;
+		case OPT_STATE:
+			ret = parse_states(optarg, &o->f.states);
+			break;
+		case OPT_NETNS:
+			if (parse_u64(optarg, 1, UINT32_MAX, &v))
+				return usage_error("--netns: '%s' is not a namespace inode", optarg);
+			o->f.netns = (uint32_t)v;
+			break;
+		case OPT_DURATION:
+			if (parse_seconds(optarg, 0.001, 31536000, &o->duration_ns))
+				return usage_error("--duration: '%s' is not a number of seconds",
+						   optarg);
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, 1, UINT64_MAX, &o->count))
+				return usage_error("--count: '%s' is not a positive count", optarg);
+			break;
+		case OPT_READY_FILE:
+			if (!*optarg)
+				return usage_error("--ready-file: empty path");
+			o->ready_file = optarg;
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (parse_size(optarg, 4096, 1ull << 30, &v) || (v & (v - 1)))
+				return usage_error("--ringbuf-size: '%s' is not a power of two "
+						   "between 4K and 1G",
+						   optarg);
+			o->ringbuf_size = v;
+			break;
+		case OPT_MAX_SOCKETS:
+			if (parse_u64(optarg, 64, 1u << 28, &v))
+				return usage_error("--max-sockets: '%s' is not between 64 and %u",
+						   optarg, 1u << 28);
+			o->max_sockets = (uint32_t)v;
+			break;
+		case OPT_STATE_HOOK:
+			ret = parse_hook("--state-hook", optarg, &o->state_hook);
+			if (!ret && o->state_hook != HOOK_AUTO && o->state_hook != HOOK_TP_BTF &&
+			    o->state_hook != HOOK_TRACEPOINT)
+				return usage_error("--state-hook: use auto, tp_btf or tracepoint");
+			break;
+		case OPT_HOOKS:
+			ret = parse_hook("--hooks", optarg, &o->hooks);
+			if (!ret && o->hooks == HOOK_TP_BTF)
+				return usage_error("--hooks: use auto, fentry, kprobe or tracepoint");
+			break;
+		case '4':
+			if (o->f.family == AF_INET6)
+				return usage_error("-4 and -6 exclude each other");
+			o->f.family = AF_INET;
+			break;
+		case '6':
+			if (o->f.family == AF_INET)
+				return usage_error("-4 and -6 exclude each other");
+			o->f.family = AF_INET6;
+			break;
+		case 'H':
+			o->no_header = true;
+			break;
+		case 'w':
+			o->wide = true;
+			break;
+		case 'T':
+			o->timestamps = true;
+			break;
+		case 'n':
+			break; /* always numeric: socktrace never resolves names */
+		case 'v':
+			o->verbose++;
+			break;
+		case 't':
+			o->tcp = true;
+			break;
+		case 'u':
+			o->udp = true;
+			break;
+		case 'l':
+			o->listening = true;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'p':
+			o->show_pids = true;
+			break;
+		case 'e':
+			o->extended = true;
+			break;
+		case 'c':
+			o->refresh_ns = 1000000000ull;
+			/* netstat's -c takes no value; ours may take the seconds next */
+			if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+				if (parse_seconds(argv[optind], 0.1, 86400, &o->refresh_ns))
+					return usage_error("-c: '%s' is not a number of seconds",
+							   argv[optind]);
+				optind++;
+			}
+			break;
+		case OPT_HELP:
+			o->cmd = CMD_HELP;
+			return 0;
+		case OPT_VERSION:
+			o->cmd = CMD_VERSION;
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt && optopt < 256)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	if (o->cmd != CMD_TABLE && (o->tcp || o->udp || o->listening || o->all || o->show_pids ||
+				    o->extended || o->refresh_ns))
+		return usage_error("-t -u -l -a -p -e -c belong to 'socktrace table'");
+	if (o->cmd == CMD_TABLE && o->count)
+		return usage_error("--count belongs to the streaming views");
+	if (o->cmd == CMD_TABLE && o->listening && o->all)
+		return usage_error("-l and -a exclude each other");
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* Command line: one option set shared by every view. */
+#ifndef SOCKTRACE_OPTIONS_H
+#define SOCKTRACE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+
+enum command {
+	CMD_WATCH = 1,
+	CMD_TABLE,
+	CMD_FEATURES,
+	CMD_HELP,
+	CMD_VERSION,
+};
+
+enum hook_choice {
+	HOOK_AUTO = 0,
+	HOOK_TP_BTF,
+	HOOK_TRACEPOINT,
+	HOOK_FENTRY,
+	HOOK_KPROBE,
+};
+
+/* What a line or a row must match to be shown. Zero fields match anything. */
+struct filter {
+	uint32_t pid;
+	char comm[16];
+	bool has_comm;
+	uint16_t port, lport, rport;
+	uint32_t states;  /* bit (1 << state); 0 = any */
+	uint16_t family;  /* AF_INET, AF_INET6; 0 = both */
+	uint32_t netns;
+};
+
+struct options {
+	enum command cmd;
+	struct filter f;
+	bool json;
+	bool no_header;
+	bool wide;
+	bool timestamps;
+	int verbose;
+	uint64_t duration_ns; /* 0: until interrupted */
+	uint64_t count;       /* 0: no limit */
+	const char *ready_file;
+	uint64_t ringbuf_size;
+	uint32_t max_sockets;
+	enum hook_choice state_hook;
+	enum hook_choice hooks;
+	/* table */
+	bool tcp, udp;          /* -t, -u: neither means both */
+	bool listening, all;    /* -l, -a */
+	bool show_pids;         /* -p */
+	bool extended;          /* -e */
+	uint64_t refresh_ns;    /* -c [SECONDS]; 0: print once */
+};
+
+/*
+ * Parse argv. Returns 0 on success; on bad input prints one line to stderr
+ * and returns 2 (the exit status for usage errors).
+ */
+int options_parse(int argc, char **argv, struct options *o);
+void options_usage(FILE *out);
+
+#endif

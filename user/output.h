@@ -1,0 +1,42 @@
+/*
+ * Where views write: one buffered stream, a clock to turn the kernel's
+ * monotonic timestamps into wall time, and the pieces every view prints the
+ * same way (tuple, owner) in text and in JSON.
+ */
+#ifndef SOCKTRACE_OUTPUT_H
+#define SOCKTRACE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sbuf.h"
+#include "table.h"
+
+struct output {
+	FILE *f;
+	bool failed; /* a write failed (closed pipe, full disk): stop */
+	int64_t mono_to_real_ns;
+	uint64_t lines;
+	struct sbuf sb;
+	char storage[16384];
+};
+
+void output_init(struct output *out, FILE *f);
+/* Write the line in out->sb (a newline is added) and reset it. */
+void output_line(struct output *out);
+/* Push buffered lines to the file; marks failure on error. */
+void output_flush(struct output *out);
+uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
+
+/* "netns":N,"proto":"tcp","family":"ipv4","laddr":..,"lport":..,"raddr":..,"rport":.. */
+void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
+/* "time":"2026-...Z","ts_ns":N */
+void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
+/* "pid":N,"comm":".." */
+void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
+const char *owner_src_name(uint8_t src);
+/* Monotonic now, in the kernel's clock (bpf_ktime_get_ns). */
+uint64_t mono_now_ns(void);
+
+#endif

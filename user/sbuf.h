@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A line buffer over caller-owned storage. The output paths format hundreds
+ * of thousands of lines a second, so nothing here allocates: a line that does
+ * not fit is cut short and flagged rather than grown.
+ */
+#ifndef SOCKTRACE_SBUF_H
+#define SOCKTRACE_SBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbuf {
+	char *buf;
+	size_t len;    /* bytes used, never more than cap - 1 (room for the NUL) */
+	size_t cap;    /* size of buf */
+	int truncated; /* set once anything was dropped; cleared by sb_reset() */
+};
+
+/* Use @storage (@cap bytes) as the buffer; it is never reallocated. */
+void sb_init(struct sbuf *sb, char *storage, size_t cap);
+/* Empty the buffer and clear the truncated flag. */
+void sb_reset(struct sbuf *sb);
+/* Append one byte. */
+void sb_putc(struct sbuf *sb, char c);
+/* Append @n bytes of @s (which may contain NULs). */
+void sb_putn(struct sbuf *sb, const char *s, size_t n);
+/* Append the C string @s. */
+void sb_puts(struct sbuf *sb, const char *s);
+/* Append printf-formatted text; for cold paths, the sb_put_* helpers are faster. */
+void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append @v in decimal without going through printf. */
+void sb_put_u64(struct sbuf *sb, uint64_t v);
+/* Append @v in decimal, with a leading '-' when negative. */
+void sb_put_i64(struct sbuf *sb, int64_t v);
+/* Append spaces until the text since offset @from is at least @width bytes. */
+void sb_pad(struct sbuf *sb, size_t from, size_t width);
+/* The contents as a NUL-terminated string, valid until the next append. */
+const char *sb_str(struct sbuf *sb);
+
+#endif

@@ -1,0 +1,633 @@
+/*
+ * The live table. Entries sit in one array allocated up front (untouched pages
+ * cost nothing), found through an open-addressing index keyed by the sock
+ * address; updates never allocate. A socket's entry ends at its final CLOSE,
+ * or, for an active closer, when its TIME_WAIT time is up.
+ */
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ST_AF_INET6 10
+
+struct pending {
+	uint32_t slot;
+	uint64_t id;
+};
+
+#define LISTEN_BUCKETS 1024
+
+struct table {
+	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
+	uint32_t cap;
+	uint32_t used; /* slots ever handed out (the high-water mark) */
+	uint32_t free_head;
+	uint32_t *idx; /* sk -> slot, linear probing */
+	uint32_t idx_mask;
+	uint32_t tw_head, tw_tail; /* TIME_WAIT FIFO, oldest first */
+	uint32_t listen[LISTEN_BUCKETS];
+	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
+	uint32_t pend_cap, pend_head, pend_len;
+	uint64_t next_synthetic;
+	transition_sink sink;
+	void *sink_ctx;
+	struct table_stats st;
+};
+
+static inline struct sock_entry *slot_entry(struct table *tb, uint32_t slot)
+{
+	return slot ? &tb->ents[slot - 1] : NULL;
+}
+
+static inline uint32_t entry_slot(struct table *tb, const struct sock_entry *e)
+{
+	return (uint32_t)(e - tb->ents) + 1;
+}
+
+static inline uint32_t hash_sk(uint64_t sk)
+{
+	/* slab addresses share low bits; fold and mix (a 64-bit Fibonacci hash) */
+	return (uint32_t)((sk * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_ctx)
+{
+	struct table *tb = calloc(1, sizeof(*tb));
+	uint32_t n = 64;
+
+	if (!tb || max_entries == 0)
+		goto fail;
+	while (n < max_entries * 2u && n < (1u << 31))
+		n <<= 1;
+	tb->cap = max_entries;
+	tb->ents = calloc(max_entries, sizeof(*tb->ents));
+	tb->idx = calloc(n, sizeof(*tb->idx));
+	if (!tb->ents || !tb->idx)
+		goto fail;
+	tb->idx_mask = n - 1;
+	tb->sink = sink;
+	tb->sink_ctx = sink_ctx;
+	tb->next_synthetic = 1ull << 62;
+	return tb;
+fail:
+	table_free(tb);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void table_free(struct table *tb)
+{
+	if (!tb)
+		return;
+	free(tb->ents);
+	free(tb->idx);
+	free(tb->pend);
+	free(tb);
+}
+
+const struct table_stats *table_stats(const struct table *tb)
+{
+	return &tb->st;
+}
+
+/* ---- index by sock address ---- */
+
+static uint32_t idx_find(struct table *tb, uint64_t sk, uint32_t *pos)
+{
+	uint32_t i = hash_sk(sk) & tb->idx_mask;
+
+	for (;; i = (i + 1) & tb->idx_mask) {
+		uint32_t slot = tb->idx[i];
+
+		if (!slot || tb->ents[slot - 1].sk == sk) {
+			*pos = i;
+			return slot;
+		}
+	}
+}
+
+static void idx_del(struct table *tb, uint64_t sk)
+{
+	uint32_t i, j, k, pos;
+
+	if (!idx_find(tb, sk, &pos))
+		return;
+	/* backward-shift deletion keeps probe chains intact without tombstones */
+	i = pos;
+	tb->idx[i] = 0;
+	for (j = (i + 1) & tb->idx_mask; tb->idx[j]; j = (j + 1) & tb->idx_mask) {
+		k = hash_sk(tb->ents[tb->idx[j] - 1].sk) & tb->idx_mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			tb->idx[i] = tb->idx[j];
+			tb->idx[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static struct sock_entry *lookup(struct table *tb, uint64_t sk)
+{
+	uint32_t pos;
+
+	return sk ? slot_entry(tb, idx_find(tb, sk, &pos)) : NULL;
+}
+
+/* ---- listeners, by port ---- */
+
+static uint32_t *listen_bucket(struct table *tb, uint16_t port)
+{
+	return &tb->listen[port % LISTEN_BUCKETS];
+}
+
+static void listen_add(struct table *tb, struct sock_entry *e)
+{
+	uint32_t *head = listen_bucket(tb, e->t.sport);
+
+	e->lnext = *head;
+	*head = entry_slot(tb, e);
+}
+
+static void listen_del(struct table *tb, struct sock_entry *e)
+{
+	uint32_t *link = listen_bucket(tb, e->t.sport), me = entry_slot(tb, e);
+
+	while (*link) {
+		if (*link == me) {
+			*link = e->lnext;
+			e->lnext = 0;
+			return;
+		}
+		link = &tb->ents[*link - 1].lnext;
+	}
+}
+
+static bool addr_any(const struct st_tuple *t)
+{
+	static const uint8_t zero[ST_ADDR_LEN];
+
+	return memcmp(t->saddr, zero, t->family == ST_AF_INET6 ? 16 : 4) == 0;
+}
+
+static bool v4mapped_eq(const uint8_t *v6, const uint8_t *v4)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(v6, prefix, 12) == 0 && memcmp(v6 + 12, v4, 4) == 0;
+}
+
+/*
+ * The listener a passive child came from: same netns and port; an exact
+ * address beats a wildcard, as in the kernel's lookup. Among SO_REUSEPORT
+ * siblings the kernel's choice is not visible here; the accept() that follows
+ * names the real listener.
+ */
+static struct sock_entry *find_listener(struct table *tb, const struct st_tuple *c)
+{
+	struct sock_entry *best = NULL, *l;
+	uint32_t slot;
+
+	for (slot = *listen_bucket(tb, c->sport); slot; slot = l->lnext) {
+		l = &tb->ents[slot - 1];
+		if (l->t.sport != c->sport || l->t.netns != c->netns)
+			continue;
+		if (l->t.family == c->family &&
+		    memcmp(l->t.saddr, c->saddr, c->family == ST_AF_INET6 ? 16 : 4) == 0)
+			return l;
+		if (addr_any(&l->t) && (l->t.family == c->family || !(l->t.flags & ST_SK_V6ONLY)))
+			best = best ? best : l;
+		else if (l->t.family == ST_AF_INET6 && c->family != ST_AF_INET6 &&
+			 v4mapped_eq(l->t.saddr, c->saddr))
+			best = best ? best : l;
+	}
+	return best;
+}
+
+/* ---- entries ---- */
+
+static void tw_unlink_head(struct table *tb);
+
+static struct sock_entry *entry_new(struct table *tb)
+{
+	struct sock_entry *e;
+	uint32_t slot;
+
+	if (!tb->free_head && tb->used == tb->cap && tb->tw_head) {
+		/* full: the oldest TIME_WAIT entry is the least useful one to keep */
+		struct sock_entry *old = slot_entry(tb, tb->tw_head);
+
+		tw_unlink_head(tb);
+		old->next = tb->free_head;
+		tb->free_head = entry_slot(tb, old);
+		tb->st.entries--;
+	}
+	if (tb->free_head) {
+		slot = tb->free_head;
+		tb->free_head = tb->ents[slot - 1].next;
+	} else if (tb->used < tb->cap) {
+		slot = ++tb->used;
+	} else {
+		tb->st.full++;
+		return NULL;
+	}
+	e = &tb->ents[slot - 1];
+	memset(e, 0, sizeof(*e));
+	tb->st.entries++;
+	tb->st.sockets_seen++;
+	if (tb->st.entries > tb->st.peak_entries)
+		tb->st.peak_entries = tb->st.entries;
+	return e;
+}
+
+static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie)
+{
+	struct sock_entry *e;
+	uint32_t pos;
+
+	idx_find(tb, sk, &pos);
+	e = entry_new(tb);
+	if (!e)
+		return NULL;
+	e->sk = sk;
+	e->cookie = cookie;
+	e->id = cookie ? cookie : tb->next_synthetic++;
+	tb->idx[pos] = entry_slot(tb, e);
+	return e;
+}
+
+static void entry_free(struct table *tb, struct sock_entry *e)
+{
+	if (!(e->flags & ENTRY_TIMEWAIT))
+		idx_del(tb, e->sk);
+	if (e->state == ST_TCP_LISTEN)
+		listen_del(tb, e);
+	e->flags = 0;
+	e->sk = 0;
+	e->next = tb->free_head;
+	tb->free_head = entry_slot(tb, e);
+	tb->st.entries--;
+}
+
+static void tw_unlink_head(struct table *tb)
+{
+	struct sock_entry *e = slot_entry(tb, tb->tw_head);
+
+	tb->tw_head = e->next;
+	if (!tb->tw_head)
+		tb->tw_tail = 0;
+	e->next = 0;
+}
+
+/* The entry stops being found by address: the kernel may reuse it at once. */
+static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns)
+{
+	uint32_t slot = entry_slot(tb, e);
+
+	if (!(e->flags & ENTRY_TIMEWAIT))
+		idx_del(tb, e->sk);
+	e->flags |= ENTRY_TIMEWAIT;
+	e->flags &= ~ENTRY_PENDING_SYN;
+	e->state = ST_TCP_TIME_WAIT;
+	e->expire_ns = expire_ns;
+	e->next = 0;
+	if (tb->tw_tail)
+		tb->ents[tb->tw_tail - 1].next = slot;
+	else
+		tb->tw_head = slot;
+	tb->tw_tail = slot;
+}
+
+/* Addresses and ports that read as zero (the final CLOSE, SYN_SENT before the
+ * port is chosen) never overwrite what the table already knows. */
+static void merge_tuple(struct st_tuple *dst, const struct st_tuple *src)
+{
+	static const uint8_t zero[ST_ADDR_LEN];
+
+	if (src->sport)
+		dst->sport = src->sport;
+	if (src->dport)
+		dst->dport = src->dport;
+	if (memcmp(src->saddr, zero, sizeof(zero)))
+		memcpy(dst->saddr, src->saddr, sizeof(dst->saddr));
+	if (memcmp(src->daddr, zero, sizeof(zero)))
+		memcpy(dst->daddr, src->daddr, sizeof(dst->daddr));
+	dst->flags = src->flags;
+	dst->netns = src->netns;
+}
+
+static void set_owner(struct sock_entry *e, const struct st_task *task, enum owner_src src)
+{
+	e->owner_pid = task->tgid;
+	memcpy(e->owner_comm, task->comm, ST_COMM_LEN);
+	e->owner_src = src;
+}
+
+static void emit_state(struct table *tb, struct sock_entry *e, uint64_t ts, uint8_t old_state,
+		       uint8_t new_state, bool prev_known, const struct st_task *task,
+		       uint8_t sk_err)
+{
+	struct transition tr = {
+		.kind = TR_STATE,
+		.ts_ns = ts,
+		.e = e,
+		.old_state = old_state,
+		.new_state = new_state,
+		.prev_known = prev_known,
+		.prev_ns = prev_known && ts > e->state_ns ? ts - e->state_ns : 0,
+		.task = task,
+		.sk_err = sk_err,
+	};
+
+	tb->sink(tb->sink_ctx, &tr);
+}
+
+/* Emit the held CLOSE->SYN_SENT line, at the time it happened. */
+static void release_pending(struct table *tb, struct sock_entry *e)
+{
+	struct st_task task = { .tgid = e->owner_pid };
+
+	if (!(e->flags & ENTRY_PENDING_SYN))
+		return;
+	e->flags &= ~ENTRY_PENDING_SYN;
+	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
+	task.tid = e->owner_pid;
+	emit_state(tb, e, e->pend_ns, ST_TCP_CLOSE, ST_TCP_SYN_SENT, false, &task, 0);
+}
+
+static void pending_push(struct table *tb, struct sock_entry *e)
+{
+	if (tb->pend_len == tb->pend_cap) {
+		uint32_t ncap = tb->pend_cap ? tb->pend_cap * 2 : 256, i;
+		struct pending *np = malloc(ncap * sizeof(*np));
+
+		if (!np) {
+			/* cannot hold it: emit now, with the port still unknown */
+			release_pending(tb, e);
+			return;
+		}
+		for (i = 0; i < tb->pend_len; i++)
+			np[i] = tb->pend[(tb->pend_head + i) % tb->pend_cap];
+		free(tb->pend);
+		tb->pend = np;
+		tb->pend_cap = ncap;
+		tb->pend_head = 0;
+	}
+	tb->pend[(tb->pend_head + tb->pend_len) % tb->pend_cap] =
+		(struct pending){ .slot = entry_slot(tb, e), .id = e->id };
+	tb->pend_len++;
+}
+
+/* Transitions that only the owning process makes, in a system call. */
+static bool made_by_process(uint8_t old_state, uint8_t new_state)
+{
+	return new_state == ST_TCP_SYN_SENT || new_state == ST_TCP_LISTEN ||
+	       (old_state == ST_TCP_ESTABLISHED && new_state == ST_TCP_FIN_WAIT1) ||
+	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
+}
+
+void table_apply_state(struct table *tb, const struct st_state_rec *r)
+{
+	struct sock_entry *e = lookup(tb, r->sk);
+	uint8_t old_state = r->oldstate, new_state = r->newstate;
+	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
+	bool prev_known = false;
+
+	/*
+	 * The address belongs to a new socket if the cookies differ, or if this
+	 * is a first transition (from CLOSE, or a child's) while the entry still
+	 * lives: the previous owner's final CLOSE was lost.
+	 */
+	if (e && ((r->cookie && e->cookie && r->cookie != e->cookie) ||
+		  (!(r->cookie && r->cookie == e->cookie) &&
+		   (child || (old_state == ST_TCP_CLOSE && e->state != ST_TCP_CLOSE))))) {
+		tb->st.reused++;
+		entry_free(tb, e);
+		e = NULL;
+	}
+
+	if (!e) {
+		e = entry_new_keyed(tb, r->sk, r->cookie);
+		if (!e)
+			return;
+		e->first_ns = r->hdr.ts_ns;
+		e->state_ns = r->hdr.ts_ns;
+		e->state = old_state;
+		e->t = r->t;
+		if (old_state == ST_TCP_CLOSE || child)
+			e->flags |= ENTRY_SEEN_START;
+		if (child) {
+			struct sock_entry *l = find_listener(tb, &r->t);
+
+			e->flags |= ENTRY_PASSIVE;
+			if (l) {
+				e->listener_id = l->id;
+				e->owner_pid = l->owner_pid;
+				memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
+				e->owner_src = l->owner_src ? OWNER_LISTENER : OWNER_NONE;
+			}
+		}
+	} else {
+		merge_tuple(&e->t, &r->t);
+		if (e->state == old_state)
+			prev_known = true;
+		else
+			tb->st.out_of_order++;
+		if (!e->cookie && r->cookie)
+			e->cookie = r->cookie;
+	}
+
+	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT)
+		set_owner(e, &r->task, OWNER_CONNECT);
+	else if (new_state == ST_TCP_LISTEN)
+		set_owner(e, &r->task, OWNER_LISTEN);
+	else if (e->owner_src == OWNER_NONE && made_by_process(old_state, new_state))
+		set_owner(e, &r->task, OWNER_TASK);
+
+	e->sk_err = r->sk_err;
+	if (new_state == ST_TCP_LISTEN || old_state == ST_TCP_LISTEN) {
+		e->rx_queue = r->rx_queue;
+		e->tx_queue = r->tx_queue;
+	}
+	if (r->bytes_acked || r->bytes_received) {
+		e->bytes_acked = r->bytes_acked;
+		e->bytes_received = r->bytes_received;
+	}
+
+	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT && !e->t.sport) {
+		/* connect() has not chosen the source port yet */
+		e->flags |= ENTRY_PENDING_SYN;
+		e->pend_ns = r->hdr.ts_ns;
+		e->state = new_state;
+		e->state_ns = r->hdr.ts_ns;
+		pending_push(tb, e);
+		return;
+	}
+	release_pending(tb, e);
+
+	/* The kernel hands an active closer over to a timewait socket and closes
+	 * the full one; no transition reports it. A reset closes with sk_err set. */
+	if (new_state == ST_TCP_CLOSE && !r->sk_err &&
+	    (old_state == ST_TCP_FIN_WAIT2 || old_state == ST_TCP_CLOSING))
+		new_state = ST_TCP_TIME_WAIT;
+
+	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err);
+
+	if (e->state == ST_TCP_LISTEN && new_state != ST_TCP_LISTEN)
+		listen_del(tb, e);
+	else if (new_state == ST_TCP_LISTEN && e->state != ST_TCP_LISTEN)
+		listen_add(tb, e);
+	e->state = new_state;
+	e->state_ns = r->hdr.ts_ns;
+
+	if (new_state == ST_TCP_TIME_WAIT)
+		entry_to_timewait(tb, e, r->hdr.ts_ns + TIMEWAIT_NS);
+	else if (new_state == ST_TCP_CLOSE)
+		entry_free(tb, e);
+}
+
+void table_apply_call(struct table *tb, const struct st_call_rec *r)
+{
+	struct sock_entry *e = lookup(tb, r->sk);
+	struct transition tr = { .ts_ns = r->hdr.ts_ns, .task = &r->task };
+
+	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
+		tb->st.reused++;
+		entry_free(tb, e);
+		e = NULL;
+	}
+	if (!e) {
+		/* its transitions were lost, or it closed already: nothing to attach to
+		 * unless the call made a connection */
+		if (r->hdr.type != ST_REC_ACCEPT || r->state == ST_TCP_CLOSE)
+			return;
+		e = entry_new_keyed(tb, r->sk, r->cookie);
+		if (!e)
+			return;
+		e->first_ns = r->hdr.ts_ns;
+		e->state_ns = r->hdr.ts_ns;
+		e->state = r->state;
+		e->t = r->t;
+		e->flags |= ENTRY_PASSIVE;
+	} else {
+		merge_tuple(&e->t, &r->t);
+	}
+
+	if (r->hdr.type == ST_REC_ACCEPT) {
+		const struct sock_entry *l = lookup(tb, r->listener);
+
+		if (l)
+			e->listener_id = l->id;
+		set_owner(e, &r->task, OWNER_ACCEPT);
+		tr.kind = TR_ACCEPT;
+		tr.e = e;
+		tr.peer = l;
+		tb->sink(tb->sink_ctx, &tr);
+		return;
+	}
+
+	/* connect() returned: the source port is known now */
+	release_pending(tb, e);
+	if (r->ret < 0 && r->ret != -EINPROGRESS && r->ret != -EALREADY) {
+		tr.kind = TR_CONNECT;
+		tr.e = e;
+		tr.err = -r->ret;
+		tb->sink(tb->sink_ctx, &tr);
+	}
+}
+
+void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
+{
+	struct sock_entry *e;
+
+	if (!(r->t.flags & ST_SK_TIMEWAIT) && lookup(tb, r->sk))
+		return; /* events got there first and know more */
+	if (r->t.flags & ST_SK_TIMEWAIT) {
+		e = entry_new(tb);
+		if (!e)
+			return;
+		e->sk = r->sk;
+		e->cookie = r->cookie;
+		e->id = r->cookie ? r->cookie : tb->next_synthetic++;
+	} else {
+		e = entry_new_keyed(tb, r->sk, r->cookie);
+		if (!e)
+			return;
+	}
+	e->first_ns = r->hdr.ts_ns;
+	e->state_ns = r->hdr.ts_ns;
+	e->state = r->state;
+	e->t = r->t;
+	e->rx_queue = r->rx_queue;
+	e->tx_queue = r->tx_queue;
+	e->uid = r->uid;
+	e->ino = r->ino;
+	e->flags |= ENTRY_SEEDED;
+	if (r->t.flags & ST_SK_TIMEWAIT)
+		entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_ms * 1000000ull);
+	else if (r->state == ST_TCP_LISTEN)
+		listen_add(tb, e);
+}
+
+void table_apply_file(struct table *tb, const struct st_file_rec *r)
+{
+	struct sock_entry *e = lookup(tb, r->sk);
+
+	if (e && e->owner_src == OWNER_NONE)
+		set_owner(e, &r->task, OWNER_SEED);
+}
+
+void table_tick(struct table *tb, uint64_t now_ns)
+{
+	while (tb->tw_head) {
+		struct sock_entry *e = slot_entry(tb, tb->tw_head);
+
+		if (e->expire_ns > now_ns)
+			break;
+		tw_unlink_head(tb);
+		emit_state(tb, e, e->expire_ns, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, true, NULL, 0);
+		entry_free(tb, e);
+	}
+	while (tb->pend_len) {
+		struct pending *p = &tb->pend[tb->pend_head];
+		struct sock_entry *e = slot_entry(tb, p->slot);
+
+		if (e->id == p->id && (e->flags & ENTRY_PENDING_SYN)) {
+			if (e->pend_ns + PENDING_SYN_GRACE_NS > now_ns)
+				break;
+			release_pending(tb, e);
+		}
+		tb->pend_head = (tb->pend_head + 1) % tb->pend_cap;
+		tb->pend_len--;
+	}
+}
+
+void table_flush(struct table *tb)
+{
+	while (tb->pend_len) {
+		struct pending *p = &tb->pend[tb->pend_head];
+		struct sock_entry *e = slot_entry(tb, p->slot);
+
+		if (e->id == p->id)
+			release_pending(tb, e);
+		tb->pend_head = (tb->pend_head + 1) % tb->pend_cap;
+		tb->pend_len--;
+	}
+}
+
+int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry *e), void *ctx)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < tb->used; i++) {
+		const struct sock_entry *e = &tb->ents[i];
+
+		if (!e->sk && !(e->flags & ENTRY_TIMEWAIT))
+			continue;
+		ret = fn(ctx, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * The live socket table: every socket socktrace knows, keyed by the kernel's
+ * struct sock address with an explicit lifecycle (the address is reused by
+ * the very next connection). Records go in (table_apply_*), derived
+ * transitions with the full tuple and the owner come out through a sink.
+ */
+#ifndef SOCKTRACE_TABLE_H
+#define SOCKTRACE_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "socktrace_abi.h"
+
+/* How the owner of a socket was learnt; shown in JSON as "owner". */
+enum owner_src {
+	OWNER_NONE = 0, /* unknown: the line shows the task that ran the transition */
+	OWNER_CONNECT,  /* the process that called connect() */
+	OWNER_LISTEN,   /* the process that called listen() */
+	OWNER_ACCEPT,   /* the process that accepted it */
+	OWNER_LISTENER, /* a passive child not yet accepted: its listener's owner */
+	OWNER_SEED,     /* a process holding it when socktrace started */
+	OWNER_TASK,     /* adopted from a transition only a process can make */
+};
+
+enum entry_flags {
+	ENTRY_PENDING_SYN = 1 << 0, /* CLOSE->SYN_SENT held back until the port is known */
+	ENTRY_SEEN_START = 1 << 1,  /* socktrace saw the socket's first transition */
+	ENTRY_TIMEWAIT = 1 << 2,    /* a TIME_WAIT entry: not keyed by sk any more */
+	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
+	ENTRY_SEEDED = 1 << 4,      /* found by the start-up snapshot */
+};
+
+struct sock_entry {
+	uint64_t sk;      /* kernel address; the key while the socket lives */
+	uint64_t id;      /* "sock" in JSON: the cookie, or a synthetic id */
+	uint64_t cookie;
+	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
+	uint64_t state_ns; /* entered the current state */
+	uint64_t expire_ns; /* TIME_WAIT entries: when they end */
+	uint64_t pend_ns;  /* ENTRY_PENDING_SYN: the held transition's time */
+	uint64_t listener_id; /* passive children: their listener's id */
+	uint64_t ino;
+	uint64_t bytes_acked, bytes_received;
+	struct st_tuple t;
+	uint32_t owner_pid;
+	char owner_comm[ST_COMM_LEN];
+	uint32_t rx_queue, tx_queue, uid;
+	uint8_t state;
+	uint8_t owner_src; /* enum owner_src */
+	uint8_t flags;     /* enum entry_flags */
+	uint8_t sk_err;
+	uint32_t next;  /* free list / TIME_WAIT FIFO link (slot index + 1; 0 = none) */
+	uint32_t lnext; /* listeners of one port bucket (slot index + 1; 0 = none) */
+};
+
+enum tr_kind {
+	TR_STATE = 1, /* a state transition (possibly derived, e.g. -> TIME_WAIT) */
+	TR_ACCEPT,    /* accept() returned e; peer is the listener (may be NULL) */
+	TR_CONNECT,   /* connect() returned an error (err) for e */
+};
+
+/* One line of the stream, with everything a view needs. */
+struct transition {
+	uint8_t kind; /* enum tr_kind */
+	uint64_t ts_ns;
+	const struct sock_entry *e;    /* tuple, owner, id: valid during the sink call */
+	const struct sock_entry *peer; /* TR_ACCEPT: the listener */
+	int err;                       /* TR_CONNECT: errno */
+	uint8_t old_state, new_state;
+	bool prev_known;       /* prev_ns is meaningful */
+	uint64_t prev_ns;      /* time spent in old_state */
+	const struct st_task *task; /* the task the kernel ran it in; NULL if synthesized */
+	uint8_t sk_err;
+};
+
+typedef void (*transition_sink)(void *ctx, const struct transition *tr);
+
+struct table_stats {
+	uint64_t entries;       /* live entries now (TIME_WAIT included) */
+	uint64_t peak_entries;
+	uint64_t sockets_seen;  /* entries ever created */
+	uint64_t out_of_order;  /* a transition whose old state the table did not expect */
+	uint64_t reused;        /* an address reused before its CLOSE was seen */
+	uint64_t full;          /* records refused because the table hit its cap */
+};
+
+struct table;
+
+/* max_entries caps memory: beyond it new sockets are counted in stats.full. */
+struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_ctx);
+void table_free(struct table *tb);
+
+void table_apply_state(struct table *tb, const struct st_state_rec *r);
+void table_apply_call(struct table *tb, const struct st_call_rec *r);
+/* Start-up snapshot: one socket, and a process holding one. */
+void table_apply_sock(struct table *tb, const struct st_sock_rec *r);
+void table_apply_file(struct table *tb, const struct st_file_rec *r);
+
+/*
+ * Time passes: end TIME_WAIT entries whose time is up, release CLOSE->SYN_SENT
+ * lines held for longer than the grace period. now_ns is CLOCK_MONOTONIC.
+ */
+void table_tick(struct table *tb, uint64_t now_ns);
+/* At exit: release every held line. */
+void table_flush(struct table *tb);
+
+/* Visit every entry (order unspecified). Stop early if fn returns non-zero. */
+int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry *e), void *ctx);
+const struct table_stats *table_stats(const struct table *tb);
+
+#define TIMEWAIT_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
+#define PENDING_SYN_GRACE_NS (1000ull * 1000000ull)
+
+#endif

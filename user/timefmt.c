@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "timefmt.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#define NSEC_PER_SEC  1000000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+/* The formatted text of one second; per thread so callers need no lock. */
+struct sec_cache {
+	uint64_t sec;
+	int valid;
+	int len;
+	char text[32];
+};
+
+static _Thread_local struct sec_cache utc_cache, local_cache;
+
+/* Six zero-padded digits without printf. */
+static void put_us(struct sbuf *sb, uint64_t realtime_ns)
+{
+	unsigned int us = (unsigned int)(realtime_ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	char d[6];
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		d[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	sb_putn(sb, d, sizeof(d));
+}
+
+void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns)
+{
+	uint64_t sec = realtime_ns / NSEC_PER_SEC;
+	struct sec_cache *c = &utc_cache;
+
+	if (!c->valid || c->sec != sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		int n;
+
+		if (!gmtime_r(&t, &tm))
+			return;
+		/* The '.' belongs to the prefix so a hit appends two pieces only. */
+		n = snprintf(c->text, sizeof(c->text), "%04d-%02d-%02dT%02d:%02d:%02d.",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec);
+		if (n < 0 || (size_t)n >= sizeof(c->text))
+			return;
+		c->len = n;
+		c->sec = sec;
+		c->valid = 1;
+	}
+	sb_putn(sb, c->text, (size_t)c->len);
+	put_us(sb, realtime_ns);
+	sb_putc(sb, 'Z');
+}
+
+void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
+{
+	uint64_t sec = realtime_ns / NSEC_PER_SEC;
+	struct sec_cache *c = &local_cache;
+
+	if (!c->valid || c->sec != sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		int n;
+
+		/* localtime_r need not read TZ itself (POSIX); make sure it was. */
+		if (!c->valid)
+			tzset();
+		if (!localtime_r(&t, &tm))
+			return;
+		n = snprintf(c->text, sizeof(c->text), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+			     tm.tm_sec);
+		if (n < 0 || (size_t)n >= sizeof(c->text))
+			return;
+		c->len = n;
+		c->sec = sec;
+		c->valid = 1;
+	}
+	sb_putn(sb, c->text, (size_t)c->len);
+	if (with_us) {
+		sb_putc(sb, '.');
+		put_us(sb, realtime_ns);
+	}
+}

@@ -1,0 +1,222 @@
+#include "view_watch.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "addr.h"
+#include "escape.h"
+#include "filter.h"
+#include "states.h"
+#include "timefmt.h"
+
+/* Column widths: IPv4 endpoints fit the narrow layout, IPv6 ones -w. */
+#define W_PID 7
+#define W_COMM 15
+#define W_PROTO 5
+#define W_ADDR 21
+#define W_ADDR_WIDE 47
+#define W_STATE 11
+
+void watch_header(struct watch_view *w)
+{
+	struct sbuf *sb = &w->out->sb;
+	size_t addr = w->o->wide ? W_ADDR_WIDE : W_ADDR;
+
+	if (w->o->json || w->o->no_header)
+		return;
+	if (w->o->wide)
+		sb_printf(sb, "%-18s ", "SOCK");
+	sb_printf(sb, "%-*s %-*s %-*s %-*s %-*s %-*s %-*s    %-*s %s",
+		  w->o->timestamps ? 27 : 8, "TIME", W_PID, "PID", W_COMM, "COMM", W_PROTO,
+		  "PROTO", (int)addr, "LOCAL", (int)addr, "REMOTE", W_STATE, "OLD", W_STATE, "NEW",
+		  "MS");
+	output_line(w->out);
+}
+
+static void put_time_text(struct watch_view *w, uint64_t mono_ns)
+{
+	uint64_t real = output_realtime(w->out, mono_ns);
+
+	if (w->o->timestamps)
+		sb_put_rfc3339_us(&w->out->sb, real);
+	else
+		sb_put_clock_hms(&w->out->sb, real, 0);
+}
+
+static void put_endpoint_col(struct sbuf *sb, const struct st_tuple *t, bool local, size_t width)
+{
+	size_t from = sb->len;
+
+	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport,
+			0);
+	sb_pad(sb, from, width);
+	sb_putc(sb, ' ');
+}
+
+static void put_err_name(struct sbuf *sb, int err)
+{
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	if (name)
+		sb_puts(sb, name);
+	else
+		sb_put_i64(sb, err);
+}
+
+static void text_line(struct watch_view *w, const struct transition *tr)
+{
+	struct sbuf *sb = &w->out->sb;
+	const struct sock_entry *e = tr->e;
+	size_t addr = w->o->wide ? W_ADDR_WIDE : W_ADDR, from;
+	const char *proto = proto_name(e->t.protocol, e->t.family);
+
+	if (w->o->wide)
+		sb_printf(sb, "%-18llx ", (unsigned long long)e->id);
+	put_time_text(w, tr->ts_ns);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_u64(sb, shown_pid(e, tr->task));
+	sb_pad(sb, from, W_PID);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_text_escaped(sb, shown_comm(e, tr->task), ST_COMM_LEN);
+	sb_pad(sb, from, W_COMM);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_puts(sb, proto ? proto : "?");
+	sb_pad(sb, from, W_PROTO);
+	sb_putc(sb, ' ');
+	put_endpoint_col(sb, &e->t, true, addr);
+	put_endpoint_col(sb, &e->t, false, addr);
+
+	switch (tr->kind) {
+	case TR_STATE:
+		from = sb->len;
+		sb_puts(sb, tcp_state_name(tr->old_state));
+		sb_pad(sb, from, W_STATE);
+		sb_puts(sb, " -> ");
+		from = sb->len;
+		sb_puts(sb, tcp_state_name(tr->new_state));
+		sb_pad(sb, from, W_STATE);
+		sb_putc(sb, ' ');
+		if (tr->prev_known)
+			sb_printf(sb, "%.3f", tr->prev_ns / 1e6);
+		else
+			sb_putc(sb, '-');
+		break;
+	case TR_ACCEPT:
+		sb_puts(sb, "accept()");
+		break;
+	case TR_CONNECT:
+		sb_puts(sb, "connect() failed: ");
+		put_err_name(sb, tr->err);
+		break;
+	}
+	if (w->o->wide && tr->task && tr->task->tgid != shown_pid(e, tr->task)) {
+		sb_puts(sb, "  [ran in ");
+		sb_put_u64(sb, tr->task->tgid);
+		sb_putc(sb, ' ');
+		sb_put_text_escaped(sb, tr->task->comm, ST_COMM_LEN);
+		sb_putc(sb, ']');
+	}
+}
+
+static void json_line(struct watch_view *w, const struct transition *tr)
+{
+	struct sbuf *sb = &w->out->sb;
+	const struct sock_entry *e = tr->e;
+	uint32_t pid = shown_pid(e, tr->task);
+
+	switch (tr->kind) {
+	case TR_STATE:
+		sb_puts(sb, "{\"event\":\"state\",");
+		break;
+	case TR_ACCEPT:
+		sb_puts(sb, "{\"event\":\"accept\",");
+		break;
+	case TR_CONNECT:
+		sb_puts(sb, "{\"event\":\"connect\",");
+		break;
+	}
+	put_time_json(sb, w->out, tr->ts_ns);
+	sb_puts(sb, ",\"sock\":");
+	sb_put_u64(sb, e->id);
+	sb_putc(sb, ',');
+	put_tuple_json(sb, &e->t);
+	if (tr->kind == TR_STATE) {
+		sb_puts(sb, ",\"old_state\":\"");
+		sb_puts(sb, tcp_state_name(tr->old_state));
+		sb_puts(sb, "\",\"new_state\":\"");
+		sb_puts(sb, tcp_state_name(tr->new_state));
+		sb_puts(sb, "\",\"prev_state_ms\":");
+		if (tr->prev_known)
+			sb_printf(sb, "%.3f", tr->prev_ns / 1e6);
+		else
+			sb_puts(sb, "null");
+		/* -> TIME_WAIT and its expiry are derived: no tracepoint reports them */
+		if (!tr->task || (tr->new_state == ST_TCP_TIME_WAIT))
+			sb_puts(sb, ",\"derived\":true");
+		if (tr->sk_err) {
+			sb_puts(sb, ",\"error\":\"");
+			put_err_name(sb, tr->sk_err);
+			sb_putc(sb, '"');
+		}
+	} else if (tr->kind == TR_ACCEPT) {
+		sb_puts(sb, ",\"listener\":");
+		if (tr->peer)
+			sb_put_u64(sb, tr->peer->id);
+		else
+			sb_puts(sb, "null");
+	} else {
+		sb_puts(sb, ",\"errno\":");
+		sb_put_i64(sb, tr->err);
+		sb_puts(sb, ",\"error\":\"");
+		put_err_name(sb, tr->err);
+		sb_putc(sb, '"');
+	}
+	sb_putc(sb, ',');
+	put_owner_json(sb, pid, shown_comm(e, tr->task));
+	sb_puts(sb, ",\"owner\":\"");
+	sb_puts(sb, owner_src_name(e->owner_src));
+	sb_putc(sb, '"');
+	if (tr->task && tr->task->tgid != pid) {
+		sb_puts(sb, ",\"task_pid\":");
+		sb_put_u64(sb, tr->task->tgid);
+		sb_puts(sb, ",\"task_comm\":");
+		sb_put_json_string(sb, tr->task->comm, ST_COMM_LEN);
+	}
+	sb_putc(sb, '}');
+}
+
+void watch_transition(void *ctx, const struct transition *tr)
+{
+	struct watch_view *w = ctx;
+
+	if (!filter_transition(&w->o->f, tr))
+		return;
+	if (w->o->json)
+		json_line(w, tr);
+	else
+		text_line(w, tr);
+	output_line(w->out);
+	w->shown++;
+}
+
+void watch_lost(struct watch_view *w, uint64_t mono_ns, uint64_t count, const char *source)
+{
+	struct sbuf *sb = &w->out->sb;
+
+	if (w->o->json) {
+		sb_puts(sb, "{\"event\":\"lost\",");
+		put_time_json(sb, w->out, mono_ns);
+		sb_puts(sb, ",\"count\":");
+		sb_put_u64(sb, count);
+		sb_puts(sb, ",\"source\":\"");
+		sb_puts(sb, source);
+		sb_puts(sb, "\"}");
+	} else {
+		put_time_text(w, mono_ns);
+		sb_printf(sb, " lost %llu events (%s)", (unsigned long long)count, source);
+	}
+	output_line(w->out);
+}
