@@ -3,6 +3,7 @@
  * and owns the process: signals, the poll loop, the exit summary.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,12 +16,14 @@
 #include "options.h"
 #include "output.h"
 #include "privs.h"
+#include "holders.h"
+#include "snapshot.h"
 #include "table.h"
+#include "view_table.h"
 #include "view_watch.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
 #define POLL_MS 50
-#define LOSS_CHECK_NS (100ull * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -47,10 +50,15 @@ struct run {
 	struct table *tb;
 	struct output out;
 	struct watch_view watch;
+	struct table_view tview;
+	struct holders holders;
 	struct loader *ld;
+	struct snapshot *snap;
 	uint64_t records;
 	uint64_t bad_records;
 	struct loss reported; /* what the stream has already been told */
+	uint64_t next_reconcile;
+	bool lost_since_reconcile;
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -78,6 +86,45 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static int on_snapshot_record(void *ctx, void *data, size_t len)
+{
+	struct run *r = ctx;
+	__u32 type;
+
+	if (decode_record(data, len, &type) != DECODE_OK)
+		return 0;
+	if (type == ST_REC_SOCK) {
+		table_apply_sock(r->tb, data);
+	} else if (type == ST_REC_FILE) {
+		table_apply_file(r->tb, data);
+		holders_add(&r->holders, data);
+	}
+	return 0;
+}
+
+/*
+ * Read the kernel's sockets into the table. Hooks are attached first and the
+ * ring buffer is consumed after: a socket that changes meanwhile is in the
+ * snapshot or in the ring (or both, which the table reconciles), never in
+ * neither.
+ */
+static int take_snapshot(struct run *r, unsigned int what)
+{
+	int n;
+
+	if (!r->snap && snapshot_open(&r->snap))
+		return -1;
+	holders_reset(&r->holders);
+	table_snapshot_begin(r->tb, mono_now_ns());
+	n = snapshot_read(r->snap, what, on_snapshot_record, r);
+	if (n < 0) {
+		fprintf(stderr, "socktrace: reading the socket snapshot: %s\n", strerror(-n));
+		return -1;
+	}
+	table_snapshot_end(r->tb);
+	return 0;
+}
+
 /* Tell the stream about every loss as soon as it is seen. */
 static void report_loss(struct run *r)
 {
@@ -92,6 +139,8 @@ static void report_loss(struct run *r)
 			   "kernel_missed");
 	if (now.map_full > r->reported.map_full)
 		watch_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
+	if (now.rb_full != r->reported.rb_full || now.kernel_missed != r->reported.kernel_missed)
+		r->lost_since_reconcile = true;
 	r->reported = now;
 }
 
@@ -110,73 +159,129 @@ static int write_ready_file(const char *path)
 	return close(fd) ? -errno : 0;
 }
 
-static int open_tracer(struct run *r)
+static void discard_transition(void *ctx, const struct transition *tr)
+{
+	(void)ctx;
+	(void)tr;
+}
+
+/* Everything up to the first poll: privileges, table, hooks, seed. */
+static int run_open(struct run *r, const struct options *o, transition_sink sink)
 {
 	struct loader_cfg cfg = {
-		.ringbuf_size = r->o->ringbuf_size,
-		.family = r->o->f.family,
-		.netns = r->o->f.netns,
-		.wakeup_bytes = (uint32_t)(r->o->ringbuf_size / 8),
-		.state_hook = r->o->state_hook,
-		.hooks = r->o->hooks,
+		.ringbuf_size = o->ringbuf_size,
+		.family = o->f.family,
+		.netns = o->f.netns,
+		.wakeup_bytes = (uint32_t)(o->ringbuf_size / 8),
+		.state_hook = o->state_hook,
+		.hooks = o->hooks,
 	};
 	char missing[64];
+	int err;
 
+	r->o = o;
+	output_init(&r->out, stdout);
+	r->watch = (struct watch_view){ .o = o, .out = &r->out };
+	r->tview = (struct table_view){ .o = o, .out = &r->out, .holders = &r->holders };
 	if (privs_check(missing, sizeof(missing))) {
 		fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n", missing);
-		return -EPERM;
+		return -1;
 	}
-	libbpf_set_verbosity(r->o->verbose);
-	return loader_open(&r->ld, &cfg, on_record, r);
+	r->tb = table_new(o->max_sockets, sink, sink == watch_transition ? (void *)&r->watch : r);
+	if (!r->tb) {
+		fprintf(stderr, "socktrace: cannot allocate the socket table\n");
+		return -1;
+	}
+	install_signals();
+	libbpf_set_verbosity(o->verbose);
+	if (loader_open(&r->ld, &cfg, on_record, r))
+		return -1;
+	if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_FILES))
+		return -1;
+	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
+		fprintf(stderr, "socktrace: --ready-file %s: %s\n", o->ready_file, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static void run_summary(struct run *r)
+{
+	const struct table_stats *st = table_stats(r->tb);
+
+	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu\n",
+		(unsigned long long)r->records,
+		(unsigned long long)(r->reported.rb_full + r->reported.map_full + r->bad_records +
+				     st->full),
+		(unsigned long long)r->reported.kernel_missed,
+		(unsigned long long)st->sockets_seen);
+}
+
+static void run_close(struct run *r)
+{
+	loader_close(r->ld);
+	snapshot_close(r->snap);
+	holders_free(&r->holders);
+	table_view_free(&r->tview);
+	table_free(r->tb);
+}
+
+static int output_status(struct run *r)
+{
+	/* a reader that went away (socktrace | head) is a normal end */
+	if (r->out.failed && errno != EPIPE) {
+		fprintf(stderr, "socktrace: writing output: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Poll once; keep time-driven state and loss reports current. */
+static int run_step(struct run *r, int timeout_ms)
+{
+	uint64_t now;
+	int err = loader_poll(r->ld, timeout_ms);
+
+	if (err < 0) {
+		fprintf(stderr, "socktrace: ring buffer: %s\n", strerror(-err));
+		return -1;
+	}
+	now = mono_now_ns();
+	table_tick(r->tb, now);
+	report_loss(r);
+	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
+	if (r->lost_since_reconcile && now >= r->next_reconcile) {
+		r->lost_since_reconcile = false;
+		r->next_reconcile = now + 1000000000ull;
+		if (take_snapshot(r, SNAP_TCP | SNAP_UDP))
+			return -1;
+	}
+	output_flush(&r->out);
+	return 0;
 }
 
 static int cmd_watch(const struct options *o)
 {
-	struct run r = { .o = o };
-	uint64_t start, deadline = 0, next_loss = 0, now;
-	int err, status = 0;
+	struct run r = { 0 };
+	uint64_t deadline = 0;
+	int status = 0;
 
-	output_init(&r.out, stdout);
-	r.watch = (struct watch_view){ .o = o, .out = &r.out };
-	r.tb = table_new(o->max_sockets, watch_transition, &r.watch);
-	if (!r.tb) {
-		fprintf(stderr, "socktrace: cannot allocate the socket table\n");
+	if (run_open(&r, o, watch_transition)) {
+		run_close(&r);
 		return 1;
-	}
-	install_signals();
-	err = open_tracer(&r);
-	if (err) {
-		table_free(r.tb);
-		return 1;
-	}
-	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
-		fprintf(stderr, "socktrace: --ready-file %s: %s\n", o->ready_file, strerror(-err));
-		status = 1;
-		goto out;
 	}
 	watch_header(&r.watch);
 	output_flush(&r.out);
-
-	start = mono_now_ns();
 	if (o->duration_ns)
-		deadline = start + o->duration_ns;
+		deadline = mono_now_ns() + o->duration_ns;
 	while (!stop_signal && !r.out.failed) {
-		err = loader_poll(r.ld, POLL_MS);
-		if (err < 0) {
-			fprintf(stderr, "socktrace: ring buffer: %s\n", strerror(-err));
+		if (run_step(&r, POLL_MS)) {
 			status = 1;
 			break;
 		}
-		now = mono_now_ns();
-		table_tick(r.tb, now);
-		if (now >= next_loss) {
-			report_loss(&r);
-			next_loss = now + LOSS_CHECK_NS;
-		}
-		output_flush(&r.out);
 		if (o->count && r.watch.shown >= o->count)
 			break;
-		if (deadline && now >= deadline)
+		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
 	/* what is already in the ring buffer was traced: show it */
@@ -186,19 +291,54 @@ static int cmd_watch(const struct options *o)
 	}
 	report_loss(&r);
 	output_flush(&r.out);
-out:
-	if (r.out.failed && errno != EPIPE) {
-		fprintf(stderr, "socktrace: writing output: %s\n", strerror(errno));
-		status = 1;
+	status = status ? status : output_status(&r);
+	run_summary(&r);
+	run_close(&r);
+	return status;
+}
+
+static int cmd_table(const struct options *o)
+{
+	struct run r = { 0 };
+	uint64_t deadline = 0, next;
+	int status = 0;
+
+	if (run_open(&r, o, discard_transition)) {
+		run_close(&r);
+		return 1;
 	}
-	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu\n",
-		(unsigned long long)r.records,
-		(unsigned long long)(r.reported.rb_full + r.reported.map_full + r.bad_records +
-				     table_stats(r.tb)->full),
-		(unsigned long long)r.reported.kernel_missed,
-		(unsigned long long)table_stats(r.tb)->sockets_seen);
-	loader_close(r.ld);
-	table_free(r.tb);
+	if (o->duration_ns)
+		deadline = mono_now_ns() + o->duration_ns;
+	for (;;) {
+		/* events first, then the kernel's view of queues and holders */
+		if (run_step(&r, 0) || table_view_print(&r.tview, r.tb, mono_now_ns())) {
+			status = 1;
+			break;
+		}
+		output_flush(&r.out);
+		if (!o->refresh_ns || r.out.failed)
+			break;
+		next = mono_now_ns() + o->refresh_ns;
+		while (!stop_signal && mono_now_ns() < next && !(deadline && mono_now_ns() >= deadline))
+			if (run_step(&r, POLL_MS)) {
+				status = 1;
+				break;
+			}
+		if (status || stop_signal || (deadline && mono_now_ns() >= deadline))
+			break;
+		if (take_snapshot(&r, SNAP_TCP | SNAP_UDP | SNAP_FILES)) {
+			status = 1;
+			break;
+		}
+		if (!o->json) {
+			sb_puts(&r.out.sb, "");
+			output_line(&r.out);
+		}
+	}
+	status = status ? status : output_status(&r);
+	if (o->refresh_ns)
+		run_summary(&r);
+	run_close(&r);
 	return status;
 }
 
@@ -218,6 +358,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CMD_WATCH:
 		return cmd_watch(&o);
+	case CMD_TABLE:
+		return cmd_table(&o);
 	default:
 		fprintf(stderr, "socktrace: this command is not available yet\n");
 		return 2;

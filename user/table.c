@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define ST_AF_INET6 10
+#define ST_IPPROTO_TCP 6
 
 struct pending {
 	uint32_t slot;
@@ -31,6 +33,8 @@ struct table {
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
+	uint32_t gen;        /* snapshot generation */
+	uint64_t snap_start; /* when the current snapshot began */
 	transition_sink sink;
 	void *sink_ctx;
 	struct table_stats st;
@@ -134,6 +138,23 @@ static struct sock_entry *lookup(struct table *tb, uint64_t sk)
 	return sk ? slot_entry(tb, idx_find(tb, sk, &pos)) : NULL;
 }
 
+/*
+ * A TIME_WAIT entry is keyed by its tuple: the event that makes it and a
+ * snapshot's timewait socket (another address) must find the same entry.
+ * Odd keys never collide with sock addresses, which are aligned.
+ */
+static uint64_t tw_key(const struct st_tuple *t)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint8_t *p = (const uint8_t *)t;
+	size_t i;
+
+	/* the tuple without its flags: family, ports, addresses, netns */
+	for (i = 0; i < offsetof(struct st_tuple, flags); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h | 1;
+}
+
 /* ---- listeners, by port ---- */
 
 static uint32_t *listen_bucket(struct table *tb, uint16_t port)
@@ -207,6 +228,7 @@ static struct sock_entry *find_listener(struct table *tb, const struct st_tuple 
 /* ---- entries ---- */
 
 static void tw_unlink_head(struct table *tb);
+static void entry_free(struct table *tb, struct sock_entry *e);
 
 static struct sock_entry *entry_new(struct table *tb)
 {
@@ -218,9 +240,9 @@ static struct sock_entry *entry_new(struct table *tb)
 		struct sock_entry *old = slot_entry(tb, tb->tw_head);
 
 		tw_unlink_head(tb);
-		old->next = tb->free_head;
-		tb->free_head = entry_slot(tb, old);
-		tb->st.entries--;
+		if (!(old->flags & ENTRY_GONE))
+			tb->st.evicted++;
+		entry_free(tb, old);
 	}
 	if (tb->free_head) {
 		slot = tb->free_head;
@@ -258,7 +280,7 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 
 static void entry_free(struct table *tb, struct sock_entry *e)
 {
-	if (!(e->flags & ENTRY_TIMEWAIT))
+	if (!(e->flags & ENTRY_GONE))
 		idx_del(tb, e->sk);
 	if (e->state == ST_TCP_LISTEN)
 		listen_del(tb, e);
@@ -279,15 +301,27 @@ static void tw_unlink_head(struct table *tb)
 	e->next = 0;
 }
 
-/* The entry stops being found by address: the kernel may reuse it at once. */
+/*
+ * The entry stops being found by sock address (the kernel may reuse it at
+ * once) and is found by its tuple instead. If that tuple already has an entry
+ * (a snapshot saw the timewait socket first), the newcomer is dropped.
+ */
 static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns)
 {
-	uint32_t slot = entry_slot(tb, e);
+	uint64_t key = tw_key(&e->t);
+	uint32_t slot = entry_slot(tb, e), pos;
 
-	if (!(e->flags & ENTRY_TIMEWAIT))
+	if (e->sk)
 		idx_del(tb, e->sk);
-	e->flags |= ENTRY_TIMEWAIT;
 	e->flags &= ~ENTRY_PENDING_SYN;
+	if (idx_find(tb, key, &pos)) {
+		e->flags |= ENTRY_GONE;
+		entry_free(tb, e);
+		return;
+	}
+	tb->idx[pos] = slot;
+	e->sk = key;
+	e->flags |= ENTRY_TIMEWAIT;
 	e->state = ST_TCP_TIME_WAIT;
 	e->expire_ns = expire_ns;
 	e->next = 0;
@@ -536,37 +570,86 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 	}
 }
 
+void table_snapshot_begin(struct table *tb, uint64_t now_ns)
+{
+	tb->gen++;
+	tb->snap_start = now_ns;
+}
+
 void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 {
-	struct sock_entry *e;
+	bool tw = r->t.flags & ST_SK_TIMEWAIT;
+	uint64_t key = tw ? tw_key(&r->t) : r->sk;
+	struct sock_entry *e = lookup(tb, key);
 
-	if (!(r->t.flags & ST_SK_TIMEWAIT) && lookup(tb, r->sk))
-		return; /* events got there first and know more */
-	if (r->t.flags & ST_SK_TIMEWAIT) {
-		e = entry_new(tb);
-		if (!e)
-			return;
-		e->sk = r->sk;
-		e->cookie = r->cookie;
-		e->id = r->cookie ? r->cookie : tb->next_synthetic++;
-	} else {
-		e = entry_new_keyed(tb, r->sk, r->cookie);
-		if (!e)
-			return;
+	if (e && !tw && r->cookie && e->cookie && r->cookie != e->cookie) {
+		tb->st.reused++;
+		entry_free(tb, e);
+		e = NULL;
 	}
-	e->first_ns = r->hdr.ts_ns;
-	e->state_ns = r->hdr.ts_ns;
-	e->state = r->state;
-	e->t = r->t;
+	if (!e) {
+		e = tw ? entry_new(tb) : entry_new_keyed(tb, key, r->cookie);
+		if (!e)
+			return;
+		e->first_ns = r->hdr.ts_ns;
+		e->state_ns = r->hdr.ts_ns;
+		e->state = r->state;
+		e->t = r->t;
+		e->flags |= ENTRY_SEEDED;
+		if (tw) {
+			e->cookie = r->cookie;
+			e->id = r->cookie ? r->cookie : tb->next_synthetic++;
+			entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_ms * 1000000ull);
+		} else if (r->state == ST_TCP_LISTEN) {
+			listen_add(tb, e);
+		}
+	} else if (e->state != r->state && !(e->flags & ENTRY_PENDING_SYN)) {
+		/* events were lost; the kernel knows better */
+		if (!tw) {
+			tb->st.corrected++;
+			if (e->state == ST_TCP_LISTEN)
+				listen_del(tb, e);
+			else if (r->state == ST_TCP_LISTEN)
+				listen_add(tb, e);
+		}
+		e->state = r->state;
+		e->state_ns = r->hdr.ts_ns;
+	}
+	/* a timewait socket in its FIN_WAIT2 substate: netstat shows FIN_WAIT2 */
+	if (tw)
+		e->state = r->state;
 	e->rx_queue = r->rx_queue;
 	e->tx_queue = r->tx_queue;
 	e->uid = r->uid;
-	e->ino = r->ino;
-	e->flags |= ENTRY_SEEDED;
-	if (r->t.flags & ST_SK_TIMEWAIT)
-		entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_ms * 1000000ull);
-	else if (r->state == ST_TCP_LISTEN)
-		listen_add(tb, e);
+	if (r->ino)
+		e->ino = r->ino;
+	if (!tw)
+		e->t.flags = r->t.flags;
+	e->seen_gen = tb->gen;
+	e->missed = 0;
+}
+
+void table_snapshot_end(struct table *tb)
+{
+	uint32_t i;
+
+	for (i = 0; i < tb->used; i++) {
+		struct sock_entry *e = &tb->ents[i];
+
+		if (!e->sk || (e->flags & ENTRY_GONE) || e->seen_gen == tb->gen ||
+		    e->first_ns >= tb->snap_start || (e->flags & ENTRY_PENDING_SYN))
+			continue;
+		if (++e->missed < 2 && e->t.protocol == ST_IPPROTO_TCP)
+			continue;
+		tb->st.swept++;
+		if (e->flags & ENTRY_TIMEWAIT) {
+			/* still linked in the FIFO: table_tick frees it */
+			idx_del(tb, e->sk);
+			e->flags |= ENTRY_GONE;
+		} else {
+			entry_free(tb, e);
+		}
+	}
 }
 
 void table_apply_file(struct table *tb, const struct st_file_rec *r)
@@ -585,7 +668,8 @@ void table_tick(struct table *tb, uint64_t now_ns)
 		if (e->expire_ns > now_ns)
 			break;
 		tw_unlink_head(tb);
-		emit_state(tb, e, e->expire_ns, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, true, NULL, 0);
+		if (!(e->flags & ENTRY_GONE))
+			emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL, 0);
 		entry_free(tb, e);
 	}
 	while (tb->pend_len) {
@@ -623,7 +707,7 @@ int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry
 	for (i = 0; i < tb->used; i++) {
 		const struct sock_entry *e = &tb->ents[i];
 
-		if (!e->sk && !(e->flags & ENTRY_TIMEWAIT))
+		if (!e->sk || (e->flags & ENTRY_GONE))
 			continue;
 		ret = fn(ctx, e);
 		if (ret)

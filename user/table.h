@@ -28,11 +28,12 @@ enum entry_flags {
 	ENTRY_SEEN_START = 1 << 1,  /* socktrace saw the socket's first transition */
 	ENTRY_TIMEWAIT = 1 << 2,    /* a TIME_WAIT entry: not keyed by sk any more */
 	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
-	ENTRY_SEEDED = 1 << 4,      /* found by the start-up snapshot */
+	ENTRY_SEEDED = 1 << 4,      /* found by a snapshot before any event */
+	ENTRY_GONE = 1 << 5,        /* swept: waits in the TIME_WAIT FIFO to be freed */
 };
 
 struct sock_entry {
-	uint64_t sk;      /* kernel address; the key while the socket lives */
+	uint64_t sk;      /* the key: kernel address, or for TIME_WAIT a tuple hash (odd) */
 	uint64_t id;      /* "sock" in JSON: the cookie, or a synthetic id */
 	uint64_t cookie;
 	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
@@ -52,6 +53,8 @@ struct sock_entry {
 	uint8_t sk_err;
 	uint32_t next;  /* free list / TIME_WAIT FIFO link (slot index + 1; 0 = none) */
 	uint32_t lnext; /* listeners of one port bucket (slot index + 1; 0 = none) */
+	uint32_t seen_gen; /* last snapshot that had it */
+	uint8_t missed;    /* snapshots in a row that did not */
 };
 
 enum tr_kind {
@@ -83,6 +86,9 @@ struct table_stats {
 	uint64_t out_of_order;  /* a transition whose old state the table did not expect */
 	uint64_t reused;        /* an address reused before its CLOSE was seen */
 	uint64_t full;          /* records refused because the table hit its cap */
+	uint64_t evicted;       /* TIME_WAIT entries dropped early to make room */
+	uint64_t corrected;     /* states a snapshot found different from the table's */
+	uint64_t swept;         /* entries the kernel no longer had (their end was lost) */
 };
 
 struct table;
@@ -93,9 +99,17 @@ void table_free(struct table *tb);
 
 void table_apply_state(struct table *tb, const struct st_state_rec *r);
 void table_apply_call(struct table *tb, const struct st_call_rec *r);
-/* Start-up snapshot: one socket, and a process holding one. */
+/*
+ * Snapshots (start-up seeding and later refreshes) come between begin and
+ * end. A socket the table lacks is added; one it has gets the kernel's state
+ * and queues. At the end, entries missing from the kernel are swept: UDP ones
+ * at once, TCP ones after two snapshots in a row (their CLOSE may still be in
+ * the ring buffer the first time).
+ */
+void table_snapshot_begin(struct table *tb, uint64_t now_ns);
 void table_apply_sock(struct table *tb, const struct st_sock_rec *r);
 void table_apply_file(struct table *tb, const struct st_file_rec *r);
+void table_snapshot_end(struct table *tb);
 
 /*
  * Time passes: end TIME_WAIT entries whose time is up, release CLOSE->SYN_SENT

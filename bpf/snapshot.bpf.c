@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots through BPF iterators: every TCP and UDP socket of the reader's
+ * network namespace as it is now, and every task's socket fds. Used to seed
+ * the live table at start-up (sockets that predate socktrace, and every
+ * process holding each one after fork()), and to refresh queues and holders.
+ * Records go to the iterator's seq file in the ABI's formats.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "socktrace_abi.h"
+#include "sock_read.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern const int CONFIG_HZ __kconfig;
+
+#define ST_S_IFMT 00170000
+#define ST_S_IFSOCK 0140000
+
+DEFINE_SOCK_READERS(direct, RD_DIRECT, RD_INTO_DIRECT, RD_BITS_DIRECT)
+
+static __always_inline __u64 sock_ino(const struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+
+	/* SOCK_INODE(): the inode sits right after the socket in socket_alloc */
+	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+}
+
+static __always_inline void rec_init(struct st_sock_rec *r, const void *skp)
+{
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.type = ST_REC_SOCK;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ts_ns = bpf_ktime_get_ns();
+	r->sk = (__u64)(long)skp;
+}
+
+/* The tuple fields live in sock_common, which every kind of socket starts with. */
+static __always_inline void fill_common(struct st_tuple *t, const struct sock_common *skc)
+{
+	struct net *net = skc->skc_net.net;
+
+	t->family = skc->skc_family;
+	t->protocol = ST_IPPROTO_TCP;
+	t->sport = skc->skc_num;
+	t->dport = bpf_ntohs(skc->skc_dport);
+	t->netns = net ? BPF_CORE_READ(net, ns.inum) : 0;
+	if (t->family == AF_INET6) {
+		BPF_CORE_READ_INTO((struct in6_addr *)t->saddr, skc, skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)t->daddr, skc, skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__be32 *)t->saddr, skc, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__be32 *)t->daddr, skc, skc_daddr);
+	}
+}
+
+SEC("iter/tcp")
+int dump_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct seq_file *seq = ctx->meta->seq;
+	struct tcp_timewait_sock *tw;
+	struct tcp_request_sock *req;
+	struct tcp_sock *tp;
+	struct st_sock_rec r;
+	__u16 family;
+
+	if (!skc)
+		return 0;
+	family = skc->skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	rec_init(&r, skc);
+	r.uid = ctx->uid;
+	r.state = skc->skc_state;
+
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp) {
+		const struct sock *sk = &tp->inet_conn.icsk_inet.sk;
+
+		fill_tuple_direct(&r.t, sk);
+		r.cookie = bpf_get_socket_cookie((void *)sk);
+		r.ino = sock_ino(sk);
+		if (r.state == ST_TCP_LISTEN) {
+			r.rx_queue = sk->sk_ack_backlog;
+			r.tx_queue = sk->sk_max_ack_backlog;
+		} else {
+			/* what netstat shows: unread bytes, and sent but unacknowledged */
+			__s32 rx = tp->rcv_nxt - tp->copied_seq;
+			__s32 tx = tp->write_seq - tp->snd_una;
+
+			r.rx_queue = rx > 0 ? rx : 0;
+			r.tx_queue = tx > 0 ? tx : 0;
+		}
+	} else if ((tw = bpf_skc_to_tcp_timewait_sock(skc))) {
+		__u64 expires = tw->tw_sk.tw_timer.expires, now = bpf_jiffies64();
+
+		fill_common(&r.t, skc);
+		r.t.flags = ST_SK_TIMEWAIT;
+		r.cookie = skc->skc_cookie.counter;
+		r.ttl_ms = expires > now ? (expires - now) * 1000 / (__u32)CONFIG_HZ : 0;
+		/* a timewait socket in its FIN_WAIT2 substate is shown as FIN_WAIT2 */
+		r.state = tw->tw_sk.tw_substate;
+	} else if ((req = bpf_skc_to_tcp_request_sock(skc))) {
+		fill_common(&r.t, skc);
+		r.t.flags = ST_SK_REQUEST;
+		r.cookie = skc->skc_cookie.counter;
+		r.state = ST_TCP_SYN_RECV;
+	} else {
+		return 0;
+	}
+	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
+		return 0;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
+
+SEC("iter/udp")
+int dump_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *udp = ctx->udp_sk;
+	struct seq_file *seq = ctx->meta->seq;
+	const struct sock *sk;
+	struct st_sock_rec r;
+
+	if (!udp)
+		return 0;
+	sk = &udp->inet.sk;
+	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
+		return 0;
+	rec_init(&r, sk);
+	fill_tuple_direct(&r.t, sk);
+	r.uid = ctx->uid;
+	r.state = sk->__sk_common.skc_state;
+	r.cookie = bpf_get_socket_cookie((void *)sk);
+	r.ino = sock_ino(sk);
+	r.rx_queue = sk->sk_backlog.rmem_alloc.counter;
+	r.tx_queue = sk->sk_wmem_alloc.refs.counter;
+	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
+		return 0;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
+
+SEC("iter/task_file")
+int dump_files(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct st_file_rec r;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (!task || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	__builtin_memset(&r, 0, sizeof(r));
+	r.hdr.type = ST_REC_FILE;
+	r.hdr.size = sizeof(r);
+	r.hdr.ts_ns = bpf_ktime_get_ns();
+	r.sk = (__u64)(long)sk;
+	r.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	r.task.tgid = task->tgid;
+	r.task.tid = task->pid;
+	BPF_CORE_READ_STR_INTO(&r.task.comm, task, comm);
+	r.fd = ctx->fd;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}

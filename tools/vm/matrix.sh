@@ -1,0 +1,87 @@
+#!/bin/sh
+# The kernel matrix, end to end: fetch Debian's 6.1 kernel, assemble the
+# payload, build the initramfs, boot it once and run the test programs once
+# per hook family, report. `make test-kernels` calls this after building the
+# static binaries; it can also be run by hand:
+#
+#   tools/vm/matrix.sh [-d VM_DIR] [-s SOCKTRACE] [-T "TOOL_BINS"] TEST_PROG...
+#
+#   -d  work/cache dir (default build/vm): kernel-<release>/, payload/,
+#       initramfs.cpio.gz, logs/
+#   -s  the static socktrace binary (copied to /opt/socktrace/socktrace)
+#   -T  more static programs for /opt/socktrace/tools/
+#   TEST_PROG  static TAP programs (or sh scripts), copied to /opt/socktrace/tests/
+#
+# Environment: VM_HOOKS (default "fentry kprobe tracepoint"; each run gets
+# SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (600), VM_CMD_TIMEOUT (0), VM_MODULES
+# ("veth dummy"), VM_HOST_BINS (host programs copied with their libraries,
+# default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra kernel
+# arguments), VM_VERBOSE=1 (stream the guest's output).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+dir=build/vm socktrace='' tools=''
+while getopts d:s:T: opt; do
+	case $opt in
+	d) dir=$OPTARG ;;
+	s) socktrace=$OPTARG ;;
+	T) tools=$OPTARG ;;
+	*) sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "matrix: no test programs given" >&2; exit 2; }
+hooks=${VM_HOOKS:-fentry kprobe tracepoint}
+
+t0=$(date +%s)
+eval "$(sh "$here/fetch-kernel.sh" "$dir")"
+ktree=$(dirname "$(dirname "$VMLINUZ")")
+
+# --- payload ----------------------------------------------------------------
+p=$dir/payload
+rm -rf "$p"
+mkdir -p "$p/tests" "$p/tools"
+cp "$top/tests/run-tests.sh" "$p/run-tests.sh"
+env_sock=
+if [ -n "$socktrace" ]; then
+	cp "$socktrace" "$p/socktrace"
+	env_sock="SOCKTRACE=/opt/socktrace/socktrace "
+fi
+for f in $tools; do cp "$f" "$p/tools/"; done
+for f in "$@"; do cp "$f" "$p/tests/"; done
+for f in "$p/socktrace" "$p"/tests/* "$p"/tools/*; do
+	[ -f "$f" ] || continue
+	case $(file -b "$f") in
+	*ELF*dynamically*) echo "matrix: warning: $(basename "$f") is dynamically linked; the guest has no libc for it" >&2 ;;
+	esac
+done
+rel=$(echo "$KVER" | cut -d. -f1,2).
+{
+	echo "# one command per hook family; see tools/vm/init.sh"
+	for h in $hooks; do
+		pre=
+		# what socktrace itself sees in the guest, kept in the log as TAP comments
+		[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
+		echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+	done
+} >"$p/tests.list"
+
+sh "$here/mkinitramfs.sh" -k "$ktree" -o "$dir/initramfs.cpio.gz" \
+	-m "${VM_MODULES-veth dummy}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
+
+# --- the host, for comparison --------------------------------------------------
+echo "host: kernel $(uname -r)"
+if [ -n "$socktrace" ] && [ -x "$socktrace" ]; then
+	if feat=$(timeout 20 "$socktrace" features 2>&1); then
+		printf '%s\n' "$feat" | sed 's/^/host: /'
+	else
+		echo "host: 'socktrace features' not available"
+	fi
+fi
+echo "guest: kernel $KVER"
+
+# --- boot ------------------------------------------------------------------------
+rc=0
+sh "$here/run.sh" -k "$VMLINUZ" -i "$dir/initramfs.cpio.gz" -t "${VM_TIMEOUT:-600}" || rc=$?
+echo "matrix: $(($(date +%s) - t0)) s in all"
+exit $rc

@@ -1,0 +1,127 @@
+#!/bin/sh
+# Boot a kernel-matrix initramfs under QEMU (TCG) and report.
+#
+#   tools/vm/run.sh -k VMLINUZ -i INITRAMFS [-t TIMEOUT_S] [-l LOGDIR]
+#                   [-m MEM_MB] [-c CPUS] [-a "EXTRA KERNEL ARGS"]
+#
+# Prints one line per command of the guest's tests.list, e.g.
+#   6.1.0-56 fentry: 23 passed, 0 failed, 0 skipped (41.2 s)
+# then a total line "kernel-matrix: N passed, N failed" and the log paths.
+# Exits non-zero if a command failed, a marker is missing, the time limit
+# (default 600 s, wall clock; qemu is killed) ran out, or the kernel log shows
+# a warning, oops, BUG or panic. VM_VERBOSE=1 streams the guest's output.
+set -u
+
+kernel='' initrd='' tmo=${VM_TIMEOUT:-600} logdir='' mem=${VM_MEM:-1024} cpus=${VM_CPUS:-2} extra=${VM_APPEND:-}
+while getopts k:i:t:l:m:c:a: opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	t) tmo=$OPTARG ;;
+	l) logdir=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	a) extra=$OPTARG ;;
+	*) sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+[ -f "$kernel" ] && [ -f "$initrd" ] || { sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || { echo "run: qemu-system-x86_64 missing (tools/vm/fetch-kernel.sh installs it)" >&2; exit 2; }
+[ -n "$logdir" ] || logdir=$(dirname "$initrd")/logs/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$logdir"
+console=$logdir/console.log
+results=$logdir/results.log
+full=$logdir/full.log
+: >"$console"
+: >"$results"
+
+t0=$(date +%s.%N)
+tailpid=''
+if [ "${VM_VERBOSE:-0}" = 1 ]; then
+	tail -n +1 -f "$results" &
+	tailpid=$!
+fi
+# ttyS0: kernel console; ttyS1: the results port (markers and test output).
+timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
+	-nographic -no-reboot -monitor none -nic none \
+	-serial "file:$console" -serial "file:$results" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet $extra" \
+	</dev/null >"$logdir/qemu.out" 2>&1
+qrc=$?
+t1=$(date +%s.%N)
+[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
+wall=$(awk "BEGIN{printf \"%.1f\", $t1 - $t0}")
+
+# One readable log: console (kernel) first, then the results port.
+{
+	echo "===== console (ttyS0) ====="
+	tr -d '\r' <"$console"
+	echo "===== results (ttyS1) ====="
+	tr -d '\r' <"$results"
+	echo "===== qemu ====="
+	cat "$logdir/qemu.out"
+} >"$full"
+
+status=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "run: TIMEOUT: qemu killed after ${tmo}s" >&2
+	status=1
+elif [ "$qrc" != 0 ]; then
+	echo "run: qemu exited with status $qrc (see $logdir/qemu.out)" >&2
+	status=1
+fi
+
+# Per-command report from the markers.
+tr -d '\r' <"$results" | awk -v wall="$wall" '
+function short(k) { sub(/-amd64$/, "", k); return k }
+/^@@@ KERNEL / { kver = $3; next }
+/^@@@ UPTIME / { boot = $3; next }
+/^@@@ PLAN/ { havePlan = 1; for (i = 3; i <= NF; i++) { plan[++np] = $i } next }
+/^@@@ BEGIN / { cur = $3; begun[cur] = 1; sum[cur] = ""; next }
+/^@@@ END / {
+	l = $3; ended[l] = 1; rc[l] = $4; sub(/^rc=/, "", rc[l])
+	secs[l] = $5; sub(/^secs=/, "", secs[l]); cur = ""; next
+}
+/^@@@ DONE/ { done = 1; next }
+cur != "" && match($0, /[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?/) {
+	sum[cur] = substr($0, RSTART, RLENGTH)
+}
+END {
+	bad = 0
+	if (!havePlan) { print "run: the guest never started its command list (no @@@ PLAN)"; exit 1 }
+	k = short(kver); P = 0; F = 0
+	for (i = 1; i <= np; i++) {
+		l = plan[i]
+		if (!begun[l] || !ended[l]) {
+			printf "%s %s: INCOMPLETE (no %s marker)\n", k, l, begun[l] ? "END" : "BEGIN"
+			bad = 1; F++; continue
+		}
+		s = sum[l] != "" ? sum[l] : "no \"N passed, N failed\" line"
+		pl = 0; fl = 0
+		if (sum[l] != "") { split(sum[l], w, /[ ,]+/); pl = w[1]; fl = w[3] }
+		P += pl; F += fl
+		note = rc[l] == 0 ? "" : " FAILED rc=" rc[l]
+		if (rc[l] != 0) { bad = 1; if (fl == 0) F++ }
+		printf "%s %s: %s (%s s)%s\n", k, l, s, secs[l], note
+	}
+	if (!done) { print "run: no @@@ DONE marker: the guest did not finish"; bad = 1 }
+	printf "boot: %s s to init (guest uptime), total %s s wall clock\n", boot, wall
+	printf "kernel-matrix: %d passed, %d failed\n", P, F
+	exit bad
+}' || status=1
+
+# Kernel trouble: only lines that look like kernel log lines ("[   1.234567] ...")
+# from the console and the dmesg dump, never the tests' own output.
+pat='WARNING:|BUG:|Oops|Call Trace:|general protection|Kernel panic|kernel BUG|Unable to handle|soft lockup|hung_task|blocked for more than|UBSAN:|KASAN:'
+trouble=$( {
+	tr -d '\r' <"$console"
+	tr -d '\r' <"$results" | sed -n '/^@@@ BEGIN dmesg$/,/^@@@ END dmesg/p'
+} | grep -E '^\[ *[0-9]+\.[0-9]+\] ' | grep -E "$pat" | awk '!seen[$0]++' | head -n 20)
+if [ -n "$trouble" ]; then
+	echo "run: KERNEL TROUBLE in the guest log:"
+	printf '%s\n' "$trouble" | sed 's/^/  /'
+	status=1
+fi
+echo "log: $(cd "$(dirname "$full")" && pwd)/$(basename "$full")"
+exit "$status"

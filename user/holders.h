@@ -1,0 +1,32 @@
+/*
+ * Which processes hold which sockets right now, from the task_file
+ * iterator: after fork() one socket has several holders, and netstat's
+ * PID/Program name column shows only one of them.
+ */
+#ifndef SOCKTRACE_HOLDERS_H
+#define SOCKTRACE_HOLDERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "socktrace_abi.h"
+
+struct holder {
+	uint64_t sk;
+	uint32_t pid;
+	char comm[ST_COMM_LEN];
+};
+
+struct holders {
+	struct holder *v;
+	size_t n, cap;
+	int sorted;
+};
+
+void holders_reset(struct holders *h);
+void holders_add(struct holders *h, const struct st_file_rec *r);
+/* The holders of sk (each pid once), sorted by pid; *n = 0 if none. */
+const struct holder *holders_find(struct holders *h, uint64_t sk, size_t *n);
+void holders_free(struct holders *h);
+
+#endif

@@ -1,0 +1,15 @@
+/* What /proc says about a process. */
+#ifndef SOCKTRACE_PROC_H
+#define SOCKTRACE_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The raw command line of pid (NUL-separated arguments) into buf; returns its
+ * length, 0 for a kernel thread or a process that is gone. Never trusted as
+ * text: the views escape it.
+ */
+size_t proc_cmdline(uint32_t pid, char *buf, size_t cap);
+
+#endif
