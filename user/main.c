@@ -114,6 +114,9 @@ static int take_snapshot(struct run *r, unsigned int what)
 
 	if (!r->snap && snapshot_open(&r->snap))
 		return -1;
+	/* what happened before the snapshot goes in first */
+	if (loader_poll(r->ld, 0) < 0)
+		return -1;
 	holders_reset(&r->holders);
 	table_snapshot_begin(r->tb, mono_now_ns());
 	n = snapshot_read(r->snap, what, on_snapshot_record, r);

@@ -33,6 +33,8 @@ struct table {
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
+	uint64_t failed_cookies[64]; /* connects whose failure was already reported */
+	uint32_t failed_next;
 	uint32_t gen;        /* snapshot generation */
 	uint64_t snap_start; /* when the current snapshot began */
 	transition_sink sink;
@@ -412,6 +414,37 @@ static void pending_push(struct table *tb, struct sock_entry *e)
 	tb->pend_len++;
 }
 
+/*
+ * A connect that failed: refused, timed out, unreachable. Reported from the
+ * SYN_SENT -> CLOSE that carries the error, which covers non-blocking
+ * connects too; connect()'s own return then only adds failures that never
+ * reached SYN_SENT.
+ */
+static void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err)
+{
+	struct st_task task = { .tgid = e->owner_pid, .tid = e->owner_pid };
+	struct transition tr = {
+		.kind = TR_CONNECT, .ts_ns = ts, .e = e, .err = err, .task = &task,
+	};
+
+	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
+	if (e->cookie) {
+		tb->failed_cookies[tb->failed_next] = e->cookie;
+		tb->failed_next = (tb->failed_next + 1) % 64;
+	}
+	tb->sink(tb->sink_ctx, &tr);
+}
+
+static bool failure_reported(const struct table *tb, uint64_t cookie)
+{
+	size_t i;
+
+	for (i = 0; cookie && i < 64; i++)
+		if (tb->failed_cookies[i] == cookie)
+			return true;
+	return false;
+}
+
 /* Transitions that only the owning process makes, in a system call. */
 static bool made_by_process(uint8_t old_state, uint8_t new_state)
 {
@@ -450,17 +483,6 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->t = r->t;
 		if (old_state == ST_TCP_CLOSE || child)
 			e->flags |= ENTRY_SEEN_START;
-		if (child) {
-			struct sock_entry *l = find_listener(tb, &r->t);
-
-			e->flags |= ENTRY_PASSIVE;
-			if (l) {
-				e->listener_id = l->id;
-				e->owner_pid = l->owner_pid;
-				memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
-				e->owner_src = l->owner_src ? OWNER_LISTENER : OWNER_NONE;
-			}
-		}
 	} else {
 		merge_tuple(&e->t, &r->t);
 		if (e->state == old_state)
@@ -469,6 +491,19 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 			tb->st.out_of_order++;
 		if (!e->cookie && r->cookie)
 			e->cookie = r->cookie;
+	}
+
+	/* a snapshot may have found the child before this event arrived */
+	if (child && e->owner_src == OWNER_NONE) {
+		struct sock_entry *l = find_listener(tb, &r->t);
+
+		e->flags |= ENTRY_PASSIVE;
+		if (l && l->owner_src != OWNER_NONE) {
+			e->listener_id = l->id;
+			e->owner_pid = l->owner_pid;
+			memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
+			e->owner_src = OWNER_LISTENER;
+		}
 	}
 
 	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT)
@@ -506,6 +541,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		new_state = ST_TCP_TIME_WAIT;
 
 	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err);
+	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_CLOSE && r->sk_err)
+		connect_failed(tb, e, r->hdr.ts_ns, r->sk_err);
 
 	if (e->state == ST_TCP_LISTEN && new_state != ST_TCP_LISTEN)
 		listen_del(tb, e);
@@ -520,6 +557,13 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		entry_free(tb, e);
 }
 
+static bool connect_error(int ret)
+{
+	/* in progress, or interrupted: the state machine will tell the outcome */
+	return ret < 0 && ret != -EINPROGRESS && ret != -EALREADY && ret != -EINTR &&
+	       ret != -EAGAIN;
+}
+
 void table_apply_call(struct table *tb, const struct st_call_rec *r)
 {
 	struct sock_entry *e = lookup(tb, r->sk);
@@ -530,10 +574,39 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		entry_free(tb, e);
 		e = NULL;
 	}
+
+	if (r->hdr.type == ST_REC_CONNECT) {
+		if (e) {
+			/* connect() returned: the source port is known now */
+			merge_tuple(&e->t, &r->t);
+			release_pending(tb, e);
+		}
+		if (!connect_error(r->ret) || failure_reported(tb, r->cookie))
+			return;
+		if (!e) {
+			/* the socket never got an entry: describe it from the record */
+			struct sock_entry tmp = { .sk = r->sk, .cookie = r->cookie, .t = r->t,
+						  .state = r->state };
+
+			tmp.id = r->cookie ? r->cookie : tb->next_synthetic++;
+			set_owner(&tmp, &r->task, OWNER_CONNECT);
+			tr.kind = TR_CONNECT;
+			tr.e = &tmp;
+			tr.err = -r->ret;
+			tb->sink(tb->sink_ctx, &tr);
+			return;
+		}
+		tr.kind = TR_CONNECT;
+		tr.e = e;
+		tr.err = -r->ret;
+		tb->sink(tb->sink_ctx, &tr);
+		return;
+	}
+
+	/* accept() */
 	if (!e) {
-		/* its transitions were lost, or it closed already: nothing to attach to
-		 * unless the call made a connection */
-		if (r->hdr.type != ST_REC_ACCEPT || r->state == ST_TCP_CLOSE)
+		/* its transitions were lost, or it closed already */
+		if (r->state == ST_TCP_CLOSE)
 			return;
 		e = entry_new_keyed(tb, r->sk, r->cookie);
 		if (!e)
@@ -546,8 +619,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 	} else {
 		merge_tuple(&e->t, &r->t);
 	}
-
-	if (r->hdr.type == ST_REC_ACCEPT) {
+	{
 		const struct sock_entry *l = lookup(tb, r->listener);
 
 		if (l)
@@ -556,16 +628,6 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		tr.kind = TR_ACCEPT;
 		tr.e = e;
 		tr.peer = l;
-		tb->sink(tb->sink_ctx, &tr);
-		return;
-	}
-
-	/* connect() returned: the source port is known now */
-	release_pending(tb, e);
-	if (r->ret < 0 && r->ret != -EINPROGRESS && r->ret != -EALREADY) {
-		tr.kind = TR_CONNECT;
-		tr.e = e;
-		tr.err = -r->ret;
 		tb->sink(tb->sink_ctx, &tr);
 	}
 }

@@ -1,0 +1,122 @@
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int str_match(const struct json_obj *o, const char *key, const char *want)
+{
+	const char *got;
+
+	if (!want)
+		return 1;
+	got = json_str(o, key);
+	return got && strcmp(got, want) == 0;
+}
+
+static int int_match(const struct json_obj *o, const char *key, long want)
+{
+	long long got;
+
+	if (want < 0)
+		return 1;
+	return json_int(o, key, &got) == 0 && got == want;
+}
+
+size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
+		 size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < jl->n; i++) {
+		const struct json_obj *o = jl->objs[i];
+
+		if (!str_match(o, "event", m.event) || !str_match(o, "laddr", m.laddr) ||
+		    !str_match(o, "raddr", m.raddr) || !int_match(o, "lport", m.lport) ||
+		    !int_match(o, "rport", m.rport))
+			continue;
+		if (n < max)
+			out[n] = o;
+		n++;
+	}
+	return n;
+}
+
+int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why,
+	       size_t len)
+{
+	char seen[1024] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *o = json_str(ev[i], "old_state"), *s = json_str(ev[i], "new_state");
+
+		if (i == 0) {
+			strncat(seen, o ? o : "?", sizeof(seen) - strlen(seen) - 1);
+		} else {
+			const char *prev = json_str(ev[i - 1], "new_state");
+
+			/* a break in the chain shows as '|' */
+			if (!prev || !o || strcmp(prev, o) != 0) {
+				strncat(seen, "|", sizeof(seen) - strlen(seen) - 1);
+				strncat(seen, o ? o : "?", sizeof(seen) - strlen(seen) - 1);
+			}
+		}
+		strncat(seen, ">", sizeof(seen) - strlen(seen) - 1);
+		strncat(seen, s ? s : "?", sizeof(seen) - strlen(seen) - 1);
+	}
+	if (strcmp(seen, path) == 0)
+		return 1;
+	snprintf(why, len, "path %s, want %s", seen, path);
+	return 0;
+}
+
+int ev_all_pid(const struct json_obj *const *ev, size_t n, long long pid, char *why, size_t len)
+{
+	size_t i;
+	long long got;
+
+	for (i = 0; i < n; i++) {
+		if (json_int(ev[i], "pid", &got) || got != pid) {
+			snprintf(why, len, "event %zu (%s>%s) has pid %lld, want %lld", i,
+				 json_str(ev[i], "old_state") ? json_str(ev[i], "old_state") : "",
+				 json_str(ev[i], "new_state") ? json_str(ev[i], "new_state") : "",
+				 got, pid);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int ev_no_zero_port(const struct json_obj *const *ev, size_t n, char *why, size_t len)
+{
+	size_t i;
+	long long lp, rp;
+
+	for (i = 0; i < n; i++) {
+		if (json_int(ev[i], "lport", &lp) || json_int(ev[i], "rport", &rp) || !lp || !rp) {
+			snprintf(why, len, "event %zu (%s>%s) has a zero port", i,
+				 json_str(ev[i], "old_state") ? json_str(ev[i], "old_state") : "",
+				 json_str(ev[i], "new_state") ? json_str(ev[i], "new_state") : "");
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int start_tracer(struct tracer *t, const char *const args[])
+{
+	const char *argv[64];
+	const char *hooks = getenv("SOCKTRACE_HOOKS");
+	size_t n = 0, i;
+
+	for (i = 0; args[i] && n < 58; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--json";
+	if (hooks && *hooks) {
+		argv[n++] = "--hooks";
+		argv[n++] = hooks;
+	}
+	argv[n] = NULL;
+	return tracer_start(t, argv, 20000);
+}

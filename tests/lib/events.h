@@ -1,0 +1,39 @@
+/* Queries over a tracer's JSON-lines output, for integration tests. */
+#ifndef SOCKTRACE_TEST_EVENTS_H
+#define SOCKTRACE_TEST_EVENTS_H
+
+#include <stddef.h>
+#include "jsonl.h"
+#include "tracer.h"
+
+/* Match on event kind and tuple; NULL / -1 fields match anything. */
+struct ev_match {
+	const char *event; /* "state", "accept", ... */
+	const char *laddr;
+	long lport;
+	const char *raddr;
+	long rport;
+};
+
+#define EV_ANY(ev) ((struct ev_match){ .event = (ev), .lport = -1, .rport = -1 })
+
+/* Up to max matching objects, in output order; returns how many matched. */
+size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
+		 size_t max);
+
+/*
+ * Whether the state events ev[0..n) walk exactly the path given as
+ * "CLOSE>SYN_SENT>ESTABLISHED>..." (old state of the first, then each new
+ * state). On mismatch, describes the path seen in why.
+ */
+int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why,
+	       size_t len);
+
+/* Every event has this pid (and no port is 0); on mismatch, why says which. */
+int ev_all_pid(const struct json_obj *const *ev, size_t n, long long pid, char *why, size_t len);
+int ev_no_zero_port(const struct json_obj *const *ev, size_t n, char *why, size_t len);
+
+/* Start $SOCKTRACE with args plus --json (and --hooks $SOCKTRACE_HOOKS if set). */
+int start_tracer(struct tracer *t, const char *const args[]);
+
+#endif
