@@ -18,11 +18,19 @@
 
 enum st_rec_type {
 	ST_REC_STATE = 1,   /* inet_sock_set_state fired */
-	ST_REC_ACCEPT = 2,  /* accept() returned a connection */
-	ST_REC_CONNECT = 3, /* connect() returned */
+	ST_REC_ACCEPT = 2,  /* accept() returned a connection (st_call_rec) */
+	ST_REC_CONNECT = 3, /* connect() returned (st_call_rec) */
 	ST_REC_SOCK = 4,    /* iterator: one socket as it is now */
 	ST_REC_FILE = 5,    /* iterator: a task holds a socket in an fd */
-	ST_REC_TYPE_MAX = 5,
+	ST_REC_BIND = 6,    /* bind() returned, successful or not (st_call_rec) */
+	ST_REC_LISTEN = 7,  /* listen() returned (st_call_rec) */
+	ST_REC_CLOSE = 8,   /* a UDP socket was released (st_call_rec) */
+	ST_REC_TYPE_MAX = 8,
+};
+
+/* st_call_rec.call_flags */
+enum st_call_flags {
+	ST_CALL_ADDR_USER = 1 << 0, /* the local address came from the caller's memory */
 };
 
 /* st_tuple.flags */
@@ -91,18 +99,26 @@ struct st_state_rec {
 	__u8 pad[5];
 };
 
-/* accept() and connect() returns; the socket's tuple as the kernel has it. */
+/*
+ * bind, listen, accept, connect returns and UDP releases: the socket's tuple as
+ * the kernel has it after the call. A failed bind has no bound address in the
+ * socket: the address it asked for is copied from the call's sockaddr instead
+ * (the kernel's copy where the hook has one, else the caller's memory, flagged
+ * ST_CALL_ADDR_USER).
+ */
 struct st_call_rec {
 	struct st_hdr hdr;
-	__u64 sk;       /* the connection's sock */
+	__u64 sk;       /* the socket's sock (accept: the new connection) */
 	__u64 cookie;
 	__u64 listener; /* accept: the listening sock; else 0 */
 	struct st_tuple t;
 	struct st_task task;
-	__s32 ret; /* syscall return: fd, 0, or -errno */
-	__s32 fd;  /* the fd the call was made on */
+	__s32 ret; /* return: fd, 0, or -errno */
+	__s32 fd;  /* the fd the call was made on; -1 where the hook has none */
+	__u32 arg; /* listen: the backlog in effect; bind: the bound device's ifindex */
 	__u8 state;
-	__u8 pad[7];
+	__u8 call_flags; /* enum st_call_flags */
+	__u8 pad[2];
 };
 
 /* iter/tcp, iter/udp: a socket as it is now. */
@@ -132,8 +148,9 @@ struct st_file_rec {
 
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
-	__u64 rb_full; /* bpf_ringbuf_reserve failed: events lost */
+	__u64 rb_full;  /* bpf_ringbuf_reserve failed: events lost */
 	__u64 map_full; /* a helper map update failed */
+	__u64 rescued;  /* state events the kernel skipped for state_btf, caught by its twin */
 };
 
 #ifdef __cplusplus

@@ -9,6 +9,9 @@ static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
 	[ST_REC_CONNECT] = sizeof(struct st_call_rec),
 	[ST_REC_SOCK] = sizeof(struct st_sock_rec),
 	[ST_REC_FILE] = sizeof(struct st_file_rec),
+	[ST_REC_BIND] = sizeof(struct st_call_rec),
+	[ST_REC_LISTEN] = sizeof(struct st_call_rec),
+	[ST_REC_CLOSE] = sizeof(struct st_call_rec),
 };
 
 static int family_ok(__u16 family)
@@ -45,7 +48,10 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 		break;
 	}
 	case ST_REC_ACCEPT:
-	case ST_REC_CONNECT: {
+	case ST_REC_CONNECT:
+	case ST_REC_BIND:
+	case ST_REC_LISTEN:
+	case ST_REC_CLOSE: {
 		const struct st_call_rec *r = data;
 
 		if (!family_ok(r->t.family) || !state_ok(r->state))

@@ -1,6 +1,16 @@
+/*
+ * Hook choice, load and attach. Every candidate set of hooks is really
+ * loaded and attached, in order of preference; the first that works wins:
+ *   state hook:  tp_btf, then the classic tracepoint
+ *   call hooks:  fentry/fexit, then kprobe/kretprobe, then syscall tracepoints
+ * A forced choice (--state-hook, --hooks) is tried alone and its failure is
+ * the error. The cgroup hooks are extras: without them, UDP closes are only
+ * found by snapshots.
+ */
 #include "loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +22,20 @@
 #include <linux/types.h>
 
 #include "socktrace_abi.h"
-
 #include "trace.skel.h"
+
+#define MAX_LINKS 32
 
 struct loader {
 	struct trace_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
 	struct ring_buffer *rb;
 	record_fn fn;
 	void *ctx;
-	const char *state_hook;
-	const char *call_hook;
+	enum hook_choice state, calls;
+	bool cgroup;
+	char cgroup_err[128];
 };
 
 static int verbosity;
@@ -54,6 +68,45 @@ int ensure_tracefs(void)
 	return stat(TRACEFS "/events", &st) == 0 ? 0 : -ENOENT;
 }
 
+#define CGROUP2_OWN "/run/socktrace/cgroup2"
+
+/* The cgroup v2 root, mounted where nothing has mounted it. Returns an fd. */
+static int open_cgroup2_root(void)
+{
+	char line[1024], *p, *mnt, *dash;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts... - fstype source superopts */
+		dash = strstr(line, " - cgroup2 ");
+		if (!dash)
+			continue;
+		p = strtok(line, " ");
+		for (int i = 0; p && i < 3; i++)
+			p = strtok(NULL, " ");
+		if (!p || strcmp(p, "/") != 0)
+			continue; /* a sub-tree, not the root */
+		mnt = strtok(NULL, " ");
+		if (mnt) {
+			int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			fclose(f);
+			return fd < 0 ? -errno : fd;
+		}
+	}
+	if (f)
+		fclose(f);
+	mkdir("/run/socktrace", 0700);
+	mkdir(CGROUP2_OWN, 0700);
+	if (mount("cgroup2", CGROUP2_OWN, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -errno;
+	{
+		int fd = open(CGROUP2_OWN, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		return fd < 0 ? -errno : fd;
+	}
+}
+
 static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct loader *l = ctx;
@@ -61,7 +114,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return l->fn(l->ctx, data, len);
 }
 
-static const char *hook_name(enum hook_choice h)
+const char *hook_name(enum hook_choice h)
 {
 	switch (h) {
 	case HOOK_TP_BTF:
@@ -77,77 +130,183 @@ static const char *hook_name(enum hook_choice h)
 	}
 }
 
-/* Open, configure and load one skeleton with the given state hook. */
-static int load_with(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state)
+/* Which hook a program is, from its section name. */
+static enum hook_choice prog_family(const struct bpf_program *prog, bool *is_state, bool *is_cg)
 {
-	struct trace_bpf *skel = trace_bpf__open();
+	const char *sec = bpf_program__section_name(prog);
+
+	*is_state = strstr(sec, "inet_sock_set_state") != NULL;
+	*is_cg = strncmp(sec, "cgroup/", 7) == 0;
+	if (strncmp(sec, "tp_btf/", 7) == 0)
+		return HOOK_TP_BTF;
+	if (strncmp(sec, "fexit/", 6) == 0 || strncmp(sec, "fentry/", 7) == 0)
+		return HOOK_FENTRY;
+	if (strncmp(sec, "kprobe/", 7) == 0 || strncmp(sec, "kretprobe/", 10) == 0)
+		return HOOK_KPROBE;
+	return HOOK_TRACEPOINT;
+}
+
+static int attach_one(struct loader *l, struct bpf_program *prog, int cgfd)
+{
+	struct bpf_link *link;
+
+	if (l->nlinks == MAX_LINKS)
+		return -E2BIG;
+	link = cgfd >= 0 ? bpf_program__attach_cgroup(prog, cgfd) : bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	l->links[l->nlinks++] = link;
+	return 0;
+}
+
+static void detach_all(struct loader *l)
+{
+	while (l->nlinks > 0)
+		bpf_link__destroy(l->links[--l->nlinks]);
+}
+
+/*
+ * state_btf must be attached before its rescue twin: a tracepoint calls its
+ * programs in attach order, and the twin relies on running second.
+ */
+static int attach_all(struct loader *l, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	bool is_state, is_cg;
+	int err = 0, cgfd;
+
+	if (bpf_program__autoload(l->skel->progs.state_btf))
+		err = attach_one(l, l->skel->progs.state_btf, -1);
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		if (err)
+			break;
+		prog_family(prog, &is_state, &is_cg);
+		if (!bpf_program__autoload(prog) || prog == l->skel->progs.state_btf || is_cg)
+			continue;
+		err = attach_one(l, prog, -1);
+		if (err)
+			snprintf(why, len, "attach %s: %s", bpf_program__section_name(prog),
+				 strerror(-err));
+	}
+	if (err)
+		return err;
+
+	/* extras: their failure costs UDP closes and early cookies, not the run */
+	cgfd = open_cgroup2_root();
+	l->cgroup = cgfd >= 0;
+	if (cgfd < 0)
+		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no cgroup v2: %s", strerror(-cgfd));
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		prog_family(prog, &is_state, &is_cg);
+		if (!is_cg || cgfd < 0)
+			continue;
+		err = attach_one(l, prog, cgfd);
+		if (err) {
+			snprintf(l->cgroup_err, sizeof(l->cgroup_err), "attach %s: %s",
+				 bpf_program__section_name(prog), strerror(-err));
+			l->cgroup = false;
+		}
+	}
+	if (cgfd >= 0)
+		close(cgfd);
+	return 0;
+}
+
+/* Open, configure, load and attach with one state hook and one call family. */
+static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
+		     enum hook_choice calls, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	bool is_state, is_cg;
 	int err;
 
-	if (!skel)
-		return -errno;
-	skel->rodata->filter_family = cfg->family;
-	skel->rodata->filter_netns = cfg->netns;
-	skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
-	bpf_program__set_autoload(skel->progs.state_btf, state == HOOK_TP_BTF);
-	bpf_program__set_autoload(skel->progs.state_tp, state == HOOK_TRACEPOINT);
-	err = bpf_map__set_max_entries(skel->maps.events, (__u32)cfg->ringbuf_size);
-	if (!err)
-		err = trace_bpf__load(skel);
-	if (err) {
-		trace_bpf__destroy(skel);
+	if (state == HOOK_TRACEPOINT || calls == HOOK_TRACEPOINT) {
+		err = ensure_tracefs();
+		if (err) {
+			snprintf(why, len, "tracefs is not mounted and cannot be: %s",
+				 strerror(-err));
+			return err;
+		}
+	}
+	l->skel = trace_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		snprintf(why, len, "open: %s", strerror(-err));
 		return err;
 	}
-	l->skel = skel;
-	l->state_hook = hook_name(state);
-	return 0;
+	l->skel->rodata->filter_family = cfg->family;
+	l->skel->rodata->filter_netns = cfg->netns;
+	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		enum hook_choice fam = prog_family(prog, &is_state, &is_cg);
+
+		bpf_program__set_autoload(prog, is_cg || (is_state ? fam == state : fam == calls));
+	}
+	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
+	if (!err)
+		err = trace_bpf__load(l->skel);
+	if (err) {
+		snprintf(why, len, "load: %s", strerror(-err));
+	} else {
+		err = attach_all(l, why, len);
+		if (!err) {
+			l->state = state;
+			l->calls = calls;
+			return 0;
+		}
+	}
+	detach_all(l);
+	trace_bpf__destroy(l->skel);
+	l->skel = NULL;
+	return err;
 }
 
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
+	static const enum hook_choice states[] = { HOOK_TP_BTF, HOOK_TRACEPOINT };
+	static const enum hook_choice families[] = { HOOK_FENTRY, HOOK_KPROBE, HOOK_TRACEPOINT };
 	struct loader *l = calloc(1, sizeof(*l));
-	int err;
+	char why[256] = "", first_why[256] = "";
+	size_t si, fi;
+	int err = -ENOENT;
 
 	if (!l)
 		return -ENOMEM;
 	l->fn = fn;
 	l->ctx = ctx;
-
-	if (cfg->hooks == HOOK_FENTRY || cfg->hooks == HOOK_KPROBE) {
-		fprintf(stderr, "socktrace: --hooks %s: not built into this socktrace yet; "
-				"use --hooks tracepoint\n",
-			hook_name(cfg->hooks));
-		err = -EOPNOTSUPP;
-		goto fail;
+	for (si = 0; si < 2; si++) {
+		if (cfg->state_hook != HOOK_AUTO && cfg->state_hook != states[si])
+			continue;
+		for (fi = 0; fi < 3; fi++) {
+			if (cfg->hooks != HOOK_AUTO && cfg->hooks != families[fi])
+				continue;
+			err = try_hooks(l, cfg, states[si], families[fi], why, sizeof(why));
+			if (!err)
+				goto loaded;
+			if (verbosity)
+				fprintf(stderr, "socktrace: hooks %s+%s: %s\n", hook_name(states[si]),
+					hook_name(families[fi]), why);
+			if (!first_why[0])
+				memcpy(first_why, why, sizeof(why));
+		}
 	}
-	/* syscall tracepoints (accept, connect) need tracefs */
-	err = ensure_tracefs();
-	if (err) {
-		fprintf(stderr, "socktrace: cannot mount tracefs at " TRACEFS ": %s\n",
-			strerror(-err));
-		goto fail;
-	}
-	l->call_hook = "tracepoint";
-
-	if (cfg->state_hook == HOOK_AUTO) {
-		err = load_with(l, cfg, HOOK_TP_BTF);
-		if (err)
-			err = load_with(l, cfg, HOOK_TRACEPOINT);
-	} else {
-		err = load_with(l, cfg, cfg->state_hook);
-	}
-	if (err) {
-		fprintf(stderr, "socktrace: cannot load BPF programs (state hook %s): %s%s\n",
-			hook_name(cfg->state_hook), strerror(-err),
-			cfg->state_hook == HOOK_AUTO ? "" : " (try --state-hook auto)");
-		goto fail;
-	}
-	/* the skeleton skips programs whose autoload is off */
-	err = trace_bpf__attach(l->skel);
-	if (err) {
-		fprintf(stderr, "socktrace: cannot attach BPF programs: %s (-v tells which)\n",
-			strerror(-err));
-		goto fail;
-	}
+	if (cfg->hooks != HOOK_AUTO)
+		fprintf(stderr, "socktrace: --hooks %s: this kernel does not support it (%s)\n",
+			hook_name(cfg->hooks), first_why);
+	else if (cfg->state_hook != HOOK_AUTO)
+		fprintf(stderr, "socktrace: --state-hook %s: this kernel does not support it (%s)\n",
+			hook_name(cfg->state_hook), first_why);
+	else
+		fprintf(stderr, "socktrace: cannot load or attach any set of hooks (%s)\n",
+			first_why);
+	goto fail;
+loaded:
+	if (!l->cgroup && verbosity)
+		fprintf(stderr, "socktrace: no cgroup hooks (%s): UDP closes come from snapshots\n",
+			l->cgroup_err);
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -176,33 +335,44 @@ int loader_poll(struct loader *l, int timeout_ms)
 
 void loader_loss(struct loader *l, struct loss *loss)
 {
+	const struct st_counters *c = &l->skel->bss->counters;
 	struct bpf_program *prog;
+	uint64_t missed = 0, rescued;
 
-	loss->rb_full = __atomic_load_n(&l->skel->bss->counters.rb_full, __ATOMIC_RELAXED);
-	loss->map_full = __atomic_load_n(&l->skel->bss->counters.map_full, __ATOMIC_RELAXED);
-	loss->kernel_missed = 0;
+	loss->rb_full = __atomic_load_n(&c->rb_full, __ATOMIC_RELAXED);
+	loss->map_full = __atomic_load_n(&c->map_full, __ATOMIC_RELAXED);
+	rescued = __atomic_load_n(&c->rescued, __ATOMIC_RELAXED);
 	bpf_object__for_each_program(prog, l->skel->obj)
 	{
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
-		if (fd < 0)
+		/* when the twin is skipped, state_btf itself ran: nothing lost */
+		if (fd < 0 || prog == l->skel->progs.state_btf_rescue)
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			loss->kernel_missed += info.recursion_misses;
+			missed += info.recursion_misses;
 	}
+	loss->rescued = rescued;
+	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }
 
 const char *loader_state_hook(const struct loader *l)
 {
-	return l->state_hook;
+	return hook_name(l->state);
 }
 
 const char *loader_call_hook(const struct loader *l)
 {
-	return l->call_hook;
+	return hook_name(l->calls);
+}
+
+bool loader_cgroup(const struct loader *l, const char **why)
+{
+	*why = l->cgroup_err;
+	return l->cgroup;
 }
 
 void loader_close(struct loader *l)
@@ -210,6 +380,7 @@ void loader_close(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	detach_all(l);
 	trace_bpf__destroy(l->skel);
 	free(l);
 }

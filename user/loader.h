@@ -5,6 +5,7 @@
 #ifndef SOCKTRACE_LOADER_H
 #define SOCKTRACE_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +25,8 @@ struct loader_cfg {
 struct loss {
 	uint64_t rb_full;        /* records the ring buffer had no room for */
 	uint64_t map_full;       /* helper-map updates that failed */
-	uint64_t kernel_missed;  /* program runs the kernel skipped (recursion_misses) */
+	uint64_t kernel_missed;  /* events lost to program runs the kernel skipped */
+	uint64_t rescued;        /* skipped runs of the state hook that its twin caught */
 };
 
 struct loader;
@@ -35,9 +37,12 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
  * Returns records handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms);
 void loader_loss(struct loader *l, struct loss *loss);
-/* "tp_btf" or "tracepoint"; the family used for accept/connect. */
+/* "tp_btf" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
 const char *loader_call_hook(const struct loader *l);
+/* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
+bool loader_cgroup(const struct loader *l, const char **why);
+const char *hook_name(enum hook_choice h);
 void loader_close(struct loader *l);
 
 /* Mount tracefs if classic tracepoints need it and nobody did. 0 or -errno. */

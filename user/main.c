@@ -77,6 +77,9 @@ static int on_record(void *ctx, void *data, size_t len)
 		break;
 	case ST_REC_ACCEPT:
 	case ST_REC_CONNECT:
+	case ST_REC_BIND:
+	case ST_REC_LISTEN:
+	case ST_REC_CLOSE:
 		table_apply_call(r->tb, data);
 		break;
 	default:

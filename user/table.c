@@ -13,6 +13,7 @@
 
 #define ST_AF_INET6 10
 #define ST_IPPROTO_TCP 6
+#define ST_IPPROTO_UDP 17
 
 struct pending {
 	uint32_t slot;
@@ -21,13 +22,21 @@ struct pending {
 
 #define LISTEN_BUCKETS 1024
 
+/* Open addressing with linear probing over slot numbers; the key is a
+ * 64-bit field of the entry. */
+struct index {
+	uint32_t *slots;
+	uint32_t mask;
+	size_t keyoff; /* offsetof(struct sock_entry, sk or cookie) */
+};
+
 struct table {
 	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
 	uint32_t cap;
 	uint32_t used; /* slots ever handed out (the high-water mark) */
 	uint32_t free_head;
-	uint32_t *idx; /* sk -> slot, linear probing */
-	uint32_t idx_mask;
+	struct index by_sk;     /* every live entry, by sock address (TIME_WAIT: tuple hash) */
+	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
 	uint32_t tw_head, tw_tail; /* TIME_WAIT FIFO, oldest first */
 	uint32_t listen[LISTEN_BUCKETS];
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
@@ -69,10 +78,12 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 		n <<= 1;
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
-	tb->idx = calloc(n, sizeof(*tb->idx));
-	if (!tb->ents || !tb->idx)
+	tb->by_sk = (struct index){ calloc(n, sizeof(uint32_t)), n - 1,
+				    offsetof(struct sock_entry, sk) };
+	tb->by_cookie = (struct index){ calloc(n, sizeof(uint32_t)), n - 1,
+					offsetof(struct sock_entry, cookie) };
+	if (!tb->ents || !tb->by_sk.slots || !tb->by_cookie.slots)
 		goto fail;
-	tb->idx_mask = n - 1;
 	tb->sink = sink;
 	tb->sink_ctx = sink_ctx;
 	tb->next_synthetic = 1ull << 62;
@@ -88,7 +99,8 @@ void table_free(struct table *tb)
 	if (!tb)
 		return;
 	free(tb->ents);
-	free(tb->idx);
+	free(tb->by_sk.slots);
+	free(tb->by_cookie.slots);
 	free(tb->pend);
 	free(tb);
 }
@@ -98,39 +110,56 @@ const struct table_stats *table_stats(const struct table *tb)
 	return &tb->st;
 }
 
-/* ---- index by sock address ---- */
+/* ---- indexes ---- */
 
-static uint32_t idx_find(struct table *tb, uint64_t sk, uint32_t *pos)
+static inline uint64_t ix_key(const struct table *tb, const struct index *ix, uint32_t slot)
 {
-	uint32_t i = hash_sk(sk) & tb->idx_mask;
+	return *(const uint64_t *)((const char *)&tb->ents[slot - 1] + ix->keyoff);
+}
 
-	for (;; i = (i + 1) & tb->idx_mask) {
-		uint32_t slot = tb->idx[i];
+/* The slot holding key (0 if none); *pos is where it is or would go. */
+static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key,
+			uint32_t *pos)
+{
+	uint32_t i = hash_sk(key) & ix->mask;
 
-		if (!slot || tb->ents[slot - 1].sk == sk) {
+	for (;; i = (i + 1) & ix->mask) {
+		uint32_t slot = ix->slots[i];
+
+		if (!slot || ix_key(tb, ix, slot) == key) {
 			*pos = i;
 			return slot;
 		}
 	}
 }
 
-static void idx_del(struct table *tb, uint64_t sk)
+static void ix_del(struct table *tb, struct index *ix, uint64_t key)
 {
 	uint32_t i, j, k, pos;
 
-	if (!idx_find(tb, sk, &pos))
+	if (!ix_find(tb, ix, key, &pos))
 		return;
 	/* backward-shift deletion keeps probe chains intact without tombstones */
 	i = pos;
-	tb->idx[i] = 0;
-	for (j = (i + 1) & tb->idx_mask; tb->idx[j]; j = (j + 1) & tb->idx_mask) {
-		k = hash_sk(tb->ents[tb->idx[j] - 1].sk) & tb->idx_mask;
+	ix->slots[i] = 0;
+	for (j = (i + 1) & ix->mask; ix->slots[j]; j = (j + 1) & ix->mask) {
+		k = hash_sk(ix_key(tb, ix, ix->slots[j])) & ix->mask;
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-			tb->idx[i] = tb->idx[j];
-			tb->idx[j] = 0;
+			ix->slots[i] = ix->slots[j];
+			ix->slots[j] = 0;
 			i = j;
 		}
 	}
+}
+
+static uint32_t idx_find(struct table *tb, uint64_t sk, uint32_t *pos)
+{
+	return ix_find(tb, &tb->by_sk, sk, pos);
+}
+
+static void idx_del(struct table *tb, uint64_t sk)
+{
+	ix_del(tb, &tb->by_sk, sk);
 }
 
 static struct sock_entry *lookup(struct table *tb, uint64_t sk)
@@ -138,6 +167,25 @@ static struct sock_entry *lookup(struct table *tb, uint64_t sk)
 	uint32_t pos;
 
 	return sk ? slot_entry(tb, idx_find(tb, sk, &pos)) : NULL;
+}
+
+static struct sock_entry *lookup_cookie(struct table *tb, uint64_t cookie)
+{
+	uint32_t pos;
+
+	return cookie ? slot_entry(tb, ix_find(tb, &tb->by_cookie, cookie, &pos)) : NULL;
+}
+
+/* UDP entries are also found by cookie: their release reports nothing else. */
+static void cookie_index(struct table *tb, struct sock_entry *e)
+{
+	uint32_t pos;
+
+	if (!e->cookie || (e->flags & ENTRY_BY_COOKIE) ||
+	    ix_find(tb, &tb->by_cookie, e->cookie, &pos))
+		return;
+	tb->by_cookie.slots[pos] = entry_slot(tb, e);
+	e->flags |= ENTRY_BY_COOKIE;
 }
 
 /*
@@ -276,7 +324,7 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 	e->sk = sk;
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
-	tb->idx[pos] = entry_slot(tb, e);
+	tb->by_sk.slots[pos] = entry_slot(tb, e);
 	return e;
 }
 
@@ -284,6 +332,8 @@ static void entry_free(struct table *tb, struct sock_entry *e)
 {
 	if (!(e->flags & ENTRY_GONE))
 		idx_del(tb, e->sk);
+	if (e->flags & ENTRY_BY_COOKIE)
+		ix_del(tb, &tb->by_cookie, e->cookie);
 	if (e->state == ST_TCP_LISTEN)
 		listen_del(tb, e);
 	e->flags = 0;
@@ -321,7 +371,7 @@ static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t e
 		entry_free(tb, e);
 		return;
 	}
-	tb->idx[pos] = slot;
+	tb->by_sk.slots[pos] = slot;
 	e->sk = key;
 	e->flags |= ENTRY_TIMEWAIT;
 	e->state = ST_TCP_TIME_WAIT;
@@ -564,46 +614,90 @@ static bool connect_error(int ret)
 	       ret != -EAGAIN;
 }
 
-void table_apply_call(struct table *tb, const struct st_call_rec *r)
+/* A call on a socket the table does not keep: describe it from the record. */
+static void emit_call_tmp(struct table *tb, const struct st_call_rec *r, struct transition *tr,
+			  enum owner_src src)
 {
-	struct sock_entry *e = lookup(tb, r->sk);
-	struct transition tr = { .ts_ns = r->hdr.ts_ns, .task = &r->task };
+	struct sock_entry tmp = { .sk = r->sk, .cookie = r->cookie, .t = r->t, .state = r->state };
 
-	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
-		tb->st.reused++;
-		entry_free(tb, e);
-		e = NULL;
-	}
+	tmp.id = r->cookie ? r->cookie : tb->next_synthetic++;
+	set_owner(&tmp, &r->task, src);
+	tr->e = &tmp;
+	tb->sink(tb->sink_ctx, tr);
+}
 
-	if (r->hdr.type == ST_REC_CONNECT) {
-		if (e) {
-			/* connect() returned: the source port is known now */
-			merge_tuple(&e->t, &r->t);
-			release_pending(tb, e);
-		}
-		if (!connect_error(r->ret) || failure_reported(tb, r->cookie))
-			return;
+static void apply_connect(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
+			  struct transition *tr)
+{
+	bool udp = r->t.protocol == ST_IPPROTO_UDP;
+
+	tr->err = r->ret < 0 ? -r->ret : 0;
+	if (udp && !r->ret) {
+		/* a UDP socket's connect is its whole handshake: keep it, as the
+		 * kernel has it after the call (AF_UNSPEC disconnects) */
 		if (!e) {
-			/* the socket never got an entry: describe it from the record */
-			struct sock_entry tmp = { .sk = r->sk, .cookie = r->cookie, .t = r->t,
-						  .state = r->state };
-
-			tmp.id = r->cookie ? r->cookie : tb->next_synthetic++;
-			set_owner(&tmp, &r->task, OWNER_CONNECT);
-			tr.kind = TR_CONNECT;
-			tr.e = &tmp;
-			tr.err = -r->ret;
-			tb->sink(tb->sink_ctx, &tr);
-			return;
+			e = entry_new_keyed(tb, r->sk, r->cookie);
+			if (!e)
+				return;
+			e->first_ns = r->hdr.ts_ns;
 		}
-		tr.kind = TR_CONNECT;
-		tr.e = e;
-		tr.err = -r->ret;
-		tb->sink(tb->sink_ctx, &tr);
+		e->t = r->t;
+		e->state = r->state;
+		e->state_ns = r->hdr.ts_ns;
+		set_owner(e, &r->task, OWNER_CONNECT);
+		cookie_index(tb, e);
+		tr->e = e;
+		tb->sink(tb->sink_ctx, tr);
 		return;
 	}
+	if (e) {
+		/* connect() returned: the source port is known now */
+		merge_tuple(&e->t, &r->t);
+		release_pending(tb, e);
+	}
+	if (udp ? !r->ret : (!connect_error(r->ret) || failure_reported(tb, r->cookie)))
+		return;
+	if (e) {
+		tr->e = e;
+		tb->sink(tb->sink_ctx, tr);
+	} else {
+		emit_call_tmp(tb, r, tr, OWNER_CONNECT);
+	}
+}
 
-	/* accept() */
+static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
+		       struct transition *tr)
+{
+	tr->err = r->ret < 0 ? -r->ret : 0;
+	tr->arg = r->arg;
+	tr->call_flags = r->call_flags;
+	/* a bound UDP socket is what netstat lists as listening; a bound TCP
+	 * socket is in no kernel table until it listens or connects */
+	if (!r->ret && r->t.protocol == ST_IPPROTO_UDP) {
+		if (!e) {
+			e = entry_new_keyed(tb, r->sk, r->cookie);
+			if (!e)
+				return;
+			e->first_ns = r->hdr.ts_ns;
+			e->state_ns = r->hdr.ts_ns;
+			e->state = r->state;
+			e->t = r->t;
+			set_owner(e, &r->task, OWNER_BIND);
+		}
+		cookie_index(tb, e);
+	}
+	if (e && !r->ret) {
+		merge_tuple(&e->t, &r->t);
+		tr->e = e;
+		tb->sink(tb->sink_ctx, tr);
+	} else {
+		emit_call_tmp(tb, r, tr, OWNER_BIND);
+	}
+}
+
+static void apply_accept(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
+			 struct transition *tr)
+{
 	if (!e) {
 		/* its transitions were lost, or it closed already */
 		if (r->state == ST_TCP_CLOSE)
@@ -619,16 +713,66 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 	} else {
 		merge_tuple(&e->t, &r->t);
 	}
-	{
-		const struct sock_entry *l = lookup(tb, r->listener);
+	tr->peer = lookup(tb, r->listener);
+	if (tr->peer)
+		e->listener_id = tr->peer->id;
+	set_owner(e, &r->task, OWNER_ACCEPT);
+	tr->e = e;
+	tb->sink(tb->sink_ctx, tr);
+}
 
-		if (l)
-			e->listener_id = l->id;
-		set_owner(e, &r->task, OWNER_ACCEPT);
-		tr.kind = TR_ACCEPT;
+void table_apply_call(struct table *tb, const struct st_call_rec *r)
+{
+	struct sock_entry *e;
+	struct transition tr = { .ts_ns = r->hdr.ts_ns, .task = &r->task };
+
+	if (r->hdr.type == ST_REC_CLOSE) {
+		/* a UDP release names the socket by cookie alone */
+		e = lookup_cookie(tb, r->cookie);
+		if (!e)
+			return;
+		tr.kind = TR_CLOSE;
 		tr.e = e;
-		tr.peer = l;
 		tb->sink(tb->sink_ctx, &tr);
+		entry_free(tb, e);
+		return;
+	}
+
+	e = lookup(tb, r->sk);
+	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
+		tb->st.reused++;
+		entry_free(tb, e);
+		e = NULL;
+	}
+	if (e && !e->cookie && r->cookie)
+		e->cookie = r->cookie;
+
+	switch (r->hdr.type) {
+	case ST_REC_CONNECT:
+		tr.kind = TR_CONNECT;
+		apply_connect(tb, e, r, &tr);
+		break;
+	case ST_REC_BIND:
+		tr.kind = TR_BIND;
+		apply_bind(tb, e, r, &tr);
+		break;
+	case ST_REC_LISTEN:
+		tr.kind = TR_LISTEN;
+		tr.err = r->ret < 0 ? -r->ret : 0;
+		tr.arg = r->arg;
+		if (e && !r->ret)
+			e->tx_queue = r->arg;
+		if (e) {
+			tr.e = e;
+			tb->sink(tb->sink_ctx, &tr);
+		} else {
+			emit_call_tmp(tb, r, &tr, OWNER_LISTEN);
+		}
+		break;
+	case ST_REC_ACCEPT:
+		tr.kind = TR_ACCEPT;
+		apply_accept(tb, e, r, &tr);
+		break;
 	}
 }
 
@@ -689,6 +833,8 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 		e->t.flags = r->t.flags;
 	e->seen_gen = tb->gen;
 	e->missed = 0;
+	if (r->t.protocol == ST_IPPROTO_UDP)
+		cookie_index(tb, e);
 }
 
 void table_snapshot_end(struct table *tb)

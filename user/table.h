@@ -21,6 +21,7 @@ enum owner_src {
 	OWNER_LISTENER, /* a passive child not yet accepted: its listener's owner */
 	OWNER_SEED,     /* a process holding it when socktrace started */
 	OWNER_TASK,     /* adopted from a transition only a process can make */
+	OWNER_BIND,     /* the process that bound it (UDP) */
 };
 
 enum entry_flags {
@@ -30,6 +31,7 @@ enum entry_flags {
 	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
 	ENTRY_SEEDED = 1 << 4,      /* found by a snapshot before any event */
 	ENTRY_GONE = 1 << 5,        /* swept: waits in the TIME_WAIT FIFO to be freed */
+	ENTRY_BY_COOKIE = 1 << 6,   /* in the cookie index (UDP) */
 };
 
 struct sock_entry {
@@ -60,7 +62,10 @@ struct sock_entry {
 enum tr_kind {
 	TR_STATE = 1, /* a state transition (possibly derived, e.g. -> TIME_WAIT) */
 	TR_ACCEPT,    /* accept() returned e; peer is the listener (may be NULL) */
-	TR_CONNECT,   /* connect() returned an error (err) for e */
+	TR_CONNECT,   /* a connect failed (err), or a UDP connect returned */
+	TR_BIND,      /* bind() returned (err 0 or the errno) */
+	TR_LISTEN,    /* listen() returned; arg is the backlog in effect */
+	TR_CLOSE,     /* a UDP socket was released */
 };
 
 /* One line of the stream, with everything a view needs. */
@@ -69,7 +74,9 @@ struct transition {
 	uint64_t ts_ns;
 	const struct sock_entry *e;    /* tuple, owner, id: valid during the sink call */
 	const struct sock_entry *peer; /* TR_ACCEPT: the listener */
-	int err;                       /* TR_CONNECT: errno */
+	int err;                       /* TR_CONNECT, TR_BIND, TR_LISTEN: errno, 0 = success */
+	uint32_t arg;                  /* TR_LISTEN: backlog; TR_BIND: bound ifindex */
+	uint8_t call_flags;            /* enum st_call_flags */
 	uint8_t old_state, new_state;
 	bool prev_known;       /* prev_ns is meaningful */
 	uint64_t prev_ns;      /* time spent in old_state */

@@ -108,8 +108,25 @@ static void text_line(struct watch_view *w, const struct transition *tr)
 		sb_puts(sb, "accept()");
 		break;
 	case TR_CONNECT:
-		sb_puts(sb, "connect() failed: ");
-		put_err_name(sb, tr->err);
+		sb_puts(sb, tr->err ? "connect() failed: " : "connect()");
+		if (tr->err)
+			put_err_name(sb, tr->err);
+		break;
+	case TR_BIND:
+		sb_puts(sb, tr->err ? "bind() failed: " : "bind()");
+		if (tr->err)
+			put_err_name(sb, tr->err);
+		break;
+	case TR_LISTEN:
+		if (tr->err) {
+			sb_puts(sb, "listen() failed: ");
+			put_err_name(sb, tr->err);
+		} else {
+			sb_printf(sb, "listen() backlog %u", tr->arg);
+		}
+		break;
+	case TR_CLOSE:
+		sb_puts(sb, "close");
 		break;
 	}
 	if (w->o->wide && tr->task && tr->task->tgid != shown_pid(e, tr->task)) {
@@ -121,23 +138,33 @@ static void text_line(struct watch_view *w, const struct transition *tr)
 	}
 }
 
+static const char *kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case TR_STATE:
+		return "state";
+	case TR_ACCEPT:
+		return "accept";
+	case TR_CONNECT:
+		return "connect";
+	case TR_BIND:
+		return "bind";
+	case TR_LISTEN:
+		return "listen";
+	default:
+		return "close";
+	}
+}
+
 static void json_line(struct watch_view *w, const struct transition *tr)
 {
 	struct sbuf *sb = &w->out->sb;
 	const struct sock_entry *e = tr->e;
 	uint32_t pid = shown_pid(e, tr->task);
 
-	switch (tr->kind) {
-	case TR_STATE:
-		sb_puts(sb, "{\"event\":\"state\",");
-		break;
-	case TR_ACCEPT:
-		sb_puts(sb, "{\"event\":\"accept\",");
-		break;
-	case TR_CONNECT:
-		sb_puts(sb, "{\"event\":\"connect\",");
-		break;
-	}
+	sb_puts(sb, "{\"event\":\"");
+	sb_puts(sb, kind_name(tr->kind));
+	sb_puts(sb, "\",");
 	put_time_json(sb, w->out, tr->ts_ns);
 	sb_puts(sb, ",\"sock\":");
 	sb_put_u64(sb, e->id);
@@ -167,12 +194,30 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 			sb_put_u64(sb, tr->peer->id);
 		else
 			sb_puts(sb, "null");
-	} else {
+	} else if (tr->kind != TR_CLOSE) {
 		sb_puts(sb, ",\"errno\":");
 		sb_put_i64(sb, tr->err);
-		sb_puts(sb, ",\"error\":\"");
-		put_err_name(sb, tr->err);
-		sb_putc(sb, '"');
+		if (tr->err) {
+			sb_puts(sb, ",\"error\":\"");
+			put_err_name(sb, tr->err);
+			sb_putc(sb, '"');
+		}
+		if (tr->kind == TR_LISTEN) {
+			sb_puts(sb, ",\"backlog\":");
+			sb_put_u64(sb, tr->arg);
+		} else if (tr->kind == TR_BIND) {
+			sb_printf(sb, ",\"reuseaddr\":%s,\"reuseport\":%s,\"v6only\":%s",
+				  e->t.flags & ST_SK_REUSEADDR ? "true" : "false",
+				  e->t.flags & ST_SK_REUSEPORT ? "true" : "false",
+				  e->t.flags & ST_SK_V6ONLY ? "true" : "false");
+			sb_puts(sb, ",\"bound_dev_if\":");
+			sb_put_u64(sb, tr->arg);
+			sb_puts(sb, ",\"addr_source\":\"");
+			sb_puts(sb, tr->call_flags & ST_CALL_ADDR_USER ? "user"
+					: tr->err		       ? "call"
+								       : "socket");
+			sb_putc(sb, '"');
+		}
 	}
 	sb_putc(sb, ',');
 	put_owner_json(sb, pid, shown_comm(e, tr->task));

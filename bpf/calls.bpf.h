@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bind, listen, accept, connect: one handler each, called by the thin hooks
+ * of whichever family this kernel supports (hooks_fentry, hooks_kprobe,
+ * hooks_syscalls). The handlers read the socket after the call, through
+ * probed reads: the hooks hand over raw and typed pointers alike.
+ */
+#ifndef SOCKTRACE_CALLS_BPF_H
+#define SOCKTRACE_CALLS_BPF_H
+
+#define ST_S_IFMT 00170000
+#define ST_S_IFSOCK 0140000
+#define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+
+/* What a call's entry hook saves for its exit hook, per thread. */
+struct call_arg {
+	__u64 sk;    /* kprobe family: the sock (listener, for accept) */
+	__u64 addr;  /* bind: the sockaddr (kernel memory, or the caller's for syscalls) */
+	__s32 fd;    /* syscall family: the fd */
+	__u32 kind;  /* ST_REC_* */
+	__s32 alen;  /* bind: the sockaddr's length */
+	__s32 backlog;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct call_arg);
+} calls SEC(".maps");
+
+static __always_inline int call_save(const struct call_arg *arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&calls, &tid, arg, BPF_ANY))
+		__sync_fetch_and_add(&counters.map_full, 1);
+	return 0;
+}
+
+/* The saved entry arguments of this thread's call, removed from the map. */
+static __always_inline bool call_take(struct call_arg *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
+
+	if (!arg)
+		return false;
+	*out = *arg;
+	bpf_map_delete_elem(&calls, &tid);
+	return true;
+}
+
+/* The sock behind the calling task's fd, or NULL if the fd is not a socket. */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/*
+ * The local address a failed bind asked for: family, port and address out of
+ * a sockaddr_in or sockaddr_in6, reading at most what the caller passed.
+ */
+static __always_inline long read_mem(void *dst, __u32 size, __u64 src, bool user)
+{
+	return user ? bpf_probe_read_user(dst, size, (void *)src)
+		    : bpf_probe_read_kernel(dst, size, (void *)src);
+}
+
+static __always_inline void tuple_from_sockaddr(struct st_tuple *t, __u64 addr, int alen, bool user)
+{
+	__u8 sa[ST_SOCKADDR_MAX] = {};
+	__u16 family;
+	long err;
+
+	if (!addr || alen < 8)
+		return;
+	/* constant sizes keep the verifier sure of the bounds */
+	if (alen >= ST_SOCKADDR_MAX)
+		err = read_mem(sa, ST_SOCKADDR_MAX, addr, user);
+	else if (alen >= 16)
+		err = read_mem(sa, 16, addr, user);
+	else
+		err = read_mem(sa, 8, addr, user);
+	if (err)
+		return;
+	family = *(__u16 *)sa;
+	t->sport = bpf_ntohs(*(__u16 *)(sa + 2));
+	if (family == AF_INET) {
+		__builtin_memset(t->saddr, 0, sizeof(t->saddr));
+		__builtin_memcpy(t->saddr, sa + 4, 4);
+	} else if (family == AF_INET6 && alen >= 24) {
+		__builtin_memcpy(t->saddr, sa + 8, 16);
+	}
+}
+
+struct call_done {
+	__u32 kind;
+	struct sock *sk;
+	struct sock *listener;
+	long ret;
+	int fd;
+	__u32 arg;
+	__u64 addr; /* bind: the sockaddr, when the socket has no bound address */
+	int alen;
+	bool addr_user;
+};
+
+/* One record for a finished call, if the socket is TCP or UDP and wanted. */
+static __always_inline void emit_call(const struct call_done *c)
+{
+	struct st_call_rec *r;
+	struct sock *sk = c->sk;
+	__u16 proto;
+
+	if (!sk)
+		return;
+	proto = sk_protocol_probe(sk);
+	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP)
+		return;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return;
+	fill_tuple_probe(&r->t, sk);
+	if (filtered_out(&r->t)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	r->call_flags = 0;
+	if (c->kind == ST_REC_BIND && c->ret) {
+		tuple_from_sockaddr(&r->t, c->addr, c->alen, c->addr_user);
+		if (c->addr_user)
+			r->call_flags = ST_CALL_ADDR_USER;
+	}
+	r->hdr.type = c->kind;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ts_ns = bpf_ktime_get_ns();
+	r->sk = (__u64)(long)sk;
+	r->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	r->listener = (__u64)(long)c->listener;
+	r->ret = c->ret;
+	r->fd = c->fd;
+	r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (c->kind == ST_REC_LISTEN && !c->ret)
+		r->arg = BPF_CORE_READ(sk, sk_max_ack_backlog); /* as clamped by somaxconn */
+	else if (c->kind == ST_REC_BIND)
+		r->arg = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
+	else
+		r->arg = c->arg;
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	fill_task(&r->task);
+	submit(r);
+}
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgroup socket hooks on the cgroup v2 root, in every hook family: they see
+ * every inet socket of every network namespace.
+ *  - sock_create gives each new socket its cookie at birth, so that hooks
+ *    that can only read a cookie (classic tracepoints, kprobes) find one.
+ *  - sock_release reports UDP sockets going away: no tracepoint does, and
+ *    a process's exit closes them without a close() to hook.
+ */
+#ifndef SOCKTRACE_HOOKS_CGROUP_BPF_H
+#define SOCKTRACE_HOOKS_CGROUP_BPF_H
+
+SEC("cgroup/sock_create")
+int cg_sock_create(struct bpf_sock *ctx)
+{
+	bpf_get_socket_cookie(ctx);
+	return 1; /* allow */
+}
+
+SEC("cgroup/sock_release")
+int cg_sock_release(struct bpf_sock *ctx)
+{
+	struct st_call_rec *r;
+	struct bpf_sock *sk = ctx;
+
+	if (sk->protocol != ST_IPPROTO_UDP || (sk->family != AF_INET && sk->family != AF_INET6))
+		return 1;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 1;
+	__builtin_memset(r, 0, sizeof(*r));
+	/* the verifier lets sock_release read no local address: the table knows
+	 * the socket by its cookie and carries the tuple */
+	r->t.family = sk->family;
+	r->t.protocol = ST_IPPROTO_UDP;
+	r->hdr.type = ST_REC_CLOSE;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ts_ns = bpf_ktime_get_ns();
+	r->cookie = bpf_get_socket_cookie(ctx);
+	r->state = sk->state;
+	r->fd = -1;
+	fill_task(&r->task);
+	submit(r);
+	return 1;
+}
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The fentry/fexit family: one fexit per call, with the socket and the return
+ * value in hand and no entry/exit pairing. Typical distro kernels have it;
+ * our 6.18 machines refuse it (EPERM at load). The sockaddr a failed bind
+ * asked for is the kernel's copy here (__sys_bind copied it in).
+ */
+#ifndef SOCKTRACE_HOOKS_FENTRY_BPF_H
+#define SOCKTRACE_HOOKS_FENTRY_BPF_H
+
+static __always_inline int fexit_bind(struct socket *sock, struct sockaddr *uaddr, int alen,
+				      int ret)
+{
+	struct call_done c = {
+		.kind = ST_REC_BIND, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
+		.addr = (__u64)(long)uaddr, .alen = alen,
+	};
+
+	emit_call(&c);
+	return 0;
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fx_inet_bind, struct socket *sock, struct sockaddr *uaddr, int alen, int ret)
+{
+	return fexit_bind(sock, uaddr, alen, ret);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fx_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int alen, int ret)
+{
+	return fexit_bind(sock, uaddr, alen, ret);
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	struct call_done c = {
+		.kind = ST_REC_LISTEN, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
+		.arg = backlog,
+	};
+
+	emit_call(&c);
+	return 0;
+}
+
+/*
+ * inet_csk_accept() took (sk, flags, err, kern) until 6.10 and takes
+ * (sk, struct proto_accept_arg *) since (commit 92ef0fd55ac8): the listener
+ * is the first argument in both, and bpf_get_func_ret() finds the return
+ * value whatever the arity.
+ */
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
+{
+	struct call_done c = { .kind = ST_REC_ACCEPT, .listener = listener, .fd = -1 };
+	__u64 newsk = 0;
+
+	if (bpf_get_func_ret(ctx, &newsk) || !newsk)
+		return 0;
+	c.sk = (struct sock *)newsk;
+	emit_call(&c);
+	return 0;
+}
+
+static __always_inline int fexit_connect(struct socket *sock, int ret)
+{
+	struct call_done c = {
+		.kind = ST_REC_CONNECT, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
+	};
+
+	emit_call(&c);
+	return 0;
+}
+
+SEC("fexit/inet_stream_connect")
+int BPF_PROG(fx_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
+	     int flags, int ret)
+{
+	return fexit_connect(sock, ret);
+}
+
+/* UDP (IPv4 and IPv6 sockets alike) */
+SEC("fexit/inet_dgram_connect")
+int BPF_PROG(fx_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
+	     int flags, int ret)
+{
+	return fexit_connect(sock, ret);
+}
+
+#endif

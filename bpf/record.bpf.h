@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every hook shares: load-time settings, the ring buffer, loss
+ * counters, and filling the parts of a record that do not depend on the hook.
+ */
+#ifndef SOCKTRACE_RECORD_BPF_H
+#define SOCKTRACE_RECORD_BPF_H
+
+/* Load-time settings, set by the loader before load. 0 means "any". */
+const volatile __u16 filter_family = 0;
+const volatile __u32 filter_netns = 0;
+/* Submit without a wake-up until this much is pending: a wake-up per event
+ * costs more than the event; userspace also polls on a short timeout. */
+const volatile __u32 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* resized by --ringbuf-size before load */
+} events SEC(".maps");
+
+struct st_counters counters;
+
+DEFINE_SOCK_READERS(direct, RD_DIRECT, RD_INTO_DIRECT, RD_BITS_DIRECT)
+DEFINE_SOCK_READERS(probe, RD_PROBE, RD_INTO_PROBE, RD_BITS_PROBE)
+
+static __always_inline void *reserve(__u32 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		__sync_fetch_and_add(&counters.rb_full, 1);
+	return rec;
+}
+
+static __always_inline void submit(void *rec)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+				? BPF_RB_FORCE_WAKEUP
+				: BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+static __always_inline void fill_task(struct st_task *task)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	task->tgid = id >> 32;
+	task->tid = (__u32)id;
+	bpf_get_current_comm(task->comm, sizeof(task->comm));
+}
+
+static __always_inline bool filtered_out(const struct st_tuple *t)
+{
+	return (filter_family && t->family != filter_family) ||
+	       (filter_netns && t->netns != filter_netns);
+}
+
+#endif

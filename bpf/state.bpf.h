@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * inet_sock_set_state: tp_btf where the kernel has it (typed pointer, one
+ * load per field, socket cookies), else the classic tracepoint.
+ */
+#ifndef SOCKTRACE_STATE_BPF_H
+#define SOCKTRACE_STATE_BPF_H
+
+#define TCP_LISTEN_STATE 10
+#define TCP_CLOSE_STATE 7
+
+/* A BTF-typed sock cannot simply be cast to tcp_sock: the verifier wants the
+ * checked conversion. A raw pointer can (the reads are probed anyway). */
+#define AS_TCP_direct(sk) bpf_skc_to_tcp_sock((void *)(sk))
+#define AS_TCP_probe(sk)  ((const struct tcp_sock *)(sk))
+
+/* tp_btf can ask for the cookie (and makes one if the socket has none yet);
+ * a classic tracepoint can only read one that something already made. */
+#define COOKIE_direct(sk) bpf_get_socket_cookie((void *)(sk))
+#define COOKIE_probe(sk)  BPF_CORE_READ(sk, __sk_common.skc_cookie.counter)
+
+/*
+ * One template for both state hooks: the body differs only in how sk is read.
+ * The listener queue and the byte counters are read where they mean something,
+ * to keep the hot path short.
+ */
+#define DEFINE_STATE_HANDLER(sfx, RD)                                                              \
+	static __always_inline void handle_state_##sfx(const struct sock *sk, int oldstate,        \
+						       int newstate)                               \
+	{                                                                                          \
+		struct st_state_rec *r = reserve(sizeof(*r));                                      \
+                                                                                                   \
+		if (!r)                                                                            \
+			return;                                                                    \
+		fill_tuple_##sfx(&r->t, sk);                                                       \
+		if (filtered_out(&r->t)) {                                                         \
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);                                  \
+			return;                                                                    \
+		}                                                                                  \
+		r->hdr.type = ST_REC_STATE;                                                        \
+		r->hdr.size = sizeof(*r);                                                          \
+		r->hdr.ts_ns = bpf_ktime_get_ns();                                                 \
+		r->sk = (__u64)(long)sk;                                                           \
+		r->cookie = COOKIE_##sfx(sk);                                                      \
+		r->oldstate = oldstate;                                                            \
+		r->newstate = newstate;                                                            \
+		r->sk_err = RD(sk, sk_err);                                                        \
+		if (newstate == TCP_LISTEN_STATE || oldstate == TCP_LISTEN_STATE) {               \
+			r->rx_queue = RD(sk, sk_ack_backlog);                                      \
+			r->tx_queue = RD(sk, sk_max_ack_backlog);                                  \
+		} else {                                                                           \
+			r->rx_queue = 0;                                                           \
+			r->tx_queue = 0;                                                           \
+		}                                                                                  \
+		/* byte counters only matter once, when the connection ends */                  \
+		if (r->t.protocol == ST_IPPROTO_TCP && newstate == TCP_CLOSE_STATE) {              \
+			const struct tcp_sock *tp = AS_TCP_##sfx(sk);                              \
+			r->bytes_acked = tp ? RD(tp, bytes_acked) : 0;                             \
+			r->bytes_received = tp ? RD(tp, bytes_received) : 0;                       \
+			/* inet_put_port() cleared skc_num; the port is still in inet_sport */    \
+			if (tp && !r->t.sport)                                                     \
+				r->t.sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));    \
+		} else {                                                                           \
+			r->bytes_acked = 0;                                                        \
+			r->bytes_received = 0;                                                     \
+		}                                                                                  \
+		fill_task(&r->task);                                                               \
+		submit(r);                                                                         \
+	}
+
+DEFINE_STATE_HANDLER(direct, RD_DIRECT)
+DEFINE_STATE_HANDLER(probe, RD_PROBE)
+
+/*
+ * The kernel skips a tp_btf program when it is already running on this CPU: a
+ * softirq that changes a socket's state while state_btf runs in process
+ * context (connect, close) loses that event. A second program on the same
+ * tracepoint, attached after the first, has its own recursion guard: it
+ * handles the event exactly when state_btf is mid-run on this CPU (the nested
+ * call the kernel skipped for it) or did not run at all, and otherwise only
+ * clears the flag state_btf left. Counted in counters.rescued.
+ */
+struct state_guard {
+	__u32 running; /* state_btf is between its first and last instruction */
+	__u32 handled; /* state_btf handled the current call */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct state_guard);
+} guard SEC(".maps");
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u32 zero = 0;
+	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
+
+	if (g)
+		g->running = 1;
+	handle_state_direct(sk, oldstate, newstate);
+	if (g) {
+		g->handled = 1;
+		g->running = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u32 zero = 0;
+	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
+
+	if (!g)
+		return 0;
+	if (!g->running && g->handled) {
+		g->handled = 0;
+		return 0;
+	}
+	handle_state_direct(sk, oldstate, newstate);
+	__sync_fetch_and_add(&counters.rescued, 1);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	/* classic tracepoints cannot call bpf_get_socket_cookie(); the cookie is
+	 * there only if something already asked for it */
+	handle_state_probe(ctx->skaddr, ctx->oldstate, ctx->newstate);
+	return 0;
+}
+
+#endif
