@@ -71,7 +71,7 @@ int ensure_tracefs(void)
 #define CGROUP2_OWN "/run/socktrace/cgroup2"
 
 /* The cgroup v2 root, mounted where nothing has mounted it. Returns an fd. */
-static int open_cgroup2_root(void)
+int open_cgroup2_root(void)
 {
 	char line[1024], *p, *mnt, *dash;
 	FILE *f = fopen("/proc/self/mountinfo", "re");

@@ -45,6 +45,8 @@ bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
 void loader_close(struct loader *l);
 
+/* The cgroup v2 root directory (mounting cgroup2 if nothing has): an fd or -errno. */
+int open_cgroup2_root(void);
 /* Mount tracefs if classic tracepoints need it and nobody did. 0 or -errno. */
 int ensure_tracefs(void);
 void libbpf_set_verbosity(int verbose);

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "output.h"
 #include "privs.h"
+#include "kernel_features.h"
 #include "holders.h"
 #include "snapshot.h"
 #include "table.h"
@@ -366,6 +367,16 @@ int main(int argc, char **argv)
 		return cmd_watch(&o);
 	case CMD_TABLE:
 		return cmd_table(&o);
+	case CMD_FEATURES: {
+		char missing[64];
+
+		if (privs_check(missing, sizeof(missing))) {
+			fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n",
+				missing);
+			return 1;
+		}
+		return features_report(&o);
+	}
 	default:
 		fprintf(stderr, "socktrace: this command is not available yet\n");
 		return 2;
