@@ -1,0 +1,378 @@
+/*
+ * bind, listen, accept, connect and UDP, through whichever hook family the
+ * kernel offers (SOCKTRACE_HOOKS forces one, as the kernel matrix does).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "netns.h"
+#include "tap.h"
+#include "workload.h"
+
+#define MAXEV 256
+
+static int json_is(const struct json_obj *o, const char *key, const char *want)
+{
+	const char *got = json_str(o, key);
+
+	return got && strcmp(got, want) == 0;
+}
+
+static int int_is(const struct json_obj *o, const char *key, long long want)
+{
+	long long got;
+
+	return json_int(o, key, &got) == 0 && got == want;
+}
+
+static int bool_is(const struct json_obj *o, const char *key, int want)
+{
+	int got;
+
+	return json_bool(o, key, &got) == 0 && !!got == !!want;
+}
+
+/* ---- workloads ---- */
+
+struct pipe_msg {
+	pid_t pid;
+	uint16_t port;
+};
+
+static int fds[2];
+
+static void report(uint16_t port)
+{
+	struct pipe_msg m = { getpid(), port };
+
+	if (write(fds[1], &m, sizeof(m)) != sizeof(m))
+		_exit(99);
+}
+
+static struct pipe_msg receive(void)
+{
+	struct pipe_msg m = { 0, 0 };
+
+	if (read(fds[0], &m, sizeof(m)) != sizeof(m))
+		m.pid = -1;
+	return m;
+}
+
+/* Holds 127.0.0.1:port (listening, backlog 7) until its stdin-pipe closes. */
+static struct barrier release;
+
+static int binder_main(void *arg)
+{
+	uint16_t port;
+	int fd;
+
+	(void)arg;
+	set_comm("st_binder");
+	fd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 7, &port);
+	if (fd < 0)
+		return 1;
+	report(port);
+	barrier_wait(&release, 10000);
+	close(fd);
+	return 0;
+}
+
+static uint16_t loser_port;
+
+static int loser_main(void *arg)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(loser_port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	(void)arg;
+	set_comm("st_loser");
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc < 0 && errno == EADDRINUSE ? 0 : 1;
+}
+
+static int udp_main(void *arg)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(9) };
+	socklen_t len = sizeof(sa);
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)arg;
+	set_comm("st_udp");
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		return 1;
+	report(ntohs(sa.sin_port));
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
+		return 2;
+	close(fd);
+	return 0;
+}
+
+/* A dual-stack :: listener (V6ONLY off) and a v6-only ::1 listener, and an
+ * IPv4 client of the first. */
+static int v6_main(void *arg)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	socklen_t len = sizeof(sa);
+	int zero = 0, one = 1, dual = socket(AF_INET6, SOCK_STREAM, 0), only, c, a;
+	uint16_t only_port;
+
+	(void)arg;
+	set_comm("st_v6");
+	setsockopt(dual, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(dual, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(dual, (struct sockaddr *)&sa, sizeof(sa)) || listen(dual, 4) ||
+	    getsockname(dual, (struct sockaddr *)&sa, &len))
+		return 1;
+	report(ntohs(sa.sin6_port));
+	only = tcp_listen_on(AF_INET6, "::1", 0, 4, &only_port); /* v6-only by the helper */
+	if (only < 0)
+		return 2;
+	report(only_port);
+	c = tcp_connect_to(AF_INET, "127.0.0.1", ntohs(sa.sin6_port));
+	if (c < 0)
+		return 3;
+	report(sock_local_port(c));
+	a = accept(dual, NULL, NULL);
+	if (a < 0)
+		return 4;
+	close(c);
+	usleep(20000);
+	close(a);
+	close(only);
+	close(dual);
+	return 0;
+}
+
+/* Three processes share one listener and each accepts three connections. */
+#define ACCEPTORS 3
+#define PER_ACCEPTOR 3
+static int shared_listener;
+
+static int acceptor_main(void *arg)
+{
+	int i, c;
+
+	(void)arg;
+	set_comm("st_acceptor");
+	for (i = 0; i < PER_ACCEPTOR; i++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+
+		c = accept(shared_listener, (struct sockaddr *)&peer, &len);
+		if (c < 0)
+			return 1;
+		report(ntohs(peer.sin_port)); /* which client this process got */
+		close(c);
+	}
+	return 0;
+}
+
+/* ---- checks ---- */
+
+static void check_binds(const struct json_lines *jl, pid_t binder, pid_t loser, uint16_t port)
+{
+	const struct json_obj *ev[MAXEV];
+	size_t n = ev_select(jl, (struct ev_match){ "bind", "127.0.0.1", port, NULL, -1 }, ev, MAXEV),
+	       i;
+	int won = 0, lost = 0;
+
+	for (i = 0; i < n; i++) {
+		if (int_is(ev[i], "pid", binder) && int_is(ev[i], "errno", 0) &&
+		    json_is(ev[i], "proto", "tcp") && bool_is(ev[i], "reuseaddr", 1))
+			won++;
+		if (int_is(ev[i], "pid", loser) && int_is(ev[i], "errno", EADDRINUSE) &&
+		    json_is(ev[i], "error", "EADDRINUSE"))
+			lost++;
+	}
+	ok(won == 1, "bind: the winner's bind, pid %d, errno 0, SO_REUSEADDR (%d)", binder, won);
+	ok(lost == 1, "bind: the loser's bind, pid %d, EADDRINUSE, with the address asked for (%d)",
+	   loser, lost);
+	n = ev_select(jl, (struct ev_match){ "listen", "127.0.0.1", port, NULL, -1 }, ev, MAXEV);
+	ok(n == 1 && int_is(ev[0], "backlog", 7) && int_is(ev[0], "pid", binder),
+	   "listen: backlog 7 by pid %d", binder);
+}
+
+static void check_udp(const struct json_lines *jl, pid_t pid, uint16_t port)
+{
+	const struct json_obj *ev[MAXEV];
+	size_t n = ev_select(jl, (struct ev_match){ NULL, "127.0.0.1", port, NULL, -1 }, ev, MAXEV);
+
+	ok(n == 3, "udp: three events for the socket (%zu)", n);
+	if (n != 3)
+		return;
+	ok(json_is(ev[0], "event", "bind") && json_is(ev[0], "proto", "udp") &&
+		   int_is(ev[0], "pid", pid) && bool_is(ev[0], "reuseport", 1),
+	   "udp: bind by pid %d with SO_REUSEPORT", pid);
+	ok(json_is(ev[1], "event", "connect") && int_is(ev[1], "errno", 0) &&
+		   json_is(ev[1], "raddr", "127.0.0.1") && int_is(ev[1], "rport", 9) &&
+		   int_is(ev[1], "pid", pid),
+	   "udp: connect to 127.0.0.1:9");
+	ok(json_is(ev[2], "event", "close") && int_is(ev[2], "pid", pid) &&
+		   int_is(ev[2], "rport", 9),
+	   "udp: close, with the tuple carried forward");
+}
+
+static void check_v6(const struct json_lines *jl, pid_t pid, uint16_t dual, uint16_t only,
+		     uint16_t client)
+{
+	const struct json_obj *ev[MAXEV];
+	size_t n;
+
+	n = ev_select(jl, (struct ev_match){ "bind", "::", dual, NULL, -1 }, ev, MAXEV);
+	ok(n == 1 && bool_is(ev[0], "v6only", 0) && json_is(ev[0], "proto", "tcp6"),
+	   "v6: the :: listener's bind says v6only false");
+	n = ev_select(jl, (struct ev_match){ "bind", "::1", only, NULL, -1 }, ev, MAXEV);
+	ok(n == 1 && bool_is(ev[0], "v6only", 1), "v6: the ::1 listener's bind says v6only true");
+	n = ev_select(jl, (struct ev_match){ "state", "::ffff:127.0.0.1", dual, "::ffff:127.0.0.1",
+					     client },
+		      ev, MAXEV);
+	ok(n >= 3 && json_is(ev[0], "proto", "tcp6") && json_is(ev[0], "old_state", "LISTEN"),
+	   "v6: the IPv4 client shows on the server side as tcp6 ::ffff:127.0.0.1 (%zu lines)", n);
+	if (n)
+		ok(int_is(ev[0], "pid", pid), "v6: with the listener's pid");
+	n = ev_select(jl, (struct ev_match){ "state", "127.0.0.1", client, "127.0.0.1", dual }, ev,
+		      MAXEV);
+	ok(n >= 3 && json_is(ev[0], "proto", "tcp"), "v6: the client side is plain tcp (%zu)", n);
+}
+
+/* Each family runs where the kernel has it and fails in one clear line where not. */
+static void check_forced_families(void)
+{
+	static const char *const fams[] = { "fentry", "kprobe", "tracepoint" };
+	const char *feat_argv[] = { socktrace_path(), "features", "--json", NULL };
+	char *out = NULL;
+	struct json_obj *feat = NULL;
+	const struct json_obj *avail = NULL;
+	size_t i;
+
+	if (run_capture(feat_argv, &out, 20000) == 0 && out)
+		feat = json_parse(out, strlen(out));
+	if (feat)
+		avail = json_get_obj(feat, "available");
+	if (!ok(avail != NULL, "features --json reports what is available")) {
+		free(out);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = { socktrace_path(), "--hooks", fams[i], "--duration", "0.2",
+				       NULL };
+		char *res = NULL;
+		int have = 0, rc;
+
+		json_bool(avail, fams[i], &have);
+		rc = run_capture(argv, &res, 20000);
+		if (res && strchr(res, '\n') && strchr(res, '\n')[1] == '\0')
+			*strchr(res, '\n') = '\0'; /* exactly one line */
+		else if (res && strchr(res, '\n'))
+			have = -1; /* more than one line: fails below */
+		if (have > 0) {
+			ok(rc == 0, "--hooks %s works where features says it is available", fams[i]);
+		} else {
+			char want[64];
+
+			snprintf(want, sizeof(want), "--hooks %s:", fams[i]);
+			ok(have == 0 && rc == 1 && res && strstr(res, want),
+			   "--hooks %s fails with one clear line where it is not: %s", fams[i],
+			   res ? res : "");
+		}
+		free(res);
+	}
+	json_free(feat);
+	free(out);
+}
+
+int main(void)
+{
+	struct tracer t;
+	struct json_lines jl;
+	char netns[32];
+	long ns = netns_enter_new();
+	struct pipe_msg m;
+	pid_t binder, loser, udp, v6, acc[ACCEPTORS];
+	uint16_t port, udp_port, dual, only, v6client, lport;
+	struct pipe_msg got[ACCEPTORS * PER_ACCEPTOR];
+	int i, nget = 0, c, matched = 0;
+
+	if (ns < 0 || pipe(fds) || barrier_init(&release)) {
+		ok(0, "set up a network namespace and pipes");
+		return tap_done();
+	}
+	snprintf(netns, sizeof(netns), "%ld", ns);
+	if (!ok(start_tracer(&t, (const char *const[]){ "watch", "--netns", netns, NULL }) == 0,
+		"tracer started (%s)", getenv("SOCKTRACE_HOOKS") ? getenv("SOCKTRACE_HOOKS") : "auto"))
+	{
+		tap_diag("%s", tracer_stderr(&t));
+		tracer_cleanup(&t);
+		return tap_done();
+	}
+
+	binder = spawn(binder_main, NULL);
+	m = receive();
+	port = m.port;
+	loser_port = port;
+	loser = spawn(loser_main, NULL);
+	ok(wait_exit(loser, 5000) == 0, "the second bind failed with EADDRINUSE");
+	barrier_signal(&release);
+	wait_exit(binder, 5000);
+
+	udp = spawn(udp_main, NULL);
+	udp_port = receive().port;
+	ok(wait_exit(udp, 5000) == 0, "udp bind, connect, close");
+
+	v6 = spawn(v6_main, NULL);
+	dual = receive().port;
+	only = receive().port;
+	v6client = receive().port;
+	ok(wait_exit(v6, 5000) == 0, "dual-stack and v6-only listeners");
+
+	shared_listener = tcp_listen_on(AF_INET, "127.0.0.1", 0, 16, &lport);
+	for (i = 0; i < ACCEPTORS; i++)
+		acc[i] = spawn(acceptor_main, NULL);
+	for (i = 0; i < ACCEPTORS * PER_ACCEPTOR; i++) {
+		c = tcp_connect_to(AF_INET, "127.0.0.1", lport);
+		if (c >= 0) {
+			got[nget++] = receive();
+			close(c);
+		}
+	}
+	for (i = 0; i < ACCEPTORS; i++)
+		wait_exit(acc[i], 5000);
+	close(shared_listener);
+	usleep(100000);
+
+	ok(tracer_stop(&t, 10000) == 0, "tracer exits 0 (%s)", tracer_status_str(&t));
+	if (!ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0, "valid JSON lines"))
+		return tap_done();
+	check_binds(&jl, binder, loser, port);
+	check_udp(&jl, udp, udp_port);
+	check_v6(&jl, v6, dual, only, v6client);
+	for (i = 0; i < nget; i++) {
+		const struct json_obj *ev[4];
+		size_t n = ev_select(&jl,
+				     (struct ev_match){ "accept", "127.0.0.1", lport, "127.0.0.1",
+							got[i].port },
+				     ev, 4);
+
+		matched += n == 1 && int_is(ev[0], "pid", got[i].pid);
+	}
+	is_int(matched, ACCEPTORS * PER_ACCEPTOR,
+	       "accept: each of %d connections names the process that accepted it",
+	       ACCEPTORS * PER_ACCEPTOR);
+	json_lines_free(&jl);
+	tracer_cleanup(&t);
+	check_forced_families();
+	return tap_done();
+}
