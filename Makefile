@@ -21,7 +21,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
-LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf) -lz
 # STATIC=1: one binary that runs in a bare initramfs (the kernel matrix)
 ifeq ($(STATIC),1)
 LDSTATIC := -static

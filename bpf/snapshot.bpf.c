@@ -15,8 +15,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-extern const int CONFIG_HZ __kconfig;
-
 #define ST_S_IFMT 00170000
 #define ST_S_IFSOCK 0140000
 
@@ -102,7 +100,9 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 		fill_common(&r.t, skc);
 		r.t.flags = ST_SK_TIMEWAIT;
 		r.cookie = skc->skc_cookie.counter;
-		r.ttl_ms = expires > now ? (expires - now) * 1000 / (__u32)CONFIG_HZ : 0;
+		/* jiffies: converting needs CONFIG_HZ, and a __kconfig extern would make
+		 * the whole object fail to load where no kernel config file exists */
+		r.ttl_jiffies = expires > now ? expires - now : 0;
 		/* a timewait socket in its FIN_WAIT2 substate is shown as FIN_WAIT2 */
 		r.state = tw->tw_sk.tw_substate;
 	} else if ((req = bpf_skc_to_tcp_request_sock(skc))) {

@@ -25,7 +25,8 @@ enum st_rec_type {
 	ST_REC_BIND = 6,    /* bind() returned, successful or not (st_call_rec) */
 	ST_REC_LISTEN = 7,  /* listen() returned (st_call_rec) */
 	ST_REC_CLOSE = 8,   /* a UDP socket was released (st_call_rec) */
-	ST_REC_TYPE_MAX = 8,
+	ST_REC_PORT = 9,    /* tcp_connect() chose the source port (st_call_rec, by cookie) */
+	ST_REC_TYPE_MAX = 9,
 };
 
 /* st_call_rec.call_flags */
@@ -131,7 +132,7 @@ struct st_sock_rec {
 	__u32 rx_queue; /* as netstat: LISTEN accept queue, else unread bytes */
 	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
 	__u32 uid;
-	__u32 ttl_ms; /* timewait: time left */
+	__u32 ttl_jiffies; /* timewait: time left, in the kernel's jiffies (HZ varies) */
 	__u8 state;
 	__u8 pad[7];
 };

@@ -136,7 +136,7 @@ static enum hook_choice prog_family(const struct bpf_program *prog, bool *is_sta
 	const char *sec = bpf_program__section_name(prog);
 
 	*is_state = strstr(sec, "inet_sock_set_state") != NULL;
-	*is_cg = strncmp(sec, "cgroup/", 7) == 0;
+	*is_cg = strncmp(sec, "cgroup/", 7) == 0 || strcmp(sec, "sockops") == 0;
 	if (strncmp(sec, "tp_btf/", 7) == 0)
 		return HOOK_TP_BTF;
 	if (strncmp(sec, "fexit/", 6) == 0 || strncmp(sec, "fentry/", 7) == 0)

@@ -18,6 +18,7 @@
 #include "privs.h"
 #include "kernel_features.h"
 #include "holders.h"
+#include "kconfig.h"
 #include "snapshot.h"
 #include "table.h"
 #include "view_table.h"
@@ -81,6 +82,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	case ST_REC_BIND:
 	case ST_REC_LISTEN:
 	case ST_REC_CLOSE:
+	case ST_REC_PORT:
 		table_apply_call(r->tb, data);
 		break;
 	default:
@@ -199,6 +201,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		fprintf(stderr, "socktrace: cannot allocate the socket table\n");
 		return -1;
 	}
+	table_set_hz(r->tb, kernel_hz());
 	install_signals();
 	libbpf_set_verbosity(o->verbose);
 	if (loader_open(&r->ld, &cfg, on_record, r))

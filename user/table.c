@@ -44,6 +44,7 @@ struct table {
 	uint64_t next_synthetic;
 	uint64_t failed_cookies[64]; /* connects whose failure was already reported */
 	uint32_t failed_next;
+	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
 	uint32_t gen;        /* snapshot generation */
 	uint64_t snap_start; /* when the current snapshot began */
 	transition_sink sink;
@@ -87,6 +88,7 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	tb->sink = sink;
 	tb->sink_ctx = sink_ctx;
 	tb->next_synthetic = 1ull << 62;
+	tb->ns_per_jiffy = 1000000000ull / 250;
 	return tb;
 fail:
 	table_free(tb);
@@ -325,6 +327,7 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
 	tb->by_sk.slots[pos] = entry_slot(tb, e);
+	cookie_index(tb, e);
 	return e;
 }
 
@@ -365,7 +368,7 @@ static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t e
 
 	if (e->sk)
 		idx_del(tb, e->sk);
-	e->flags &= ~ENTRY_PENDING_SYN;
+	e->flags &= ~ENTRY_PENDING;
 	if (idx_find(tb, key, &pos)) {
 		e->flags |= ENTRY_GONE;
 		entry_free(tb, e);
@@ -428,17 +431,19 @@ static void emit_state(struct table *tb, struct sock_entry *e, uint64_t ts, uint
 	tb->sink(tb->sink_ctx, &tr);
 }
 
-/* Emit the held CLOSE->SYN_SENT line, at the time it happened. */
+/*
+ * Emit a held first line, at the time it happened. It is attributed to the
+ * owner: the task that ran it is not kept (for a child it was the client).
+ */
 static void release_pending(struct table *tb, struct sock_entry *e)
 {
-	struct st_task task = { .tgid = e->owner_pid };
+	struct st_task task = { .tgid = e->owner_pid, .tid = e->owner_pid };
 
-	if (!(e->flags & ENTRY_PENDING_SYN))
+	if (!(e->flags & ENTRY_PENDING))
 		return;
-	e->flags &= ~ENTRY_PENDING_SYN;
+	e->flags &= ~ENTRY_PENDING;
 	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
-	task.tid = e->owner_pid;
-	emit_state(tb, e, e->pend_ns, ST_TCP_CLOSE, ST_TCP_SYN_SENT, false, &task, 0);
+	emit_state(tb, e, e->pend_ns, e->pend_old, e->pend_new, false, &task, 0);
 }
 
 static void pending_push(struct table *tb, struct sock_entry *e)
@@ -524,7 +529,18 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	}
 
 	if (!e) {
-		e = entry_new_keyed(tb, r->sk, r->cookie);
+		uint64_t cookie = r->cookie;
+
+		/* before 6.18 (at least on 6.1) a child's first transition runs
+		 * before sk_clone_lock()'s copy of the listener's cookie is reset:
+		 * that cookie is the listener's, and the child's comes later */
+		if (child) {
+			const struct sock_entry *l = find_listener(tb, &r->t);
+
+			if (l && l->cookie == cookie)
+				cookie = 0;
+		}
+		e = entry_new_keyed(tb, r->sk, cookie);
 		if (!e)
 			return;
 		e->first_ns = r->hdr.ts_ns;
@@ -539,8 +555,10 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 			prev_known = true;
 		else
 			tb->st.out_of_order++;
-		if (!e->cookie && r->cookie)
+		if (!e->cookie && r->cookie) {
 			e->cookie = r->cookie;
+			cookie_index(tb, e);
+		}
 	}
 
 	/* a snapshot may have found the child before this event arrived */
@@ -573,10 +591,14 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->bytes_received = r->bytes_received;
 	}
 
-	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT && !e->t.sport) {
-		/* connect() has not chosen the source port yet */
-		e->flags |= ENTRY_PENDING_SYN;
+	/* connect() has not chosen the source port yet; before 6.18 a child's
+	 * remote end is set only after its first transition */
+	if ((old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT && !e->t.sport) ||
+	    (child && !e->t.dport)) {
+		e->flags |= ENTRY_PENDING;
 		e->pend_ns = r->hdr.ts_ns;
+		e->pend_old = old_state;
+		e->pend_new = new_state;
 		e->state = new_state;
 		e->state_ns = r->hdr.ts_ns;
 		pending_push(tb, e);
@@ -726,6 +748,17 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 	struct sock_entry *e;
 	struct transition tr = { .ts_ns = r->hdr.ts_ns, .task = &r->task };
 
+	if (r->hdr.type == ST_REC_PORT) {
+		/* the source port, chosen inside connect(): the held line can go */
+		e = lookup_cookie(tb, r->cookie);
+		if (e && (e->flags & ENTRY_PENDING)) {
+			/* only the local end: sockops knows no netns or options */
+			e->t.sport = r->t.sport;
+			memcpy(e->t.saddr, r->t.saddr, sizeof(e->t.saddr));
+			release_pending(tb, e);
+		}
+		return;
+	}
 	if (r->hdr.type == ST_REC_CLOSE) {
 		/* a UDP release names the socket by cookie alone */
 		e = lookup_cookie(tb, r->cookie);
@@ -744,8 +777,10 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		entry_free(tb, e);
 		e = NULL;
 	}
-	if (e && !e->cookie && r->cookie)
+	if (e && !e->cookie && r->cookie) {
 		e->cookie = r->cookie;
+		cookie_index(tb, e);
+	}
 
 	switch (r->hdr.type) {
 	case ST_REC_CONNECT:
@@ -774,6 +809,12 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		apply_accept(tb, e, r, &tr);
 		break;
 	}
+}
+
+void table_set_hz(struct table *tb, unsigned int hz)
+{
+	if (hz)
+		tb->ns_per_jiffy = 1000000000ull / hz;
 }
 
 void table_snapshot_begin(struct table *tb, uint64_t now_ns)
@@ -805,11 +846,11 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 		if (tw) {
 			e->cookie = r->cookie;
 			e->id = r->cookie ? r->cookie : tb->next_synthetic++;
-			entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_ms * 1000000ull);
+			entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_jiffies * tb->ns_per_jiffy);
 		} else if (r->state == ST_TCP_LISTEN) {
 			listen_add(tb, e);
 		}
-	} else if (e->state != r->state && !(e->flags & ENTRY_PENDING_SYN)) {
+	} else if (e->state != r->state && !(e->flags & ENTRY_PENDING)) {
 		/* events were lost; the kernel knows better */
 		if (!tw) {
 			tb->st.corrected++;
@@ -845,7 +886,7 @@ void table_snapshot_end(struct table *tb)
 		struct sock_entry *e = &tb->ents[i];
 
 		if (!e->sk || (e->flags & ENTRY_GONE) || e->seen_gen == tb->gen ||
-		    e->first_ns >= tb->snap_start || (e->flags & ENTRY_PENDING_SYN))
+		    e->first_ns >= tb->snap_start || (e->flags & ENTRY_PENDING))
 			continue;
 		if (++e->missed < 2 && e->t.protocol == ST_IPPROTO_TCP)
 			continue;
@@ -884,8 +925,8 @@ void table_tick(struct table *tb, uint64_t now_ns)
 		struct pending *p = &tb->pend[tb->pend_head];
 		struct sock_entry *e = slot_entry(tb, p->slot);
 
-		if (e->id == p->id && (e->flags & ENTRY_PENDING_SYN)) {
-			if (e->pend_ns + PENDING_SYN_GRACE_NS > now_ns)
+		if (e->id == p->id && (e->flags & ENTRY_PENDING)) {
+			if (e->pend_ns + PENDING_GRACE_NS > now_ns)
 				break;
 			release_pending(tb, e);
 		}

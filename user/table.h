@@ -25,7 +25,7 @@ enum owner_src {
 };
 
 enum entry_flags {
-	ENTRY_PENDING_SYN = 1 << 0, /* CLOSE->SYN_SENT held back until the port is known */
+	ENTRY_PENDING = 1 << 0,     /* a first line held back until its tuple is known */
 	ENTRY_SEEN_START = 1 << 1,  /* socktrace saw the socket's first transition */
 	ENTRY_TIMEWAIT = 1 << 2,    /* a TIME_WAIT entry: not keyed by sk any more */
 	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
@@ -41,7 +41,7 @@ struct sock_entry {
 	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
 	uint64_t state_ns; /* entered the current state */
 	uint64_t expire_ns; /* TIME_WAIT entries: when they end */
-	uint64_t pend_ns;  /* ENTRY_PENDING_SYN: the held transition's time */
+	uint64_t pend_ns;  /* ENTRY_PENDING: the held line's time */
 	uint64_t listener_id; /* passive children: their listener's id */
 	uint64_t ino;
 	uint64_t bytes_acked, bytes_received;
@@ -57,6 +57,7 @@ struct sock_entry {
 	uint32_t lnext; /* listeners of one port bucket (slot index + 1; 0 = none) */
 	uint32_t seen_gen; /* last snapshot that had it */
 	uint8_t missed;    /* snapshots in a row that did not */
+	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
 };
 
 enum tr_kind {
@@ -114,6 +115,8 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r);
  * the ring buffer the first time).
  */
 void table_snapshot_begin(struct table *tb, uint64_t now_ns);
+/* The kernel's HZ, for timewait timers read by snapshots (default 250). */
+void table_set_hz(struct table *tb, unsigned int hz);
 void table_apply_sock(struct table *tb, const struct st_sock_rec *r);
 void table_apply_file(struct table *tb, const struct st_file_rec *r);
 void table_snapshot_end(struct table *tb);
@@ -131,6 +134,6 @@ int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry
 const struct table_stats *table_stats(const struct table *tb);
 
 #define TIMEWAIT_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
-#define PENDING_SYN_GRACE_NS (1000ull * 1000000ull)
+#define PENDING_GRACE_NS (1000ull * 1000000ull)
 
 #endif

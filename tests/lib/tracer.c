@@ -463,6 +463,19 @@ void tracer_cleanup(struct tracer *t)
 	t->pid = 0;
 	if (!t->dir[0])
 		return;
+	/* where files cannot be kept (the kernel-matrix guest), show the output */
+	if (tap_failed && getenv("DUMP_ON_FAIL")) {
+		FILE *f = fopen(t->out_path, "r");
+		char line[1024];
+		int n = 0;
+
+		while (f && fgets(line, sizeof(line), f) && n++ < 300) {
+			line[strcspn(line, "\n")] = '\0';
+			tap_diag("out: %s", line);
+		}
+		if (f)
+			fclose(f);
+	}
 	if (keep && *keep)
 		tap_diag("kept tracer files: %s %s", t->out_path, t->err_path);
 	else

@@ -112,6 +112,8 @@ fi
 
 # --- payload, init -------------------------------------------------------------
 cp -a "$payload/." "$root/opt/socktrace/"
+# tests run the tracer as an unprivileged user too: it must be able to exec it
+chmod -R a+rX "$root/opt" "$root/bin" "$root/usr" 2>/dev/null || true
 cp "$here/init.sh" "$root/init"
 chmod 0755 "$root/init"
 sed -i '1s|.*|#!/bin/busybox sh|' "$root/init"
