@@ -39,9 +39,23 @@ struct loader {
 };
 
 static int verbosity;
+/* libbpf's last word on a program that failed to load, for our one-line error */
+static char load_failure[160];
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN) {
+		char line[256];
+		va_list copy;
+
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+		if (strncmp(line, "libbpf: prog '", 14) == 0 && strstr(line, "load")) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(load_failure, sizeof(load_failure), "%.150s", line + 8);
+		}
+	}
 	if ((level == LIBBPF_WARN && verbosity >= 1) || verbosity >= 2)
 		return vfprintf(stderr, fmt, ap);
 	return 0;
@@ -246,10 +260,12 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		bpf_program__set_autoload(prog, is_cg || (is_state ? fam == state : fam == calls));
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
+	load_failure[0] = '\0';
 	if (!err)
 		err = trace_bpf__load(l->skel);
 	if (err) {
-		snprintf(why, len, "load: %s", strerror(-err));
+		snprintf(why, len, "load: %s%s%s", strerror(-err), load_failure[0] ? "; " : "",
+			 load_failure);
 	} else {
 		err = attach_all(l, why, len);
 		if (!err) {

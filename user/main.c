@@ -239,8 +239,8 @@ static void run_close(struct run *r)
 static int output_status(struct run *r)
 {
 	/* a reader that went away (socktrace | head) is a normal end */
-	if (r->out.failed && errno != EPIPE) {
-		fprintf(stderr, "socktrace: writing output: %s\n", strerror(errno));
+	if (r->out.failed && r->out.err != EPIPE) {
+		fprintf(stderr, "socktrace: writing output: %s\n", strerror(r->out.err));
 		return 1;
 	}
 	return 0;

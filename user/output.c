@@ -26,6 +26,7 @@ void output_init(struct output *out, FILE *f)
 {
 	out->f = f;
 	out->failed = false;
+	out->err = 0;
 	out->lines = 0;
 	out->mono_to_real_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	sb_init(&out->sb, out->storage, sizeof(out->storage));
@@ -34,16 +35,20 @@ void output_init(struct output *out, FILE *f)
 void output_line(struct output *out)
 {
 	sb_putc(&out->sb, '\n');
-	if (!out->failed && fwrite(out->sb.buf, 1, out->sb.len, out->f) != out->sb.len)
+	if (!out->failed && fwrite(out->sb.buf, 1, out->sb.len, out->f) != out->sb.len) {
 		out->failed = true;
+		out->err = errno;
+	}
 	out->lines++;
 	sb_reset(&out->sb);
 }
 
 void output_flush(struct output *out)
 {
-	if (!out->failed && (fflush(out->f) == EOF || ferror(out->f)))
+	if (!out->failed && (fflush(out->f) == EOF || ferror(out->f))) {
 		out->failed = true;
+		out->err = errno;
+	}
 }
 
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns)

@@ -16,6 +16,7 @@
 struct output {
 	FILE *f;
 	bool failed; /* a write failed (closed pipe, full disk): stop */
+	int err;     /* its errno, taken at once: later calls overwrite errno */
 	int64_t mono_to_real_ns;
 	uint64_t lines;
 	struct sbuf sb;

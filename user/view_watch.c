@@ -237,7 +237,8 @@ void watch_transition(void *ctx, const struct transition *tr)
 {
 	struct watch_view *w = ctx;
 
-	if (!filter_transition(&w->o->f, tr))
+	/* --count holds per line: one poll can carry many */
+	if ((w->o->count && w->shown >= w->o->count) || !filter_transition(&w->o->f, tr))
 		return;
 	if (w->o->json)
 		json_line(w, tr);

@@ -113,6 +113,7 @@ fi
 # --- payload, init -------------------------------------------------------------
 cp -a "$payload/." "$root/opt/socktrace/"
 # tests run the tracer as an unprivileged user too: it must be able to exec it
+chmod 0755 "$root"
 chmod -R a+rX "$root/opt" "$root/bin" "$root/usr" 2>/dev/null || true
 cp "$here/init.sh" "$root/init"
 chmod 0755 "$root/init"
