@@ -75,14 +75,20 @@ DEFINE_STATE_HANDLER(probe, RD_PROBE)
  * The kernel skips a tp_btf program when it is already running on this CPU: a
  * softirq that changes a socket's state while state_btf runs in process
  * context (connect, close) loses that event. A second program on the same
- * tracepoint, attached after the first, has its own recursion guard: it
- * handles the event exactly when state_btf is mid-run on this CPU (the nested
- * call the kernel skipped for it) or did not run at all, and otherwise only
- * clears the flag state_btf left. Counted in counters.rescued.
+ * tracepoint, attached after the first, has its own recursion guard and
+ * handles exactly the calls state_btf did not:
+ *  - while state_btf is mid-run on this CPU, a call reaching the twin is one
+ *    the kernel skipped for state_btf: the twin handles it;
+ *  - otherwise every call state_btf handled leaves one "pending" mark for the
+ *    twin's run of the same call to consume; with none pending, state_btf
+ *    did not run, and the twin handles the call.
+ * A count, not a flag: a softirq between the two programs of one call runs
+ * both for its own call first, and each twin run must find its own mark.
+ * Caught calls are counted in counters.rescued.
  */
 struct state_guard {
 	__u32 running; /* state_btf is between its first and last instruction */
-	__u32 handled; /* state_btf handled the current call */
+	__u32 pending; /* calls state_btf handled whose twin has not run yet */
 };
 
 struct {
@@ -98,13 +104,13 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 	__u32 zero = 0;
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
-	if (g)
-		g->running = 1;
-	handle_state_direct(sk, oldstate, newstate);
 	if (g) {
-		g->handled = 1;
-		g->running = 0;
+		g->running = 1;
+		g->pending++;
 	}
+	handle_state_direct(sk, oldstate, newstate);
+	if (g)
+		g->running = 0;
 	return 0;
 }
 
@@ -116,8 +122,8 @@ int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const 
 
 	if (!g)
 		return 0;
-	if (!g->running && g->handled) {
-		g->handled = 0;
+	if (!g->running && g->pending) {
+		g->pending--;
 		return 0;
 	}
 	handle_state_direct(sk, oldstate, newstate);
