@@ -79,7 +79,7 @@ int cg_sockops(struct bpf_sock_ops *skops)
 	r->cookie = bpf_get_socket_cookie(skops);
 	r->state = ST_TCP_SYN_SENT;
 	r->fd = -1;
-	fill_task(&r->task);
+	/* no task: sock_ops may not ask for it before 6.x; the cookie is enough */
 	submit(r);
 	return 1;
 }
