@@ -59,6 +59,7 @@ struct run {
 	uint64_t records;
 	uint64_t bad_records;
 	struct loss reported; /* what the stream has already been told */
+	bool stream;          /* a stream view: losses get a line of their own */
 	uint64_t next_reconcile;
 	bool lost_since_reconcile;
 };
@@ -141,6 +142,8 @@ static void report_loss(struct run *r)
 	uint64_t ts = mono_now_ns();
 
 	loader_loss(r->ld, &now);
+	if (!r->stream)
+		goto out; /* a table is no place for a line: the summary counts them */
 	if (now.rb_full > r->reported.rb_full)
 		watch_lost(&r->watch, ts, now.rb_full - r->reported.rb_full, "ringbuf");
 	if (now.kernel_missed > r->reported.kernel_missed)
@@ -148,6 +151,7 @@ static void report_loss(struct run *r)
 			   "kernel_missed");
 	if (now.map_full > r->reported.map_full)
 		watch_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
+out:
 	if (now.rb_full != r->reported.rb_full || now.kernel_missed != r->reported.kernel_missed)
 		r->lost_since_reconcile = true;
 	r->reported = now;
@@ -276,6 +280,7 @@ static int cmd_watch(const struct options *o)
 	uint64_t deadline = 0;
 	int status = 0;
 
+	r.stream = true;
 	if (run_open(&r, o, watch_transition)) {
 		run_close(&r);
 		return 1;

@@ -432,6 +432,25 @@ static void emit_state(struct table *tb, struct sock_entry *e, uint64_t ts, uint
 }
 
 /*
+ * Record a state in the socket's path. CLOSE before the start and LISTEN (a
+ * child's origin) are not part of a connection's path; a path longer than
+ * the field keeps its last states.
+ */
+static void path_push(struct sock_entry *e, uint8_t state)
+{
+	if (!e->path_len && (state == ST_TCP_CLOSE || state == ST_TCP_LISTEN))
+		return;
+	if (e->path_len && entry_path_state(e, e->path_len - 1) == state)
+		return;
+	if (e->path_len == PATH_MAX_STATES) {
+		e->path >>= 4;
+		e->path_len--;
+	}
+	e->path |= (uint64_t)(state & 0xf) << (4 * e->path_len);
+	e->path_len++;
+}
+
+/*
  * Emit a held first line, at the time it happened. It is attributed to the
  * owner: the task that ran it is not kept (for a child it was the client).
  */
@@ -599,6 +618,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->pend_ns = r->hdr.ts_ns;
 		e->pend_old = old_state;
 		e->pend_new = new_state;
+		path_push(e, old_state);
+		path_push(e, new_state);
 		e->state = new_state;
 		e->state_ns = r->hdr.ts_ns;
 		pending_push(tb, e);
@@ -611,6 +632,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	if (new_state == ST_TCP_CLOSE && !r->sk_err &&
 	    (old_state == ST_TCP_FIN_WAIT2 || old_state == ST_TCP_CLOSING))
 		new_state = ST_TCP_TIME_WAIT;
+	path_push(e, old_state);
+	path_push(e, new_state);
 
 	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err);
 	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_CLOSE && r->sk_err)

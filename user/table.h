@@ -58,7 +58,16 @@ struct sock_entry {
 	uint32_t seen_gen; /* last snapshot that had it */
 	uint8_t missed;    /* snapshots in a row that did not */
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
+	uint8_t path_len;           /* states in path */
+	uint64_t path;              /* the states it went through, 4 bits each, oldest lowest */
 };
+
+#define PATH_MAX_STATES 16
+/* The i-th state of e's path. */
+static inline uint8_t entry_path_state(const struct sock_entry *e, unsigned int i)
+{
+	return (e->path >> (4 * i)) & 0xf;
+}
 
 enum tr_kind {
 	TR_STATE = 1, /* a state transition (possibly derived, e.g. -> TIME_WAIT) */
