@@ -43,6 +43,15 @@ enum st_sk_flags {
 	ST_SK_REQUEST = 1 << 4,  /* a request_sock (iterator only) */
 };
 
+/*
+ * st_state_rec.close_flags, on -> CLOSE: the byte counters count sequence
+ * space, where a SYN and a FIN take one each; these say which FINs are in.
+ */
+enum st_close_flags {
+	ST_CLOSE_FIN_IN = 1 << 0,        /* the peer's FIN reached this socket */
+	ST_CLOSE_FIN_OUT_ACKED = 1 << 1, /* our FIN was acknowledged */
+};
+
 /* TCP states, numbered as the kernel numbers them (include/net/tcp_states.h). */
 enum st_tcp_state {
 	ST_TCP_ESTABLISHED = 1,
@@ -97,7 +106,8 @@ struct st_state_rec {
 	__u8 oldstate;
 	__u8 newstate;
 	__u8 sk_err; /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
-	__u8 pad[5];
+	__u8 close_flags; /* -> CLOSE: enum st_close_flags */
+	__u8 pad[4];
 };
 
 /*

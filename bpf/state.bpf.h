@@ -20,6 +20,30 @@
 #define COOKIE_probe(sk)  BPF_CORE_READ(sk, __sk_common.skc_cookie.counter)
 
 /*
+ * Which FINs the byte counters hold. tcp_fin() marks a socket SOCK_DONE when
+ * the peer's FIN arrives; our FIN is in write_seq once sent, so all of it
+ * acknowledged in a FIN state means the FIN was.
+ */
+#define DEFINE_FIN_FLAGS(sfx, RD)                                                                  \
+	static __always_inline __u8 fin_flags_##sfx(const struct sock *sk,                       \
+						    const struct tcp_sock *tp, int oldstate)     \
+	{                                                                                          \
+		__u8 f = 0;                                                                        \
+                                                                                                   \
+		if (RD(sk, __sk_common.skc_flags) &                                                \
+		    (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))                      \
+			f |= ST_CLOSE_FIN_IN;                                                      \
+		if ((oldstate == ST_TCP_FIN_WAIT1 || oldstate == ST_TCP_FIN_WAIT2 ||               \
+		     oldstate == ST_TCP_CLOSING || oldstate == ST_TCP_LAST_ACK) &&                 \
+		    RD(tp, snd_una) == RD(tp, write_seq))                                          \
+			f |= ST_CLOSE_FIN_OUT_ACKED;                                               \
+		return f;                                                                          \
+	}
+
+DEFINE_FIN_FLAGS(direct, RD_DIRECT)
+DEFINE_FIN_FLAGS(probe, RD_PROBE)
+
+/*
  * One template for both state hooks: the body differs only in how sk is read.
  * The listener queue and the byte counters are read where they mean something,
  * to keep the hot path short.
@@ -52,6 +76,7 @@
 			r->rx_queue = 0;                                                           \
 			r->tx_queue = 0;                                                           \
 		}                                                                                  \
+		r->close_flags = 0;                                                                \
 		/* byte counters only matter once, when the connection ends */                  \
 		if (r->t.protocol == ST_IPPROTO_TCP && newstate == TCP_CLOSE_STATE) {              \
 			const struct tcp_sock *tp = AS_TCP_##sfx(sk);                              \
@@ -60,6 +85,8 @@
 			/* inet_put_port() cleared skc_num; the port is still in inet_sport */    \
 			if (tp && !r->t.sport)                                                     \
 				r->t.sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));    \
+			if (tp)                                                                    \
+				r->close_flags = fin_flags_##sfx(sk, tp, oldstate);                \
 		} else {                                                                           \
 			r->bytes_acked = 0;                                                        \
 			r->bytes_received = 0;                                                     \

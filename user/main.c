@@ -22,6 +22,7 @@
 #include "snapshot.h"
 #include "table.h"
 #include "view_table.h"
+#include "view_life.h"
 #include "view_watch.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
@@ -51,7 +52,7 @@ struct run {
 	const struct options *o;
 	struct table *tb;
 	struct output out;
-	struct watch_view watch;
+	struct stream_view watch;
 	struct table_view tview;
 	struct holders holders;
 	struct loader *ld;
@@ -145,12 +146,12 @@ static void report_loss(struct run *r)
 	if (!r->stream)
 		goto out; /* a table is no place for a line: the summary counts them */
 	if (now.rb_full > r->reported.rb_full)
-		watch_lost(&r->watch, ts, now.rb_full - r->reported.rb_full, "ringbuf");
+		stream_lost(&r->watch, ts, now.rb_full - r->reported.rb_full, "ringbuf");
 	if (now.kernel_missed > r->reported.kernel_missed)
-		watch_lost(&r->watch, ts, now.kernel_missed - r->reported.kernel_missed,
+		stream_lost(&r->watch, ts, now.kernel_missed - r->reported.kernel_missed,
 			   "kernel_missed");
 	if (now.map_full > r->reported.map_full)
-		watch_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
+		stream_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
 out:
 	if (now.rb_full != r->reported.rb_full || now.kernel_missed != r->reported.kernel_missed)
 		r->lost_since_reconcile = true;
@@ -194,13 +195,13 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 
 	r->o = o;
 	output_init(&r->out, stdout);
-	r->watch = (struct watch_view){ .o = o, .out = &r->out };
+	r->watch = (struct stream_view){ .o = o, .out = &r->out };
 	r->tview = (struct table_view){ .o = o, .out = &r->out, .holders = &r->holders };
 	if (privs_check(missing, sizeof(missing))) {
 		fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n", missing);
 		return -1;
 	}
-	r->tb = table_new(o->max_sockets, sink, sink == watch_transition ? (void *)&r->watch : r);
+	r->tb = table_new(o->max_sockets, sink, sink == discard_transition ? (void *)r : &r->watch);
 	if (!r->tb) {
 		fprintf(stderr, "socktrace: cannot allocate the socket table\n");
 		return -1;
@@ -274,18 +275,23 @@ static int run_step(struct run *r, int timeout_ms)
 	return 0;
 }
 
-static int cmd_watch(const struct options *o)
+/* watch and life: a stream of lines until stopped, a count, or a duration. */
+static int cmd_stream(const struct options *o)
 {
+	bool life = o->cmd == CMD_LIFE;
 	struct run r = { 0 };
 	uint64_t deadline = 0;
 	int status = 0;
 
 	r.stream = true;
-	if (run_open(&r, o, watch_transition)) {
+	if (run_open(&r, o, life ? life_transition : watch_transition)) {
 		run_close(&r);
 		return 1;
 	}
-	watch_header(&r.watch);
+	if (life)
+		life_header(&r.watch);
+	else
+		watch_header(&r.watch);
 	output_flush(&r.out);
 	if (o->duration_ns)
 		deadline = mono_now_ns() + o->duration_ns;
@@ -372,7 +378,8 @@ int main(int argc, char **argv)
 		printf("socktrace " SOCKTRACE_VERSION "\n");
 		return 0;
 	case CMD_WATCH:
-		return cmd_watch(&o);
+	case CMD_LIFE:
+		return cmd_stream(&o);
 	case CMD_TABLE:
 		return cmd_table(&o);
 	case CMD_FEATURES: {

@@ -30,6 +30,8 @@ enum long_only {
 	OPT_HOOKS,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_MIN_MS,
+	OPT_MAX_MS,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +55,8 @@ static const struct option long_opts[] = {
 	{ "timestamps", no_argument, NULL, 'T' },
 	{ "numeric", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "min-ms", required_argument, NULL, OPT_MIN_MS },
+	{ "max-ms", required_argument, NULL, OPT_MAX_MS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "tcp", no_argument, NULL, 't' },
@@ -67,9 +71,10 @@ static const struct option long_opts[] = {
 
 void options_usage(FILE *out)
 {
-	fputs("usage: socktrace [watch|table|features] [OPTIONS]\n"
+	fputs("usage: socktrace [watch|life|table|features] [OPTIONS]\n"
 	      "\n"
 	      "  watch (default)  stream TCP state transitions with the owning process\n"
+	      "  life             one line per TCP connection when it ends: lifetime, bytes\n"
 	      "  table            netstat-style table of the live socket table\n"
 	      "  features         what this kernel offers and which hooks socktrace uses\n"
 	      "\n"
@@ -80,10 +85,12 @@ void options_usage(FILE *out)
 	      "Tuning:    --ringbuf-size SIZE  --max-sockets N\n"
 	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
+	      "life:      --min-ms MS  --max-ms MS\n"
 	      "\n"
 	      "Examples:\n"
 	      "  socktrace                          every transition, live\n"
 	      "  socktrace --port 443 --json        one JSON object per transition on port 443\n"
+	      "  socktrace life --max-ms 10         connections that lived under 10 ms\n"
 	      "  socktrace table -tlp               listening TCP sockets and their processes\n"
 	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n",
 	      out);
@@ -155,6 +162,8 @@ static int parse_command(const char *word, enum command *cmd)
 		*cmd = CMD_TABLE;
 	else if (strcmp(word, "features") == 0)
 		*cmd = CMD_FEATURES;
+	else if (strcmp(word, "life") == 0)
+		*cmd = CMD_LIFE;
 	else if (strcmp(word, "help") == 0)
 		*cmd = CMD_HELP;
 	else
@@ -306,6 +315,14 @@ int options_parse(int argc, char **argv, struct options *o)
 				optind++;
 			}
 			break;
+		case OPT_MIN_MS:
+		case OPT_MAX_MS:
+			/* milliseconds, fractions allowed: parse as seconds, scale */
+			if (parse_seconds(optarg, 0, 1e9, &v))
+				return usage_error("%s: '%s' is not a number of milliseconds",
+						   c == OPT_MIN_MS ? "--min-ms" : "--max-ms", optarg);
+			*(c == OPT_MIN_MS ? &o->min_ns : &o->max_ns) = v / 1000;
+			break;
 		case OPT_HELP:
 			o->cmd = CMD_HELP;
 			return 0;
@@ -330,6 +347,10 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("-t -u -l -a -p -e -c belong to 'socktrace table'");
 	if (o->cmd == CMD_TABLE && o->count)
 		return usage_error("--count belongs to the streaming views");
+	if (o->cmd != CMD_LIFE && (o->min_ns || o->max_ns))
+		return usage_error("--min-ms and --max-ms belong to 'socktrace life'");
+	if (o->max_ns && o->min_ns > o->max_ns)
+		return usage_error("--min-ms is above --max-ms");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;

@@ -10,6 +10,7 @@ enum command {
 	CMD_WATCH = 1,
 	CMD_TABLE,
 	CMD_FEATURES,
+	CMD_LIFE,
 	CMD_HELP,
 	CMD_VERSION,
 };
@@ -54,6 +55,8 @@ struct options {
 	bool show_pids;         /* -p */
 	bool extended;          /* -e */
 	uint64_t refresh_ns;    /* -c [SECONDS]; 0: print once */
+	/* life */
+	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
 };
 
 /*

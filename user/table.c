@@ -519,6 +519,29 @@ static bool failure_reported(const struct table *tb, uint64_t cookie)
 	return false;
 }
 
+/*
+ * Payload bytes from the kernel's counters, which count sequence space: an
+ * acknowledged SYN (an active open's) and the FINs the record names.
+ */
+static void set_bytes(struct sock_entry *e, const struct st_state_rec *r)
+{
+	uint64_t tx = r->bytes_acked, rx = r->bytes_received;
+	bool active = e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT;
+	unsigned int i;
+
+	for (i = 0; active && i < e->path_len; i++)
+		if (entry_path_state(e, i) == ST_TCP_ESTABLISHED) {
+			tx -= tx > 0;
+			break;
+		}
+	if (r->close_flags & ST_CLOSE_FIN_OUT_ACKED)
+		tx -= tx > 0;
+	if (r->close_flags & ST_CLOSE_FIN_IN)
+		rx -= rx > 0;
+	e->bytes_acked = tx;
+	e->bytes_received = rx;
+}
+
 /* Transitions that only the owning process makes, in a system call. */
 static bool made_by_process(uint8_t old_state, uint8_t new_state)
 {
@@ -605,10 +628,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->rx_queue = r->rx_queue;
 		e->tx_queue = r->tx_queue;
 	}
-	if (r->bytes_acked || r->bytes_received) {
-		e->bytes_acked = r->bytes_acked;
-		e->bytes_received = r->bytes_received;
-	}
+	if (r->bytes_acked || r->bytes_received)
+		set_bytes(e, r);
 
 	/* connect() has not chosen the source port yet; before 6.18 a child's
 	 * remote end is set only after its first transition */

@@ -17,7 +17,7 @@
 #define W_ADDR_WIDE 47
 #define W_STATE 11
 
-void watch_header(struct watch_view *w)
+void watch_header(struct stream_view *w)
 {
 	struct sbuf *sb = &w->out->sb;
 	size_t addr = w->o->wide ? W_ADDR_WIDE : W_ADDR;
@@ -33,7 +33,7 @@ void watch_header(struct watch_view *w)
 	output_line(w->out);
 }
 
-static void put_time_text(struct watch_view *w, uint64_t mono_ns)
+static void put_time_text(struct stream_view *w, uint64_t mono_ns)
 {
 	uint64_t real = output_realtime(w->out, mono_ns);
 
@@ -63,7 +63,7 @@ static void put_err_name(struct sbuf *sb, int err)
 		sb_put_i64(sb, err);
 }
 
-static void text_line(struct watch_view *w, const struct transition *tr)
+static void text_line(struct stream_view *w, const struct transition *tr)
 {
 	struct sbuf *sb = &w->out->sb;
 	const struct sock_entry *e = tr->e;
@@ -156,7 +156,7 @@ static const char *kind_name(uint8_t kind)
 	}
 }
 
-static void json_line(struct watch_view *w, const struct transition *tr)
+static void json_line(struct stream_view *w, const struct transition *tr)
 {
 	struct sbuf *sb = &w->out->sb;
 	const struct sock_entry *e = tr->e;
@@ -235,7 +235,7 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 
 void watch_transition(void *ctx, const struct transition *tr)
 {
-	struct watch_view *w = ctx;
+	struct stream_view *w = ctx;
 
 	/* --count holds per line: one poll can carry many */
 	if ((w->o->count && w->shown >= w->o->count) || !filter_transition(&w->o->f, tr))
@@ -248,7 +248,7 @@ void watch_transition(void *ctx, const struct transition *tr)
 	w->shown++;
 }
 
-void watch_lost(struct watch_view *w, uint64_t mono_ns, uint64_t count, const char *source)
+void stream_lost(struct stream_view *w, uint64_t mono_ns, uint64_t count, const char *source)
 {
 	struct sbuf *sb = &w->out->sb;
 

@@ -1,0 +1,218 @@
+/*
+ * socktrace life: one line per TCP connection when it ends (both ends of a
+ * loopback connection are two lines), with its owner, role, how it ended,
+ * lifetime, bytes and the states it went through. A connection ends when its
+ * full socket closes: at -> TIME_WAIT for the active closer.
+ */
+#include "view_life.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "addr.h"
+#include "escape.h"
+#include "filter.h"
+#include "states.h"
+#include "timefmt.h"
+
+#define W_PID 7
+#define W_COMM 15
+#define W_ADDR 21
+#define W_ADDR_WIDE 47
+
+static bool path_has(const struct sock_entry *e, uint8_t state)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->path_len; i++)
+		if (entry_path_state(e, i) == state)
+			return true;
+	return false;
+}
+
+/* The line a transition makes, if it ends a connection. */
+static bool ends_connection(const struct transition *tr)
+{
+	if (tr->kind != TR_STATE || tr->e->t.protocol != 6 /* IPPROTO_TCP */)
+		return false;
+	/* a listener closing, or a timewait socket's time running out (a line the
+	 * table derives, without a task), ends no connection */
+	if (tr->old_state == ST_TCP_LISTEN || tr->old_state == ST_TCP_TIME_WAIT || !tr->task)
+		return false;
+	return tr->new_state == ST_TCP_TIME_WAIT || tr->new_state == ST_TCP_CLOSE;
+}
+
+/*
+ * How it ended: an orderly close tells who sent the first FIN; otherwise the
+ * socket's error at the last transition tells (a reset that arrived, a refused
+ * or timed-out connect), and a close with no error and no FIN is our reset.
+ */
+static const char *end_reason(const struct transition *tr)
+{
+	const struct sock_entry *e = tr->e;
+
+	if (tr->new_state == ST_TCP_TIME_WAIT)
+		return "fin_local";
+	switch (tr->sk_err) {
+	case 0:
+		break;
+	case ECONNREFUSED:
+		return "refused";
+	case ETIMEDOUT:
+		return "timeout";
+	case ECONNRESET:
+	case EPIPE:
+		return "rst_received";
+	default:
+		return "error";
+	}
+	if (tr->old_state == ST_TCP_LAST_ACK && path_has(e, ST_TCP_CLOSE_WAIT))
+		return "fin_remote";
+	if (tr->old_state == ST_TCP_SYN_SENT)
+		return "aborted"; /* closed before the handshake completed */
+	return "rst_sent";
+}
+
+static const char *role(const struct sock_entry *e)
+{
+	if (e->flags & ENTRY_PASSIVE)
+		return "passive";
+	if (e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT)
+		return "active";
+	return "unknown"; /* it predates socktrace */
+}
+
+static void put_path(struct sbuf *sb, const struct sock_entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->path_len; i++) {
+		const char *name = tcp_state_name(entry_path_state(e, i));
+
+		if (i)
+			sb_putc(sb, '>');
+		sb_puts(sb, name ? name : "?");
+	}
+}
+
+void life_header(struct stream_view *v)
+{
+	size_t addr = v->o->wide ? W_ADDR_WIDE : W_ADDR;
+
+	if (v->o->json || v->o->no_header)
+		return;
+	sb_printf(&v->out->sb, "%-*s %-*s %-*s %-*s %-*s %-7s %-12s %10s %10s %10s %s",
+		  v->o->timestamps ? 27 : 8, "TIME", W_PID, "PID", W_COMM, "COMM", (int)addr,
+		  "LOCAL", (int)addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
+	output_line(v->out);
+}
+
+static void text_line(struct stream_view *v, const struct transition *tr, uint64_t dur_ns)
+{
+	struct sbuf *sb = &v->out->sb;
+	const struct sock_entry *e = tr->e;
+	size_t addr = v->o->wide ? W_ADDR_WIDE : W_ADDR, from;
+	uint64_t real = output_realtime(v->out, tr->ts_ns);
+
+	if (v->o->timestamps)
+		sb_put_rfc3339_us(sb, real);
+	else
+		sb_put_clock_hms(sb, real, 0);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_u64(sb, shown_pid(e, tr->task));
+	sb_pad(sb, from, W_PID);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_text_escaped(sb, shown_comm(e, tr->task), ST_COMM_LEN);
+	sb_pad(sb, from, W_COMM);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_endpoint(sb, e->t.family, e->t.saddr, e->t.sport, 0);
+	sb_pad(sb, from, addr);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_endpoint(sb, e->t.family, e->t.daddr, e->t.dport, 0);
+	sb_pad(sb, from, addr);
+	sb_printf(sb, " %-7s %-12s %10.3f%s %10llu %10llu ", role(e), end_reason(tr), dur_ns / 1e6,
+		  e->flags & ENTRY_SEEN_START ? "" : "+", (unsigned long long)e->bytes_acked,
+		  (unsigned long long)e->bytes_received);
+	put_path(sb, e);
+}
+
+static void json_line(struct stream_view *v, const struct transition *tr, uint64_t dur_ns)
+{
+	struct sbuf *sb = &v->out->sb;
+	const struct sock_entry *e = tr->e;
+
+	sb_puts(sb, "{\"event\":\"close\",");
+	put_time_json(sb, v->out, tr->ts_ns);
+	sb_puts(sb, ",\"sock\":");
+	sb_put_u64(sb, e->id);
+	sb_putc(sb, ',');
+	put_tuple_json(sb, &e->t);
+	sb_putc(sb, ',');
+	put_owner_json(sb, shown_pid(e, tr->task), shown_comm(e, tr->task));
+	sb_puts(sb, ",\"owner\":\"");
+	sb_puts(sb, owner_src_name(e->owner_src));
+	sb_puts(sb, "\",\"role\":\"");
+	sb_puts(sb, role(e));
+	sb_puts(sb, "\",\"end\":\"");
+	sb_puts(sb, end_reason(tr));
+	sb_putc(sb, '"');
+	if (tr->sk_err) {
+		const char *name = strerrorname_np(tr->sk_err);
+
+		sb_puts(sb, ",\"error\":\"");
+		if (name)
+			sb_puts(sb, name);
+		else
+			sb_put_u64(sb, tr->sk_err);
+		sb_putc(sb, '"');
+	}
+	sb_printf(sb, ",\"duration_ms\":%.3f,\"start_seen\":%s,\"start_time\":\"", dur_ns / 1e6,
+		  e->flags & ENTRY_SEEN_START ? "true" : "false");
+	sb_put_rfc3339_us(sb, output_realtime(v->out, e->first_ns));
+	sb_puts(sb, "\",\"tx_bytes\":");
+	sb_put_u64(sb, e->bytes_acked);
+	sb_puts(sb, ",\"rx_bytes\":");
+	sb_put_u64(sb, e->bytes_received);
+	sb_puts(sb, ",\"path\":\"");
+	put_path(sb, e);
+	sb_puts(sb, "\"}");
+}
+
+static bool state_filter_ok(const struct filter *f, const struct sock_entry *e)
+{
+	unsigned int i;
+
+	if (!f->states)
+		return true;
+	for (i = 0; i < e->path_len; i++)
+		if (f->states & (1u << entry_path_state(e, i)))
+			return true;
+	return false;
+}
+
+void life_transition(void *ctx, const struct transition *tr)
+{
+	struct stream_view *v = ctx;
+	struct filter f = v->o->f;
+	uint64_t dur_ns;
+
+	if ((v->o->count && v->shown >= v->o->count) || !ends_connection(tr))
+		return;
+	dur_ns = tr->ts_ns > tr->e->first_ns ? tr->ts_ns - tr->e->first_ns : 0;
+	if (dur_ns < v->o->min_ns || (v->o->max_ns && dur_ns > v->o->max_ns))
+		return;
+	/* --state: a state anywhere on the connection's path */
+	f.states = 0;
+	if (!state_filter_ok(&v->o->f, tr->e) || !filter_transition(&f, tr))
+		return;
+	if (v->o->json)
+		json_line(v, tr, dur_ns);
+	else
+		text_line(v, tr, dur_ns);
+	output_line(v->out);
+	v->shown++;
+}
