@@ -1,0 +1,188 @@
+/*
+ * socktrace life under bursts: 3 x 700 connections (server closes first,
+ * client first, server resets) with a known payload. Every connection must
+ * appear exactly once per end, with the right PID, role, end, a duration and
+ * the payload's byte counts, and nothing may be lost.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "netns.h"
+#include "tap.h"
+
+#define CONNS 700
+#define PAYLOAD 1000
+
+struct mode {
+	const char *name;
+	const char *client_end, *server_end;
+	int check_tx_server; /* a reset may discard data the client never acked */
+};
+
+static const char *connstorm_path(void)
+{
+	static char path[PATH_MAX];
+	char tmp[PATH_MAX];
+	const char *env = getenv("CONNSTORM");
+
+	if (env && *env)
+		return env;
+	/* next to the tracer: build/tools/connstorm, or /opt/socktrace/tools/ in the guest */
+	snprintf(tmp, sizeof(tmp), "%s", socktrace_path());
+	snprintf(path, sizeof(path), "%s/tools/connstorm", dirname(tmp));
+	return path;
+}
+
+/* connstorm's JSON result line, out of its combined output. */
+static struct json_obj *storm(const char *mode, char **out)
+{
+	char n[16], payload[16];
+	const char *argv[] = { connstorm_path(), "-n", n, "-t", "2", "-m", mode, "--payload",
+			       payload, "--fork-server", "--json", NULL };
+	char *line;
+
+	snprintf(n, sizeof(n), "%d", CONNS);
+	snprintf(payload, sizeof(payload), "%d", PAYLOAD);
+	if (run_capture(argv, out, 120000) != 0 || !*out)
+		return NULL;
+	for (line = *out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (*line == '{')
+			return json_parse(line, strcspn(line, "\n"));
+	return NULL;
+}
+
+static int int_is(const struct json_obj *o, const char *key, long long want)
+{
+	long long got;
+
+	return json_int(o, key, &got) == 0 && got == want;
+}
+
+static int str_is(const struct json_obj *o, const char *key, const char *want)
+{
+	const char *got = json_str(o, key);
+
+	return got && !strcmp(got, want);
+}
+
+static void check_mode(const struct json_lines *jl, const struct mode *m, long long client,
+		       long long server, long long port)
+{
+	static unsigned char cli_seen[256][256], srv_seen[256][256];
+	size_t i, good_cli = 0, good_srv = 0, dup = 0, bad = 0;
+	char why[256] = "";
+
+	memset(cli_seen, 0, sizeof(cli_seen));
+	memset(srv_seen, 0, sizeof(srv_seen));
+	for (i = 0; i < jl->n; i++) {
+		const struct json_obj *o = jl->objs[i];
+		const char *la = json_str(o, "laddr"), *ra = json_str(o, "raddr");
+		unsigned int a, b, c, d;
+		double dur = -1;
+		int client_end;
+
+		if (!str_is(o, "event", "close") || !la || !ra)
+			continue;
+		client_end = int_is(o, "rport", port) && sscanf(la, "%u.%u.%u.%u", &a, &b, &c, &d) == 4;
+		if (!client_end &&
+		    !(int_is(o, "lport", port) && sscanf(ra, "%u.%u.%u.%u", &a, &b, &c, &d) == 4))
+			continue;
+		if (a != 127 || b != 1 || c > 255 || d > 255)
+			continue;
+		json_num(o, "duration_ms", &dur);
+		if (client_end) {
+			if (cli_seen[c][d]++)
+				dup++;
+			else if (int_is(o, "pid", client) && str_is(o, "role", "active") &&
+				 str_is(o, "end", m->client_end) && dur >= 0 &&
+				 int_is(o, "tx_bytes", PAYLOAD) && int_is(o, "rx_bytes", PAYLOAD))
+				good_cli++;
+			else if (!bad++)
+				snprintf(why, sizeof(why), "client %s: pid %s end %s tx/rx wrong", la,
+					 json_str(o, "comm"), json_str(o, "end"));
+		} else {
+			if (srv_seen[c][d]++)
+				dup++;
+			else if (int_is(o, "pid", server) && str_is(o, "role", "passive") &&
+				 str_is(o, "end", m->server_end) && dur >= 0 &&
+				 int_is(o, "rx_bytes", PAYLOAD) &&
+				 (!m->check_tx_server || int_is(o, "tx_bytes", PAYLOAD)))
+				good_srv++;
+			else if (!bad++)
+				snprintf(why, sizeof(why), "server end for %s: end %s", ra,
+					 json_str(o, "end"));
+		}
+	}
+	is_int(good_cli, CONNS, "%s: every client end once: pid, active, %s, %d bytes each way",
+	       m->name, m->client_end, PAYLOAD);
+	is_int(good_srv, CONNS, "%s: every server end once: pid, passive, %s, payload", m->name,
+	       m->server_end);
+	if (!is_int(dup + bad, 0, "%s: no duplicate or wrong lines", m->name))
+		tap_diag("%s", why);
+}
+
+int main(void)
+{
+	static const struct mode modes[] = {
+		{ "server-first", "fin_remote", "fin_local", 1 },
+		{ "client-first", "fin_local", "fin_remote", 1 },
+		{ "rst", "rst_received", "rst_sent", 0 },
+	};
+	struct json_obj *res[3] = { 0 };
+	char *outs[3] = { 0 };
+	struct tracer t;
+	struct json_lines jl;
+	char netns[32];
+	long ns = netns_enter_new();
+	long long events, lost = -1, missed = -1, sockets;
+	size_t i;
+
+	if (ns < 0) {
+		ok(0, "enter a new network namespace: %s", strerror((int)-ns));
+		return tap_done();
+	}
+	if (!ok(access(connstorm_path(), X_OK) == 0, "connstorm at %s", connstorm_path()))
+		return tap_done();
+	snprintf(netns, sizeof(netns), "%ld", ns);
+	if (!ok(start_tracer(&t, (const char *const[]){ "life", "--netns", netns, NULL }) == 0,
+		"life started"))
+	{
+		tap_diag("%s", tracer_stderr(&t));
+		tracer_cleanup(&t);
+		return tap_done();
+	}
+	for (i = 0; i < 3; i++) {
+		res[i] = storm(modes[i].name, &outs[i]);
+		if (!ok(res[i] && int_is(res[i], "completed", CONNS), "%s: %d connections made",
+			modes[i].name, CONNS))
+			tap_diag("%s", outs[i] ? outs[i] : "");
+	}
+	usleep(300000);
+	ok(tracer_stop(&t, 10000) == 0, "life exits 0 (%s)", tracer_status_str(&t));
+	if (!ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0, "valid JSON lines"))
+		return tap_done();
+	for (i = 0; i < 3; i++) {
+		long long client, server, port;
+
+		if (!res[i] || json_int(res[i], "client_pid", &client) ||
+		    json_int(res[i], "server_pid", &server) || json_int(res[i], "port", &port))
+			continue;
+		check_mode(&jl, &modes[i], client, server, port);
+	}
+	ok(tracer_last_summary(&t, &events, &lost, &missed, &sockets) == 0, "summary line");
+	is_int(lost, 0, "nothing lost");
+	is_int(missed, 0, "no program run skipped without rescue");
+	for (i = 0; i < 3; i++) {
+		json_free(res[i]);
+		free(outs[i]);
+	}
+	json_lines_free(&jl);
+	tracer_cleanup(&t);
+	return tap_done();
+}
