@@ -21,11 +21,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
-LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf) -lz
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf) -lz -lm
 # STATIC=1: one binary that runs in a bare initramfs (the kernel matrix)
 ifeq ($(STATIC),1)
 LDSTATIC := -static
-LIBBPF_LIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd
+LIBBPF_LIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lm
 endif
 
 WARN     := -Wall -Wextra -Werror

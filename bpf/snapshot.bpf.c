@@ -86,6 +86,8 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 		if (r.state == ST_TCP_LISTEN) {
 			r.rx_queue = sk->sk_ack_backlog;
 			r.tx_queue = sk->sk_max_ack_backlog;
+			/* tcp_listendrop() counts a full queue's drops here */
+			r.drops = sk->sk_drops.counter;
 		} else {
 			/* what netstat shows: unread bytes, and sent but unacknowledged */
 			__s32 rx = tp->rcv_nxt - tp->copied_seq;

@@ -26,7 +26,8 @@ enum st_rec_type {
 	ST_REC_LISTEN = 7,  /* listen() returned (st_call_rec) */
 	ST_REC_CLOSE = 8,   /* a UDP socket was released (st_call_rec) */
 	ST_REC_PORT = 9,    /* tcp_connect() chose the source port (st_call_rec, by cookie) */
-	ST_REC_TYPE_MAX = 9,
+	ST_REC_QUEUED = 10, /* a connection was queued on listener sk (st_call_rec; arg: queue) */
+	ST_REC_TYPE_MAX = 10,
 };
 
 /* st_call_rec.call_flags */
@@ -143,8 +144,9 @@ struct st_sock_rec {
 	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
 	__u32 uid;
 	__u32 ttl_jiffies; /* timewait: time left, in the kernel's jiffies (HZ varies) */
+	__u32 drops;       /* LISTEN: connections the listener dropped (sk_drops) */
 	__u8 state;
-	__u8 pad[7];
+	__u8 pad[3];
 };
 
 /* iter/task_file: task tgid holds socket inode ino in fd. */

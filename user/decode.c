@@ -13,6 +13,7 @@ static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
 	[ST_REC_LISTEN] = sizeof(struct st_call_rec),
 	[ST_REC_CLOSE] = sizeof(struct st_call_rec),
 	[ST_REC_PORT] = sizeof(struct st_call_rec),
+	[ST_REC_QUEUED] = sizeof(struct st_call_rec),
 };
 
 static int family_ok(__u16 family)
@@ -53,7 +54,8 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 	case ST_REC_BIND:
 	case ST_REC_LISTEN:
 	case ST_REC_CLOSE:
-	case ST_REC_PORT: {
+	case ST_REC_PORT:
+	case ST_REC_QUEUED: {
 		const struct st_call_rec *r = data;
 
 		if (!family_ok(r->t.family) || !state_ok(r->state))

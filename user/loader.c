@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "socktrace_abi.h"
+#include "queue.skel.h"
 #include "trace.skel.h"
 
 #define MAX_LINKS 32
@@ -34,6 +35,8 @@ struct loader {
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
+	struct queue_bpf *queue;
+	enum hook_choice queue_hook;
 	bool cgroup;
 	char cgroup_err[128];
 };
@@ -280,6 +283,60 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	return err;
 }
 
+/*
+ * The queueing hooks live in their own object, writing into the main ring
+ * buffer: a kernel without any of them still traces everything else.
+ */
+static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
+{
+	static const struct {
+		enum hook_choice fam;
+		const char *progs[2];
+	} tries[] = {
+		{ HOOK_TP_BTF, { "q_ready", NULL } },
+		{ HOOK_FENTRY, { "q_add_fexit", NULL } },
+		{ HOOK_KPROBE, { "q_add_kprobe", "q_add_kretprobe" } },
+	};
+	struct bpf_program *prog;
+	size_t t;
+
+	for (t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
+		struct queue_bpf *q = queue_bpf__open();
+		int nlinks = l->nlinks, err;
+
+		if (!q)
+			return;
+		q->rodata->filter_family = cfg->family;
+		q->rodata->filter_netns = cfg->netns;
+		bpf_object__for_each_program(prog, q->obj)
+		{
+			const char *name = bpf_program__name(prog);
+
+			bpf_program__set_autoload(prog, !strcmp(name, tries[t].progs[0]) ||
+								(tries[t].progs[1] &&
+								 !strcmp(name, tries[t].progs[1])));
+		}
+		err = bpf_map__reuse_fd(q->maps.events, bpf_map__fd(l->skel->maps.events));
+		if (!err)
+			err = queue_bpf__load(q);
+		bpf_object__for_each_program(prog, q->obj)
+		{
+			if (err)
+				break;
+			if (bpf_program__autoload(prog))
+				err = attach_one(l, prog, -1);
+		}
+		if (!err) {
+			l->queue = q;
+			l->queue_hook = tries[t].fam;
+			return;
+		}
+		while (l->nlinks > nlinks)
+			bpf_link__destroy(l->links[--l->nlinks]);
+		queue_bpf__destroy(q);
+	}
+}
+
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
 	static const enum hook_choice states[] = { HOOK_TP_BTF, HOOK_TRACEPOINT };
@@ -320,6 +377,8 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 			first_why);
 	goto fail;
 loaded:
+	if (cfg->want_queue)
+		load_queue_hooks(l, cfg);
 	if (!l->cgroup && verbosity)
 		fprintf(stderr, "socktrace: no cgroup hooks (%s): UDP closes come from snapshots\n",
 			l->cgroup_err);
@@ -371,6 +430,22 @@ void loader_loss(struct loader *l, struct loss *loss)
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			missed += info.recursion_misses;
 	}
+	if (l->queue) {
+		const struct st_counters *q = &l->queue->bss->counters;
+
+		loss->rb_full += __atomic_load_n(&q->rb_full, __ATOMIC_RELAXED);
+		loss->map_full += __atomic_load_n(&q->map_full, __ATOMIC_RELAXED);
+		bpf_object__for_each_program(prog, l->queue->obj)
+		{
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+			int fd = bpf_program__fd(prog);
+
+			memset(&info, 0, sizeof(info));
+			if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+				missed += info.recursion_misses;
+		}
+	}
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }
@@ -385,6 +460,11 @@ const char *loader_call_hook(const struct loader *l)
 	return hook_name(l->calls);
 }
 
+const char *loader_queue_hook(const struct loader *l)
+{
+	return l->queue ? hook_name(l->queue_hook) : NULL;
+}
+
 bool loader_cgroup(const struct loader *l, const char **why)
 {
 	*why = l->cgroup_err;
@@ -397,6 +477,7 @@ void loader_close(struct loader *l)
 		return;
 	ring_buffer__free(l->rb);
 	detach_all(l);
+	queue_bpf__destroy(l->queue);
 	trace_bpf__destroy(l->skel);
 	free(l);
 }

@@ -20,6 +20,7 @@ struct loader_cfg {
 	uint32_t wakeup_bytes;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
+	bool want_queue; /* per-listener queueing (reuseport): an extra, best effort */
 };
 
 struct loss {
@@ -40,6 +41,9 @@ void loader_loss(struct loader *l, struct loss *loss);
 /* "tp_btf" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
 const char *loader_call_hook(const struct loader *l);
+/* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
+ * or NULL: then a listener's queued total is derived from accepts and queue. */
+const char *loader_queue_hook(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

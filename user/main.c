@@ -23,6 +23,7 @@
 #include "table.h"
 #include "view_table.h"
 #include "view_life.h"
+#include "view_reuseport.h"
 #include "view_watch.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
@@ -54,6 +55,7 @@ struct run {
 	struct output out;
 	struct stream_view watch;
 	struct table_view tview;
+	struct reuseport_view rview;
 	struct holders holders;
 	struct loader *ld;
 	struct snapshot *snap;
@@ -85,6 +87,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	case ST_REC_LISTEN:
 	case ST_REC_CLOSE:
 	case ST_REC_PORT:
+	case ST_REC_QUEUED:
 		table_apply_call(r->tb, data);
 		break;
 	default:
@@ -189,6 +192,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.wakeup_bytes = (uint32_t)(o->ringbuf_size / 8),
 		.state_hook = o->state_hook,
 		.hooks = o->hooks,
+		.want_queue = o->cmd == CMD_REUSEPORT,
 	};
 	char missing[64];
 	int err;
@@ -197,6 +201,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	output_init(&r->out, stdout);
 	r->watch = (struct stream_view){ .o = o, .out = &r->out };
 	r->tview = (struct table_view){ .o = o, .out = &r->out, .holders = &r->holders };
+	r->rview = (struct reuseport_view){ .o = o, .out = &r->out, .holders = &r->holders };
 	if (privs_check(missing, sizeof(missing))) {
 		fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n", missing);
 		return -1;
@@ -238,6 +243,7 @@ static void run_close(struct run *r)
 	snapshot_close(r->snap);
 	holders_free(&r->holders);
 	table_view_free(&r->tview);
+	reuseport_view_free(&r->rview);
 	table_free(r->tb);
 }
 
@@ -363,6 +369,46 @@ static int cmd_table(const struct options *o)
 	return status;
 }
 
+/* Reports every interval, and a final one at exit. */
+static int cmd_reuseport(const struct options *o)
+{
+	struct run r = { 0 };
+	uint64_t deadline = 0, next;
+	int status = 0;
+
+	if (run_open(&r, o, discard_transition)) {
+		run_close(&r);
+		return 1;
+	}
+	r.rview.queue_exact = loader_queue_hook(r.ld) != NULL;
+	if (o->duration_ns)
+		deadline = mono_now_ns() + o->duration_ns;
+	for (;;) {
+		bool final;
+
+		next = mono_now_ns() + o->interval_ns;
+		while (!stop_signal && !r.out.failed && mono_now_ns() < next &&
+		       !(deadline && mono_now_ns() >= deadline))
+			if (run_step(&r, POLL_MS)) {
+				status = 1;
+				break;
+			}
+		final = status || stop_signal || r.out.failed || (deadline && mono_now_ns() >= deadline);
+		/* queues, drops and holders are the kernel's: read them fresh */
+		if (!r.out.failed && (take_snapshot(&r, SNAP_TCP | SNAP_FILES) ||
+				      run_step(&r, 0) ||
+				      reuseport_view_print(&r.rview, r.tb, mono_now_ns(), final)))
+			status = 1;
+		output_flush(&r.out);
+		if (final || status)
+			break;
+	}
+	status = status ? status : output_status(&r);
+	run_summary(&r);
+	run_close(&r);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -382,6 +428,8 @@ int main(int argc, char **argv)
 		return cmd_stream(&o);
 	case CMD_TABLE:
 		return cmd_table(&o);
+	case CMD_REUSEPORT:
+		return cmd_reuseport(&o);
 	case CMD_FEATURES: {
 		char missing[64];
 

@@ -32,6 +32,7 @@ enum long_only {
 	OPT_VERSION,
 	OPT_MIN_MS,
 	OPT_MAX_MS,
+	OPT_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "timestamps", no_argument, NULL, 'T' },
 	{ "numeric", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "min-ms", required_argument, NULL, OPT_MIN_MS },
 	{ "max-ms", required_argument, NULL, OPT_MAX_MS },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -71,11 +73,12 @@ static const struct option long_opts[] = {
 
 void options_usage(FILE *out)
 {
-	fputs("usage: socktrace [watch|life|table|features] [OPTIONS]\n"
+	fputs("usage: socktrace [watch|life|table|reuseport|features] [OPTIONS]\n"
 	      "\n"
 	      "  watch (default)  stream TCP state transitions with the owning process\n"
 	      "  life             one line per TCP connection when it ends: lifetime, bytes\n"
 	      "  table            netstat-style table of the live socket table\n"
+	      "  reuseport        how the listeners of a port share its connections\n"
 	      "  features         what this kernel offers and which hooks socktrace uses\n"
 	      "\n"
 	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
@@ -86,6 +89,7 @@ void options_usage(FILE *out)
 	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
+	      "reuseport: --port P  --interval SECONDS (default 1)\n"
 	      "\n"
 	      "Examples:\n"
 	      "  socktrace                          every transition, live\n"
@@ -164,6 +168,8 @@ static int parse_command(const char *word, enum command *cmd)
 		*cmd = CMD_FEATURES;
 	else if (strcmp(word, "life") == 0)
 		*cmd = CMD_LIFE;
+	else if (strcmp(word, "reuseport") == 0)
+		*cmd = CMD_REUSEPORT;
 	else if (strcmp(word, "help") == 0)
 		*cmd = CMD_HELP;
 	else
@@ -323,6 +329,11 @@ int options_parse(int argc, char **argv, struct options *o)
 						   c == OPT_MIN_MS ? "--min-ms" : "--max-ms", optarg);
 			*(c == OPT_MIN_MS ? &o->min_ns : &o->max_ns) = v / 1000;
 			break;
+		case OPT_INTERVAL:
+			if (parse_seconds(optarg, 0.05, 86400, &o->interval_ns))
+				return usage_error("--interval: '%s' is not a number of seconds",
+						   optarg);
+			break;
 		case OPT_HELP:
 			o->cmd = CMD_HELP;
 			return 0;
@@ -351,6 +362,12 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("--min-ms and --max-ms belong to 'socktrace life'");
 	if (o->max_ns && o->min_ns > o->max_ns)
 		return usage_error("--min-ms is above --max-ms");
+	if (o->cmd != CMD_REUSEPORT && o->interval_ns)
+		return usage_error("--interval belongs to 'socktrace reuseport'");
+	if (o->cmd == CMD_REUSEPORT && o->count)
+		return usage_error("--count belongs to the streaming views");
+	if (!o->interval_ns)
+		o->interval_ns = 1000000000ull;
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;

@@ -11,6 +11,7 @@ enum command {
 	CMD_TABLE,
 	CMD_FEATURES,
 	CMD_LIFE,
+	CMD_REUSEPORT,
 	CMD_HELP,
 	CMD_VERSION,
 };
@@ -57,6 +58,8 @@ struct options {
 	uint64_t refresh_ns;    /* -c [SECONDS]; 0: print once */
 	/* life */
 	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
+	/* reuseport */
+	uint64_t interval_ns;    /* --interval SECONDS, default 1 */
 };
 
 /*

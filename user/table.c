@@ -779,9 +779,15 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	} else {
 		merge_tuple(&e->t, &r->t);
 	}
-	tr->peer = lookup(tb, r->listener);
-	if (tr->peer)
-		e->listener_id = tr->peer->id;
+	{
+		struct sock_entry *l = lookup(tb, r->listener);
+
+		if (l) {
+			e->listener_id = l->id;
+			l->accepted++;
+		}
+		tr->peer = l;
+	}
 	set_owner(e, &r->task, OWNER_ACCEPT);
 	tr->e = e;
 	tb->sink(tb->sink_ctx, tr);
@@ -800,6 +806,14 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 			e->t.sport = r->t.sport;
 			memcpy(e->t.saddr, r->t.saddr, sizeof(e->t.saddr));
 			release_pending(tb, e);
+		}
+		return;
+	}
+	if (r->hdr.type == ST_REC_QUEUED) {
+		e = lookup(tb, r->sk);
+		if (e && e->state == ST_TCP_LISTEN) {
+			e->queued++;
+			e->rx_queue = r->arg;
 		}
 		return;
 	}
@@ -911,6 +925,7 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 		e->state = r->state;
 	e->rx_queue = r->rx_queue;
 	e->tx_queue = r->tx_queue;
+	e->drops = r->drops;
 	e->uid = r->uid;
 	if (r->ino)
 		e->ino = r->ino;

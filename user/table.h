@@ -60,6 +60,10 @@ struct sock_entry {
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
 	uint8_t path_len;           /* states in path */
 	uint64_t path;              /* the states it went through, 4 bits each, oldest lowest */
+	/* listeners */
+	uint32_t accepted; /* connections accept() took from it */
+	uint32_t queued;   /* connections the kernel queued on it (a queue hook saw) */
+	uint32_t drops;    /* what it dropped (sk_drops, from snapshots) */
 };
 
 #define PATH_MAX_STATES 16

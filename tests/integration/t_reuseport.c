@@ -1,0 +1,244 @@
+/*
+ * socktrace reuseport: four workers share a port with SO_REUSEPORT, three
+ * count what they accept and one never accepts. socktrace's per-listener
+ * counts must equal the workers' own, and the idle worker's queue must hold
+ * exactly what was left in it. Also a fork-shared listener and a plain one.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "netns.h"
+#include "tap.h"
+#include "workload.h"
+
+#define WORKERS 4
+#define IDLE (WORKERS - 1)
+#define CONNS 120
+#define BACKLOG 200
+
+static int result_pipe[2]; /* worker -> parent: pid, accepted */
+static struct barrier stop;
+static uint16_t port;
+
+static int reuseport_listener(uint16_t want, uint16_t *got)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(want) };
+	socklen_t len = sizeof(sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, BACKLOG) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		return -1;
+	if (got)
+		*got = ntohs(sa.sin_port);
+	return fd;
+}
+
+struct worker_arg {
+	int index;
+	struct barrier listening;
+};
+
+static int worker_main(void *arg)
+{
+	struct worker_arg *w = arg;
+	int fd = reuseport_listener(port, NULL), n = 0, c;
+	long msg[2];
+
+	set_comm(w->index == IDLE ? "rp_idle" : "rp_worker");
+	if (fd < 0)
+		return 1;
+	barrier_signal(&w->listening);
+	if (w->index != IDLE) {
+		/* accept until nothing comes for a while */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		while (poll(&p, 1, 1500) == 1 && (c = accept(fd, NULL, NULL)) >= 0) {
+			n++;
+			close(c);
+		}
+	}
+	msg[0] = getpid();
+	msg[1] = n;
+	if (write(result_pipe[1], msg, sizeof(msg)) != sizeof(msg))
+		return 2;
+	/* keep the listener until the report is taken */
+	barrier_wait(&stop, 30000);
+	close(fd);
+	return 0;
+}
+
+static int shared_child(void *arg)
+{
+	(void)arg;
+	set_comm("rp_shared");
+	barrier_wait(&stop, 30000);
+	return 0;
+}
+
+static const struct json_obj *find_group(const struct json_lines *jl, long long lport, int final)
+{
+	const struct json_obj *last = NULL;
+	size_t i;
+
+	for (i = 0; i < jl->n; i++) {
+		const char *ev = json_str(jl->objs[i], "event");
+		long long p;
+		int f = 0;
+
+		if (!ev || strcmp(ev, "reuseport") || json_int(jl->objs[i], "lport", &p) ||
+		    p != lport)
+			continue;
+		json_bool(jl->objs[i], "final", &f);
+		if (!final || f)
+			last = jl->objs[i];
+	}
+	return last;
+}
+
+static const struct json_obj *member_of(const struct json_obj *g, long long pid)
+{
+	size_t i, n = json_array_len(g, "listeners");
+
+	for (i = 0; i < n; i++) {
+		const struct json_obj *l = json_array_obj(g, "listeners", i);
+		long long p;
+
+		if (l && json_int(l, "pid", &p) == 0 && p == pid)
+			return l;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct worker_arg wa[WORKERS];
+	pid_t workers[WORKERS], shared[2];
+	long long pids[WORKERS] = { 0 }, counts[WORKERS] = { 0 }, sum = 0, v;
+	struct tracer t;
+	struct json_lines jl;
+	const struct json_obj *g, *m;
+	char netns[32];
+	long ns = netns_enter_new();
+	uint16_t shared_port, plain_port;
+	int shared_fd, plain_fd, i, made = 0, fds[CONNS];
+
+	if (ns < 0 || pipe(result_pipe) || barrier_init(&stop)) {
+		ok(0, "set up a network namespace and pipes");
+		return tap_done();
+	}
+	snprintf(netns, sizeof(netns), "%ld", ns);
+
+	/* the group, the shared and the plain listener all predate socktrace */
+	close(reuseport_listener(0, &port)); /* find a free port */
+	for (i = 0; i < WORKERS; i++) {
+		wa[i].index = i;
+		barrier_init(&wa[i].listening);
+		workers[i] = spawn(worker_main, &wa[i]);
+		barrier_wait(&wa[i].listening, 5000);
+	}
+	shared_fd = reuseport_listener(0, &shared_port);
+	for (i = 0; i < 2; i++)
+		shared[i] = spawn(shared_child, NULL);
+	plain_fd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 8, &plain_port);
+	if (!ok(start_tracer(&t, (const char *const[]){ "reuseport", "--interval", "0.5", "--netns",
+							netns, NULL }) == 0,
+		"reuseport started"))
+	{
+		tap_diag("%s", tracer_stderr(&t));
+		return tap_done();
+	}
+
+	for (i = 0; i < CONNS; i++) {
+		fds[i] = tcp_connect_to(AF_INET, "127.0.0.1", port);
+		made += fds[i] >= 0;
+	}
+	is_int(made, CONNS, "%d connections to the group", CONNS);
+	for (i = 0; i < WORKERS; i++) {
+		long msg[2];
+
+		if (read(result_pipe[0], msg, sizeof(msg)) == sizeof(msg)) {
+			int w;
+
+			for (w = 0; w < WORKERS && workers[w] != msg[0]; w++)
+				;
+			if (w < WORKERS) {
+				pids[w] = msg[0];
+				counts[w] = msg[1];
+				sum += msg[1];
+			}
+		}
+	}
+	tap_diag("workers accepted %lld %lld %lld, idle kept %lld", counts[0], counts[1],
+		 counts[2], CONNS - sum);
+	usleep(1200000); /* two reports with everything settled */
+	i = tracer_stop(&t, 10000);
+	ok(i == 0, "reuseport exits 0 (%s)", tracer_status_str(&t));
+	barrier_signal(&stop);
+	for (i = 0; i < CONNS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (!ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0, "valid JSON lines"))
+		return tap_done();
+
+	g = find_group(&jl, port, 1);
+	if (ok(g != NULL, "a final report of the group on port %u", port)) {
+		is_int(json_array_len(g, "listeners"), WORKERS, "the group has %d listeners",
+		       WORKERS);
+		for (i = 0; i < WORKERS; i++) {
+			m = member_of(g, pids[i]);
+			if (!ok(m != NULL, "worker %d (pid %lld) is a member", i, pids[i]))
+				continue;
+			ok(json_int(m, "accepted", &v) == 0 && v == counts[i],
+			   "worker %d: accepted equals its own count, %lld", i, counts[i]);
+			if (i == IDLE) {
+				int st = 0;
+
+				ok(json_int(m, "queue", &v) == 0 && v == CONNS - sum,
+				   "idle worker: its queue holds the %lld connections left in it",
+				   CONNS - sum);
+				ok(json_int(m, "queued_total", &v) == 0 && v == CONNS - sum,
+				   "idle worker: %lld handed to it", CONNS - sum);
+				ok(json_bool(m, "stalled", &st) == 0 && st,
+				   "idle worker: stalled (accepts nothing, connections wait)");
+				ok(json_int(m, "backlog", &v) == 0 && v == BACKLOG, "backlog %d",
+				   BACKLOG);
+			} else {
+				ok(json_int(m, "queued_total", &v) == 0 && v == counts[i],
+				   "worker %d: %lld handed to it", i, counts[i]);
+			}
+			ok(json_str(m, "counts_since") &&
+				   !strcmp(json_str(m, "counts_since"), "socktrace_start"),
+			   "worker %d: counts marked as since socktrace started", i);
+		}
+		ok(json_int(g, "accepted_total", &v) == 0 && v == sum, "group total %lld", sum);
+		ok(json_get_obj(g, "imbalance") != NULL, "imbalance reported");
+	}
+	g = find_group(&jl, shared_port, 1);
+	if (ok(g != NULL, "the fork-shared SO_REUSEPORT listener is reported") &&
+	    json_array_len(g, "listeners") == 1) {
+		m = json_array_obj(g, "listeners", 0);
+		ok(m && json_array_len(m, "pids") == 3,
+		   "one listener, held by the parent and its two children");
+	}
+	ok(find_group(&jl, plain_port, 0) == NULL, "a plain listener is not a group");
+
+	for (i = 0; i < WORKERS; i++)
+		wait_exit(workers[i], 5000);
+	for (i = 0; i < 2; i++)
+		wait_exit(shared[i], 5000);
+	close(shared_fd);
+	close(plain_fd);
+	json_lines_free(&jl);
+	tracer_cleanup(&t);
+	return tap_done();
+}

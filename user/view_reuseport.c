@@ -1,0 +1,399 @@
+/*
+ * socktrace reuseport: how a port's listening sockets share the load. A group
+ * is the listeners of one (netns, family, address, port) when there is more
+ * than one, or any with SO_REUSEPORT. Per member: its holders, connections
+ * accepted from it (accept() names the listener), connections the kernel
+ * queued on it (a queue hook, else accepted + queue), its queue and backlog,
+ * drops, and its share; per group: imbalance (max/mean, coefficient of
+ * variation) and members that accept nothing while connections wait.
+ */
+#include "view_reuseport.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "escape.h"
+#include "filter.h"
+#include "proc.h"
+#include "states.h"
+
+#define CMDLINE_MAX 4096
+#define BAR_WIDTH 20
+
+/* A member as the last report saw it: to tell who joined and who left. */
+struct rp_known {
+	uint64_t id;
+	struct st_tuple t;
+	uint32_t accepted, queued, queue, backlog, drops;
+	uint32_t pid;
+	char comm[ST_COMM_LEN];
+	uint32_t round; /* last round it was present */
+	bool seeded;
+};
+
+struct rp_member {
+	const struct sock_entry *e; /* NULL for a member that left */
+	struct rp_known *k;
+	const char *status;         /* "active", "joined", "left" */
+};
+
+static bool same_group(const struct st_tuple *a, const struct st_tuple *b)
+{
+	return a->netns == b->netns && a->family == b->family && a->sport == b->sport &&
+	       a->protocol == b->protocol && !memcmp(a->saddr, b->saddr, sizeof(a->saddr));
+}
+
+static int cmp_group(const struct st_tuple *a, const struct st_tuple *b)
+{
+	int c;
+
+	if (a->netns != b->netns)
+		return a->netns < b->netns ? -1 : 1;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->sport != b->sport)
+		return a->sport < b->sport ? -1 : 1;
+	c = memcmp(a->saddr, b->saddr, sizeof(a->saddr));
+	return c;
+}
+
+struct collect {
+	const struct reuseport_view *v;
+	const struct sock_entry **e;
+	size_t n, cap;
+};
+
+static int collect_listener(void *ctx, const struct sock_entry *e)
+{
+	struct collect *c = ctx;
+	const struct filter *f = &c->v->o->f;
+
+	if (e->state != ST_TCP_LISTEN || e->t.protocol != IPPROTO_TCP)
+		return 0;
+	if ((f->family && e->t.family != f->family) || (f->netns && e->t.netns != f->netns) ||
+	    (f->port && e->t.sport != f->port) || (f->lport && e->t.sport != f->lport))
+		return 0;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		const struct sock_entry **ne = realloc(c->e, ncap * sizeof(*ne));
+
+		if (!ne)
+			return -1;
+		c->e = ne;
+		c->cap = ncap;
+	}
+	c->e[c->n++] = e;
+	return 0;
+}
+
+static int cmp_listener(const void *a, const void *b)
+{
+	const struct sock_entry *x = *(const struct sock_entry *const *)a;
+	const struct sock_entry *y = *(const struct sock_entry *const *)b;
+	int c = cmp_group(&x->t, &y->t);
+
+	return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+static struct rp_known *known_find(struct reuseport_view *v, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < v->nknown; i++)
+		if (v->known[i].id == id)
+			return &v->known[i];
+	return NULL;
+}
+
+static struct rp_known *known_add(struct reuseport_view *v, const struct sock_entry *e)
+{
+	struct rp_known *k;
+
+	if (v->nknown == v->capknown) {
+		size_t ncap = v->capknown ? v->capknown * 2 : 64;
+		struct rp_known *nk = realloc(v->known, ncap * sizeof(*nk));
+
+		if (!nk)
+			return NULL;
+		v->known = nk;
+		v->capknown = ncap;
+	}
+	k = &v->known[v->nknown++];
+	memset(k, 0, sizeof(*k));
+	k->id = e->id;
+	k->seeded = e->flags & ENTRY_SEEDED;
+	return k;
+}
+
+static void known_update(struct rp_known *k, const struct sock_entry *e, uint32_t round)
+{
+	k->t = e->t;
+	k->accepted = e->accepted;
+	k->queued = e->queued;
+	k->queue = e->rx_queue;
+	k->backlog = e->tx_queue;
+	k->drops = e->drops;
+	k->pid = e->owner_pid;
+	memcpy(k->comm, e->owner_comm, ST_COMM_LEN);
+	k->round = round;
+}
+
+static uint32_t queued_total(const struct reuseport_view *v, const struct rp_known *k)
+{
+	/* without a queue hook: what was accepted plus what still waits */
+	return v->queue_exact ? k->queued : k->accepted + k->queue;
+}
+
+static void put_holders_json(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
+{
+	size_t n = 0, i;
+	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
+	struct holder owner;
+
+	if (!n) {
+		owner.pid = m->k->pid;
+		memcpy(owner.comm, m->k->comm, ST_COMM_LEN);
+		h = &owner;
+		n = m->k->pid ? 1 : 0;
+	}
+	sb_puts(sb, ",\"pids\":[");
+	for (i = 0; i < n; i++) {
+		size_t len = m->e ? proc_cmdline(h[i].pid, v->cmdline, CMDLINE_MAX) : 0;
+
+		sb_puts(sb, i ? ",{" : "{");
+		put_owner_json(sb, h[i].pid, h[i].comm);
+		sb_puts(sb, ",\"cmdline\":");
+		sb_put_cmdline_json(sb, v->cmdline, len);
+		sb_putc(sb, '}');
+	}
+	sb_putc(sb, ']');
+}
+
+static void put_holders_text(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
+{
+	size_t n = 0, i;
+	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
+
+	if (!n) {
+		sb_put_u64(sb, m->k->pid);
+		sb_putc(sb, '/');
+		sb_put_text_escaped(sb, m->k->comm, ST_COMM_LEN);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_putc(sb, ',');
+		sb_put_u64(sb, h[i].pid);
+		sb_putc(sb, '/');
+		sb_put_text_escaped(sb, h[i].comm, ST_COMM_LEN);
+	}
+}
+
+struct group_stats {
+	uint64_t total;   /* accepted by present members */
+	double max_mean;  /* 0 when nothing was accepted */
+	double cv;
+	size_t present;
+};
+
+static void group_stats(const struct rp_member *m, size_t n, struct group_stats *g)
+{
+	double mean, var = 0;
+	uint32_t max = 0;
+	size_t i;
+
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < n; i++) {
+		if (!m[i].e)
+			continue;
+		g->present++;
+		g->total += m[i].k->accepted;
+		if (m[i].k->accepted > max)
+			max = m[i].k->accepted;
+	}
+	if (!g->present || !g->total)
+		return;
+	mean = (double)g->total / g->present;
+	for (i = 0; i < n; i++)
+		if (m[i].e)
+			var += (m[i].k->accepted - mean) * (m[i].k->accepted - mean);
+	g->max_mean = max / mean;
+	g->cv = sqrt(var / g->present) / mean;
+}
+
+static bool stalled(const struct rp_member *m)
+{
+	/* connections wait and this member takes none */
+	return m->e && m->k->accepted == 0 && m->k->queue > 0;
+}
+
+static void print_json(struct reuseport_view *v, const struct rp_member *m, size_t n,
+		       uint64_t now, bool final)
+{
+	struct sbuf *sb = &v->out->sb;
+	struct group_stats g;
+	size_t i;
+
+	group_stats(m, n, &g);
+	sb_puts(sb, "{\"event\":\"reuseport\",");
+	put_time_json(sb, v->out, now);
+	sb_putc(sb, ',');
+	put_tuple_json(sb, &m[0].k->t);
+	sb_printf(sb, ",\"final\":%s,\"queued_exact\":%s,\"accepted_total\":%llu,\"listeners\":[",
+		  final ? "true" : "false", v->queue_exact ? "true" : "false",
+		  (unsigned long long)g.total);
+	for (i = 0; i < n; i++) {
+		const struct rp_known *k = m[i].k;
+
+		sb_printf(sb, "%s{\"sock\":%llu,\"status\":\"%s\"", i ? "," : "",
+			  (unsigned long long)k->id, m[i].status);
+		sb_putc(sb, ',');
+		put_owner_json(sb, k->pid, k->comm);
+		{
+			size_t len = m[i].e ? proc_cmdline(k->pid, v->cmdline, CMDLINE_MAX) : 0;
+
+			sb_puts(sb, ",\"cmdline\":");
+			sb_put_cmdline_json(sb, v->cmdline, len);
+		}
+		put_holders_json(v, sb, &m[i]);
+		sb_printf(sb,
+			  ",\"accepted\":%u,\"queued_total\":%u,\"queue\":%u,\"backlog\":%u,"
+			  "\"drops\":%u,\"share\":%.1f,\"stalled\":%s,\"reuseport\":%s,"
+			  "\"counts_since\":\"%s\"}",
+			  k->accepted, queued_total(v, k), k->queue, k->backlog, k->drops,
+			  m[i].e && g.total ? 100.0 * k->accepted / g.total : 0.0,
+			  stalled(&m[i]) ? "true" : "false",
+			  k->t.flags & ST_SK_REUSEPORT ? "true" : "false",
+			  k->seeded ? "socktrace_start" : "listen");
+	}
+	sb_printf(sb, "],\"imbalance\":{\"max_mean\":%.3f,\"cv\":%.3f}}", g.max_mean, g.cv);
+	output_line(v->out);
+}
+
+static void print_text(struct reuseport_view *v, const struct rp_member *m, size_t n)
+{
+	struct sbuf *sb = &v->out->sb;
+	struct group_stats g;
+	const char *proto = proto_name(m[0].k->t.protocol, m[0].k->t.family);
+	size_t i, from;
+
+	group_stats(m, n, &g);
+	sb_printf(sb, "%s ", proto ? proto : "?");
+	sb_put_endpoint(sb, m[0].k->t.family, m[0].k->t.saddr, m[0].k->t.sport, 0);
+	sb_printf(sb, "  netns %u  %zu listener%s  %llu accepted", m[0].k->t.netns, g.present,
+		  g.present == 1 ? "" : "s", (unsigned long long)g.total);
+	if (g.total)
+		sb_printf(sb, "  imbalance max/mean %.2f cv %.2f", g.max_mean, g.cv);
+	output_line(v->out);
+	if (!v->o->no_header) {
+		sb_printf(sb, "  %-20s %-24s %9s %9s %6s %8s %6s %6s", "SOCK", "PID/PROGRAM",
+			  "ACCEPTED", "QUEUED", "QUEUE", "BACKLOG", "DROPS", "SHARE");
+		output_line(v->out);
+	}
+	for (i = 0; i < n; i++) {
+		const struct rp_known *k = m[i].k;
+		double share = m[i].e && g.total ? 100.0 * k->accepted / g.total : 0;
+		int bar = (int)(share * BAR_WIDTH / 100 + 0.5);
+
+		sb_printf(sb, "  %-20llu ", (unsigned long long)k->id);
+		from = sb->len;
+		put_holders_text(v, sb, &m[i]);
+		sb_pad(sb, from, 24);
+		sb_printf(sb, " %9u %9u%s %6u %8u %6u %5.1f%% ", k->accepted, queued_total(v, k),
+			  v->queue_exact ? "" : "~", k->queue, k->backlog, k->drops, share);
+		while (bar-- > 0)
+			sb_putc(sb, '#');
+		if (strcmp(m[i].status, "active"))
+			sb_printf(sb, " (%s)", m[i].status);
+		if (stalled(&m[i]))
+			sb_puts(sb, " STALLED: nothing accepted, connections waiting");
+		if (k->seeded)
+			sb_puts(sb, " (counts since socktrace started)");
+		output_line(v->out);
+	}
+}
+
+int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
+{
+	struct collect c = { .v = v };
+	struct rp_member *m = NULL;
+	size_t i, j, nm, cap = 0;
+	int err = 0;
+
+	if (!v->cmdline && !(v->cmdline = malloc(CMDLINE_MAX)))
+		return -1;
+	if (table_foreach(tb, collect_listener, &c)) {
+		free(c.e);
+		return -1;
+	}
+	qsort(c.e, c.n, sizeof(*c.e), cmp_listener);
+	v->round++;
+	if (!v->o->json) {
+		sb_puts(&v->out->sb, final ? "--- final" : "---");
+		output_line(v->out);
+	}
+	for (i = 0; i < c.n; i = j) {
+		bool any_reuseport = false;
+
+		for (j = i; j < c.n && same_group(&c.e[i]->t, &c.e[j]->t); j++)
+			any_reuseport |= c.e[j]->t.flags & ST_SK_REUSEPORT;
+		if (j - i < 2 && !any_reuseport)
+			continue;
+		/* present members, then the ones that left since the last report */
+		nm = 0;
+		if (cap < j - i + v->nknown) {
+			struct rp_member *nmv;
+
+			cap = j - i + v->nknown;
+			nmv = realloc(m, cap * sizeof(*m));
+			if (!nmv) {
+				err = -1;
+				break;
+			}
+			m = nmv;
+		}
+		for (size_t x = i; x < j; x++) {
+			struct rp_known *k = known_find(v, c.e[x]->id);
+			const char *status = k || v->round == 1 ? "active" : "joined";
+
+			if (!k && !(k = known_add(v, c.e[x]))) {
+				err = -1;
+				break;
+			}
+			known_update(k, c.e[x], v->round);
+			m[nm++] = (struct rp_member){ .e = c.e[x], .k = k, .status = status };
+		}
+		for (size_t x = 0; x < v->nknown && !err; x++) {
+			struct rp_known *k = &v->known[x];
+
+			if (k->round == v->round - 1 && same_group(&k->t, &c.e[i]->t))
+				m[nm++] = (struct rp_member){ .k = k, .status = "left" };
+		}
+		if (err)
+			break;
+		if (v->o->json)
+			print_json(v, m, nm, now, final);
+		else
+			print_text(v, m, nm);
+	}
+	/* members that left were reported once: forget them */
+	for (i = 0, j = 0; i < v->nknown; i++)
+		if (v->known[i].round == v->round)
+			v->known[j++] = v->known[i];
+	v->nknown = j;
+	free(m);
+	free(c.e);
+	return err;
+}
+
+void reuseport_view_free(struct reuseport_view *v)
+{
+	free(v->known);
+	free(v->cmdline);
+	v->known = NULL;
+	v->cmdline = NULL;
+}
