@@ -42,7 +42,7 @@ struct table {
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
-	uint64_t failed_cookies[64]; /* connects whose failure was already reported */
+	uint64_t failed_keys[64]; /* connects whose failure was already reported */
 	uint32_t failed_next;
 	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
 	uint32_t gen;        /* snapshot generation */
@@ -123,9 +123,10 @@ static inline uint64_t ix_key(const struct table *tb, const struct index *ix, ui
 static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key,
 			uint32_t *pos)
 {
-	uint32_t i = hash_sk(key) & ix->mask;
+	uint32_t i = hash_sk(key) & ix->mask, n;
 
-	for (;; i = (i + 1) & ix->mask) {
+	/* the index holds at most half its size: a free slot always ends the probe */
+	for (n = 0; n <= ix->mask; n++, i = (i + 1) & ix->mask) {
 		uint32_t slot = ix->slots[i];
 
 		if (!slot || ix_key(tb, ix, slot) == key) {
@@ -133,6 +134,7 @@ static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t
 			return slot;
 		}
 	}
+	abort(); /* unreachable unless the table is corrupt: fail loudly, not forever */
 }
 
 static void ix_del(struct table *tb, struct index *ix, uint64_t key)
@@ -209,23 +211,28 @@ static uint64_t tw_key(const struct st_tuple *t)
 
 /* ---- listeners, by port ---- */
 
-static uint32_t *listen_bucket(struct table *tb, uint16_t port)
-{
-	return &tb->listen[port % LISTEN_BUCKETS];
-}
-
+/* The bucket is remembered: a listener's port can arrive after its LISTEN
+ * (listen() without bind() stores the state before choosing the port). */
 static void listen_add(struct table *tb, struct sock_entry *e)
 {
-	uint32_t *head = listen_bucket(tb, e->t.sport);
+	uint32_t *head;
 
+	if (e->flags & ENTRY_LISTED)
+		return;
+	e->lbucket = e->t.sport % LISTEN_BUCKETS;
+	head = &tb->listen[e->lbucket];
 	e->lnext = *head;
 	*head = entry_slot(tb, e);
+	e->flags |= ENTRY_LISTED;
 }
 
 static void listen_del(struct table *tb, struct sock_entry *e)
 {
-	uint32_t *link = listen_bucket(tb, e->t.sport), me = entry_slot(tb, e);
+	uint32_t *link = &tb->listen[e->lbucket], me = entry_slot(tb, e);
 
+	if (!(e->flags & ENTRY_LISTED))
+		return;
+	e->flags &= ~ENTRY_LISTED;
 	while (*link) {
 		if (*link == me) {
 			*link = e->lnext;
@@ -236,6 +243,15 @@ static void listen_del(struct table *tb, struct sock_entry *e)
 	}
 }
 
+/* After a merge: a listener whose port changed moves to its port's bucket. */
+static void listen_rehash(struct table *tb, struct sock_entry *e)
+{
+	if ((e->flags & ENTRY_LISTED) && e->lbucket != e->t.sport % LISTEN_BUCKETS) {
+		listen_del(tb, e);
+		listen_add(tb, e);
+	}
+}
+
 static bool addr_any(const struct st_tuple *t)
 {
 	static const uint8_t zero[ST_ADDR_LEN];
@@ -243,36 +259,26 @@ static bool addr_any(const struct st_tuple *t)
 	return memcmp(t->saddr, zero, t->family == ST_AF_INET6 ? 16 : 4) == 0;
 }
 
-static bool v4mapped_eq(const uint8_t *v6, const uint8_t *v4)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return memcmp(v6, prefix, 12) == 0 && memcmp(v6 + 12, v4, 4) == 0;
-}
-
 /*
- * The listener a passive child came from: same netns and port; an exact
- * address beats a wildcard, as in the kernel's lookup. Among SO_REUSEPORT
- * siblings the kernel's choice is not visible here; the accept() that follows
- * names the real listener.
+ * The listener a passive child came from: same netns, port and family (an
+ * IPv4 client of a dual-stack listener makes an IPv6 child with a v4-mapped
+ * address); an exact address beats a wildcard, as in the kernel's lookup.
+ * Among SO_REUSEPORT siblings the kernel's choice is not visible here; the
+ * accept() that follows names the real listener.
  */
 static struct sock_entry *find_listener(struct table *tb, const struct st_tuple *c)
 {
 	struct sock_entry *best = NULL, *l;
 	uint32_t slot;
 
-	for (slot = *listen_bucket(tb, c->sport); slot; slot = l->lnext) {
+	for (slot = tb->listen[c->sport % LISTEN_BUCKETS]; slot; slot = l->lnext) {
 		l = &tb->ents[slot - 1];
-		if (l->t.sport != c->sport || l->t.netns != c->netns)
+		if (l->t.sport != c->sport || l->t.netns != c->netns || l->t.family != c->family)
 			continue;
-		if (l->t.family == c->family &&
-		    memcmp(l->t.saddr, c->saddr, c->family == ST_AF_INET6 ? 16 : 4) == 0)
+		if (memcmp(l->t.saddr, c->saddr, c->family == ST_AF_INET6 ? 16 : 4) == 0)
 			return l;
-		if (addr_any(&l->t) && (l->t.family == c->family || !(l->t.flags & ST_SK_V6ONLY)))
-			best = best ? best : l;
-		else if (l->t.family == ST_AF_INET6 && c->family != ST_AF_INET6 &&
-			 v4mapped_eq(l->t.saddr, c->saddr))
-			best = best ? best : l;
+		if (addr_any(&l->t) && !best)
+			best = l;
 	}
 	return best;
 }
@@ -281,6 +287,7 @@ static struct sock_entry *find_listener(struct table *tb, const struct st_tuple 
 
 static void tw_unlink_head(struct table *tb);
 static void entry_free(struct table *tb, struct sock_entry *e);
+static void release_pending(struct table *tb, struct sock_entry *e);
 
 static struct sock_entry *entry_new(struct table *tb)
 {
@@ -319,10 +326,12 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 	struct sock_entry *e;
 	uint32_t pos;
 
-	idx_find(tb, sk, &pos);
+	/* allocate first: making room may evict an entry, and a deletion moves
+	 * other index slots, so the insert position is only good after it */
 	e = entry_new(tb);
 	if (!e)
 		return NULL;
+	idx_find(tb, sk, &pos);
 	e->sk = sk;
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
@@ -331,19 +340,51 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 	return e;
 }
 
+/*
+ * A GONE entry (swept while in the TIME_WAIT FIFO) left the indexes and the
+ * count already; it is only waiting to leave the FIFO.
+ */
 static void entry_free(struct table *tb, struct sock_entry *e)
 {
-	if (!(e->flags & ENTRY_GONE))
+	/* a held line never vanishes: its socket ended, so it can go now */
+	release_pending(tb, e);
+	if (!(e->flags & ENTRY_GONE)) {
 		idx_del(tb, e->sk);
+		tb->st.entries--;
+	}
 	if (e->flags & ENTRY_BY_COOKIE)
 		ix_del(tb, &tb->by_cookie, e->cookie);
-	if (e->state == ST_TCP_LISTEN)
-		listen_del(tb, e);
+	listen_del(tb, e);
 	e->flags = 0;
 	e->sk = 0;
 	e->next = tb->free_head;
 	tb->free_head = entry_slot(tb, e);
-	tb->st.entries--;
+}
+
+/* Into the TIME_WAIT FIFO, kept in expiry order: snapshots add entries with
+ * any time left, events add them with the full 60 s (at the tail). */
+static void tw_insert(struct table *tb, struct sock_entry *e)
+{
+	uint32_t slot = entry_slot(tb, e), *link = &tb->tw_head, prev = 0;
+
+	e->next = 0;
+	if (!tb->tw_tail || tb->ents[tb->tw_tail - 1].expire_ns <= e->expire_ns) {
+		if (tb->tw_tail)
+			tb->ents[tb->tw_tail - 1].next = slot;
+		else
+			tb->tw_head = slot;
+		tb->tw_tail = slot;
+		return;
+	}
+	while (*link && tb->ents[*link - 1].expire_ns <= e->expire_ns) {
+		prev = *link;
+		link = &tb->ents[*link - 1].next;
+	}
+	e->next = *link;
+	*link = slot;
+	if (!e->next)
+		tb->tw_tail = slot;
+	(void)prev;
 }
 
 static void tw_unlink_head(struct table *tb)
@@ -370,7 +411,7 @@ static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t e
 		idx_del(tb, e->sk);
 	e->flags &= ~ENTRY_PENDING;
 	if (idx_find(tb, key, &pos)) {
-		e->flags |= ENTRY_GONE;
+		e->sk = 0; /* out of the index already */
 		entry_free(tb, e);
 		return;
 	}
@@ -379,12 +420,7 @@ static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t e
 	e->flags |= ENTRY_TIMEWAIT;
 	e->state = ST_TCP_TIME_WAIT;
 	e->expire_ns = expire_ns;
-	e->next = 0;
-	if (tb->tw_tail)
-		tb->ents[tb->tw_tail - 1].next = slot;
-	else
-		tb->tw_head = slot;
-	tb->tw_tail = slot;
+	tw_insert(tb, e);
 }
 
 /* Addresses and ports that read as zero (the final CLOSE, SYN_SENT before the
@@ -502,20 +538,22 @@ static void connect_failed(struct table *tb, const struct sock_entry *e, uint64_
 	};
 
 	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
-	if (e->cookie) {
-		tb->failed_cookies[tb->failed_next] = e->cookie;
-		tb->failed_next = (tb->failed_next + 1) % 64;
-	}
+	/* the cookie, or the address where there is none (classic tracepoints) */
+	tb->failed_keys[tb->failed_next] = e->cookie ? e->cookie : e->sk;
+	tb->failed_next = (tb->failed_next + 1) % 64;
 	tb->sink(tb->sink_ctx, &tr);
 }
 
-static bool failure_reported(const struct table *tb, uint64_t cookie)
+/* Whether the state machine already reported this failure; forgets it then. */
+static bool failure_reported(struct table *tb, uint64_t key)
 {
 	size_t i;
 
-	for (i = 0; cookie && i < 64; i++)
-		if (tb->failed_cookies[i] == cookie)
+	for (i = 0; key && i < 64; i++)
+		if (tb->failed_keys[i] == key) {
+			tb->failed_keys[i] = 0;
 			return true;
+		}
 	return false;
 }
 
@@ -550,12 +588,24 @@ static bool made_by_process(uint8_t old_state, uint8_t new_state)
 	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
 }
 
+/* Sock addresses are aligned and never 0; odd keys are TIME_WAIT tuple
+ * hashes, which a record must never reach (it would re-link a FIFO entry),
+ * and 0 marks a free entry. */
+static bool bad_sk(uint64_t sk)
+{
+	return !sk || (sk & 1);
+}
+
 void table_apply_state(struct table *tb, const struct st_state_rec *r)
 {
-	struct sock_entry *e = lookup(tb, r->sk);
+	struct sock_entry *e;
 	uint8_t old_state = r->oldstate, new_state = r->newstate;
 	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
 	bool prev_known = false;
+
+	if (bad_sk(r->sk))
+		return;
+	e = lookup(tb, r->sk);
 
 	/*
 	 * The address belongs to a new socket if the cookies differ, or if this
@@ -593,6 +643,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 			e->flags |= ENTRY_SEEN_START;
 	} else {
 		merge_tuple(&e->t, &r->t);
+		listen_rehash(tb, e);
 		if (e->state == old_state)
 			prev_known = true;
 		else
@@ -708,6 +759,8 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 			e->first_ns = r->hdr.ts_ns;
 		}
 		e->t = r->t;
+		if (e->state == ST_TCP_LISTEN && r->state != ST_TCP_LISTEN)
+			listen_del(tb, e);
 		e->state = r->state;
 		e->state_ns = r->hdr.ts_ns;
 		set_owner(e, &r->task, OWNER_CONNECT);
@@ -719,9 +772,12 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 	if (e) {
 		/* connect() returned: the source port is known now */
 		merge_tuple(&e->t, &r->t);
+		listen_rehash(tb, e);
 		release_pending(tb, e);
 	}
-	if (udp ? !r->ret : (!connect_error(r->ret) || failure_reported(tb, r->cookie)))
+	if (udp ? !r->ret
+		: (!connect_error(r->ret) || failure_reported(tb, r->cookie) ||
+		   failure_reported(tb, r->sk)))
 		return;
 	if (e) {
 		tr->e = e;
@@ -754,6 +810,7 @@ static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_c
 	}
 	if (e && !r->ret) {
 		merge_tuple(&e->t, &r->t);
+		listen_rehash(tb, e);
 		tr->e = e;
 		tb->sink(tb->sink_ctx, tr);
 	} else {
@@ -778,6 +835,7 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 		e->flags |= ENTRY_PASSIVE;
 	} else {
 		merge_tuple(&e->t, &r->t);
+		listen_rehash(tb, e);
 	}
 	{
 		struct sock_entry *l = lookup(tb, r->listener);
@@ -820,7 +878,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 	if (r->hdr.type == ST_REC_CLOSE) {
 		/* a UDP release names the socket by cookie alone */
 		e = lookup_cookie(tb, r->cookie);
-		if (!e)
+		if (!e || e->t.protocol != ST_IPPROTO_UDP || (e->flags & ENTRY_TIMEWAIT))
 			return;
 		tr.kind = TR_CLOSE;
 		tr.e = e;
@@ -829,6 +887,8 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		return;
 	}
 
+	if (bad_sk(r->sk) || (r->listener && bad_sk(r->listener)))
+		return;
 	e = lookup(tb, r->sk);
 	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
@@ -853,8 +913,12 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		tr.kind = TR_LISTEN;
 		tr.err = r->ret < 0 ? -r->ret : 0;
 		tr.arg = r->arg;
-		if (e && !r->ret)
+		if (e && !r->ret) {
+			/* listen() without bind() chose the port after the LISTEN */
 			e->tx_queue = r->arg;
+			merge_tuple(&e->t, &r->t);
+			listen_rehash(tb, e);
+		}
 		if (e) {
 			tr.e = e;
 			tb->sink(tb->sink_ctx, &tr);
@@ -885,7 +949,11 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 {
 	bool tw = r->t.flags & ST_SK_TIMEWAIT;
 	uint64_t key = tw ? tw_key(&r->t) : r->sk;
-	struct sock_entry *e = lookup(tb, key);
+	struct sock_entry *e;
+
+	if (!tw && bad_sk(r->sk))
+		return;
+	e = lookup(tb, key);
 
 	if (e && !tw && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
@@ -953,7 +1021,11 @@ void table_snapshot_end(struct table *tb)
 		if (e->flags & ENTRY_TIMEWAIT) {
 			/* still linked in the FIFO: table_tick frees it */
 			idx_del(tb, e->sk);
+			if (e->flags & ENTRY_BY_COOKIE)
+				ix_del(tb, &tb->by_cookie, e->cookie);
+			e->flags &= ~ENTRY_BY_COOKIE;
 			e->flags |= ENTRY_GONE;
+			tb->st.entries--;
 		} else {
 			entry_free(tb, e);
 		}
@@ -962,7 +1034,7 @@ void table_snapshot_end(struct table *tb)
 
 void table_apply_file(struct table *tb, const struct st_file_rec *r)
 {
-	struct sock_entry *e = lookup(tb, r->sk);
+	struct sock_entry *e = bad_sk(r->sk) ? NULL : lookup(tb, r->sk);
 
 	if (e && e->owner_src == OWNER_NONE)
 		set_owner(e, &r->task, OWNER_SEED);

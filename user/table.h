@@ -31,7 +31,8 @@ enum entry_flags {
 	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
 	ENTRY_SEEDED = 1 << 4,      /* found by a snapshot before any event */
 	ENTRY_GONE = 1 << 5,        /* swept: waits in the TIME_WAIT FIFO to be freed */
-	ENTRY_BY_COOKIE = 1 << 6,   /* in the cookie index (UDP) */
+	ENTRY_BY_COOKIE = 1 << 6,   /* in the cookie index */
+	ENTRY_LISTED = 1 << 7,      /* in a listener bucket (lbucket) */
 };
 
 struct sock_entry {
@@ -59,6 +60,7 @@ struct sock_entry {
 	uint8_t missed;    /* snapshots in a row that did not */
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
 	uint8_t path_len;           /* states in path */
+	uint16_t lbucket;           /* ENTRY_LISTED: the bucket it is linked in */
 	uint64_t path;              /* the states it went through, 4 bits each, oldest lowest */
 	/* listeners */
 	uint32_t accepted; /* connections accept() took from it */
