@@ -19,8 +19,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <linux/types.h>
 
+#include "privs.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
 #include "trace.skel.h"
@@ -37,7 +39,7 @@ struct loader {
 	enum hook_choice state, calls;
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
-	bool cgroup;
+	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
 };
 
@@ -210,6 +212,10 @@ static int attach_all(struct loader *l, char *why, size_t len)
 		return err;
 
 	/* extras: their failure costs UDP closes and early cookies, not the run */
+	if (!l->cgroup_allowed) {
+		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no CAP_NET_ADMIN");
+		return 0;
+	}
 	cgfd = open_cgroup2_root();
 	l->cgroup = cgfd >= 0;
 	if (cgfd < 0)
@@ -256,11 +262,15 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
+	 * out and UDP closes come from snapshots */
+	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
 	bpf_object__for_each_program(prog, l->skel->obj)
 	{
 		enum hook_choice fam = prog_family(prog, &is_state, &is_cg);
 
-		bpf_program__set_autoload(prog, is_cg || (is_state ? fam == state : fam == calls));
+		bpf_program__set_autoload(prog, is_cg ? l->cgroup_allowed
+						      : (is_state ? fam == state : fam == calls));
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	load_failure[0] = '\0';

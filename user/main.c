@@ -218,6 +218,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		return -1;
 	if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_FILES))
 		return -1;
+	err = privs_drop_after_attach();
+	if (err)
+		fprintf(stderr, "socktrace: cannot drop capabilities: %s\n", strerror(-err));
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
 		fprintf(stderr, "socktrace: --ready-file %s: %s\n", o->ready_file, strerror(-err));
 		return -1;

@@ -12,4 +12,16 @@
  */
 int privs_check(char *buf, size_t len);
 
+/* Whether the effective set holds cap (CAP_NET_ADMIN: cgroup programs). */
+int privs_have(int cap);
+
+/*
+ * Once everything is loaded and attached, keep only what later snapshots use:
+ * CAP_SYS_ADMIN (setns() into other network namespaces) and CAP_SYS_PTRACE
+ * (other users' /proc/PID/ns), where they were held; drop every other
+ * capability, CAP_BPF and CAP_PERFMON included, and forbid regaining any.
+ * Returns 0 or -errno.
+ */
+int privs_drop_after_attach(void);
+
 #endif

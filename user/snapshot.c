@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ static int ns_seen(struct ns_list *l, ino_t ino)
 /* iter/tcp and iter/udp walk the namespace of whoever creates the iterator:
  * enter each one, read, come back. */
 static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, unsigned int what,
-		    record_fn fn, void *ctx)
+		    record_fn fn, void *ctx, bool *switched)
 {
 	struct stat st;
 	int fd, n;
@@ -174,6 +175,7 @@ static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, 
 		return 0;
 	}
 	close(fd);
+	*switched = true;
 	s->visited++;
 	n = read_here(s, what, fn, ctx);
 	return n;
@@ -185,6 +187,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	struct stat st;
 	char path[64];
 	struct dirent *d;
+	bool switched = false;
 	DIR *dir;
 	int self, n = 0, r;
 
@@ -216,7 +219,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.16s/ns/net", d->d_name);
-		r = visit_ns(s, path, &seen, what, fn, ctx);
+		r = visit_ns(s, path, &seen, what, fn, ctx, &switched);
 		if (r > 0)
 			n += r;
 	}
@@ -227,7 +230,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%.40s", d->d_name);
-		r = visit_ns(s, path, &seen, what, fn, ctx);
+		r = visit_ns(s, path, &seen, what, fn, ctx, &switched);
 		if (r > 0)
 			n += r;
 	}
@@ -235,7 +238,8 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		closedir(dir);
 	r = n;
 out:
-	if (setns(self, CLONE_NEWNET))
+	/* setns() needs CAP_SYS_ADMIN even to come home: only if we left */
+	if (switched && setns(self, CLONE_NEWNET))
 		r = -errno;
 	close(self);
 	free(seen.inos);
