@@ -63,6 +63,7 @@ struct run {
 	uint64_t bad_records;
 	struct loss reported; /* what the stream has already been told */
 	bool stream;          /* a stream view: losses get a line of their own */
+	uint64_t reported_full; /* table-cap refusals already told */
 	uint64_t next_reconcile;
 	bool lost_since_reconcile;
 };
@@ -155,10 +156,14 @@ static void report_loss(struct run *r)
 			   "kernel_missed");
 	if (now.map_full > r->reported.map_full)
 		stream_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
+	if (table_stats(r->tb)->full > r->reported_full)
+		stream_lost(&r->watch, ts, table_stats(r->tb)->full - r->reported_full,
+			    "table_full");
 out:
 	if (now.rb_full != r->reported.rb_full || now.kernel_missed != r->reported.kernel_missed)
 		r->lost_since_reconcile = true;
 	r->reported = now;
+	r->reported_full = table_stats(r->tb)->full;
 }
 
 static int write_ready_file(const char *path)

@@ -16,7 +16,7 @@ struct stream_view {
 void watch_header(struct stream_view *w);
 /* A transition_sink for the table. */
 void watch_transition(void *ctx, const struct transition *tr);
-/* source: "ringbuf", "kernel_missed", "map_full", "decode", "table_full" */
+/* source: "ringbuf", "kernel_missed", "map_full", "table_full" */
 void stream_lost(struct stream_view *w, uint64_t mono_ns, uint64_t count, const char *source);
 
 #endif
