@@ -487,6 +487,37 @@ static void path_push(struct sock_entry *e, uint8_t state)
 }
 
 /*
+ * A TIME_WAIT entry whose socket the kernel no longer has leaves the indexes
+ * and the count now; it is still linked in the FIFO, and table_tick frees it
+ * when it gets there.
+ */
+static void timewait_gone(struct table *tb, struct sock_entry *e)
+{
+	idx_del(tb, e->sk);
+	if (e->flags & ENTRY_BY_COOKIE)
+		ix_del(tb, &tb->by_cookie, e->cookie);
+	e->flags &= ~ENTRY_BY_COOKIE;
+	e->flags |= ENTRY_GONE;
+	tb->st.entries--;
+}
+
+/*
+ * A new connection on a tuple still in TIME_WAIT: the kernel reused the
+ * timewait socket (tcp_tw_reuse; on loopback by default), which is gone now.
+ * Its entry ends with a derived line, and leaves the FIFO when it reaches
+ * the head.
+ */
+static void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts)
+{
+	struct sock_entry *tw = lookup(tb, tw_key(t));
+
+	if (!tw || !(tw->flags & ENTRY_TIMEWAIT))
+		return;
+	emit_state(tb, tw, ts, tw->state, ST_TCP_CLOSE, true, NULL, 0);
+	timewait_gone(tb, tw);
+}
+
+/*
  * Emit a held first line, at the time it happened. It is attributed to the
  * owner: the task that ran it is not kept (for a child it was the client).
  */
@@ -718,6 +749,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	e->state = new_state;
 	e->state_ns = r->hdr.ts_ns;
 
+	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_ESTABLISHED)
+		timewait_reused(tb, &e->t, r->hdr.ts_ns);
 	if (new_state == ST_TCP_TIME_WAIT)
 		entry_to_timewait(tb, e, r->hdr.ts_ns + TIMEWAIT_NS);
 	else if (new_state == ST_TCP_CLOSE)
@@ -1018,17 +1051,10 @@ void table_snapshot_end(struct table *tb)
 		if (++e->missed < 2 && e->t.protocol == ST_IPPROTO_TCP)
 			continue;
 		tb->st.swept++;
-		if (e->flags & ENTRY_TIMEWAIT) {
-			/* still linked in the FIFO: table_tick frees it */
-			idx_del(tb, e->sk);
-			if (e->flags & ENTRY_BY_COOKIE)
-				ix_del(tb, &tb->by_cookie, e->cookie);
-			e->flags &= ~ENTRY_BY_COOKIE;
-			e->flags |= ENTRY_GONE;
-			tb->st.entries--;
-		} else {
+		if (e->flags & ENTRY_TIMEWAIT)
+			timewait_gone(tb, e);
+		else
 			entry_free(tb, e);
-		}
 	}
 }
 

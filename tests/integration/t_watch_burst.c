@@ -77,7 +77,10 @@ static void append_state(char *path, size_t len, const struct json_obj *o)
 
 int main(void)
 {
-	static struct conn conns[65536];
+	/* by socket id: loopback reuses a client port still in TIME_WAIT (tcp_tw_reuse) */
+	static struct conn conns[2 * CONNS + 64];
+	static unsigned long long ids[2 * CONNS + 64];
+	size_t nconns = 0;
 	struct burst b = { 0 };
 	struct tracer t;
 	struct json_lines jl;
@@ -120,17 +123,30 @@ int main(void)
 		if (!ev || strcmp(ev, "state") || json_int(o, "lport", &lport) ||
 		    json_int(o, "rport", &rport) || json_int(o, "pid", &pid))
 			continue;
-		if (rport == b.port && lport > 0 && lport < 65536) {
-			c = &conns[lport];
+		{
+			long long id;
+			size_t k;
+
+			if (json_int(o, "sock", &id))
+				continue;
+			for (k = 0; k < nconns && ids[k] != (unsigned long long)id; k++)
+				;
+			if (k == nconns) {
+				if (nconns == sizeof(ids) / sizeof(ids[0]))
+					continue;
+				ids[nconns++] = id;
+			}
+			c = &conns[k];
+		}
+		if (rport == b.port && lport > 0) {
 			append_state(c->cli, sizeof(c->cli), o);
 			c->cli_bad_pid |= pid != cli;
-		} else if (lport == b.port && rport > 0 && rport < 65536) {
-			c = &conns[rport];
+		} else if (lport == b.port && rport > 0) {
 			append_state(c->srv, sizeof(c->srv), o);
 			c->srv_bad_pid |= pid != srv;
 		}
 	}
-	for (i = 1; i < 65536; i++) {
+	for (i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
 		if (c->cli[0]) {
@@ -147,7 +163,7 @@ int main(void)
 		if ((c->cli[0] && strcmp(c->cli, "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>"
 						  "TIME_WAIT")) &&
 		    good_cli + 5 > seen_cli)
-			tap_diag("port %zu client path %s", i, c->cli);
+			tap_diag("sock %llu client path %s", ids[i], c->cli);
 	}
 	is_int(seen_cli, CONNS, "every client end appears");
 	is_int(good_cli, CONNS, "every client end walks the full path to TIME_WAIT");
