@@ -27,8 +27,12 @@ struct pending {
 struct index {
 	uint32_t *slots;
 	uint32_t mask;
+	uint32_t n;    /* keys held */
+	uint32_t max;  /* the largest size it may grow to */
 	size_t keyoff; /* offsetof(struct sock_entry, sk or cookie) */
 };
+
+#define INDEX_MIN 1024
 
 struct table {
 	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
@@ -77,12 +81,17 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 		goto fail;
 	while (n < max_entries * 2u && n < (1u << 31))
 		n <<= 1;
+	if (n < INDEX_MIN)
+		n = INDEX_MIN;
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
-	tb->by_sk = (struct index){ calloc(n, sizeof(uint32_t)), n - 1,
-				    offsetof(struct sock_entry, sk) };
-	tb->by_cookie = (struct index){ calloc(n, sizeof(uint32_t)), n - 1,
-					offsetof(struct sock_entry, cookie) };
+	/* the indexes grow with the table: their memory follows the sockets held */
+	tb->by_sk = (struct index){ .slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+				    .mask = INDEX_MIN - 1, .max = n,
+				    .keyoff = offsetof(struct sock_entry, sk) };
+	tb->by_cookie = (struct index){ .slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+					.mask = INDEX_MIN - 1, .max = n,
+					.keyoff = offsetof(struct sock_entry, cookie) };
 	if (!tb->ents || !tb->by_sk.slots || !tb->by_cookie.slots)
 		goto fail;
 	tb->sink = sink;
@@ -143,6 +152,7 @@ static void ix_del(struct table *tb, struct index *ix, uint64_t key)
 
 	if (!ix_find(tb, ix, key, &pos))
 		return;
+	ix->n--;
 	/* backward-shift deletion keeps probe chains intact without tombstones */
 	i = pos;
 	ix->slots[i] = 0;
@@ -154,6 +164,55 @@ static void ix_del(struct table *tb, struct index *ix, uint64_t key)
 			i = j;
 		}
 	}
+}
+
+/* Whether ix holds the key of this slot (to rebuild it). */
+static bool ix_member(const struct table *tb, const struct index *ix, uint32_t slot)
+{
+	const struct sock_entry *e = &tb->ents[slot - 1];
+
+	if (ix->keyoff == offsetof(struct sock_entry, cookie))
+		return e->flags & ENTRY_BY_COOKIE;
+	return e->sk && !(e->flags & ENTRY_GONE);
+}
+
+/*
+ * Make room for one more key: past half full, double and re-insert. The
+ * probe chains stay short, and the memory is what the sockets need.
+ */
+static void ix_reserve(struct table *tb, struct index *ix)
+{
+	uint32_t size = ix->mask + 1, nsize = size * 2, slot, i, *old = ix->slots;
+
+	if ((ix->n + 1) * 2 <= size || nsize > ix->max)
+		return;
+	ix->slots = calloc(nsize, sizeof(uint32_t));
+	if (!ix->slots) {
+		ix->slots = old; /* stay as we are: fuller, slower, still right */
+		return;
+	}
+	ix->mask = nsize - 1;
+	for (slot = 1; slot <= tb->used; slot++) {
+		if (!ix_member(tb, ix, slot))
+			continue;
+		i = hash_sk(ix_key(tb, ix, slot)) & ix->mask;
+		while (ix->slots[i])
+			i = (i + 1) & ix->mask;
+		ix->slots[i] = slot;
+	}
+	free(old);
+}
+
+/* Insert the slot of a key ix does not hold yet. */
+static void ix_put(struct table *tb, struct index *ix, uint32_t slot)
+{
+	uint32_t pos;
+
+	ix_reserve(tb, ix);
+	/* a rebuild may have placed it already: its key is set before the insert */
+	if (!ix_find(tb, ix, ix_key(tb, ix, slot), &pos))
+		ix->slots[pos] = slot;
+	ix->n++;
 }
 
 static uint32_t idx_find(struct table *tb, uint64_t sk, uint32_t *pos)
@@ -188,8 +247,8 @@ static void cookie_index(struct table *tb, struct sock_entry *e)
 	if (!e->cookie || (e->flags & ENTRY_BY_COOKIE) ||
 	    ix_find(tb, &tb->by_cookie, e->cookie, &pos))
 		return;
-	tb->by_cookie.slots[pos] = entry_slot(tb, e);
 	e->flags |= ENTRY_BY_COOKIE;
+	ix_put(tb, &tb->by_cookie, entry_slot(tb, e));
 }
 
 /*
@@ -324,18 +383,16 @@ static struct sock_entry *entry_new(struct table *tb)
 static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie)
 {
 	struct sock_entry *e;
-	uint32_t pos;
 
 	/* allocate first: making room may evict an entry, and a deletion moves
 	 * other index slots, so the insert position is only good after it */
 	e = entry_new(tb);
 	if (!e)
 		return NULL;
-	idx_find(tb, sk, &pos);
 	e->sk = sk;
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
-	tb->by_sk.slots[pos] = entry_slot(tb, e);
+	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
 	cookie_index(tb, e);
 	return e;
 }
@@ -415,8 +472,8 @@ static void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t e
 		entry_free(tb, e);
 		return;
 	}
-	tb->by_sk.slots[pos] = slot;
 	e->sk = key;
+	ix_put(tb, &tb->by_sk, slot);
 	e->flags |= ENTRY_TIMEWAIT;
 	e->state = ST_TCP_TIME_WAIT;
 	e->expire_ns = expire_ns;
