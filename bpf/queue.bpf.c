@@ -7,8 +7,11 @@
  * One of three hooks, whichever this kernel has:
  *  - tp_btf/sk_data_ready (6.4+, "net: add trace_sk_data_ready()"): fires on
  *    the listener right after tcp_child_process() queued the child;
- *  - fexit or kretprobe on inet_csk_reqsk_queue_add(listener, req, child),
- *    which returns the child when it was queued.
+ *  - fexit or kretprobe on inet_csk_complete_hashdance(listener, child, req,
+ *    own_req), which returns the child when it was queued on listener (the
+ *    SO_REUSEPORT member finally chosen). Not inet_csk_reqsk_queue_add():
+ *    6.1's build inlines it into its caller, and a hook on the out-of-line
+ *    copy attaches but never fires.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -58,9 +61,9 @@ int BPF_PROG(q_ready, const struct sock *sk)
 	return 0;
 }
 
-SEC("fexit/inet_csk_reqsk_queue_add")
-int BPF_PROG(q_add_fexit, struct sock *sk, struct request_sock *req, struct sock *child,
-	     struct sock *ret)
+SEC("fexit/inet_csk_complete_hashdance")
+int BPF_PROG(q_add_fexit, struct sock *sk, struct sock *child, struct request_sock *req,
+	     bool own_req, struct sock *ret)
 {
 	if (ret)
 		queued(sk);
@@ -74,7 +77,7 @@ struct {
 	__type(value, __u64); /* the listener */
 } adding SEC(".maps");
 
-SEC("kprobe/inet_csk_reqsk_queue_add")
+SEC("kprobe/inet_csk_complete_hashdance")
 int BPF_KPROBE(q_add_kprobe, struct sock *sk)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -85,7 +88,7 @@ int BPF_KPROBE(q_add_kprobe, struct sock *sk)
 	return 0;
 }
 
-SEC("kretprobe/inet_csk_reqsk_queue_add")
+SEC("kretprobe/inet_csk_complete_hashdance")
 int BPF_KRETPROBE(q_add_kretprobe, void *ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
