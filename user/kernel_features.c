@@ -21,7 +21,7 @@ struct probe {
 /* Load and attach one probe program alone. */
 static void try_probe(struct probe *p, const char *prog_name)
 {
-	struct probe_bpf *skel = probe_bpf__open();
+	struct probe_bpf *skel = probe_bpf__open_opts(loader_open_opts());
 	struct bpf_program *prog, *want = NULL;
 	struct bpf_link *link = NULL;
 	int err, cgfd = -1;

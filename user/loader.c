@@ -44,6 +44,20 @@ struct loader {
 };
 
 static int verbosity;
+static const char *btf_path;
+
+void loader_set_btf(const char *path)
+{
+	btf_path = path;
+}
+
+const struct bpf_object_open_opts *loader_open_opts(void)
+{
+	static struct bpf_object_open_opts opts;
+
+	opts = (struct bpf_object_open_opts){ .sz = sizeof(opts), .btf_custom_path = btf_path };
+	return &opts;
+}
 /* libbpf's last word on a program that failed to load, for our one-line error */
 static char load_failure[160];
 
@@ -253,7 +267,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 			return err;
 		}
 	}
-	l->skel = trace_bpf__open();
+	l->skel = trace_bpf__open_opts(loader_open_opts());
 	if (!l->skel) {
 		err = -errno;
 		snprintf(why, len, "open: %s", strerror(-err));
@@ -311,7 +325,7 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 	size_t t;
 
 	for (t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
-		struct queue_bpf *q = queue_bpf__open();
+		struct queue_bpf *q = queue_bpf__open_opts(loader_open_opts());
 		int nlinks = l->nlinks, err;
 
 		if (!q)

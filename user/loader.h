@@ -11,6 +11,8 @@
 
 #include "options.h"
 
+struct bpf_object_open_opts;
+
 typedef int (*record_fn)(void *ctx, void *data, size_t len);
 
 struct loader_cfg {
@@ -31,6 +33,11 @@ struct loss {
 };
 
 struct loader;
+
+/* Where every BPF object finds the kernel's BTF: NULL means the running
+ * kernel's own. Set once, before anything is opened. */
+void loader_set_btf(const char *path);
+const struct bpf_object_open_opts *loader_open_opts(void);
 
 /* Returns 0 or -errno, with a one-line reason printed to stderr. */
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx);

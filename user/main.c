@@ -424,6 +424,7 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret;
+	loader_set_btf(o.btf);
 	switch (o.cmd) {
 	case CMD_HELP:
 		options_usage(stdout);

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "numparse.h"
@@ -33,6 +34,7 @@ enum long_only {
 	OPT_MIN_MS,
 	OPT_MAX_MS,
 	OPT_INTERVAL,
+	OPT_BTF,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "numeric", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "min-ms", required_argument, NULL, OPT_MIN_MS },
 	{ "max-ms", required_argument, NULL, OPT_MAX_MS },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -85,7 +88,7 @@ void options_usage(FILE *out)
 	      "Filters:   --pid PID  --comm NAME  --port P  --lport P  --rport P\n"
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
-	      "Tuning:    --ringbuf-size SIZE  --max-sockets N\n"
+	      "Tuning:    --ringbuf-size SIZE  --max-sockets N  --btf FILE (kernel BTF)\n"
 	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
@@ -328,6 +331,12 @@ int options_parse(int argc, char **argv, struct options *o)
 				return usage_error("%s: '%s' is not a number of milliseconds",
 						   c == OPT_MIN_MS ? "--min-ms" : "--max-ms", optarg);
 			*(c == OPT_MIN_MS ? &o->min_ns : &o->max_ns) = v / 1000;
+			break;
+		case OPT_BTF:
+			if (access(optarg, R_OK))
+				return usage_error("--btf: cannot read '%s': %s", optarg,
+						   strerror(errno));
+			o->btf = optarg;
 			break;
 		case OPT_INTERVAL:
 			if (parse_seconds(optarg, 0.05, 86400, &o->interval_ns))

@@ -46,6 +46,7 @@ struct options {
 	uint64_t duration_ns; /* 0: until interrupted */
 	uint64_t count;       /* 0: no limit */
 	const char *ready_file;
+	const char *btf;      /* --btf: kernel BTF for kernels without /sys/kernel/btf/vmlinux */
 	uint64_t ringbuf_size;
 	uint32_t max_sockets;
 	enum hook_choice state_hook;

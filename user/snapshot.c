@@ -32,9 +32,9 @@ int snapshot_open(struct snapshot **out)
 
 	if (!s)
 		return -ENOMEM;
-	s->skel = snapshot_bpf__open_and_load();
-	if (!s->skel) {
-		err = -errno;
+	s->skel = snapshot_bpf__open_opts(loader_open_opts());
+	if (!s->skel || (err = snapshot_bpf__load(s->skel))) {
+		err = s->skel ? err : -errno;
 		fprintf(stderr, "socktrace: cannot load the snapshot iterators: %s\n",
 			strerror(-err));
 		goto fail;

@@ -229,6 +229,12 @@ static void usage_errors(void)
 		{"--comm", "0123456789abcdef"},
 		{"--port"},
 		{"watch", "extra"},
+		{"--btf", "/nonexistent/vmlinux"},
+		{"life", "--min-ms", "10", "--max-ms", "5"},
+		{"watch", "--min-ms", "1"},
+		{"reuseport", "--interval", "0"},
+		{"table", "--interval", "1"},
+		{"reuseport", "--count", "1"},
 	};
 	size_t i;
 
