@@ -5,7 +5,7 @@
 VM_DIR     ?= $(OUT)/vm
 VM_STATIC  := $(OUT)/static
 VM_HOOKS   ?= fentry kprobe tracepoint
-VM_TIMEOUT ?= 600
+VM_TIMEOUT ?= 1200
 export VM_HOOKS VM_TIMEOUT
 
 VM_ITEST_BINS := $(patsubst $(OUT)/%,$(VM_STATIC)/%,$(ITEST_BINS))

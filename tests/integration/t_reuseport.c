@@ -25,6 +25,7 @@
 
 static int result_pipe[2]; /* worker -> parent: pid, accepted */
 static struct barrier stop;
+static struct barrier go; /* the connections are made: start accepting */
 static uint16_t port;
 
 static int reuseport_listener(uint16_t want, uint16_t *got)
@@ -58,6 +59,9 @@ static int worker_main(void *arg)
 	if (fd < 0)
 		return 1;
 	barrier_signal(&w->listening);
+	/* the connections wait in the queues; a slow start (QEMU) must not end the
+	 * workers' patience before they come */
+	barrier_wait(&go, 60000);
 	if (w->index != IDLE) {
 		/* accept until nothing comes for a while */
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -132,7 +136,7 @@ int main(void)
 	uint16_t shared_port, plain_port;
 	int shared_fd, plain_fd, i, made = 0, fds[CONNS];
 
-	if (ns < 0 || pipe(result_pipe) || barrier_init(&stop)) {
+	if (ns < 0 || pipe(result_pipe) || barrier_init(&stop) || barrier_init(&go)) {
 		ok(0, "set up a network namespace and pipes");
 		return tap_done();
 	}
@@ -163,6 +167,8 @@ int main(void)
 		made += fds[i] >= 0;
 	}
 	is_int(made, CONNS, "%d connections to the group", CONNS);
+	for (i = 0; i < WORKERS; i++)
+		barrier_signal(&go);
 	for (i = 0; i < WORKERS; i++) {
 		long msg[2];
 
