@@ -21,6 +21,8 @@ struct pending {
 };
 
 #define LISTEN_BUCKETS 1024
+#define TW_WHEEL 128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
+#define NS_PER_SEC 1000000000ull
 
 /* Open addressing with linear probing over slot numbers; the key is a
  * 64-bit field of the entry. */
@@ -41,7 +43,10 @@ struct table {
 	uint32_t free_head;
 	struct index by_sk;     /* every live entry, by sock address (TIME_WAIT: tuple hash) */
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
-	uint32_t tw_head, tw_tail; /* TIME_WAIT FIFO, oldest first */
+	/* TIME_WAIT entries by the second they end: a timer wheel. Snapshots add
+	 * entries with any time left, so a sorted list would cost a walk each. */
+	uint32_t tw_wheel[TW_WHEEL];
+	uint64_t tw_sec; /* the first second not yet fully expired */
 	uint32_t listen[LISTEN_BUCKETS];
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
@@ -344,7 +349,7 @@ static struct sock_entry *find_listener(struct table *tb, const struct st_tuple 
 
 /* ---- entries ---- */
 
-static void tw_unlink_head(struct table *tb);
+static struct sock_entry *tw_take_soonest(struct table *tb);
 static void entry_free(struct table *tb, struct sock_entry *e);
 static void release_pending(struct table *tb, struct sock_entry *e);
 
@@ -353,14 +358,15 @@ static struct sock_entry *entry_new(struct table *tb)
 	struct sock_entry *e;
 	uint32_t slot;
 
-	if (!tb->free_head && tb->used == tb->cap && tb->tw_head) {
-		/* full: the oldest TIME_WAIT entry is the least useful one to keep */
-		struct sock_entry *old = slot_entry(tb, tb->tw_head);
+	if (!tb->free_head && tb->used == tb->cap) {
+		/* full: the TIME_WAIT entry ending soonest is the least useful to keep */
+		struct sock_entry *old = tw_take_soonest(tb);
 
-		tw_unlink_head(tb);
-		if (!(old->flags & ENTRY_GONE))
-			tb->st.evicted++;
-		entry_free(tb, old);
+		if (old) {
+			if (!(old->flags & ENTRY_GONE))
+				tb->st.evicted++;
+			entry_free(tb, old);
+		}
 	}
 	if (tb->free_head) {
 		slot = tb->free_head;
@@ -398,8 +404,8 @@ static struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_
 }
 
 /*
- * A GONE entry (swept while in the TIME_WAIT FIFO) left the indexes and the
- * count already; it is only waiting to leave the FIFO.
+ * A GONE entry (a TIME_WAIT one swept or reused) left the indexes and the
+ * count already; it is only waiting to leave the wheel.
  */
 static void entry_free(struct table *tb, struct sock_entry *e)
 {
@@ -418,40 +424,37 @@ static void entry_free(struct table *tb, struct sock_entry *e)
 	tb->free_head = entry_slot(tb, e);
 }
 
-/* Into the TIME_WAIT FIFO, kept in expiry order: snapshots add entries with
- * any time left, events add them with the full 60 s (at the tail). */
+/* Into the wheel, in the bucket of the second it ends (never one already past). */
 static void tw_insert(struct table *tb, struct sock_entry *e)
 {
-	uint32_t slot = entry_slot(tb, e), *link = &tb->tw_head, prev = 0;
+	uint64_t sec = e->expire_ns / NS_PER_SEC;
+	uint32_t *head;
 
-	e->next = 0;
-	if (!tb->tw_tail || tb->ents[tb->tw_tail - 1].expire_ns <= e->expire_ns) {
-		if (tb->tw_tail)
-			tb->ents[tb->tw_tail - 1].next = slot;
-		else
-			tb->tw_head = slot;
-		tb->tw_tail = slot;
-		return;
-	}
-	while (*link && tb->ents[*link - 1].expire_ns <= e->expire_ns) {
-		prev = *link;
-		link = &tb->ents[*link - 1].next;
-	}
-	e->next = *link;
-	*link = slot;
-	if (!e->next)
-		tb->tw_tail = slot;
-	(void)prev;
+	if (sec < tb->tw_sec)
+		sec = tb->tw_sec;
+	head = &tb->tw_wheel[sec % TW_WHEEL];
+	e->next = *head;
+	*head = entry_slot(tb, e);
 }
 
-static void tw_unlink_head(struct table *tb)
+/* Unlinks and returns the wheel's entry that ends first (NULL if none). */
+static struct sock_entry *tw_take_soonest(struct table *tb)
 {
-	struct sock_entry *e = slot_entry(tb, tb->tw_head);
+	uint32_t b, *link, *best = NULL;
+	struct sock_entry *e;
 
-	tb->tw_head = e->next;
-	if (!tb->tw_head)
-		tb->tw_tail = 0;
+	for (b = 0; b < TW_WHEEL && !best; b++)
+		/* from the current second on: the soonest of the first bucket with entries */
+		for (link = &tb->tw_wheel[(tb->tw_sec + b) % TW_WHEEL]; *link;
+		     link = &tb->ents[*link - 1].next)
+			if (!best || tb->ents[*link - 1].expire_ns < tb->ents[*best - 1].expire_ns)
+				best = link;
+	if (!best)
+		return NULL;
+	e = &tb->ents[*best - 1];
+	*best = e->next;
 	e->next = 0;
+	return e;
 }
 
 /*
@@ -545,7 +548,7 @@ static void path_push(struct sock_entry *e, uint8_t state)
 
 /*
  * A TIME_WAIT entry whose socket the kernel no longer has leaves the indexes
- * and the count now; it is still linked in the FIFO, and table_tick frees it
+ * and the count now; it is still linked in the wheel, and table_tick frees it
  * when it gets there.
  */
 static void timewait_gone(struct table *tb, struct sock_entry *e)
@@ -561,8 +564,8 @@ static void timewait_gone(struct table *tb, struct sock_entry *e)
 /*
  * A new connection on a tuple still in TIME_WAIT: the kernel reused the
  * timewait socket (tcp_tw_reuse; on loopback by default), which is gone now.
- * Its entry ends with a derived line, and leaves the FIFO when it reaches
- * the head.
+ * Its entry ends with a derived line, and leaves the wheel when its time
+ * comes.
  */
 static void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts)
 {
@@ -677,7 +680,7 @@ static bool made_by_process(uint8_t old_state, uint8_t new_state)
 }
 
 /* Sock addresses are aligned and never 0; odd keys are TIME_WAIT tuple
- * hashes, which a record must never reach (it would re-link a FIFO entry),
+ * hashes, which a record must never reach (it would re-link a wheel entry),
  * and 0 marks a free entry. */
 static bool bad_sk(uint64_t sk)
 {
@@ -1125,16 +1128,32 @@ void table_apply_file(struct table *tb, const struct st_file_rec *r)
 
 void table_tick(struct table *tb, uint64_t now_ns)
 {
-	while (tb->tw_head) {
-		struct sock_entry *e = slot_entry(tb, tb->tw_head);
+	uint64_t now_sec = now_ns / NS_PER_SEC, sec;
+	uint32_t n;
 
-		if (e->expire_ns > now_ns)
-			break;
-		tw_unlink_head(tb);
-		if (!(e->flags & ENTRY_GONE))
-			emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL, 0);
-		entry_free(tb, e);
+	/* the first tick looks at every bucket: entries may have come before it */
+	if (!tb->tw_sec)
+		tb->tw_sec = now_sec >= TW_WHEEL ? now_sec - TW_WHEEL + 1 : 1;
+	/* the buckets of the seconds up to now; the current one stays open */
+	for (sec = tb->tw_sec, n = 0; sec <= now_sec && n < TW_WHEEL; sec++, n++) {
+		uint32_t *link = &tb->tw_wheel[sec % TW_WHEEL];
+
+		while (*link) {
+			struct sock_entry *e = &tb->ents[*link - 1];
+
+			if (e->expire_ns > now_ns) { /* later this second, or a later round */
+				link = &e->next;
+				continue;
+			}
+			*link = e->next;
+			e->next = 0;
+			if (!(e->flags & ENTRY_GONE))
+				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL, 0);
+			entry_free(tb, e);
+		}
 	}
+	if (now_sec > tb->tw_sec)
+		tb->tw_sec = now_sec;
 	while (tb->pend_len) {
 		struct pending *p = &tb->pend[tb->pend_head];
 		struct sock_entry *e = slot_entry(tb, p->slot);

@@ -30,7 +30,7 @@ enum entry_flags {
 	ENTRY_TIMEWAIT = 1 << 2,    /* a TIME_WAIT entry: not keyed by sk any more */
 	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
 	ENTRY_SEEDED = 1 << 4,      /* found by a snapshot before any event */
-	ENTRY_GONE = 1 << 5,        /* swept: waits in the TIME_WAIT FIFO to be freed */
+	ENTRY_GONE = 1 << 5,        /* TIME_WAIT gone early: waits in the wheel to be freed */
 	ENTRY_BY_COOKIE = 1 << 6,   /* in the cookie index */
 	ENTRY_LISTED = 1 << 7,      /* in a listener bucket (lbucket) */
 };
@@ -54,7 +54,7 @@ struct sock_entry {
 	uint8_t owner_src; /* enum owner_src */
 	uint8_t flags;     /* enum entry_flags */
 	uint8_t sk_err;
-	uint32_t next;  /* free list / TIME_WAIT FIFO link (slot index + 1; 0 = none) */
+	uint32_t next;  /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
 	uint32_t lnext; /* listeners of one port bucket (slot index + 1; 0 = none) */
 	uint32_t seen_gen; /* last snapshot that had it */
 	uint8_t missed;    /* snapshots in a row that did not */
