@@ -836,6 +836,32 @@ static void emit_call_tmp(struct table *tb, const struct st_call_rec *r, struct 
 	tb->sink(tb->sink_ctx, tr);
 }
 
+/* A socket first met through a call: its entry, as the call left it. */
+static struct sock_entry *entry_from_call(struct table *tb, const struct st_call_rec *r)
+{
+	struct sock_entry *e = entry_new_keyed(tb, r->sk, r->cookie);
+
+	if (e) {
+		e->first_ns = r->hdr.ts_ns;
+		e->state_ns = r->hdr.ts_ns;
+		e->state = r->state;
+		e->t = r->t;
+	}
+	return e;
+}
+
+/* The call's line, about the entry, or about the record where there is none. */
+static void emit_call(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
+		      struct transition *tr, enum owner_src src)
+{
+	if (!e) {
+		emit_call_tmp(tb, r, tr, src);
+		return;
+	}
+	tr->e = e;
+	tb->sink(tb->sink_ctx, tr);
+}
+
 static void apply_connect(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
 			  struct transition *tr)
 {
@@ -845,12 +871,8 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 	if (udp && !r->ret) {
 		/* a UDP socket's connect is its whole handshake: keep it, as the
 		 * kernel has it after the call (AF_UNSPEC disconnects) */
-		if (!e) {
-			e = entry_new_keyed(tb, r->sk, r->cookie);
-			if (!e)
-				return;
-			e->first_ns = r->hdr.ts_ns;
-		}
+		if (!e && !(e = entry_from_call(tb, r)))
+			return;
 		e->t = r->t;
 		if (e->state == ST_TCP_LISTEN && r->state != ST_TCP_LISTEN)
 			listen_del(tb, e);
@@ -872,12 +894,7 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		: (!connect_error(r->ret) || failure_reported(tb, r->cookie) ||
 		   failure_reported(tb, r->sk)))
 		return;
-	if (e) {
-		tr->e = e;
-		tb->sink(tb->sink_ctx, tr);
-	} else {
-		emit_call_tmp(tb, r, tr, OWNER_CONNECT);
-	}
+	emit_call(tb, e, r, tr, OWNER_CONNECT);
 }
 
 static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
@@ -890,13 +907,8 @@ static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_c
 	 * socket is in no kernel table until it listens or connects */
 	if (!r->ret && r->t.protocol == ST_IPPROTO_UDP) {
 		if (!e) {
-			e = entry_new_keyed(tb, r->sk, r->cookie);
-			if (!e)
+			if (!(e = entry_from_call(tb, r)))
 				return;
-			e->first_ns = r->hdr.ts_ns;
-			e->state_ns = r->hdr.ts_ns;
-			e->state = r->state;
-			e->t = r->t;
 			set_owner(e, &r->task, OWNER_BIND);
 		}
 		cookie_index(tb, e);
@@ -904,11 +916,9 @@ static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_c
 	if (e && !r->ret) {
 		merge_tuple(&e->t, &r->t);
 		listen_rehash(tb, e);
-		tr->e = e;
-		tb->sink(tb->sink_ctx, tr);
-	} else {
-		emit_call_tmp(tb, r, tr, OWNER_BIND);
 	}
+	/* a failed bind's line describes the address it asked for */
+	emit_call(tb, r->ret ? NULL : e, r, tr, OWNER_BIND);
 }
 
 static void apply_accept(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
@@ -916,15 +926,8 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 {
 	if (!e) {
 		/* its transitions were lost, or it closed already */
-		if (r->state == ST_TCP_CLOSE)
+		if (r->state == ST_TCP_CLOSE || !(e = entry_from_call(tb, r)))
 			return;
-		e = entry_new_keyed(tb, r->sk, r->cookie);
-		if (!e)
-			return;
-		e->first_ns = r->hdr.ts_ns;
-		e->state_ns = r->hdr.ts_ns;
-		e->state = r->state;
-		e->t = r->t;
 		e->flags |= ENTRY_PASSIVE;
 	} else {
 		merge_tuple(&e->t, &r->t);
@@ -1012,12 +1015,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 			merge_tuple(&e->t, &r->t);
 			listen_rehash(tb, e);
 		}
-		if (e) {
-			tr.e = e;
-			tb->sink(tb->sink_ctx, &tr);
-		} else {
-			emit_call_tmp(tb, r, &tr, OWNER_LISTEN);
-		}
+		emit_call(tb, e, r, &tr, OWNER_LISTEN);
 		break;
 	case ST_REC_ACCEPT:
 		tr.kind = TR_ACCEPT;

@@ -9,16 +9,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "addr.h"
-#include "escape.h"
 #include "filter.h"
 #include "states.h"
 #include "timefmt.h"
 
-#define W_PID 7
-#define W_COMM 15
-#define W_ADDR 21
-#define W_ADDR_WIDE 47
 
 static bool path_has(const struct sock_entry *e, uint8_t state)
 {
@@ -97,13 +91,13 @@ static void put_path(struct sbuf *sb, const struct sock_entry *e)
 
 void life_header(struct stream_view *v)
 {
-	size_t addr = v->o->wide ? W_ADDR_WIDE : W_ADDR;
+	int addr = v->o->wide ? STREAM_W_ADDR_WIDE : STREAM_W_ADDR;
 
 	if (v->o->json || v->o->no_header)
 		return;
 	sb_printf(&v->out->sb, "%-*s %-*s %-*s %-*s %-*s %-7s %-12s %10s %10s %10s %s",
-		  v->o->timestamps ? 27 : 8, "TIME", W_PID, "PID", W_COMM, "COMM", (int)addr,
-		  "LOCAL", (int)addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
+		  v->o->timestamps ? 27 : 8, "TIME", STREAM_W_PID, "PID", STREAM_W_COMM, "COMM", addr,
+		  "LOCAL", addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
 	output_line(v->out);
 }
 
@@ -111,30 +105,11 @@ static void text_line(struct stream_view *v, const struct transition *tr, uint64
 {
 	struct sbuf *sb = &v->out->sb;
 	const struct sock_entry *e = tr->e;
-	size_t addr = v->o->wide ? W_ADDR_WIDE : W_ADDR, from;
-	uint64_t real = output_realtime(v->out, tr->ts_ns);
 
-	if (v->o->timestamps)
-		sb_put_rfc3339_us(sb, real);
-	else
-		sb_put_clock_hms(sb, real, 0);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, shown_pid(e, tr->task));
-	sb_pad(sb, from, W_PID);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_text_escaped(sb, shown_comm(e, tr->task), ST_COMM_LEN);
-	sb_pad(sb, from, W_COMM);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_endpoint(sb, e->t.family, e->t.saddr, e->t.sport, 0);
-	sb_pad(sb, from, addr);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_endpoint(sb, e->t.family, e->t.daddr, e->t.dport, 0);
-	sb_pad(sb, from, addr);
-	sb_printf(sb, " %-7s %-12s %10.3f%s %10llu %10llu ", role(e), end_reason(tr), dur_ns / 1e6,
+	stream_put_who(v, tr);
+	stream_put_endpoint(v, &e->t, true);
+	stream_put_endpoint(v, &e->t, false);
+	sb_printf(sb, "%-7s %-12s %10.3f%s %10llu %10llu ", role(e), end_reason(tr), dur_ns / 1e6,
 		  e->flags & ENTRY_SEEN_START ? "" : "+", (unsigned long long)e->bytes_acked,
 		  (unsigned long long)e->bytes_received);
 	put_path(sb, e);

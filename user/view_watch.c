@@ -9,12 +9,11 @@
 #include "states.h"
 #include "timefmt.h"
 
-/* Column widths: IPv4 endpoints fit the narrow layout, IPv6 ones -w. */
-#define W_PID 7
-#define W_COMM 15
+#define W_PID STREAM_W_PID
+#define W_COMM STREAM_W_COMM
 #define W_PROTO 5
-#define W_ADDR 21
-#define W_ADDR_WIDE 47
+#define W_ADDR STREAM_W_ADDR
+#define W_ADDR_WIDE STREAM_W_ADDR_WIDE
 #define W_STATE 11
 
 void watch_header(struct stream_view *w)
@@ -43,13 +42,31 @@ static void put_time_text(struct stream_view *w, uint64_t mono_ns)
 		sb_put_clock_hms(&w->out->sb, real, 0);
 }
 
-static void put_endpoint_col(struct sbuf *sb, const struct st_tuple *t, bool local, size_t width)
+void stream_put_endpoint(struct stream_view *v, const struct st_tuple *t, bool local)
 {
+	struct sbuf *sb = &v->out->sb;
 	size_t from = sb->len;
 
 	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport,
 			0);
-	sb_pad(sb, from, width);
+	sb_pad(sb, from, v->o->wide ? W_ADDR_WIDE : W_ADDR);
+	sb_putc(sb, ' ');
+}
+
+void stream_put_who(struct stream_view *v, const struct transition *tr)
+{
+	struct sbuf *sb = &v->out->sb;
+	size_t from;
+
+	put_time_text(v, tr->ts_ns);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_u64(sb, shown_pid(tr->e, tr->task));
+	sb_pad(sb, from, W_PID);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_text_escaped(sb, shown_comm(tr->e, tr->task), ST_COMM_LEN);
+	sb_pad(sb, from, W_COMM);
 	sb_putc(sb, ' ');
 }
 
@@ -67,27 +84,18 @@ static void text_line(struct stream_view *w, const struct transition *tr)
 {
 	struct sbuf *sb = &w->out->sb;
 	const struct sock_entry *e = tr->e;
-	size_t addr = w->o->wide ? W_ADDR_WIDE : W_ADDR, from;
 	const char *proto = proto_name(e->t.protocol, e->t.family);
+	size_t from;
 
 	if (w->o->wide)
 		sb_printf(sb, "%-18llx ", (unsigned long long)e->id);
-	put_time_text(w, tr->ts_ns);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, shown_pid(e, tr->task));
-	sb_pad(sb, from, W_PID);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_text_escaped(sb, shown_comm(e, tr->task), ST_COMM_LEN);
-	sb_pad(sb, from, W_COMM);
-	sb_putc(sb, ' ');
+	stream_put_who(w, tr);
 	from = sb->len;
 	sb_puts(sb, proto ? proto : "?");
 	sb_pad(sb, from, W_PROTO);
 	sb_putc(sb, ' ');
-	put_endpoint_col(sb, &e->t, true, addr);
-	put_endpoint_col(sb, &e->t, false, addr);
+	stream_put_endpoint(w, &e->t, true);
+	stream_put_endpoint(w, &e->t, false);
 
 	switch (tr->kind) {
 	case TR_STATE:
