@@ -8,17 +8,17 @@
 #ifndef SOCKTRACE_CALLS_BPF_H
 #define SOCKTRACE_CALLS_BPF_H
 
-#define ST_S_IFMT 00170000
-#define ST_S_IFSOCK 0140000
+#define ST_S_IFMT	00170000
+#define ST_S_IFSOCK	0140000
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
 /* What a call's entry hook saves for its exit hook, per thread. */
 struct call_arg {
-	__u64 sk;    /* kprobe family: the sock (listener, for accept) */
-	__u64 addr;  /* bind: the sockaddr (kernel memory, or the caller's for syscalls) */
-	__s32 fd;    /* syscall family: the fd */
-	__u32 kind;  /* ST_REC_* */
-	__s32 alen;  /* bind: the sockaddr's length */
+	__u64 sk;   /* kprobe family: the sock (listener, for accept) */
+	__u64 addr; /* bind: the sockaddr (kernel memory, or the caller's for syscalls) */
+	__s32 fd;   /* syscall family: the fd */
+	__u32 kind; /* ST_REC_* */
+	__s32 alen; /* bind: the sockaddr's length */
 	__s32 backlog;
 };
 

@@ -12,8 +12,12 @@ static __always_inline int fexit_bind(struct socket *sock, struct sockaddr *uadd
 				      int ret)
 {
 	struct call_done c = {
-		.kind = ST_REC_BIND, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
-		.addr = (__u64)(long)uaddr, .alen = alen,
+		.kind = ST_REC_BIND,
+		.sk = BPF_CORE_READ(sock, sk),
+		.ret = ret,
+		.fd = -1,
+		.addr = (__u64)(long)uaddr,
+		.alen = alen,
 	};
 
 	emit_call(&c);
@@ -36,7 +40,10 @@ SEC("fexit/inet_listen")
 int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
 {
 	struct call_done c = {
-		.kind = ST_REC_LISTEN, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
+		.kind = ST_REC_LISTEN,
+		.sk = BPF_CORE_READ(sock, sk),
+		.ret = ret,
+		.fd = -1,
 		.arg = backlog,
 	};
 
@@ -53,7 +60,7 @@ int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 {
-	struct call_done c = { .kind = ST_REC_ACCEPT, .listener = listener, .fd = -1 };
+	struct call_done c = {.kind = ST_REC_ACCEPT, .listener = listener, .fd = -1};
 	__u64 newsk = 0;
 
 	if (bpf_get_func_ret(ctx, &newsk) || !newsk)
@@ -66,7 +73,10 @@ int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 static __always_inline int fexit_connect(struct socket *sock, int ret)
 {
 	struct call_done c = {
-		.kind = ST_REC_CONNECT, .sk = BPF_CORE_READ(sock, sk), .ret = ret, .fd = -1,
+		.kind = ST_REC_CONNECT,
+		.sk = BPF_CORE_READ(sock, sk),
+		.ret = ret,
+		.fd = -1,
 	};
 
 	emit_call(&c);

@@ -10,8 +10,12 @@
 static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, int backlog)
 {
 	struct call_arg arg = {
-		.sk = (__u64)(long)sk, .addr = (__u64)(long)addr, .fd = -1, .kind = kind,
-		.alen = alen, .backlog = backlog,
+		.sk = (__u64)(long)sk,
+		.addr = (__u64)(long)addr,
+		.fd = -1,
+		.kind = kind,
+		.alen = alen,
+		.backlog = backlog,
 	};
 
 	return call_save(&arg);
@@ -20,7 +24,7 @@ static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, i
 static __always_inline int kp_done(long ret)
 {
 	struct call_arg a;
-	struct call_done c = { .ret = ret, .fd = -1 };
+	struct call_done c = {.ret = ret, .fd = -1};
 
 	if (!call_take(&a))
 		return 0;

@@ -11,7 +11,11 @@
 static __always_inline int sys_enter(int fd, __u32 kind, __u64 addr, int alen, int backlog)
 {
 	struct call_arg arg = {
-		.fd = fd, .kind = kind, .addr = addr, .alen = alen, .backlog = backlog,
+		.fd = fd,
+		.kind = kind,
+		.addr = addr,
+		.alen = alen,
+		.backlog = backlog,
 	};
 
 	return call_save(&arg);
@@ -20,7 +24,7 @@ static __always_inline int sys_enter(int fd, __u32 kind, __u64 addr, int alen, i
 static __always_inline int sys_exit(long ret)
 {
 	struct call_arg a;
-	struct call_done c = { .ret = ret };
+	struct call_done c = {.ret = ret};
 
 	if (!call_take(&a))
 		return 0;

@@ -73,7 +73,7 @@ int BPF_PROG(q_add_fexit, struct sock *sk, struct sock *child, struct request_so
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
+	__type(key, __u32);   /* tid */
 	__type(value, __u64); /* the listener */
 } adding SEC(".maps");
 

@@ -12,7 +12,7 @@
 #include "socktrace_abi.h"
 
 #ifndef AF_INET
-#define AF_INET 2
+#define AF_INET	 2
 #define AF_INET6 10
 #endif
 #define ST_IPPROTO_TCP 6
@@ -25,17 +25,17 @@ struct sock___old {
 		sk_userlocks : 4, sk_protocol : 8, sk_type : 16;
 } __attribute__((preserve_access_index));
 
-#define RD_DIRECT(p, f)          ((p)->f)
-#define RD_PROBE(p, f)           BPF_CORE_READ(p, f)
-#define RD_INTO_DIRECT(d, p, f)  __builtin_memcpy(d, &(p)->f, sizeof(*(d)))
-#define RD_INTO_PROBE(d, p, f)   BPF_CORE_READ_INTO(d, p, f)
-#define RD_BITS_DIRECT(p, f)     BPF_CORE_READ_BITFIELD(p, f)
-#define RD_BITS_PROBE(p, f)      BPF_CORE_READ_BITFIELD_PROBED(p, f)
+#define RD_DIRECT(p, f)		((p)->f)
+#define RD_PROBE(p, f)		BPF_CORE_READ(p, f)
+#define RD_INTO_DIRECT(d, p, f) __builtin_memcpy(d, &(p)->f, sizeof(*(d)))
+#define RD_INTO_PROBE(d, p, f)	BPF_CORE_READ_INTO(d, p, f)
+#define RD_BITS_DIRECT(p, f)	BPF_CORE_READ_BITFIELD(p, f)
+#define RD_BITS_PROBE(p, f)	BPF_CORE_READ_BITFIELD_PROBED(p, f)
 
-#define DEFINE_SOCK_READERS(sfx, RD, RD_INTO, RD_BITS)                                              \
+#define DEFINE_SOCK_READERS(sfx, RD, RD_INTO, RD_BITS)                                             \
 	static __always_inline __u16 sk_protocol_##sfx(const struct sock *sk)                      \
 	{                                                                                          \
-		/* a plain __u16 loads with a 48-bit right shift; the old 8-bit field, 56 */     \
+		/* a plain __u16 loads with a 48-bit right shift; the old 8-bit field, 56 */       \
 		if (__builtin_preserve_field_info(sk->sk_protocol, BPF_FIELD_RSHIFT_U64) == 48)    \
 			return RD(sk, sk_protocol);                                                \
 		return RD_BITS_PROBE((const struct sock___old *)sk, sk_protocol);                  \

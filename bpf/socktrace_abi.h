@@ -41,7 +41,7 @@ enum st_sk_flags {
 	ST_SK_REUSEPORT = 1 << 1,
 	ST_SK_V6ONLY = 1 << 2,
 	ST_SK_TIMEWAIT = 1 << 3, /* an inet_timewait_sock (iterator only) */
-	ST_SK_REQUEST = 1 << 4,  /* a request_sock (iterator only) */
+	ST_SK_REQUEST = 1 << 4,	 /* a request_sock (iterator only) */
 };
 
 /*
@@ -49,7 +49,7 @@ enum st_sk_flags {
  * space, where a SYN and a FIN take one each; these say which FINs are in.
  */
 enum st_close_flags {
-	ST_CLOSE_FIN_IN = 1 << 0,        /* the peer's FIN reached this socket */
+	ST_CLOSE_FIN_IN = 1 << 0,	 /* the peer's FIN reached this socket */
 	ST_CLOSE_FIN_OUT_ACKED = 1 << 1, /* our FIN was acknowledged */
 };
 
@@ -71,20 +71,20 @@ enum st_tcp_state {
 };
 
 struct st_hdr {
-	__u32 type; /* enum st_rec_type */
-	__u32 size; /* sizeof the whole record */
+	__u32 type;  /* enum st_rec_type */
+	__u32 size;  /* sizeof the whole record */
 	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 };
 
 struct st_tuple {
 	__u8 saddr[ST_ADDR_LEN]; /* network order; IPv4 in saddr[0..3] */
 	__u8 daddr[ST_ADDR_LEN];
-	__u32 netns;  /* network namespace inode number */
-	__u16 sport;  /* host order */
-	__u16 dport;  /* host order */
-	__u16 family;   /* AF_INET, AF_INET6 */
+	__u32 netns;	/* network namespace inode number */
+	__u16 sport;	/* host order */
+	__u16 dport;	/* host order */
+	__u16 family;	/* AF_INET, AF_INET6 */
 	__u16 protocol; /* IPPROTO_TCP, ...; IPPROTO_MPTCP (262) needs 16 bits */
-	__u8 flags;     /* enum st_sk_flags */
+	__u8 flags;	/* enum st_sk_flags */
 	__u8 pad[3];
 };
 
@@ -96,17 +96,17 @@ struct st_task {
 
 struct st_state_rec {
 	struct st_hdr hdr;
-	__u64 sk;     /* struct sock address: identity, reused after the final CLOSE */
-	__u64 cookie; /* socket cookie; 0 where the hook cannot get one */
-	__u64 bytes_acked;    /* tcp_sock counters, sent and acknowledged */
+	__u64 sk;	   /* struct sock address: identity, reused after the final CLOSE */
+	__u64 cookie;	   /* socket cookie; 0 where the hook cannot get one */
+	__u64 bytes_acked; /* tcp_sock counters, sent and acknowledged */
 	__u64 bytes_received;
 	struct st_tuple t;
-	__u32 rx_queue; /* LISTEN: accept queue length; else 0 */
-	__u32 tx_queue; /* LISTEN: accept backlog limit; else 0 */
+	__u32 rx_queue;	     /* LISTEN: accept queue length; else 0 */
+	__u32 tx_queue;	     /* LISTEN: accept backlog limit; else 0 */
 	struct st_task task; /* the task the kernel ran the transition in */
 	__u8 oldstate;
 	__u8 newstate;
-	__u8 sk_err; /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
+	__u8 sk_err;	  /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
 	__u8 close_flags; /* -> CLOSE: enum st_close_flags */
 	__u8 pad[4];
 };
@@ -120,7 +120,7 @@ struct st_state_rec {
  */
 struct st_call_rec {
 	struct st_hdr hdr;
-	__u64 sk;       /* the socket's sock (accept: the new connection) */
+	__u64 sk; /* the socket's sock (accept: the new connection) */
 	__u64 cookie;
 	__u64 listener; /* accept: the listening sock; else 0 */
 	struct st_tuple t;
@@ -144,7 +144,7 @@ struct st_sock_rec {
 	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
 	__u32 uid;
 	__u32 ttl_jiffies; /* timewait: time left, in the kernel's jiffies (HZ varies) */
-	__u32 drops;       /* LISTEN: connections the listener dropped (sk_drops) */
+	__u32 drops;	   /* LISTEN: connections the listener dropped (sk_drops) */
 	__u8 state;
 	__u8 pad[3];
 };
@@ -161,9 +161,9 @@ struct st_file_rec {
 
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
-	__u64 rb_full;  /* bpf_ringbuf_reserve failed: events lost */
+	__u64 rb_full;	/* bpf_ringbuf_reserve failed: events lost */
 	__u64 map_full; /* a helper map update failed */
-	__u64 rescued;  /* state events the kernel skipped for state_btf, caught by its twin */
+	__u64 rescued;	/* state events the kernel skipped for state_btf, caught by its twin */
 };
 
 #ifdef __cplusplus

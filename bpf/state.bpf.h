@@ -7,7 +7,7 @@
 #define SOCKTRACE_STATE_BPF_H
 
 #define TCP_LISTEN_STATE 10
-#define TCP_CLOSE_STATE 7
+#define TCP_CLOSE_STATE	 7
 
 /* A BTF-typed sock cannot simply be cast to tcp_sock: the verifier wants the
  * checked conversion. A raw pointer can (the reads are probed anyway). */
@@ -25,8 +25,8 @@
  * acknowledged in a FIN state means the FIN was.
  */
 #define DEFINE_FIN_FLAGS(sfx, RD)                                                                  \
-	static __always_inline __u8 fin_flags_##sfx(const struct sock *sk,                       \
-						    const struct tcp_sock *tp, int oldstate)     \
+	static __always_inline __u8 fin_flags_##sfx(const struct sock *sk,                         \
+						    const struct tcp_sock *tp, int oldstate)       \
 	{                                                                                          \
 		__u8 f = 0;                                                                        \
                                                                                                    \
@@ -69,7 +69,7 @@ DEFINE_FIN_FLAGS(probe, RD_PROBE)
 		r->oldstate = oldstate;                                                            \
 		r->newstate = newstate;                                                            \
 		r->sk_err = RD(sk, sk_err);                                                        \
-		if (newstate == TCP_LISTEN_STATE || oldstate == TCP_LISTEN_STATE) {               \
+		if (newstate == TCP_LISTEN_STATE || oldstate == TCP_LISTEN_STATE) {                \
 			r->rx_queue = RD(sk, sk_ack_backlog);                                      \
 			r->tx_queue = RD(sk, sk_max_ack_backlog);                                  \
 		} else {                                                                           \
@@ -77,12 +77,12 @@ DEFINE_FIN_FLAGS(probe, RD_PROBE)
 			r->tx_queue = 0;                                                           \
 		}                                                                                  \
 		r->close_flags = 0;                                                                \
-		/* byte counters only matter once, when the connection ends */                  \
+		/* byte counters only matter once, when the connection ends */                     \
 		if (r->t.protocol == ST_IPPROTO_TCP && newstate == TCP_CLOSE_STATE) {              \
 			const struct tcp_sock *tp = AS_TCP_##sfx(sk);                              \
 			r->bytes_acked = tp ? RD(tp, bytes_acked) : 0;                             \
 			r->bytes_received = tp ? RD(tp, bytes_received) : 0;                       \
-			/* inet_put_port() cleared skc_num; the port is still in inet_sport */    \
+			/* inet_put_port() cleared skc_num; the port is still in inet_sport */     \
 			if (tp && !r->t.sport)                                                     \
 				r->t.sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));    \
 			if (tp)                                                                    \

@@ -4,16 +4,11 @@
 #include <sys/socket.h>
 
 static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
-	[ST_REC_STATE] = sizeof(struct st_state_rec),
-	[ST_REC_ACCEPT] = sizeof(struct st_call_rec),
-	[ST_REC_CONNECT] = sizeof(struct st_call_rec),
-	[ST_REC_SOCK] = sizeof(struct st_sock_rec),
-	[ST_REC_FILE] = sizeof(struct st_file_rec),
-	[ST_REC_BIND] = sizeof(struct st_call_rec),
-	[ST_REC_LISTEN] = sizeof(struct st_call_rec),
-	[ST_REC_CLOSE] = sizeof(struct st_call_rec),
-	[ST_REC_PORT] = sizeof(struct st_call_rec),
-	[ST_REC_QUEUED] = sizeof(struct st_call_rec),
+	[ST_REC_STATE] = sizeof(struct st_state_rec),  [ST_REC_ACCEPT] = sizeof(struct st_call_rec),
+	[ST_REC_CONNECT] = sizeof(struct st_call_rec), [ST_REC_SOCK] = sizeof(struct st_sock_rec),
+	[ST_REC_FILE] = sizeof(struct st_file_rec),    [ST_REC_BIND] = sizeof(struct st_call_rec),
+	[ST_REC_LISTEN] = sizeof(struct st_call_rec),  [ST_REC_CLOSE] = sizeof(struct st_call_rec),
+	[ST_REC_PORT] = sizeof(struct st_call_rec),    [ST_REC_QUEUED] = sizeof(struct st_call_rec),
 };
 
 static int family_ok(__u16 family)
@@ -79,7 +74,7 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 const char *decode_err_name(enum decode_err err)
 {
 	static const char *const names[DECODE_ERR_MAX] = {
-		[DECODE_OK] = "ok",     [DECODE_SHORT] = "short", [DECODE_SIZE] = "size",
+		[DECODE_OK] = "ok",	[DECODE_SHORT] = "short", [DECODE_SIZE] = "size",
 		[DECODE_TYPE] = "type", [DECODE_RANGE] = "range",
 	};
 

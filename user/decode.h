@@ -9,10 +9,10 @@
 /* Why a record was refused; counted, never silently ignored. */
 enum decode_err {
 	DECODE_OK = 0,
-	DECODE_SHORT,     /* fewer bytes than a header, or than its type needs */
-	DECODE_SIZE,      /* header size disagrees with the bytes given */
-	DECODE_TYPE,      /* unknown type tag */
-	DECODE_RANGE,     /* an enum field out of range (state, family) */
+	DECODE_SHORT, /* fewer bytes than a header, or than its type needs */
+	DECODE_SIZE,  /* header size disagrees with the bytes given */
+	DECODE_TYPE,  /* unknown type tag */
+	DECODE_RANGE, /* an enum field out of range (state, family) */
 	DECODE_ERR_MAX,
 };
 

@@ -80,13 +80,13 @@ static int discard(void *ctx, void *data, size_t len)
 int features_report(const struct options *o)
 {
 	struct probe probes[] = {
-		{ .name = "fentry" }, { .name = "kprobe" }, { .name = "tp_btf" },
-		{ .name = "tracepoint" }, { .name = "iter" }, { .name = "cgroup" },
+		{.name = "fentry"},	{.name = "kprobe"}, {.name = "tp_btf"},
+		{.name = "tracepoint"}, {.name = "iter"},   {.name = "cgroup"},
 	};
-	struct loader_cfg cfg = { .ringbuf_size = 1 << 16, .hooks = o->hooks,
-				  .state_hook = o->state_hook };
-	const char *btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? "/sys/kernel/btf/vmlinux"
-									: NULL;
+	struct loader_cfg cfg = {
+		.ringbuf_size = 1 << 16, .hooks = o->hooks, .state_hook = o->state_hook};
+	const char *btf =
+		access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? "/sys/kernel/btf/vmlinux" : NULL;
 	bool ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	const char *state = NULL, *calls = NULL, *cg_why = "";
 	struct loader *ld = NULL;
@@ -121,8 +121,10 @@ int features_report(const struct options *o)
 			sb_puts(sb, "null");
 		sb_puts(sb, ",\"available\":{");
 		for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
-			sb_printf(sb, "\"%s\":%s,", probes[i].name, probes[i].ok ? "true" : "false");
-		sb_printf(sb, "\"ringbuf\":%s},\"unavailable_because\":{", ringbuf ? "true" : "false");
+			sb_printf(sb, "\"%s\":%s,", probes[i].name,
+				  probes[i].ok ? "true" : "false");
+		sb_printf(sb, "\"ringbuf\":%s},\"unavailable_because\":{",
+			  ringbuf ? "true" : "false");
 		for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 			if (probes[i].ok)
 				continue;
@@ -133,7 +135,8 @@ int features_report(const struct options *o)
 		sb_puts(sb, "},\"hooks\":");
 		if (state)
 			sb_printf(sb,
-				  "{\"state\":\"%s\",\"bind\":\"%s\",\"listen\":\"%s\",\"accept\":\"%s\","
+				  "{\"state\":\"%s\",\"bind\":\"%s\",\"listen\":\"%s\",\"accept\":"
+				  "\"%s\","
 				  "\"connect\":\"%s\",\"udp_close\":\"%s\"}",
 				  state, calls, calls, calls, calls, cg ? "cgroup" : "snapshot");
 		else
@@ -154,8 +157,9 @@ int features_report(const struct options *o)
 		sb_printf(sb, "%-10s %s", "ringbuf", ringbuf ? "yes" : "no");
 		output_line(&out);
 		if (state) {
-			sb_printf(sb, "hooks      state=%s bind=%s listen=%s accept=%s connect=%s "
-				      "udp_close=%s",
+			sb_printf(sb,
+				  "hooks      state=%s bind=%s listen=%s accept=%s connect=%s "
+				  "udp_close=%s",
 				  state, calls, calls, calls, calls, cg ? "cgroup" : "snapshot");
 		} else {
 			sb_puts(sb, "hooks      none: socktrace cannot run here");

@@ -55,7 +55,7 @@ const struct bpf_object_open_opts *loader_open_opts(void)
 {
 	static struct bpf_object_open_opts opts;
 
-	opts = (struct bpf_object_open_opts){ .sz = sizeof(opts), .btf_custom_path = btf_path };
+	opts = (struct bpf_object_open_opts){.sz = sizeof(opts), .btf_custom_path = btf_path};
 	return &opts;
 }
 /* libbpf's last word on a program that failed to load, for our one-line error */
@@ -86,7 +86,7 @@ void libbpf_set_verbosity(int verbose)
 	libbpf_set_print(print_libbpf);
 }
 
-#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS		"/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
 int ensure_tracefs(void)
@@ -317,9 +317,9 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 		enum hook_choice fam;
 		const char *progs[2];
 	} tries[] = {
-		{ HOOK_TP_BTF, { "q_ready", NULL } },
-		{ HOOK_FENTRY, { "q_add_fexit", NULL } },
-		{ HOOK_KPROBE, { "q_add_kprobe", "q_add_kretprobe" } },
+		{HOOK_TP_BTF, {"q_ready", NULL}},
+		{HOOK_FENTRY, {"q_add_fexit", NULL}},
+		{HOOK_KPROBE, {"q_add_kprobe", "q_add_kretprobe"}},
 	};
 	struct bpf_program *prog;
 	size_t t;
@@ -363,8 +363,8 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
-	static const enum hook_choice states[] = { HOOK_TP_BTF, HOOK_TRACEPOINT };
-	static const enum hook_choice families[] = { HOOK_FENTRY, HOOK_KPROBE, HOOK_TRACEPOINT };
+	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_TRACEPOINT};
+	static const enum hook_choice families[] = {HOOK_FENTRY, HOOK_KPROBE, HOOK_TRACEPOINT};
 	struct loader *l = calloc(1, sizeof(*l));
 	char why[256] = "", first_why[256] = "";
 	size_t si, fi;
@@ -384,8 +384,8 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 			if (!err)
 				goto loaded;
 			if (verbosity)
-				fprintf(stderr, "socktrace: hooks %s+%s: %s\n", hook_name(states[si]),
-					hook_name(families[fi]), why);
+				fprintf(stderr, "socktrace: hooks %s+%s: %s\n",
+					hook_name(states[si]), hook_name(families[fi]), why);
 			if (!first_why[0])
 				memcpy(first_why, why, sizeof(why));
 		}
@@ -394,7 +394,8 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		fprintf(stderr, "socktrace: --hooks %s: this kernel does not support it (%s)\n",
 			hook_name(cfg->hooks), first_why);
 	else if (cfg->state_hook != HOOK_AUTO)
-		fprintf(stderr, "socktrace: --state-hook %s: this kernel does not support it (%s)\n",
+		fprintf(stderr,
+			"socktrace: --state-hook %s: this kernel does not support it (%s)\n",
 			hook_name(cfg->state_hook), first_why);
 	else
 		fprintf(stderr, "socktrace: cannot load or attach any set of hooks (%s)\n",

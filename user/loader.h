@@ -18,7 +18,7 @@ typedef int (*record_fn)(void *ctx, void *data, size_t len);
 struct loader_cfg {
 	uint64_t ringbuf_size;
 	uint16_t family; /* in-kernel filter, 0 = any */
-	uint32_t netns;  /* in-kernel filter, 0 = any */
+	uint32_t netns;	 /* in-kernel filter, 0 = any */
 	uint32_t wakeup_bytes;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
@@ -26,10 +26,10 @@ struct loader_cfg {
 };
 
 struct loss {
-	uint64_t rb_full;        /* records the ring buffer had no room for */
-	uint64_t map_full;       /* helper-map updates that failed */
-	uint64_t kernel_missed;  /* events lost to program runs the kernel skipped */
-	uint64_t rescued;        /* skipped runs of the state hook that its twin caught */
+	uint64_t rb_full;	/* records the ring buffer had no room for */
+	uint64_t map_full;	/* helper-map updates that failed */
+	uint64_t kernel_missed; /* events lost to program runs the kernel skipped */
+	uint64_t rescued;	/* skipped runs of the state hook that its twin caught */
 };
 
 struct loader;

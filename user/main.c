@@ -27,7 +27,7 @@
 #include "view_watch.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
-#define POLL_MS 50
+#define POLL_MS		  50
 
 static volatile sig_atomic_t stop_signal;
 
@@ -38,7 +38,7 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	/* no SA_RESTART: a signal must interrupt the poll */
 	sigemptyset(&sa.sa_mask);
@@ -61,8 +61,8 @@ struct run {
 	struct snapshot *snap;
 	uint64_t records;
 	uint64_t bad_records;
-	struct loss reported; /* what the stream has already been told */
-	bool stream;          /* a stream view: losses get a line of their own */
+	struct loss reported;	/* what the stream has already been told */
+	bool stream;		/* a stream view: losses get a line of their own */
 	uint64_t reported_full; /* table-cap refusals already told */
 	uint64_t next_reconcile;
 	bool lost_since_reconcile;
@@ -153,7 +153,7 @@ static void report_loss(struct run *r)
 		stream_lost(&r->watch, ts, now.rb_full - r->reported.rb_full, "ringbuf");
 	if (now.kernel_missed > r->reported.kernel_missed)
 		stream_lost(&r->watch, ts, now.kernel_missed - r->reported.kernel_missed,
-			   "kernel_missed");
+			    "kernel_missed");
 	if (now.map_full > r->reported.map_full)
 		stream_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
 	if (table_stats(r->tb)->full > r->reported_full)
@@ -204,9 +204,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 
 	r->o = o;
 	output_init(&r->out, stdout);
-	r->watch = (struct stream_view){ .o = o, .out = &r->out };
-	r->tview = (struct table_view){ .o = o, .out = &r->out, .holders = &r->holders };
-	r->rview = (struct reuseport_view){ .o = o, .out = &r->out, .holders = &r->holders };
+	r->watch = (struct stream_view){.o = o, .out = &r->out};
+	r->tview = (struct table_view){.o = o, .out = &r->out, .holders = &r->holders};
+	r->rview = (struct reuseport_view){.o = o, .out = &r->out, .holders = &r->holders};
 	if (privs_check(missing, sizeof(missing))) {
 		fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n", missing);
 		return -1;
@@ -293,7 +293,7 @@ static int run_step(struct run *r, int timeout_ms)
 static int cmd_stream(const struct options *o)
 {
 	bool life = o->cmd == CMD_LIFE;
-	struct run r = { 0 };
+	struct run r = {0};
 	uint64_t deadline = 0;
 	int status = 0;
 
@@ -334,7 +334,7 @@ static int cmd_stream(const struct options *o)
 
 static int cmd_table(const struct options *o)
 {
-	struct run r = { 0 };
+	struct run r = {0};
 	uint64_t deadline = 0, next;
 	int status = 0;
 
@@ -354,7 +354,8 @@ static int cmd_table(const struct options *o)
 		if (!o->refresh_ns || r.out.failed)
 			break;
 		next = mono_now_ns() + o->refresh_ns;
-		while (!stop_signal && mono_now_ns() < next && !(deadline && mono_now_ns() >= deadline))
+		while (!stop_signal && mono_now_ns() < next &&
+		       !(deadline && mono_now_ns() >= deadline))
 			if (run_step(&r, POLL_MS)) {
 				status = 1;
 				break;
@@ -380,7 +381,7 @@ static int cmd_table(const struct options *o)
 /* Reports every interval, and a final one at exit. */
 static int cmd_reuseport(const struct options *o)
 {
-	struct run r = { 0 };
+	struct run r = {0};
 	uint64_t deadline = 0, next;
 	int status = 0;
 
@@ -401,10 +402,10 @@ static int cmd_reuseport(const struct options *o)
 				status = 1;
 				break;
 			}
-		final = status || stop_signal || r.out.failed || (deadline && mono_now_ns() >= deadline);
+		final = status || stop_signal || r.out.failed ||
+			(deadline && mono_now_ns() >= deadline);
 		/* queues, drops and holders are the kernel's: read them fresh */
-		if (!r.out.failed && (take_snapshot(&r, SNAP_TCP | SNAP_FILES) ||
-				      run_step(&r, 0) ||
+		if (!r.out.failed && (take_snapshot(&r, SNAP_TCP | SNAP_FILES) || run_step(&r, 0) ||
 				      reuseport_view_print(&r.rview, r.tb, mono_now_ns(), final)))
 			status = 1;
 		output_flush(&r.out);

@@ -10,7 +10,7 @@
 #include "numparse.h"
 #include "states.h"
 
-#define DEFAULT_RINGBUF (8u << 20)
+#define DEFAULT_RINGBUF	    (8u << 20)
 #define DEFAULT_MAX_SOCKETS (1u << 20)
 
 enum long_only {
@@ -38,40 +38,40 @@ enum long_only {
 };
 
 static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "lport", required_argument, NULL, OPT_LPORT },
-	{ "rport", required_argument, NULL, OPT_RPORT },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
-	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
-	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
-	{ "state-hook", required_argument, NULL, OPT_STATE_HOOK },
-	{ "hooks", required_argument, NULL, OPT_HOOKS },
-	{ "no-header", no_argument, NULL, 'H' },
-	{ "wide", no_argument, NULL, 'w' },
-	{ "timestamps", no_argument, NULL, 'T' },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "min-ms", required_argument, NULL, OPT_MIN_MS },
-	{ "max-ms", required_argument, NULL, OPT_MAX_MS },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "tcp", no_argument, NULL, 't' },
-	{ "udp", no_argument, NULL, 'u' },
-	{ "listening", no_argument, NULL, 'l' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "program", no_argument, NULL, 'p' },
-	{ "extend", no_argument, NULL, 'e' },
-	{ "continuous", no_argument, NULL, 'c' },
-	{ NULL, 0, NULL, 0 },
+	{"json", no_argument, NULL, OPT_JSON},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"comm", required_argument, NULL, OPT_COMM},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"lport", required_argument, NULL, OPT_LPORT},
+	{"rport", required_argument, NULL, OPT_RPORT},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"netns", required_argument, NULL, OPT_NETNS},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"ready-file", required_argument, NULL, OPT_READY_FILE},
+	{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
+	{"max-sockets", required_argument, NULL, OPT_MAX_SOCKETS},
+	{"state-hook", required_argument, NULL, OPT_STATE_HOOK},
+	{"hooks", required_argument, NULL, OPT_HOOKS},
+	{"no-header", no_argument, NULL, 'H'},
+	{"wide", no_argument, NULL, 'w'},
+	{"timestamps", no_argument, NULL, 'T'},
+	{"numeric", no_argument, NULL, 'n'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"btf", required_argument, NULL, OPT_BTF},
+	{"min-ms", required_argument, NULL, OPT_MIN_MS},
+	{"max-ms", required_argument, NULL, OPT_MAX_MS},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"tcp", no_argument, NULL, 't'},
+	{"udp", no_argument, NULL, 'u'},
+	{"listening", no_argument, NULL, 'l'},
+	{"all", no_argument, NULL, 'a'},
+	{"program", no_argument, NULL, 'p'},
+	{"extend", no_argument, NULL, 'e'},
+	{"continuous", no_argument, NULL, 'c'},
+	{NULL, 0, NULL, 0},
 };
 
 void options_usage(FILE *out)
@@ -147,8 +147,8 @@ static int parse_hook(const char *name, const char *arg, enum hook_choice *out)
 		const char *name;
 		enum hook_choice h;
 	} names[] = {
-		{ "auto", HOOK_AUTO },	   { "tp_btf", HOOK_TP_BTF }, { "tracepoint", HOOK_TRACEPOINT },
-		{ "fentry", HOOK_FENTRY }, { "kprobe", HOOK_KPROBE },
+		{"auto", HOOK_AUTO},	 {"tp_btf", HOOK_TP_BTF}, {"tracepoint", HOOK_TRACEPOINT},
+		{"fentry", HOOK_FENTRY}, {"kprobe", HOOK_KPROBE},
 	};
 	size_t i;
 
@@ -231,7 +231,8 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NETNS:
 			if (parse_u64(optarg, 1, UINT32_MAX, &v))
-				return usage_error("--netns: '%s' is not a namespace inode", optarg);
+				return usage_error("--netns: '%s' is not a namespace inode",
+						   optarg);
 			o->f.netns = (uint32_t)v;
 			break;
 		case OPT_DURATION:
@@ -270,7 +271,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_HOOKS:
 			ret = parse_hook("--hooks", optarg, &o->hooks);
 			if (!ret && o->hooks == HOOK_TP_BTF)
-				return usage_error("--hooks: use auto, fentry, kprobe or tracepoint");
+				return usage_error(
+					"--hooks: use auto, fentry, kprobe or tracepoint");
 			break;
 		case '4':
 			if (o->f.family == AF_INET6)
@@ -329,7 +331,8 @@ int options_parse(int argc, char **argv, struct options *o)
 			/* milliseconds, fractions allowed: parse as seconds, scale */
 			if (parse_seconds(optarg, 0, 1e9, &v))
 				return usage_error("%s: '%s' is not a number of milliseconds",
-						   c == OPT_MIN_MS ? "--min-ms" : "--max-ms", optarg);
+						   c == OPT_MIN_MS ? "--min-ms" : "--max-ms",
+						   optarg);
 			*(c == OPT_MIN_MS ? &o->min_ns : &o->max_ns) = v / 1000;
 			break;
 		case OPT_BTF:

@@ -30,8 +30,8 @@ struct filter {
 	char comm[16];
 	bool has_comm;
 	uint16_t port, lport, rport;
-	uint32_t states;  /* bit (1 << state); 0 = any */
-	uint16_t family;  /* AF_INET, AF_INET6; 0 = both */
+	uint32_t states; /* bit (1 << state); 0 = any */
+	uint16_t family; /* AF_INET, AF_INET6; 0 = both */
 	uint32_t netns;
 };
 
@@ -44,23 +44,23 @@ struct options {
 	bool timestamps;
 	int verbose;
 	uint64_t duration_ns; /* 0: until interrupted */
-	uint64_t count;       /* 0: no limit */
+	uint64_t count;	      /* 0: no limit */
 	const char *ready_file;
-	const char *btf;      /* --btf: kernel BTF for kernels without /sys/kernel/btf/vmlinux */
+	const char *btf; /* --btf: kernel BTF for kernels without /sys/kernel/btf/vmlinux */
 	uint64_t ringbuf_size;
 	uint32_t max_sockets;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
 	/* table */
-	bool tcp, udp;          /* -t, -u: neither means both */
-	bool listening, all;    /* -l, -a */
-	bool show_pids;         /* -p */
-	bool extended;          /* -e */
-	uint64_t refresh_ns;    /* -c [SECONDS]; 0: print once */
+	bool tcp, udp;	     /* -t, -u: neither means both */
+	bool listening, all; /* -l, -a */
+	bool show_pids;	     /* -p */
+	bool extended;	     /* -e */
+	uint64_t refresh_ns; /* -c [SECONDS]; 0: print once */
 	/* life */
 	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
 	/* reuseport */
-	uint64_t interval_ns;    /* --interval SECONDS, default 1 */
+	uint64_t interval_ns; /* --interval SECONDS, default 1 */
 };
 
 /*

@@ -101,9 +101,9 @@ void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm)
 const char *owner_src_name(uint8_t src)
 {
 	static const char *const names[] = {
-		[OWNER_NONE] = "unknown", [OWNER_CONNECT] = "connect", [OWNER_LISTEN] = "listen",
+		[OWNER_NONE] = "unknown",  [OWNER_CONNECT] = "connect",	  [OWNER_LISTEN] = "listen",
 		[OWNER_ACCEPT] = "accept", [OWNER_LISTENER] = "listener", [OWNER_SEED] = "seed",
-		[OWNER_TASK] = "task", [OWNER_BIND] = "bind",
+		[OWNER_TASK] = "task",	   [OWNER_BIND] = "bind",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";

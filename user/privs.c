@@ -18,7 +18,7 @@
 
 static int effective_caps(uint64_t *eff)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
@@ -55,7 +55,7 @@ int privs_have(int cap)
 
 int privs_drop_after_attach(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 	uint64_t keep = (1ull << CAP_SYS_ADMIN) | (1ull << CAP_SYS_PTRACE), eff;
 

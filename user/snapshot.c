@@ -183,7 +183,7 @@ static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, 
 
 int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
 {
-	struct ns_list seen = { 0 };
+	struct ns_list seen = {0};
 	struct stat st;
 	char path[64];
 	struct dirent *d;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define ST_AF_INET6 10
+#define ST_AF_INET6    10
 #define ST_IPPROTO_TCP 6
 #define ST_IPPROTO_UDP 17
 
@@ -21,8 +21,8 @@ struct pending {
 };
 
 #define LISTEN_BUCKETS 1024
-#define TW_WHEEL 128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
-#define NS_PER_SEC 1000000000ull
+#define TW_WHEEL       128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
+#define NS_PER_SEC     1000000000ull
 
 /* Open addressing with linear probing over slot numbers; the key is a
  * 64-bit field of the entry. */
@@ -41,7 +41,7 @@ struct table {
 	uint32_t cap;
 	uint32_t used; /* slots ever handed out (the high-water mark) */
 	uint32_t free_head;
-	struct index by_sk;     /* every live entry, by sock address (TIME_WAIT: tuple hash) */
+	struct index by_sk;	/* every live entry, by sock address (TIME_WAIT: tuple hash) */
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
 	/* TIME_WAIT entries by the second they end: a timer wheel. Snapshots add
 	 * entries with any time left, so a sorted list would cost a walk each. */
@@ -54,8 +54,8 @@ struct table {
 	uint64_t failed_keys[64]; /* connects whose failure was already reported */
 	uint32_t failed_next;
 	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
-	uint32_t gen;        /* snapshot generation */
-	uint64_t snap_start; /* when the current snapshot began */
+	uint32_t gen;	       /* snapshot generation */
+	uint64_t snap_start;   /* when the current snapshot began */
 	transition_sink sink;
 	void *sink_ctx;
 	struct table_stats st;
@@ -91,12 +91,14 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
 	/* the indexes grow with the table: their memory follows the sockets held */
-	tb->by_sk = (struct index){ .slots = calloc(INDEX_MIN, sizeof(uint32_t)),
-				    .mask = INDEX_MIN - 1, .max = n,
-				    .keyoff = offsetof(struct sock_entry, sk) };
-	tb->by_cookie = (struct index){ .slots = calloc(INDEX_MIN, sizeof(uint32_t)),
-					.mask = INDEX_MIN - 1, .max = n,
-					.keyoff = offsetof(struct sock_entry, cookie) };
+	tb->by_sk = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+				   .mask = INDEX_MIN - 1,
+				   .max = n,
+				   .keyoff = offsetof(struct sock_entry, sk)};
+	tb->by_cookie = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+				       .mask = INDEX_MIN - 1,
+				       .max = n,
+				       .keyoff = offsetof(struct sock_entry, cookie)};
 	if (!tb->ents || !tb->by_sk.slots || !tb->by_cookie.slots)
 		goto fail;
 	tb->sink = sink;
@@ -134,8 +136,7 @@ static inline uint64_t ix_key(const struct table *tb, const struct index *ix, ui
 }
 
 /* The slot holding key (0 if none); *pos is where it is or would go. */
-static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key,
-			uint32_t *pos)
+static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key, uint32_t *pos)
 {
 	uint32_t i = hash_sk(key) & ix->mask, n;
 
@@ -583,7 +584,7 @@ static void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t
  */
 static void release_pending(struct table *tb, struct sock_entry *e)
 {
-	struct st_task task = { .tgid = e->owner_pid, .tid = e->owner_pid };
+	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
 
 	if (!(e->flags & ENTRY_PENDING))
 		return;
@@ -611,7 +612,7 @@ static void pending_push(struct table *tb, struct sock_entry *e)
 		tb->pend_head = 0;
 	}
 	tb->pend[(tb->pend_head + tb->pend_len) % tb->pend_cap] =
-		(struct pending){ .slot = entry_slot(tb, e), .id = e->id };
+		(struct pending){.slot = entry_slot(tb, e), .id = e->id};
 	tb->pend_len++;
 }
 
@@ -623,9 +624,13 @@ static void pending_push(struct table *tb, struct sock_entry *e)
  */
 static void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err)
 {
-	struct st_task task = { .tgid = e->owner_pid, .tid = e->owner_pid };
+	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
 	struct transition tr = {
-		.kind = TR_CONNECT, .ts_ns = ts, .e = e, .err = err, .task = &task,
+		.kind = TR_CONNECT,
+		.ts_ns = ts,
+		.e = e,
+		.err = err,
+		.task = &task,
 	};
 
 	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
@@ -828,7 +833,7 @@ static bool connect_error(int ret)
 static void emit_call_tmp(struct table *tb, const struct st_call_rec *r, struct transition *tr,
 			  enum owner_src src)
 {
-	struct sock_entry tmp = { .sk = r->sk, .cookie = r->cookie, .t = r->t, .state = r->state };
+	struct sock_entry tmp = {.sk = r->sk, .cookie = r->cookie, .t = r->t, .state = r->state};
 
 	tmp.id = r->cookie ? r->cookie : tb->next_synthetic++;
 	set_owner(&tmp, &r->task, src);
@@ -950,7 +955,7 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 void table_apply_call(struct table *tb, const struct st_call_rec *r)
 {
 	struct sock_entry *e;
-	struct transition tr = { .ts_ns = r->hdr.ts_ns, .task = &r->task };
+	struct transition tr = {.ts_ns = r->hdr.ts_ns, .task = &r->task};
 
 	if (r->hdr.type == ST_REC_PORT) {
 		/* the source port, chosen inside connect(): the held line can go */
@@ -1063,7 +1068,8 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 		if (tw) {
 			e->cookie = r->cookie;
 			e->id = r->cookie ? r->cookie : tb->next_synthetic++;
-			entry_to_timewait(tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_jiffies * tb->ns_per_jiffy);
+			entry_to_timewait(
+				tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_jiffies * tb->ns_per_jiffy);
 		} else if (r->state == ST_TCP_LISTEN) {
 			listen_add(tb, e);
 		}
@@ -1146,7 +1152,8 @@ void table_tick(struct table *tb, uint64_t now_ns)
 			*link = e->next;
 			e->next = 0;
 			if (!(e->flags & ENTRY_GONE))
-				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL, 0);
+				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL,
+					   0);
 			entry_free(tb, e);
 		}
 	}

@@ -15,34 +15,34 @@
 /* How the owner of a socket was learnt; shown in JSON as "owner". */
 enum owner_src {
 	OWNER_NONE = 0, /* unknown: the line shows the task that ran the transition */
-	OWNER_CONNECT,  /* the process that called connect() */
-	OWNER_LISTEN,   /* the process that called listen() */
-	OWNER_ACCEPT,   /* the process that accepted it */
+	OWNER_CONNECT,	/* the process that called connect() */
+	OWNER_LISTEN,	/* the process that called listen() */
+	OWNER_ACCEPT,	/* the process that accepted it */
 	OWNER_LISTENER, /* a passive child not yet accepted: its listener's owner */
-	OWNER_SEED,     /* a process holding it when socktrace started */
-	OWNER_TASK,     /* adopted from a transition only a process can make */
-	OWNER_BIND,     /* the process that bound it (UDP) */
+	OWNER_SEED,	/* a process holding it when socktrace started */
+	OWNER_TASK,	/* adopted from a transition only a process can make */
+	OWNER_BIND,	/* the process that bound it (UDP) */
 };
 
 enum entry_flags {
-	ENTRY_PENDING = 1 << 0,     /* a first line held back until its tuple is known */
-	ENTRY_SEEN_START = 1 << 1,  /* socktrace saw the socket's first transition */
-	ENTRY_TIMEWAIT = 1 << 2,    /* a TIME_WAIT entry: not keyed by sk any more */
-	ENTRY_PASSIVE = 1 << 3,     /* created by a listener (LISTEN->SYN_RECV) */
-	ENTRY_SEEDED = 1 << 4,      /* found by a snapshot before any event */
-	ENTRY_GONE = 1 << 5,        /* TIME_WAIT gone early: waits in the wheel to be freed */
-	ENTRY_BY_COOKIE = 1 << 6,   /* in the cookie index */
-	ENTRY_LISTED = 1 << 7,      /* in a listener bucket (lbucket) */
+	ENTRY_PENDING = 1 << 0,	   /* a first line held back until its tuple is known */
+	ENTRY_SEEN_START = 1 << 1, /* socktrace saw the socket's first transition */
+	ENTRY_TIMEWAIT = 1 << 2,   /* a TIME_WAIT entry: not keyed by sk any more */
+	ENTRY_PASSIVE = 1 << 3,	   /* created by a listener (LISTEN->SYN_RECV) */
+	ENTRY_SEEDED = 1 << 4,	   /* found by a snapshot before any event */
+	ENTRY_GONE = 1 << 5,	   /* TIME_WAIT gone early: waits in the wheel to be freed */
+	ENTRY_BY_COOKIE = 1 << 6,  /* in the cookie index */
+	ENTRY_LISTED = 1 << 7,	   /* in a listener bucket (lbucket) */
 };
 
 struct sock_entry {
-	uint64_t sk;      /* the key: kernel address, or for TIME_WAIT a tuple hash (odd) */
-	uint64_t id;      /* "sock" in JSON: the cookie, or a synthetic id */
+	uint64_t sk; /* the key: kernel address, or for TIME_WAIT a tuple hash (odd) */
+	uint64_t id; /* "sock" in JSON: the cookie, or a synthetic id */
 	uint64_t cookie;
-	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
-	uint64_t state_ns; /* entered the current state */
-	uint64_t expire_ns; /* TIME_WAIT entries: when they end */
-	uint64_t pend_ns;  /* ENTRY_PENDING: the held line's time */
+	uint64_t first_ns;    /* first seen (CLOCK_MONOTONIC) */
+	uint64_t state_ns;    /* entered the current state */
+	uint64_t expire_ns;   /* TIME_WAIT entries: when they end */
+	uint64_t pend_ns;     /* ENTRY_PENDING: the held line's time */
 	uint64_t listener_id; /* passive children: their listener's id */
 	uint64_t ino;
 	uint64_t bytes_acked, bytes_received;
@@ -52,20 +52,20 @@ struct sock_entry {
 	uint32_t rx_queue, tx_queue, uid;
 	uint8_t state;
 	uint8_t owner_src; /* enum owner_src */
-	uint8_t flags;     /* enum entry_flags */
+	uint8_t flags;	   /* enum entry_flags */
 	uint8_t sk_err;
-	uint32_t next;  /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
-	uint32_t lnext; /* listeners of one port bucket (slot index + 1; 0 = none) */
+	uint32_t next;	   /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
+	uint32_t lnext;	   /* listeners of one port bucket (slot index + 1; 0 = none) */
 	uint32_t seen_gen; /* last snapshot that had it */
-	uint8_t missed;    /* snapshots in a row that did not */
+	uint8_t missed;	   /* snapshots in a row that did not */
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
-	uint8_t path_len;           /* states in path */
-	uint16_t lbucket;           /* ENTRY_LISTED: the bucket it is linked in */
-	uint64_t path;              /* the states it went through, 4 bits each, oldest lowest */
+	uint8_t path_len;	    /* states in path */
+	uint16_t lbucket;	    /* ENTRY_LISTED: the bucket it is linked in */
+	uint64_t path;		    /* the states it went through, 4 bits each, oldest lowest */
 	/* listeners */
 	uint32_t accepted; /* connections accept() took from it */
 	uint32_t queued;   /* connections the kernel queued on it (a queue hook saw) */
-	uint32_t drops;    /* what it dropped (sk_drops, from snapshots) */
+	uint32_t drops;	   /* what it dropped (sk_drops, from snapshots) */
 };
 
 #define PATH_MAX_STATES 16
@@ -90,12 +90,12 @@ struct transition {
 	uint64_t ts_ns;
 	const struct sock_entry *e;    /* tuple, owner, id: valid during the sink call */
 	const struct sock_entry *peer; /* TR_ACCEPT: the listener */
-	int err;                       /* TR_CONNECT, TR_BIND, TR_LISTEN: errno, 0 = success */
-	uint32_t arg;                  /* TR_LISTEN: backlog; TR_BIND: bound ifindex */
-	uint8_t call_flags;            /* enum st_call_flags */
+	int err;		       /* TR_CONNECT, TR_BIND, TR_LISTEN: errno, 0 = success */
+	uint32_t arg;		       /* TR_LISTEN: backlog; TR_BIND: bound ifindex */
+	uint8_t call_flags;	       /* enum st_call_flags */
 	uint8_t old_state, new_state;
-	bool prev_known;       /* prev_ns is meaningful */
-	uint64_t prev_ns;      /* time spent in old_state */
+	bool prev_known;	    /* prev_ns is meaningful */
+	uint64_t prev_ns;	    /* time spent in old_state */
 	const struct st_task *task; /* the task the kernel ran it in; NULL if synthesized */
 	uint8_t sk_err;
 };
@@ -103,15 +103,15 @@ struct transition {
 typedef void (*transition_sink)(void *ctx, const struct transition *tr);
 
 struct table_stats {
-	uint64_t entries;       /* live entries now (TIME_WAIT included) */
+	uint64_t entries; /* live entries now (TIME_WAIT included) */
 	uint64_t peak_entries;
-	uint64_t sockets_seen;  /* entries ever created */
-	uint64_t out_of_order;  /* a transition whose old state the table did not expect */
-	uint64_t reused;        /* an address reused before its CLOSE was seen */
-	uint64_t full;          /* records refused because the table hit its cap */
-	uint64_t evicted;       /* TIME_WAIT entries dropped early to make room */
-	uint64_t corrected;     /* states a snapshot found different from the table's */
-	uint64_t swept;         /* entries the kernel no longer had (their end was lost) */
+	uint64_t sockets_seen; /* entries ever created */
+	uint64_t out_of_order; /* a transition whose old state the table did not expect */
+	uint64_t reused;       /* an address reused before its CLOSE was seen */
+	uint64_t full;	       /* records refused because the table hit its cap */
+	uint64_t evicted;      /* TIME_WAIT entries dropped early to make room */
+	uint64_t corrected;    /* states a snapshot found different from the table's */
+	uint64_t swept;	       /* entries the kernel no longer had (their end was lost) */
 };
 
 struct table;
@@ -148,7 +148,7 @@ void table_flush(struct table *tb);
 int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry *e), void *ctx);
 const struct table_stats *table_stats(const struct table *tb);
 
-#define TIMEWAIT_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
+#define TIMEWAIT_NS	 (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
 #define PENDING_GRACE_NS (1000ull * 1000000ull)
 
 #endif

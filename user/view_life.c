@@ -13,7 +13,6 @@
 #include "states.h"
 #include "timefmt.h"
 
-
 static bool path_has(const struct sock_entry *e, uint8_t state)
 {
 	unsigned int i;
@@ -96,8 +95,8 @@ void life_header(struct stream_view *v)
 	if (v->o->json || v->o->no_header)
 		return;
 	sb_printf(&v->out->sb, "%-*s %-*s %-*s %-*s %-*s %-7s %-12s %10s %10s %10s %s",
-		  v->o->timestamps ? 27 : 8, "TIME", STREAM_W_PID, "PID", STREAM_W_COMM, "COMM", addr,
-		  "LOCAL", addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
+		  v->o->timestamps ? 27 : 8, "TIME", STREAM_W_PID, "PID", STREAM_W_COMM, "COMM",
+		  addr, "LOCAL", addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
 	output_line(v->out);
 }
 

@@ -22,7 +22,7 @@
 #include "states.h"
 
 #define CMDLINE_MAX 4096
-#define BAR_WIDTH 20
+#define BAR_WIDTH   20
 
 /* A member as the last report saw it: to tell who joined and who left. */
 struct rp_known {
@@ -38,7 +38,7 @@ struct rp_known {
 struct rp_member {
 	const struct sock_entry *e; /* NULL for a member that left */
 	struct rp_known *k;
-	const char *status;         /* "active", "joined", "left" */
+	const char *status; /* "active", "joined", "left" */
 };
 
 static bool same_group(const struct st_tuple *a, const struct st_tuple *b)
@@ -194,8 +194,8 @@ static void put_holders_text(struct reuseport_view *v, struct sbuf *sb, const st
 }
 
 struct group_stats {
-	uint64_t total;   /* accepted by present members */
-	double max_mean;  /* 0 when nothing was accepted */
+	uint64_t total;	 /* accepted by present members */
+	double max_mean; /* 0 when nothing was accepted */
 	double cv;
 	size_t present;
 };
@@ -231,8 +231,8 @@ static bool stalled(const struct rp_member *m)
 	return m->e && m->k->accepted == 0 && m->k->queue > 0;
 }
 
-static void print_json(struct reuseport_view *v, const struct rp_member *m, size_t n,
-		       uint64_t now, bool final)
+static void print_json(struct reuseport_view *v, const struct rp_member *m, size_t n, uint64_t now,
+		       bool final)
 {
 	struct sbuf *sb = &v->out->sb;
 	struct group_stats g;
@@ -319,7 +319,7 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
 {
-	struct collect c = { .v = v };
+	struct collect c = {.v = v};
 	struct rp_member *m = NULL;
 	size_t i, j, nm, cap = 0;
 	int err = 0;
@@ -365,13 +365,13 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 				break;
 			}
 			known_update(k, c.e[x], v->round);
-			m[nm++] = (struct rp_member){ .e = c.e[x], .k = k, .status = status };
+			m[nm++] = (struct rp_member){.e = c.e[x], .k = k, .status = status};
 		}
 		for (size_t x = 0; x < v->nknown && !err; x++) {
 			struct rp_known *k = &v->known[x];
 
 			if (k->round == v->round - 1 && same_group(&k->t, &c.e[i]->t))
-				m[nm++] = (struct rp_member){ .k = k, .status = "left" };
+				m[nm++] = (struct rp_member){.k = k, .status = "left"};
 		}
 		if (err)
 			break;

@@ -14,9 +14,9 @@ struct reuseport_view {
 	const struct options *o;
 	struct output *out;
 	struct holders *holders; /* from the last snapshot */
-	bool queue_exact;        /* a hook reports queueing; else queued = accepted + queue */
+	bool queue_exact;	 /* a hook reports queueing; else queued = accepted + queue */
 	char *cmdline;
-	struct rp_known *known;  /* members of the last report */
+	struct rp_known *known; /* members of the last report */
 	size_t nknown, capknown;
 	uint32_t round;
 };

@@ -17,7 +17,7 @@
 #include "states.h"
 #include "timefmt.h"
 
-#define W_ADDR 23
+#define W_ADDR	    23
 #define W_ADDR_WIDE 47
 #define CMDLINE_MAX 4096
 
@@ -255,7 +255,7 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 
 int table_view_print(struct table_view *tv, struct table *tb, uint64_t now)
 {
-	struct rows rows = { .tv = tv };
+	struct rows rows = {.tv = tv};
 	size_t i;
 
 	if (!tv->cmdline) {

@@ -11,7 +11,7 @@ struct table_view {
 	const struct options *o;
 	struct output *out;
 	struct holders *holders; /* from the last snapshot */
-	char *cmdline;           /* scratch for /proc reads */
+	char *cmdline;		 /* scratch for /proc reads */
 };
 
 /* One table, as of now (CLOCK_MONOTONIC). 0, or -1 when out of memory. */

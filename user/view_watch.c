@@ -9,12 +9,12 @@
 #include "states.h"
 #include "timefmt.h"
 
-#define W_PID STREAM_W_PID
-#define W_COMM STREAM_W_COMM
-#define W_PROTO 5
-#define W_ADDR STREAM_W_ADDR
+#define W_PID	    STREAM_W_PID
+#define W_COMM	    STREAM_W_COMM
+#define W_PROTO	    5
+#define W_ADDR	    STREAM_W_ADDR
 #define W_ADDR_WIDE STREAM_W_ADDR_WIDE
-#define W_STATE 11
+#define W_STATE	    11
 
 void watch_header(struct stream_view *w)
 {
@@ -25,10 +25,9 @@ void watch_header(struct stream_view *w)
 		return;
 	if (w->o->wide)
 		sb_printf(sb, "%-18s ", "SOCK");
-	sb_printf(sb, "%-*s %-*s %-*s %-*s %-*s %-*s %-*s    %-*s %s",
-		  w->o->timestamps ? 27 : 8, "TIME", W_PID, "PID", W_COMM, "COMM", W_PROTO,
-		  "PROTO", (int)addr, "LOCAL", (int)addr, "REMOTE", W_STATE, "OLD", W_STATE, "NEW",
-		  "MS");
+	sb_printf(sb, "%-*s %-*s %-*s %-*s %-*s %-*s %-*s    %-*s %s", w->o->timestamps ? 27 : 8,
+		  "TIME", W_PID, "PID", W_COMM, "COMM", W_PROTO, "PROTO", (int)addr, "LOCAL",
+		  (int)addr, "REMOTE", W_STATE, "OLD", W_STATE, "NEW", "MS");
 	output_line(w->out);
 }
 
@@ -47,8 +46,7 @@ void stream_put_endpoint(struct stream_view *v, const struct st_tuple *t, bool l
 	struct sbuf *sb = &v->out->sb;
 	size_t from = sb->len;
 
-	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport,
-			0);
+	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport, 0);
 	sb_pad(sb, from, v->o->wide ? W_ADDR_WIDE : W_ADDR);
 	sb_putc(sb, ' ');
 }
@@ -222,7 +220,7 @@ static void json_line(struct stream_view *w, const struct transition *tr)
 			sb_put_u64(sb, tr->arg);
 			sb_puts(sb, ",\"addr_source\":\"");
 			sb_puts(sb, tr->call_flags & ST_CALL_ADDR_USER ? "user"
-					: tr->err		       ? "call"
+				    : tr->err			       ? "call"
 								       : "socket");
 			sb_putc(sb, '"');
 		}

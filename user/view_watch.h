@@ -14,9 +14,9 @@ struct stream_view {
 };
 
 /* Column widths the stream views share: IPv4 endpoints fit, IPv6 ones -w. */
-#define STREAM_W_PID 7
-#define STREAM_W_COMM 15
-#define STREAM_W_ADDR 21
+#define STREAM_W_PID	   7
+#define STREAM_W_COMM	   15
+#define STREAM_W_ADDR	   21
 #define STREAM_W_ADDR_WIDE 47
 
 /* The columns every text line starts with: time, PID and COMM, each padded. */

@@ -33,7 +33,7 @@ static const char *connstorm_path(void)
 static int storm(int n)
 {
 	char num[16];
-	const char *argv[] = { connstorm_path(), "-n", num, "-t", "2", NULL };
+	const char *argv[] = {connstorm_path(), "-n", num, "-t", "2", NULL};
 	char *out = NULL;
 	int rc;
 
@@ -101,9 +101,8 @@ static void flood(const char *netns)
 	int full_seen = 0, rb_seen = 0;
 	size_t i;
 
-	if (!ok(start_tracer(&t, (const char *const[]){ "watch", "--netns", netns,
-							"--ringbuf-size", "16K", "--max-sockets",
-							"64", NULL }) == 0,
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, "--ringbuf-size",
+						       "16K", "--max-sockets", "64", NULL}) == 0,
 		"tracer with a 16K ring buffer and a 64-socket table started"))
 		return;
 	ok(storm(10000) == 0, "a 10,000-connection storm ran");
@@ -139,15 +138,15 @@ static void exits(const char *netns)
 	static const struct {
 		const char *how;
 		int sig;
-	} ways[] = { { "SIGINT", SIGINT }, { "SIGTERM", SIGTERM }, { "--duration", 0 } };
+	} ways[] = {{"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"--duration", 0}};
 	size_t i;
 
 	for (i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
 		unsigned int ids[64];
 		size_t n;
 		struct tracer t;
-		const char *const dur[] = { "watch", "--netns", netns, "--duration", "1", NULL };
-		const char *const plain[] = { "watch", "--netns", netns, NULL };
+		const char *const dur[] = {"watch", "--netns", netns, "--duration", "1", NULL};
+		const char *const plain[] = {"watch", "--netns", netns, NULL};
 		int rc;
 
 		rc = start_tracer(&t, ways[i].sig ? plain : dur);
@@ -167,7 +166,8 @@ static void exits(const char *netns)
 			rc = tracer_wait(&t, 10000);
 		}
 		ok(rc == 0, "%s: exits 0 (%s)", ways[i].how, tracer_status_str(&t));
-		ok(still_loaded(ids, n) == 0, "%s: none of its programs is left behind", ways[i].how);
+		ok(still_loaded(ids, n) == 0, "%s: none of its programs is left behind",
+		   ways[i].how);
 		tracer_cleanup(&t);
 	}
 }
@@ -184,9 +184,8 @@ static void heals(const char *netns)
 	long long rows = -1, stale = 0, events, lost = -1, missed, sockets;
 	size_t i, last_table = 0;
 
-	if (!ok(start_tracer(&t, (const char *const[]){ "table", "-tan", "-c", "0.5", "--netns",
-							netns, "--ringbuf-size", "16K", NULL }) ==
-			0,
+	if (!ok(start_tracer(&t, (const char *const[]){"table", "-tan", "-c", "0.5", "--netns",
+						       netns, "--ringbuf-size", "16K", NULL}) == 0,
 		"table -c with a 16K ring buffer started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);

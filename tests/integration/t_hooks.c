@@ -49,7 +49,7 @@ static int fds[2];
 
 static void report(uint16_t port)
 {
-	struct pipe_msg m = { getpid(), port };
+	struct pipe_msg m = {getpid(), port};
 
 	if (write(fds[1], &m, sizeof(m)) != sizeof(m))
 		_exit(99);
@@ -57,7 +57,7 @@ static void report(uint16_t port)
 
 static struct pipe_msg receive(void)
 {
-	struct pipe_msg m = { 0, 0 };
+	struct pipe_msg m = {0, 0};
 
 	if (read(fds[0], &m, sizeof(m)) != sizeof(m))
 		m.pid = -1;
@@ -87,7 +87,7 @@ static uint16_t loser_port;
 
 static int loser_main(void *arg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(loser_port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(loser_port)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
 
 	(void)arg;
@@ -100,8 +100,8 @@ static int loser_main(void *arg)
 
 static int udp_main(void *arg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(9)};
 	socklen_t len = sizeof(sa);
 	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
 
@@ -124,7 +124,7 @@ static int udp_main(void *arg)
  * IPv4 client of the first. */
 static int v6_main(void *arg)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
 	socklen_t len = sizeof(sa);
 	int zero = 0, one = 1, dual = socket(AF_INET6, SOCK_STREAM, 0), only, c, a;
 	uint16_t only_port;
@@ -157,7 +157,7 @@ static int v6_main(void *arg)
 }
 
 /* Three processes share one listener and each accepts three connections. */
-#define ACCEPTORS 3
+#define ACCEPTORS    3
 #define PER_ACCEPTOR 3
 static int shared_listener;
 
@@ -185,7 +185,7 @@ static int acceptor_main(void *arg)
 static void check_binds(const struct json_lines *jl, pid_t binder, pid_t loser, uint16_t port)
 {
 	const struct json_obj *ev[MAXEV];
-	size_t n = ev_select(jl, (struct ev_match){ "bind", "127.0.0.1", port, NULL, -1 }, ev, MAXEV),
+	size_t n = ev_select(jl, (struct ev_match){"bind", "127.0.0.1", port, NULL, -1}, ev, MAXEV),
 	       i;
 	int won = 0, lost = 0;
 
@@ -200,7 +200,7 @@ static void check_binds(const struct json_lines *jl, pid_t binder, pid_t loser, 
 	ok(won == 1, "bind: the winner's bind, pid %d, errno 0, SO_REUSEADDR (%d)", binder, won);
 	ok(lost == 1, "bind: the loser's bind, pid %d, EADDRINUSE, with the address asked for (%d)",
 	   loser, lost);
-	n = ev_select(jl, (struct ev_match){ "listen", "127.0.0.1", port, NULL, -1 }, ev, MAXEV);
+	n = ev_select(jl, (struct ev_match){"listen", "127.0.0.1", port, NULL, -1}, ev, MAXEV);
 	ok(n == 1 && int_is(ev[0], "backlog", 7) && int_is(ev[0], "pid", binder),
 	   "listen: backlog 7 by pid %d", binder);
 }
@@ -208,7 +208,7 @@ static void check_binds(const struct json_lines *jl, pid_t binder, pid_t loser, 
 static void check_udp(const struct json_lines *jl, pid_t pid, uint16_t port)
 {
 	const struct json_obj *ev[MAXEV];
-	size_t n = ev_select(jl, (struct ev_match){ NULL, "127.0.0.1", port, NULL, -1 }, ev, MAXEV);
+	size_t n = ev_select(jl, (struct ev_match){NULL, "127.0.0.1", port, NULL, -1}, ev, MAXEV);
 
 	ok(n == 3, "udp: three events for the socket (%zu)", n);
 	if (n != 3)
@@ -231,19 +231,20 @@ static void check_v6(const struct json_lines *jl, pid_t pid, uint16_t dual, uint
 	const struct json_obj *ev[MAXEV];
 	size_t n;
 
-	n = ev_select(jl, (struct ev_match){ "bind", "::", dual, NULL, -1 }, ev, MAXEV);
+	n = ev_select(jl, (struct ev_match){"bind", "::", dual, NULL, -1}, ev, MAXEV);
 	ok(n == 1 && bool_is(ev[0], "v6only", 0) && json_is(ev[0], "proto", "tcp6"),
 	   "v6: the :: listener's bind says v6only false");
-	n = ev_select(jl, (struct ev_match){ "bind", "::1", only, NULL, -1 }, ev, MAXEV);
+	n = ev_select(jl, (struct ev_match){"bind", "::1", only, NULL, -1}, ev, MAXEV);
 	ok(n == 1 && bool_is(ev[0], "v6only", 1), "v6: the ::1 listener's bind says v6only true");
-	n = ev_select(jl, (struct ev_match){ "state", "::ffff:127.0.0.1", dual, "::ffff:127.0.0.1",
-					     client },
-		      ev, MAXEV);
+	n = ev_select(
+		jl,
+		(struct ev_match){"state", "::ffff:127.0.0.1", dual, "::ffff:127.0.0.1", client},
+		ev, MAXEV);
 	ok(n >= 3 && json_is(ev[0], "proto", "tcp6") && json_is(ev[0], "old_state", "LISTEN"),
 	   "v6: the IPv4 client shows on the server side as tcp6 ::ffff:127.0.0.1 (%zu lines)", n);
 	if (n)
 		ok(int_is(ev[0], "pid", pid), "v6: with the listener's pid");
-	n = ev_select(jl, (struct ev_match){ "state", "127.0.0.1", client, "127.0.0.1", dual }, ev,
+	n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", client, "127.0.0.1", dual}, ev,
 		      MAXEV);
 	ok(n >= 3 && json_is(ev[0], "proto", "tcp"), "v6: the client side is plain tcp (%zu)", n);
 }
@@ -251,8 +252,8 @@ static void check_v6(const struct json_lines *jl, pid_t pid, uint16_t dual, uint
 /* Each family runs where the kernel has it and fails in one clear line where not. */
 static void check_forced_families(void)
 {
-	static const char *const fams[] = { "fentry", "kprobe", "tracepoint" };
-	const char *feat_argv[] = { socktrace_path(), "features", "--json", NULL };
+	static const char *const fams[] = {"fentry", "kprobe", "tracepoint"};
+	const char *feat_argv[] = {socktrace_path(), "features", "--json", NULL};
 	char *out = NULL;
 	struct json_obj *feat = NULL;
 	const struct json_obj *avail = NULL;
@@ -267,15 +268,16 @@ static void check_forced_families(void)
 		return;
 	}
 	for (i = 0; i < 3; i++) {
-		const char *argv[] = { socktrace_path(), "--hooks", fams[i], "--duration", "0.2",
-				       NULL };
+		const char *argv[] = {socktrace_path(), "--hooks", fams[i],
+				      "--duration",	"0.2",	   NULL};
 		char *res = NULL;
 		int have = 0, rc;
 
 		json_bool(avail, fams[i], &have);
 		rc = run_capture(argv, &res, 20000);
 		if (have) {
-			ok(rc == 0, "--hooks %s works where features says it is available", fams[i]);
+			ok(rc == 0, "--hooks %s works where features says it is available",
+			   fams[i]);
 		} else {
 			char want[64];
 
@@ -310,9 +312,9 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	if (!ok(start_tracer(&t, (const char *const[]){ "watch", "--netns", netns, NULL }) == 0,
-		"tracer started (%s)", getenv("SOCKTRACE_HOOKS") ? getenv("SOCKTRACE_HOOKS") : "auto"))
-	{
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, NULL}) == 0,
+		"tracer started (%s)",
+		getenv("SOCKTRACE_HOOKS") ? getenv("SOCKTRACE_HOOKS") : "auto")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
 		return tap_done();
@@ -360,10 +362,10 @@ int main(void)
 	check_v6(&jl, v6, dual, only, v6client);
 	for (i = 0; i < nget; i++) {
 		const struct json_obj *ev[4];
-		size_t n = ev_select(&jl,
-				     (struct ev_match){ "accept", "127.0.0.1", lport, "127.0.0.1",
-							got[i].port },
-				     ev, 4);
+		size_t n = ev_select(
+			&jl,
+			(struct ev_match){"accept", "127.0.0.1", lport, "127.0.0.1", got[i].port},
+			ev, 4);
 
 		matched += n == 1 && int_is(ev[0], "pid", got[i].pid);
 	}

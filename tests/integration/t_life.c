@@ -16,7 +16,7 @@
 #include "netns.h"
 #include "tap.h"
 
-#define CONNS 700
+#define CONNS	700
 #define PAYLOAD 1000
 
 struct mode {
@@ -43,8 +43,9 @@ static const char *connstorm_path(void)
 static struct json_obj *storm(const char *mode, char **out)
 {
 	char n[16], payload[16];
-	const char *argv[] = { connstorm_path(), "-n", n, "-t", "2", "-m", mode, "--payload",
-			       payload, "--fork-server", "--json", NULL };
+	const char *argv[] = {
+		connstorm_path(), "-n",	    n,	 "-t", "2", "-m", mode, "--payload", payload,
+		"--fork-server",  "--json", NULL};
 	char *line;
 
 	snprintf(n, sizeof(n), "%d", CONNS);
@@ -89,7 +90,8 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 
 		if (!str_is(o, "event", "close") || !la || !ra)
 			continue;
-		client_end = int_is(o, "rport", port) && sscanf(la, "%u.%u.%u.%u", &a, &b, &c, &d) == 4;
+		client_end =
+			int_is(o, "rport", port) && sscanf(la, "%u.%u.%u.%u", &a, &b, &c, &d) == 4;
 		if (!client_end &&
 		    !(int_is(o, "lport", port) && sscanf(ra, "%u.%u.%u.%u", &a, &b, &c, &d) == 4))
 			continue;
@@ -104,8 +106,8 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 				 int_is(o, "tx_bytes", PAYLOAD) && int_is(o, "rx_bytes", PAYLOAD))
 				good_cli++;
 			else if (!bad++)
-				snprintf(why, sizeof(why), "client %s: pid %s end %s tx/rx wrong", la,
-					 json_str(o, "comm"), json_str(o, "end"));
+				snprintf(why, sizeof(why), "client %s: pid %s end %s tx/rx wrong",
+					 la, json_str(o, "comm"), json_str(o, "end"));
 		} else {
 			if (srv_seen[c][d]++)
 				dup++;
@@ -130,12 +132,12 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 int main(void)
 {
 	static const struct mode modes[] = {
-		{ "server-first", "fin_remote", "fin_local", 1 },
-		{ "client-first", "fin_local", "fin_remote", 1 },
-		{ "rst", "rst_received", "rst_sent", 0 },
+		{"server-first", "fin_remote", "fin_local", 1},
+		{"client-first", "fin_local", "fin_remote", 1},
+		{"rst", "rst_received", "rst_sent", 0},
 	};
-	struct json_obj *res[3] = { 0 };
-	char *outs[3] = { 0 };
+	struct json_obj *res[3] = {0};
+	char *outs[3] = {0};
 	struct tracer t;
 	struct json_lines jl;
 	char netns[32];
@@ -150,9 +152,8 @@ int main(void)
 	if (!ok(access(connstorm_path(), X_OK) == 0, "connstorm at %s", connstorm_path()))
 		return tap_done();
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	if (!ok(start_tracer(&t, (const char *const[]){ "life", "--netns", netns, NULL }) == 0,
-		"life started"))
-	{
+	if (!ok(start_tracer(&t, (const char *const[]){"life", "--netns", netns, NULL}) == 0,
+		"life started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
 		return tap_done();

@@ -30,7 +30,7 @@
 #define CAP_BPF 39
 #endif
 #ifndef SECBIT_NOROOT
-#define SECBIT_NOROOT (1 << 0)
+#define SECBIT_NOROOT	     (1 << 0)
 #define SECBIT_NOROOT_LOCKED (1 << 1)
 #endif
 
@@ -44,13 +44,14 @@ static pid_t spawn_with_caps(const char *const argv[], uint64_t caps, const char
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 		struct __user_cap_data_struct data[2];
 		int fd, c;
 
 		memset(data, 0, sizeof(data));
 		data[0].permitted = data[0].effective = data[0].inheritable = (uint32_t)caps;
-		data[1].permitted = data[1].effective = data[1].inheritable = (uint32_t)(caps >> 32);
+		data[1].permitted = data[1].effective = data[1].inheritable =
+			(uint32_t)(caps >> 32);
 		/* an exec by root would get every capability back unless NOROOT */
 		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED) ||
 		    syscall(SYS_capset, &hdr, data))
@@ -128,9 +129,9 @@ static int one_connection_main(void *arg)
 static void streams_with(const char *what, uint64_t caps, const char *netns, bool check_drop)
 {
 	char dir[] = "/tmp/socktrace-privs.XXXXXX", out[128], err[128], ready[128];
-	const char *argv[] = { socktrace_path(), "watch", "--json", "--netns", netns,
-			       "--ready-file", ready, NULL };
-	struct json_lines jl = { 0 };
+	const char *argv[] = {socktrace_path(), "watch", "--json", "--netns", netns,
+			      "--ready-file",	ready,	 NULL};
+	struct json_lines jl = {0};
 	pid_t tracer, worker;
 	int status = -1, seen = 0;
 	size_t i;
@@ -171,8 +172,7 @@ static void streams_with(const char *what, uint64_t caps, const char *netns, boo
 		}
 		json_lines_free(&jl);
 	}
-	ok(seen >= 8, "%s: it streamed the connection's transitions with its pid (%d)", what,
-	   seen);
+	ok(seen >= 8, "%s: it streamed the connection's transitions with its pid (%d)", what, seen);
 	unlink(out);
 	unlink(err);
 	unlink(ready);
@@ -181,7 +181,7 @@ static void streams_with(const char *what, uint64_t caps, const char *netns, boo
 
 int main(void)
 {
-	const char *feat[] = { socktrace_path(), "features", NULL };
+	const char *feat[] = {socktrace_path(), "features", NULL};
 	char netns[32], *res = NULL;
 	long ns;
 	int rc;
@@ -198,7 +198,7 @@ int main(void)
 	snprintf(netns, sizeof(netns), "%ld", ns);
 
 	{
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 		struct __user_cap_data_struct data[2];
 
 		memset(data, 0, sizeof(data));
@@ -211,7 +211,7 @@ int main(void)
 		     false);
 	{
 		char dir[] = "/tmp/socktrace-privs.XXXXXX", out[128], err[128];
-		const char *argv[] = { socktrace_path(), "watch", "--duration", "1", NULL };
+		const char *argv[] = {socktrace_path(), "watch", "--duration", "1", NULL};
 		int status = -1;
 		pid_t p;
 
@@ -222,8 +222,8 @@ int main(void)
 			waitpid(p, &status, 0);
 			ok(WIFEXITED(status) && WEXITSTATUS(status) == 1,
 			   "CAP_BPF alone: exit status 1");
-			ok(strstr(slurp(err), "CAP_PERFMON") && !strchr(strchr(slurp(err), '\n') + 1,
-									'\n'),
+			ok(strstr(slurp(err), "CAP_PERFMON") &&
+				   !strchr(strchr(slurp(err), '\n') + 1, '\n'),
 			   "CAP_BPF alone: one line naming CAP_PERFMON: %.*s",
 			   (int)strcspn(slurp(err), "\n"), slurp(err));
 			unlink(out);

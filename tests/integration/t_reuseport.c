@@ -19,8 +19,8 @@
 #include "workload.h"
 
 #define WORKERS 4
-#define IDLE (WORKERS - 1)
-#define CONNS 120
+#define IDLE	(WORKERS - 1)
+#define CONNS	120
 #define BACKLOG 200
 
 static int result_pipe[2]; /* worker -> parent: pid, accepted */
@@ -30,7 +30,7 @@ static uint16_t port;
 
 static int reuseport_listener(uint16_t want, uint16_t *got)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(want) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(want)};
 	socklen_t len = sizeof(sa);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -64,7 +64,7 @@ static int worker_main(void *arg)
 	barrier_wait(&go, 60000);
 	if (w->index != IDLE) {
 		/* accept until nothing comes for a while */
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 
 		while (poll(&p, 1, 1500) == 1 && (c = accept(fd, NULL, NULL)) >= 0) {
 			n++;
@@ -127,7 +127,7 @@ int main(void)
 {
 	struct worker_arg wa[WORKERS];
 	pid_t workers[WORKERS], shared[2];
-	long long pids[WORKERS] = { 0 }, counts[WORKERS] = { 0 }, sum = 0, v;
+	long long pids[WORKERS] = {0}, counts[WORKERS] = {0}, sum = 0, v;
 	struct tracer t;
 	struct json_lines jl;
 	const struct json_obj *g, *m;
@@ -154,10 +154,9 @@ int main(void)
 	for (i = 0; i < 2; i++)
 		shared[i] = spawn(shared_child, NULL);
 	plain_fd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 8, &plain_port);
-	if (!ok(start_tracer(&t, (const char *const[]){ "reuseport", "--interval", "0.5", "--netns",
-							netns, NULL }) == 0,
-		"reuseport started"))
-	{
+	if (!ok(start_tracer(&t, (const char *const[]){"reuseport", "--interval", "0.5", "--netns",
+						       netns, NULL}) == 0,
+		"reuseport started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		return tap_done();
 	}
@@ -184,8 +183,8 @@ int main(void)
 			}
 		}
 	}
-	tap_diag("workers accepted %lld %lld %lld, idle kept %lld", counts[0], counts[1],
-		 counts[2], CONNS - sum);
+	tap_diag("workers accepted %lld %lld %lld, idle kept %lld", counts[0], counts[1], counts[2],
+		 CONNS - sum);
 	usleep(1200000); /* two reports with everything settled */
 	i = tracer_stop(&t, 10000);
 	ok(i == 0, "reuseport exits 0 (%s)", tracer_status_str(&t));

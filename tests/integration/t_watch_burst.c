@@ -81,7 +81,7 @@ int main(void)
 	static struct conn conns[2 * CONNS + 64];
 	static unsigned long long ids[2 * CONNS + 64];
 	size_t nconns = 0;
-	struct burst b = { 0 };
+	struct burst b = {0};
 	struct tracer t;
 	struct json_lines jl;
 	char netns[32];
@@ -95,9 +95,8 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	if (!ok(start_tracer(&t, (const char *const[]){ "watch", "--netns", netns, NULL }) == 0,
-		"tracer started"))
-	{
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, NULL}) == 0,
+		"tracer started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
 		return tap_done();
@@ -151,17 +150,17 @@ int main(void)
 
 		if (c->cli[0]) {
 			seen_cli++;
-			good_cli += !strcmp(c->cli,
-					    "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT");
+			good_cli += !strcmp(
+				c->cli, "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>TIME_WAIT");
 		}
 		if (c->srv[0]) {
 			seen_srv++;
-			good_srv +=
-				!strcmp(c->srv, "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE");
+			good_srv += !strcmp(
+				c->srv, "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE");
 		}
 		bad_pid += c->cli_bad_pid + c->srv_bad_pid;
 		if ((c->cli[0] && strcmp(c->cli, "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1>FIN_WAIT2>"
-						  "TIME_WAIT")) &&
+						 "TIME_WAIT")) &&
 		    good_cli + 5 > seen_cli)
 			tap_diag("sock %llu client path %s", ids[i], c->cli);
 	}

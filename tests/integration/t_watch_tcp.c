@@ -32,9 +32,9 @@ struct scenario {
 struct shared {
 	struct scenario *sc;
 	int listen_fd;
-	int pid_pipe[2];      /* acceptor -> parent: its pid */
+	int pid_pipe[2];	 /* acceptor -> parent: its pid */
 	struct barrier accepted; /* the connection has been accepted */
-	int port_pipe[2];     /* client -> parent: its local port */
+	int port_pipe[2];	 /* client -> parent: its local port */
 };
 
 static int acceptor_main(void *arg)
@@ -123,7 +123,7 @@ static int client_main(void *arg)
 
 static int run_scenario(struct scenario *sc)
 {
-	struct shared sh = { .sc = sc };
+	struct shared sh = {.sc = sc};
 
 	if (pipe(sh.pid_pipe) || pipe(sh.port_pipe) || barrier_init(&sh.accepted))
 		return -1;
@@ -162,37 +162,37 @@ static void check_scenario(const struct json_lines *jl, struct scenario *sc)
 	int softirq_seen = 0;
 
 	nc = ev_select(jl,
-		       (struct ev_match){ "state", sc->addr, sc->client_port, sc->addr, sc->port },
+		       (struct ev_match){"state", sc->addr, sc->client_port, sc->addr, sc->port},
 		       cli, MAXEV);
 	ns = ev_select(jl,
-		       (struct ev_match){ "state", sc->addr, sc->port, sc->addr, sc->client_port },
+		       (struct ev_match){"state", sc->addr, sc->port, sc->addr, sc->client_port},
 		       srv, MAXEV);
-	nl = ev_select(jl, (struct ev_match){ "state", sc->addr, sc->port, NULL, 0 }, lst, MAXEV);
+	nl = ev_select(jl, (struct ev_match){"state", sc->addr, sc->port, NULL, 0}, lst, MAXEV);
 	na = ev_select(jl,
-		       (struct ev_match){ "accept", sc->addr, sc->port, sc->addr, sc->client_port },
+		       (struct ev_match){"accept", sc->addr, sc->port, sc->addr, sc->client_port},
 		       acc, 4);
 
-	ok(ev_path_is(cli, nc, cli_path, why, sizeof(why)), "%s: client transitions (%s)",
-	   sc->name, why);
+	ok(ev_path_is(cli, nc, cli_path, why, sizeof(why)), "%s: client transitions (%s)", sc->name,
+	   why);
 	ok(ev_all_pid(cli, nc, sc->client, why, sizeof(why)), "%s: client lines carry pid %d (%s)",
 	   sc->name, sc->client, why);
 	ok(ev_no_zero_port(cli, nc, why, sizeof(why)), "%s: client lines have both ports (%s)",
 	   sc->name, why);
-	ok(ev_path_is(srv, ns, srv_path, why, sizeof(why)), "%s: server transitions (%s)",
-	   sc->name, why);
+	ok(ev_path_is(srv, ns, srv_path, why, sizeof(why)), "%s: server transitions (%s)", sc->name,
+	   why);
 	ok(ev_no_zero_port(srv, ns, why, sizeof(why)), "%s: server lines have both ports (%s)",
 	   sc->name, why);
 	ok(ev_path_is(lst, nl, "CLOSE>LISTEN>CLOSE", why, sizeof(why)),
 	   "%s: listener transitions (%s)", sc->name, why);
-	ok(ev_all_pid(lst, nl, sc->server, why, sizeof(why)), "%s: listener lines carry pid %d (%s)",
-	   sc->name, sc->server, why);
+	ok(ev_all_pid(lst, nl, sc->server, why, sizeof(why)),
+	   "%s: listener lines carry pid %d (%s)", sc->name, sc->server, why);
 	if (nl)
 		json_int(lst[0], "sock", &listener_id);
 
 	if (!is_int(na, 1, "%s: one accept event", sc->name))
 		return;
-	ok(json_int(acc[0], "pid", &v) == 0 && v == sc->acceptor, "%s: accept by pid %d",
-	   sc->name, sc->acceptor);
+	ok(json_int(acc[0], "pid", &v) == 0 && v == sc->acceptor, "%s: accept by pid %d", sc->name,
+	   sc->acceptor);
 	ok(json_int(acc[0], "listener", &lid) == 0 && lid == listener_id,
 	   "%s: accept names the listener (%lld)", sc->name, listener_id);
 
@@ -206,8 +206,8 @@ static void check_scenario(const struct json_lines *jl, struct scenario *sc)
 			before_accept++;
 		json_int(srv[i], "pid", &v);
 		if (v != (ts_ev < ts_acc ? sc->server : sc->acceptor)) {
-			snprintf(why, sizeof(why), "%s>%s has pid %lld", json_str(srv[i], "old_state"),
-				 json_str(srv[i], "new_state"), v);
+			snprintf(why, sizeof(why), "%s>%s has pid %lld",
+				 json_str(srv[i], "old_state"), json_str(srv[i], "new_state"), v);
 			break;
 		}
 		/* transitions the kernel ran in the client's context say so */
@@ -231,17 +231,18 @@ static void refused(const struct json_lines *jl, uint16_t port, pid_t client)
 {
 	const struct json_obj *ev[MAXEV], *conn[4];
 	char why[512] = "";
-	size_t n = ev_select(jl, (struct ev_match){ "state", "127.0.0.1", -1, "127.0.0.1", port },
-			     ev, MAXEV);
-	size_t nconn = ev_select(jl, (struct ev_match){ "connect", "127.0.0.1", -1, NULL, port },
-				 conn, 4);
+	size_t n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", -1, "127.0.0.1", port}, ev,
+			     MAXEV);
+	size_t nconn =
+		ev_select(jl, (struct ev_match){"connect", "127.0.0.1", -1, NULL, port}, conn, 4);
 	long long v;
 
 	ok(ev_path_is(ev, n, "CLOSE>SYN_SENT>CLOSE", why, sizeof(why)),
 	   "refused: SYN_SENT -> CLOSE (%s)", why);
 	ok(ev_all_pid(ev, n, client, why, sizeof(why)), "refused: pid %d (%s)", client, why);
 	ok(ev_no_zero_port(ev, n, why, sizeof(why)), "refused: source port known (%s)", why);
-	ok(n && json_str(ev[n - 1], "error") && !strcmp(json_str(ev[n - 1], "error"), "ECONNREFUSED"),
+	ok(n && json_str(ev[n - 1], "error") &&
+		   !strcmp(json_str(ev[n - 1], "error"), "ECONNREFUSED"),
 	   "refused: the close says ECONNREFUSED");
 	ok(nconn == 1 && json_int(conn[0], "errno", &v) == 0 && v == ECONNREFUSED &&
 		   json_int(conn[0], "pid", &v) == 0 && v == client,
@@ -259,11 +260,21 @@ static int refuse_main(void *arg)
 int main(void)
 {
 	struct scenario sc[] = {
-		{ .name = "v4 client-first", .family = AF_INET, .addr = "127.0.0.1" },
-		{ .name = "v4 server-first", .family = AF_INET, .addr = "127.0.0.1", .server_first = 1 },
-		{ .name = "v4 forked acceptor", .family = AF_INET, .addr = "127.0.0.1", .acceptor_child = 1 },
-		{ .name = "v6 client-first", .family = AF_INET6, .addr = "::1" },
-		{ .name = "v6 server-first, forked acceptor", .family = AF_INET6, .addr = "::1", .server_first = 1, .acceptor_child = 1 },
+		{.name = "v4 client-first", .family = AF_INET, .addr = "127.0.0.1"},
+		{.name = "v4 server-first",
+		 .family = AF_INET,
+		 .addr = "127.0.0.1",
+		 .server_first = 1},
+		{.name = "v4 forked acceptor",
+		 .family = AF_INET,
+		 .addr = "127.0.0.1",
+		 .acceptor_child = 1},
+		{.name = "v6 client-first", .family = AF_INET6, .addr = "::1"},
+		{.name = "v6 server-first, forked acceptor",
+		 .family = AF_INET6,
+		 .addr = "::1",
+		 .server_first = 1,
+		 .acceptor_child = 1},
 	};
 	const size_t nsc = sizeof(sc) / sizeof(sc[0]);
 	struct tracer t;
@@ -280,9 +291,8 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	if (!ok(start_tracer(&t, (const char *const[]){ "watch", "--netns", netns, NULL }) == 0,
-		"tracer started"))
-	{
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, NULL}) == 0,
+		"tracer started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
 		return tap_done();

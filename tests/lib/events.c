@@ -42,8 +42,7 @@ size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct js
 	return n;
 }
 
-int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why,
-	       size_t len)
+int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why, size_t len)
 {
 	char seen[1024] = "";
 	size_t i;

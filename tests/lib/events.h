@@ -15,7 +15,7 @@ struct ev_match {
 	long rport;
 };
 
-#define EV_ANY(ev) ((struct ev_match){ .event = (ev), .lport = -1, .rport = -1 })
+#define EV_ANY(ev) ((struct ev_match){.event = (ev), .lport = -1, .rport = -1})
 
 /* Up to max matching objects, in output order; returns how many matched. */
 size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
@@ -26,8 +26,7 @@ size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct js
  * "CLOSE>SYN_SENT>ESTABLISHED>..." (old state of the first, then each new
  * state). On mismatch, describes the path seen in why.
  */
-int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why,
-	       size_t len);
+int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why, size_t len);
 
 /* Every event has this pid (and no port is 0); on mismatch, why says which. */
 int ev_all_pid(const struct json_obj *const *ev, size_t n, long long pid, char *why, size_t len);

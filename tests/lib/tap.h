@@ -27,7 +27,8 @@ int tap_done(void);
 		const char *_g = (got), *_w = (want);                                              \
 		int _r = ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__);                         \
 		if (!_r)                                                                           \
-			tap_diag("  got \"%s\", want \"%s\"", _g ? _g : "(null)", _w ? _w : "(null)"); \
+			tap_diag("  got \"%s\", want \"%s\"", _g ? _g : "(null)",                  \
+				 _w ? _w : "(null)");                                              \
 		_r;                                                                                \
 	})
 #endif

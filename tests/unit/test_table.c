@@ -906,8 +906,7 @@ static void test_listener_match(void)
 	t = tup(AF_INET6, "2001:db8::2", 9300, "2001:db8::1", 50008);
 	state(tb, 11 * SEC, 0xffff888006004200ull, 0, ST_TCP_LISTEN, ST_TCP_SYN_RECV, &t, &T_IRQ,
 	      0);
-	check_owner(R.n - 1, "IPv6 child, IPv4+IPv6 listeners", 3006,
-		    OWNER_LISTENER);
+	check_owner(R.n - 1, "IPv6 child, IPv4+IPv6 listeners", 3006, OWNER_LISTENER);
 	is_int(ev_at(R.n - 1)->listener_id, 66, "IPv6 child's listener is the IPv6 one");
 	table_free(tb);
 }
@@ -1076,12 +1075,11 @@ static void test_snapshot_sweep(void)
 	is_int(table_stats(tb)->swept, 2, "%s: both swept after two misses", w);
 	is_int(count_entries(tb), 0, "%s: none listed", w);
 	/*
-	 * Regression test (a bug this test found, since fixed): a swept TIME_WAIT entry is only flagged
-	 * ENTRY_GONE and left in the FIFO; stats.entries ("live entries now")
-	 * keeps counting it until its old expiry, while table_foreach skips it.
+	 * Regression test (a bug this test found, since fixed): a swept TIME_WAIT entry is only
+	 * flagged ENTRY_GONE and left in the FIFO; stats.entries ("live entries now") keeps
+	 * counting it until its old expiry, while table_foreach skips it.
 	 */
-	is_int(table_stats(tb)->entries, count_entries(tb),
-	       "%s: stats.entries matches foreach", w);
+	is_int(table_stats(tb)->entries, count_entries(tb), "%s: stats.entries matches foreach", w);
 	n0 = R.n;
 	table_tick(tb, 1 * SEC + 4 + TIMEWAIT_NS);
 	is_int(R.n, n0, "%s: a swept TIME_WAIT emits no expiry", w);
@@ -1220,11 +1218,10 @@ static void listener_port_change(void *unused)
 static void test_listener_port_change(void)
 {
 	/*
-	 * Regression test (a bug this test found, since fixed): the listener list is bucketed by sport,
-	 * but merge_tuple() updates a LISTEN entry's sport in place before
-	 * listen_del(), which then searches the wrong bucket. The freed slot stays
-	 * linked; when reused by another listener it links to itself and
-	 * find_listener() spins forever.
+	 * Regression test (a bug this test found, since fixed): the listener list is bucketed by
+	 * sport, but merge_tuple() updates a LISTEN entry's sport in place before listen_del(),
+	 * which then searches the wrong bucket. The freed slot stays linked; when reused by another
+	 * listener it links to itself and find_listener() spins forever.
 	 */
 	ok(finishes(listener_port_change, NULL, 0, 5),
 	   "listener whose port shows up late: no hang");
@@ -1666,8 +1663,8 @@ static void test_random(void)
 	/* one tuple per socket, as the kernel reports them: every invariant must hold */
 	fuzz_test("random", false, false);
 	/*
-	 * Regression test (a bug this test found, since fixed): with snapshots, swept TIME_WAIT entries
-	 * (ENTRY_GONE) stay counted in stats.entries until their old expiry.
+	 * Regression test (a bug this test found, since fixed): with snapshots, swept TIME_WAIT
+	 * entries (ENTRY_GONE) stay counted in stats.entries until their old expiry.
 	 */
 	fuzz_test("random+snapshots", false, true);
 	/*
