@@ -280,10 +280,15 @@ static int run_step(struct run *r, int timeout_ms)
 	report_loss(r);
 	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
 	if (r->lost_since_reconcile && now >= r->next_reconcile) {
+		uint64_t took;
+
 		r->lost_since_reconcile = false;
-		r->next_reconcile = now + 1000000000ull;
 		if (take_snapshot(r, SNAP_TCP | SNAP_UDP))
 			return -1;
+		/* a snapshot of many sockets is costly: at most a tenth of the time,
+		 * or a storm's losses would buy snapshots that cause more losses */
+		took = mono_now_ns() - now;
+		r->next_reconcile = now + (took * 10 > 1000000000ull ? took * 10 : 1000000000ull);
 	}
 	output_flush(&r->out);
 	return 0;

@@ -24,6 +24,10 @@ uint64_t mono_now_ns(void)
 
 void output_init(struct output *out, FILE *f)
 {
+	/* a terminal sees each line as it comes; a file or pipe gets big writes
+	 * (the loop flushes after every poll anyway) */
+	if (!isatty(fileno(f)))
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
 	out->f = f;
 	out->failed = false;
 	out->err = 0;

@@ -155,3 +155,14 @@ const char *sb_str(struct sbuf *sb)
 	sb->buf[sb->len] = '\0';
 	return sb->buf;
 }
+
+void sb_put_ms3(struct sbuf *sb, uint64_t ns)
+{
+	uint64_t us = (ns + 500) / 1000; /* rounded, as %.3f would */
+
+	sb_put_u64(sb, us / 1000);
+	sb_putc(sb, '.');
+	sb_putc(sb, (char)('0' + us / 100 % 10));
+	sb_putc(sb, (char)('0' + us / 10 % 10));
+	sb_putc(sb, (char)('0' + us % 10));
+}

@@ -33,6 +33,8 @@ void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_put_u64(struct sbuf *sb, uint64_t v);
 /* Append @v in decimal, with a leading '-' when negative. */
 void sb_put_i64(struct sbuf *sb, int64_t v);
+/* Nanoseconds as milliseconds with three decimals ("12.345"), without printf. */
+void sb_put_ms3(struct sbuf *sb, uint64_t ns);
 /* Append spaces until the text since offset @from is at least @width bytes. */
 void sb_pad(struct sbuf *sb, size_t from, size_t width);
 /* The contents as a NUL-terminated string, valid until the next append. */

@@ -144,8 +144,10 @@ static void json_line(struct stream_view *v, const struct transition *tr, uint64
 			sb_put_u64(sb, tr->sk_err);
 		sb_putc(sb, '"');
 	}
-	sb_printf(sb, ",\"duration_ms\":%.3f,\"start_seen\":%s,\"start_time\":\"", dur_ns / 1e6,
-		  e->flags & ENTRY_SEEN_START ? "true" : "false");
+	sb_puts(sb, ",\"duration_ms\":");
+	sb_put_ms3(sb, dur_ns);
+	sb_puts(sb, e->flags & ENTRY_SEEN_START ? ",\"start_seen\":true,\"start_time\":\""
+						: ",\"start_seen\":false,\"start_time\":\"");
 	sb_put_rfc3339_us(sb, output_realtime(v->out, e->first_ns));
 	sb_puts(sb, "\",\"tx_bytes\":");
 	sb_put_u64(sb, e->bytes_acked);

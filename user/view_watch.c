@@ -106,7 +106,7 @@ static void text_line(struct stream_view *w, const struct transition *tr)
 		sb_pad(sb, from, W_STATE);
 		sb_putc(sb, ' ');
 		if (tr->prev_known)
-			sb_printf(sb, "%.3f", tr->prev_ns / 1e6);
+			sb_put_ms3(sb, tr->prev_ns);
 		else
 			sb_putc(sb, '-');
 		break;
@@ -183,7 +183,7 @@ static void json_line(struct stream_view *w, const struct transition *tr)
 		sb_puts(sb, tcp_state_name(tr->new_state));
 		sb_puts(sb, "\",\"prev_state_ms\":");
 		if (tr->prev_known)
-			sb_printf(sb, "%.3f", tr->prev_ns / 1e6);
+			sb_put_ms3(sb, tr->prev_ns);
 		else
 			sb_puts(sb, "null");
 		/* -> TIME_WAIT and its expiry are derived: no tracepoint reports them */
