@@ -42,7 +42,8 @@ static void sort_unique(struct holders *h)
 {
 	size_t i, out = 0;
 
-	qsort(h->v, h->n, sizeof(*h->v), cmp_holder);
+	if (h->n) /* qsort() wants a non-NULL array, even for no elements */
+		qsort(h->v, h->n, sizeof(*h->v), cmp_holder);
 	/* a process with the socket in several fds (dup, inherited) counts once */
 	for (i = 0; i < h->n; i++)
 		if (!out || cmp_holder(&h->v[out - 1], &h->v[i]))

@@ -253,6 +253,7 @@ static void run_close(struct run *r)
 	table_view_free(&r->tview);
 	reuseport_view_free(&r->rview);
 	table_free(r->tb);
+	output_free(&r->out);
 }
 
 static int output_status(struct run *r)

@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,8 +33,19 @@ void output_init(struct output *out, FILE *f)
 	out->failed = false;
 	out->err = 0;
 	out->lines = 0;
+	if (!out->storage)
+		out->storage = malloc(OUTPUT_LINE_MAX);
 	out->mono_to_real_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	sb_init(&out->sb, out->storage, sizeof(out->storage));
+	/* without memory, lines come out truncated (sbuf stays safe): the views
+	 * cap what a line can hold, so this is the only way to get there */
+	sb_init(&out->sb, out->storage ? out->storage : out->fallback,
+		out->storage ? OUTPUT_LINE_MAX : sizeof(out->fallback));
+}
+
+void output_free(struct output *out)
+{
+	free(out->storage);
+	out->storage = NULL;
 }
 
 void output_line(struct output *out)
@@ -57,7 +69,8 @@ void output_flush(struct output *out)
 
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns)
 {
-	return (uint64_t)((int64_t)mono_ns + out->mono_to_real_ns);
+	/* unsigned: wraps, never overflows, whatever a record's timestamp says */
+	return mono_ns + (uint64_t)out->mono_to_real_ns;
 }
 
 void put_tuple_json(struct sbuf *sb, const struct st_tuple *t)

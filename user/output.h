@@ -20,10 +20,22 @@ struct output {
 	int64_t mono_to_real_ns;
 	uint64_t lines;
 	struct sbuf sb;
-	char storage[16384];
+	char *storage; /* OUTPUT_LINE_MAX bytes */
+	char fallback[256];
 };
 
+/*
+ * The longest line: a table row with HOLDERS_SHOWN holders, each with a
+ * command line of CMDLINE_SHOWN bytes escaped at worst six bytes each (JSON
+ * \u00XX), and room for the rest.
+ */
+#define CMDLINE_SHOWN 1024
+#define HOLDERS_SHOWN 128
+#define OUTPUT_LINE_MAX (HOLDERS_SHOWN * (CMDLINE_SHOWN * 6 + 128) + 4096)
+
+/* The first call allocates the line buffer; out must start zeroed. */
 void output_init(struct output *out, FILE *f);
+void output_free(struct output *out);
 /* Write the line in out->sb (a newline is added) and reset it. */
 void output_line(struct output *out);
 /* Push buffered lines to the file; marks failure on error. */

@@ -829,6 +829,12 @@ static bool connect_error(int ret)
 	       ret != -EAGAIN;
 }
 
+/* The errno a call returned: a kernel return of -1..-4095 (MAX_ERRNO), else 0. */
+static int ret_errno(int32_t ret)
+{
+	return ret < 0 && ret >= -4095 ? -ret : 0;
+}
+
 /* A call on a socket the table does not keep: describe it from the record. */
 static void emit_call_tmp(struct table *tb, const struct st_call_rec *r, struct transition *tr,
 			  enum owner_src src)
@@ -872,7 +878,7 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 {
 	bool udp = r->t.protocol == ST_IPPROTO_UDP;
 
-	tr->err = r->ret < 0 ? -r->ret : 0;
+	tr->err = ret_errno(r->ret);
 	if (udp && !r->ret) {
 		/* a UDP socket's connect is its whole handshake: keep it, as the
 		 * kernel has it after the call (AF_UNSPEC disconnects) */
@@ -905,7 +911,7 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
 		       struct transition *tr)
 {
-	tr->err = r->ret < 0 ? -r->ret : 0;
+	tr->err = ret_errno(r->ret);
 	tr->arg = r->arg;
 	tr->call_flags = r->call_flags;
 	/* a bound UDP socket is what netstat lists as listening; a bound TCP
@@ -1012,7 +1018,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		break;
 	case ST_REC_LISTEN:
 		tr.kind = TR_LISTEN;
-		tr.err = r->ret < 0 ? -r->ret : 0;
+		tr.err = ret_errno(r->ret);
 		tr.arg = r->arg;
 		if (e && !r->ret) {
 			/* listen() without bind() chose the port after the LISTEN */

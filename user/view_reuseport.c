@@ -21,7 +21,7 @@
 #include "proc.h"
 #include "states.h"
 
-#define CMDLINE_MAX 4096
+#define CMDLINE_MAX CMDLINE_SHOWN
 #define BAR_WIDTH   20
 
 /* A member as the last report saw it: to tell who joined and who left. */
@@ -154,6 +154,8 @@ static void put_holders_json(struct reuseport_view *v, struct sbuf *sb, const st
 	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
 	struct holder owner;
 
+	if (n > HOLDERS_SHOWN)
+		n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
 	if (!n) {
 		owner.pid = m->k->pid;
 		memcpy(owner.comm, m->k->comm, ST_COMM_LEN);
@@ -178,6 +180,8 @@ static void put_holders_text(struct reuseport_view *v, struct sbuf *sb, const st
 	size_t n = 0, i;
 	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
 
+	if (n > HOLDERS_SHOWN)
+		n = HOLDERS_SHOWN;
 	if (!n) {
 		sb_put_u64(sb, m->k->pid);
 		sb_putc(sb, '/');
@@ -330,7 +334,8 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 		free(c.e);
 		return -1;
 	}
-	qsort(c.e, c.n, sizeof(*c.e), cmp_listener);
+	if (c.n) /* qsort() wants a non-NULL array, even for no elements */
+		qsort(c.e, c.n, sizeof(*c.e), cmp_listener);
 	v->round++;
 	if (!v->o->json) {
 		sb_puts(&v->out->sb, final ? "--- final" : "---");

@@ -19,7 +19,7 @@
 
 #define W_ADDR	    23
 #define W_ADDR_WIDE 47
-#define CMDLINE_MAX 4096
+#define CMDLINE_MAX CMDLINE_SHOWN
 
 struct rows {
 	const struct sock_entry **v;
@@ -122,6 +122,8 @@ static const struct holder *row_holders(struct table_view *tv, const struct sock
 	*n = 0;
 	if (!(e->flags & ENTRY_TIMEWAIT))
 		h = holders_find(tv->holders, e->sk, n);
+	if (*n > HOLDERS_SHOWN)
+		*n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
 	if (*n)
 		return h;
 	if (e->owner_src == OWNER_NONE || (e->flags & ENTRY_TIMEWAIT))
@@ -267,7 +269,8 @@ int table_view_print(struct table_view *tv, struct table *tb, uint64_t now)
 		free(rows.v);
 		return -1;
 	}
-	qsort(rows.v, rows.n, sizeof(*rows.v), cmp_row);
+	if (rows.n) /* qsort() wants a non-NULL array, even for no elements */
+		qsort(rows.v, rows.n, sizeof(*rows.v), cmp_row);
 	if (!tv->o->json && !tv->o->no_header)
 		text_header(tv);
 	for (i = 0; i < rows.n; i++) {
