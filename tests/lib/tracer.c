@@ -467,9 +467,12 @@ void tracer_cleanup(struct tracer *t)
 	if (tap_failed && getenv("DUMP_ON_FAIL")) {
 		FILE *f = fopen(t->out_path, "r");
 		char line[1024];
-		int n = 0;
+		int n = 0, max = atoi(getenv("DUMP_ON_FAIL"));
 
-		while (f && fgets(line, sizeof(line), f) && n++ < 300) {
+		/* DUMP_ON_FAIL=N: the first N lines (1 means the default, 300) */
+		if (max <= 1)
+			max = 300;
+		while (f && fgets(line, sizeof(line), f) && n++ < max) {
 			line[strcspn(line, "\n")] = '\0';
 			tap_diag("out: %s", line);
 		}

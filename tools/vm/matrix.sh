@@ -62,7 +62,7 @@ rel=$(echo "$KVER" | cut -d. -f1,2).
 		pre=
 		# what socktrace itself sees in the guest, kept in the log as TAP comments
 		[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
-		echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=1; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+		echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1}; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
 	done
 } >"$p/tests.list"
 
