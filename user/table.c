@@ -71,10 +71,16 @@ static inline uint32_t entry_slot(struct table *tb, const struct sock_entry *e)
 	return (uint32_t)(e - tb->ents) + 1;
 }
 
-static inline uint32_t hash_sk(uint64_t sk)
+static inline uint32_t hash_sk(uint64_t k)
 {
-	/* slab addresses share low bits; fold and mix (a 64-bit Fibonacci hash) */
-	return (uint32_t)((sk * 0x9E3779B97F4A7C15ull) >> 32);
+	/* splitmix64's finalizer: slab addresses and sequential cookies differ in
+	 * few bits, and linear probing needs every bit of the key in the low bits */
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	k ^= k >> 31;
+	return (uint32_t)k;
 }
 
 struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_ctx)
