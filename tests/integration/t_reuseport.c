@@ -123,6 +123,85 @@ static const struct json_obj *member_of(const struct json_obj *g, long long pid)
 	return NULL;
 }
 
+/* A group member that listens until its barrier is signalled. */
+static struct barrier member_stop[3];
+
+static int member_main(void *arg)
+{
+	int idx = (int)(long)arg, fd = reuseport_listener(port, NULL);
+
+	set_comm("rp_member");
+	if (fd < 0)
+		return 1;
+	barrier_wait(&member_stop[idx], 30000);
+	close(fd);
+	return 0;
+}
+
+/* Does any report show this pid's listener with this status? */
+static int status_seen(const struct json_lines *jl, long long pid, const char *status)
+{
+	size_t i, k;
+
+	for (i = 0; i < jl->n; i++) {
+		const char *ev = json_str(jl->objs[i], "event");
+		long long p;
+
+		if (!ev || strcmp(ev, "reuseport") || json_int(jl->objs[i], "lport", &p) ||
+		    p != port)
+			continue;
+		for (k = 0; k < json_array_len(jl->objs[i], "listeners"); k++) {
+			const struct json_obj *l = json_array_obj(jl->objs[i], "listeners", k);
+			const char *st = l ? json_str(l, "status") : NULL;
+
+			if (st && !strcmp(st, status) && json_int(l, "pid", &p) == 0 && p == pid)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* A worker restarts: its old listener leaves the group, the new one joins. */
+static void restart(const char *netns)
+{
+	struct tracer t;
+	struct json_lines jl;
+	pid_t a, b, b2;
+	int i, fd;
+
+	fd = reuseport_listener(0, &port); /* a fresh port for this group */
+	close(fd);
+	for (i = 0; i < 3; i++)
+		barrier_init(&member_stop[i]);
+	a = spawn(member_main, (void *)0L);
+	b = spawn(member_main, (void *)1L);
+	usleep(200000);
+	if (!ok(start_tracer(&t, (const char *const[]){ "reuseport", "--interval", "0.3",
+							"--netns", netns, NULL }) == 0,
+		"restart: reuseport started"))
+		return;
+	usleep(700000);
+	barrier_signal(&member_stop[1]); /* worker b goes ... */
+	wait_exit(b, 5000);
+	b2 = spawn(member_main, (void *)2L); /* ... and comes back */
+	usleep(1000000);
+	i = tracer_stop(&t, 10000);
+	ok(i == 0, "restart: reuseport exits 0");
+	if (ok(json_lines_load(t.out_path, &jl) == 0, "restart: valid JSON")) {
+		ok(status_seen(&jl, b, "left"), "restart: the old listener (pid %d) is reported as left",
+		   b);
+		ok(status_seen(&jl, b2, "joined"),
+		   "restart: the new listener (pid %d) is reported as joined", b2);
+		ok(status_seen(&jl, a, "active"), "restart: the other one stays active");
+		json_lines_free(&jl);
+	}
+	barrier_signal(&member_stop[0]);
+	barrier_signal(&member_stop[2]);
+	wait_exit(a, 5000);
+	wait_exit(b2, 5000);
+	tracer_cleanup(&t);
+}
+
 int main(void)
 {
 	struct worker_arg wa[WORKERS];
@@ -245,5 +324,6 @@ int main(void)
 	close(plain_fd);
 	json_lines_free(&jl);
 	tracer_cleanup(&t);
+	restart(netns);
 	return tap_done();
 }
