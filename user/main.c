@@ -38,6 +38,8 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
+	/* a long start-up snapshot gives up on SIGINT/SIGTERM too */
+	snapshot_set_stop_flag(&stop_signal);
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	/* no SA_RESTART: a signal must interrupt the poll */

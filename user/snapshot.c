@@ -17,6 +17,18 @@
 #include "socktrace_abi.h"
 #include "snapshot.skel.h"
 
+static volatile sig_atomic_t *stop_flag;
+
+void snapshot_set_stop_flag(volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+static int stopping(void)
+{
+	return stop_flag && *stop_flag;
+}
+
 struct snapshot {
 	struct snapshot_bpf *skel;
 	struct bpf_link *tcp, *udp, *files;
@@ -102,7 +114,7 @@ static int drain_iter(struct snapshot *s, struct bpf_link *link, record_fn fn, v
 		len += (size_t)got;
 	}
 	close(fd);
-	for (off = 0; off + sizeof(struct st_hdr) <= len;) {
+	for (off = 0; off + sizeof(struct st_hdr) <= len && !stopping();) {
 		const struct st_hdr *h = (const void *)(s->buf + off);
 
 		if (h->size < sizeof(*h) || h->size > len - off)
@@ -215,7 +227,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	n += r;
 
 	dir = opendir("/proc");
-	while (dir && (d = readdir(dir))) {
+	while (dir && !stopping() && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.16s/ns/net", d->d_name);
@@ -226,7 +238,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	if (dir)
 		closedir(dir);
 	dir = opendir("/run/netns");
-	while (dir && (d = readdir(dir))) {
+	while (dir && !stopping() && (d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%.40s", d->d_name);

@@ -6,6 +6,8 @@
 #ifndef SOCKTRACE_SNAPSHOT_H
 #define SOCKTRACE_SNAPSHOT_H
 
+#include <signal.h>
+
 #include "loader.h"
 
 enum snap_what {
@@ -27,5 +29,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 /* Namespaces visited by the last read, and those that could not be entered. */
 void snapshot_netns_counts(const struct snapshot *s, unsigned int *visited, unsigned int *failed);
 void snapshot_close(struct snapshot *s);
+/* A flag that a signal handler sets: a snapshot in progress gives up when it is. */
+void snapshot_set_stop_flag(volatile sig_atomic_t *flag);
 
 #endif
