@@ -1,0 +1,20 @@
+# Benchmark: socktrace against bpftrace and ss under connection storms, in
+# network namespaces of its own. Never part of `make test`. See
+# docs/performance.md.
+#   make bench                                   the defaults below
+#   make bench BENCH_CONNS=5000 BENCH_REPS=1      a quick run
+#   make bench BENCH_TOOLS="watch bpftrace"       some tools only
+BENCH_CONNS ?= 50000
+BENCH_REPS  ?= 3
+BENCH_MODE  ?= server-first
+BENCH_TOOLS ?= watch life bpftrace ss
+
+# `bench` is declared phony in the Makefile. Dependencies first (bpftrace comes
+# only with WITH_BENCH=1), then the binaries, then the run.
+bench:
+	$(Q)WITH_BENCH=1 sh tools/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm
+	$(Q)BENCH_CONNS='$(BENCH_CONNS)' BENCH_REPS='$(BENCH_REPS)' BENCH_MODE='$(BENCH_MODE)' \
+		BENCH_TOOLS='$(BENCH_TOOLS)' BENCH_OUT='$(abspath $(OUT))/bench' \
+		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
+		sh tools/bench/bench.sh
