@@ -412,6 +412,9 @@ static int cmd_reuseport(const struct options *o)
 			}
 		final = status || stop_signal || r.out.failed ||
 			(deadline && mono_now_ns() >= deadline);
+		/* the report at exit needs a whole snapshot, signal or not */
+		if (final)
+			snapshot_set_stop_flag(NULL);
 		/* queues, drops and holders are the kernel's: read them fresh */
 		if (!r.out.failed && (take_snapshot(&r, SNAP_TCP | SNAP_FILES) || run_step(&r, 0) ||
 				      reuseport_view_print(&r.rview, r.tb, mono_now_ns(), final)))
