@@ -71,11 +71,11 @@
 #else
 #define FZ_OUT_LINE_MAX sizeof(((struct output *)0)->storage)
 #endif
-#define FZ_LINE_MAX (2 * FZ_OUT_LINE_MAX)
+#define FZ_LINE_MAX	(2 * FZ_OUT_LINE_MAX)
 #define FZ_HELPER_SHORT 0xfffffff1u
-#define FZ_HELPER_LONG 0xfffffff2u
-#define FZ_HELPER_CTRL 0xfffffff3u
-#define NHELPERS 3
+#define FZ_HELPER_LONG	0xfffffff2u
+#define FZ_HELPER_CTRL	0xfffffff3u
+#define NHELPERS	3
 /* a fixed wall clock (2023-11-14) keeps runs reproducible */
 #define FZ_MONO_TO_REAL 1700000000000000000ll
 
@@ -93,7 +93,7 @@ struct fz_file {
 };
 
 static __attribute__((noreturn)) void fz_fail(const struct fz_file *ff, const char *why,
-					     const unsigned char *s, size_t n)
+					      const unsigned char *s, size_t n)
 {
 	size_t i;
 
@@ -220,10 +220,10 @@ static ssize_t fz_write(void *cookie, const char *buf, size_t n)
 
 static FILE *fz_open(struct fz_file *ff)
 {
+	cookie_io_functions_t io = {.write = fz_write};
+
 	if (!ff->line && !(ff->line = malloc(FZ_LINE_MAX)))
 		abort();
-	cookie_io_functions_t io = { .write = fz_write };
-
 	/* a new stream per input: output_init() may setvbuf() it, which C
 	 * allows only before any other operation on the stream */
 	ff->f = fopencookie(ff, "w", io);
@@ -265,8 +265,8 @@ struct fz_reuseport_view {
 	struct reuseport_view rv;
 };
 
-#define NSTREAMS 8
-#define NTABLES 4
+#define NSTREAMS   8
+#define NTABLES	   4
 #define NREUSEPORT 2
 static struct fz_stream streams[NSTREAMS];
 static struct fz_table_view tviews[NTABLES];
@@ -278,7 +278,7 @@ static pid_t helper_pid[NHELPERS];
 
 static void setup_views(void)
 {
-	struct options base = { .cmd = CMD_WATCH, .max_sockets = FZ_CAP_DEFAULT };
+	struct options base = {.cmd = CMD_WATCH, .max_sockets = FZ_CAP_DEFAULT};
 	size_t i;
 
 	for (i = 0; i < NSTREAMS; i++) {
@@ -297,8 +297,8 @@ static void setup_views(void)
 	streams[3].o.json = streams[3].o.wide = true;
 	streams[4].name = "watch -wH --state LISTEN,ESTABLISHED,CLOSE --port 80 --count 4";
 	streams[4].o.wide = streams[4].o.no_header = true;
-	streams[4].o.f.states = ST_BIT(ST_TCP_LISTEN) | ST_BIT(ST_TCP_ESTABLISHED) |
-				ST_BIT(ST_TCP_CLOSE);
+	streams[4].o.f.states =
+		ST_BIT(ST_TCP_LISTEN) | ST_BIT(ST_TCP_ESTABLISHED) | ST_BIT(ST_TCP_CLOSE);
 	streams[4].o.f.port = 80;
 	streams[4].o.count = 4;
 	for (i = 5; i < NSTREAMS; i++) {
@@ -370,21 +370,21 @@ static void reset_views(void)
 		struct fz_stream *s = &streams[i];
 
 		fz_output_init(&s->out, &s->file);
-		s->v = (struct stream_view){ .o = &s->o, .out = &s->out };
+		s->v = (struct stream_view){.o = &s->o, .out = &s->out};
 		s->header(&s->v);
 	}
 	for (i = 0; i < NTABLES; i++) {
 		struct fz_table_view *t = &tviews[i];
 
 		fz_output_init(&t->out, &t->file);
-		t->tv = (struct table_view){ .o = &t->o, .out = &t->out, .holders = &holders };
+		t->tv = (struct table_view){.o = &t->o, .out = &t->out, .holders = &holders};
 	}
 	for (i = 0; i < NREUSEPORT; i++) {
 		struct fz_reuseport_view *r = &rviews[i];
 
 		fz_output_init(&r->out, &r->file);
-		r->rv = (struct reuseport_view){ .o = &r->o, .out = &r->out, .holders = &holders,
-						 .queue_exact = i == 1 };
+		r->rv = (struct reuseport_view){
+			.o = &r->o, .out = &r->out, .holders = &holders, .queue_exact = i == 1};
 	}
 }
 
@@ -494,8 +494,8 @@ static void check_table(struct table *tb, uint32_t cap)
 			 (unsigned long long)w.n, (unsigned long long)st->entries);
 	if (st->peak_entries < st->entries || st->sockets_seen < st->peak_entries)
 		fz_failf("peak_entries %llu or sockets_seen %llu below entries %llu",
-			 (unsigned long long)st->peak_entries,
-			 (unsigned long long)st->sockets_seen, (unsigned long long)st->entries);
+			 (unsigned long long)st->peak_entries, (unsigned long long)st->sockets_seen,
+			 (unsigned long long)st->entries);
 	qsort(w.keys, w.n, sizeof(w.keys[0]), cmp_u64);
 	for (i = 1; i < w.n; i++)
 		if (w.keys[i] == w.keys[i - 1])
@@ -512,9 +512,10 @@ static void check_table(struct table *tb, uint32_t cap)
  */
 static pid_t spawn_helper(size_t bytes, bool ctrl)
 {
-	static const char hostile[] = "\x1b]0;pwned\x07\x1b[2J\r\t\"\\\x7f\xc2\x85\xe2\x80\xae"
-				      "\xe2\x81\xa6\xe2\x80\xa8\xff\xc0\xaf\xed\xa0\x80 ok \xf0\x9f\x98\x80";
-	static int keep[2] = { -1, -1 };
+	static const char hostile[] =
+		"\x1b]0;pwned\x07\x1b[2J\r\t\"\\\x7f\xc2\x85\xe2\x80\xae"
+		"\xe2\x81\xa6\xe2\x80\xa8\xff\xc0\xaf\xed\xa0\x80 ok \xf0\x9f\x98\x80";
+	static int keep[2] = {-1, -1};
 	char *argv[6], *junk;
 	size_t i;
 	pid_t pid;
