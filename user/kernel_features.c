@@ -91,7 +91,7 @@ int features_report(const struct options *o)
 	const char *state = NULL, *calls = NULL, *cg_why = "";
 	struct loader *ld = NULL;
 	struct utsname u;
-	struct output out = { 0 };
+	struct output out = {0};
 	struct sbuf *sb = &out.sb;
 	bool cg = false;
 	size_t i;

@@ -28,6 +28,10 @@
 
 #define SOCKTRACE_VERSION "0.1.0"
 #define POLL_MS		  50
+/* Reading the kernel's skipped-run counts costs a syscall per program: a storm
+ * makes polls return far more often than POLL_MS, so they are read at most
+ * this often (ring buffer losses are in .bss and cost nothing) */
+#define LOSS_CHECK_NS (100ull * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -67,6 +71,8 @@ struct run {
 	bool stream;		/* a stream view: losses get a line of their own */
 	uint64_t reported_full; /* table-cap refusals already told */
 	uint64_t next_reconcile;
+	uint64_t next_loss_check;
+	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
 };
 
@@ -232,6 +238,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		fprintf(stderr, "socktrace: --ready-file %s: %s\n", o->ready_file, strerror(-err));
 		return -1;
 	}
+	if (o->duration_ns)
+		r->deadline = mono_now_ns() + o->duration_ns;
 	return 0;
 }
 
@@ -280,7 +288,10 @@ static int run_step(struct run *r, int timeout_ms)
 	}
 	now = mono_now_ns();
 	table_tick(r->tb, now);
-	report_loss(r);
+	if (now >= r->next_loss_check) {
+		report_loss(r);
+		r->next_loss_check = now + LOSS_CHECK_NS;
+	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
 	if (r->lost_since_reconcile && now >= r->next_reconcile) {
 		uint64_t took;
@@ -297,12 +308,26 @@ static int run_step(struct run *r, int timeout_ms)
 	return 0;
 }
 
+/* A signal, a reader gone, or --duration spent: time to stop. */
+static bool run_over(const struct run *r)
+{
+	return stop_signal || r->out.failed || (r->deadline && mono_now_ns() >= r->deadline);
+}
+
+/* Poll until the time comes or the run is over. 0, or -1 on an error. */
+static int run_until(struct run *r, uint64_t until)
+{
+	while (!run_over(r) && mono_now_ns() < until)
+		if (run_step(r, POLL_MS))
+			return -1;
+	return 0;
+}
+
 /* watch and life: a stream of lines until stopped, a count, or a duration. */
 static int cmd_stream(const struct options *o)
 {
 	bool life = o->cmd == CMD_LIFE;
 	struct run r = {0};
-	uint64_t deadline = 0;
 	int status = 0;
 
 	r.stream = true;
@@ -315,16 +340,12 @@ static int cmd_stream(const struct options *o)
 	else
 		watch_header(&r.watch);
 	output_flush(&r.out);
-	if (o->duration_ns)
-		deadline = mono_now_ns() + o->duration_ns;
-	while (!stop_signal && !r.out.failed) {
+	while (!run_over(&r)) {
 		if (run_step(&r, POLL_MS)) {
 			status = 1;
 			break;
 		}
 		if (o->count && r.watch.shown >= o->count)
-			break;
-		if (deadline && mono_now_ns() >= deadline)
 			break;
 	}
 	/* what is already in the ring buffer was traced: show it */
@@ -343,15 +364,12 @@ static int cmd_stream(const struct options *o)
 static int cmd_table(const struct options *o)
 {
 	struct run r = {0};
-	uint64_t deadline = 0, next;
 	int status = 0;
 
 	if (run_open(&r, o, discard_transition)) {
 		run_close(&r);
 		return 1;
 	}
-	if (o->duration_ns)
-		deadline = mono_now_ns() + o->duration_ns;
 	for (;;) {
 		/* events first, then the kernel's view of queues and holders */
 		if (run_step(&r, 0) || table_view_print(&r.tview, r.tb, mono_now_ns())) {
@@ -361,14 +379,11 @@ static int cmd_table(const struct options *o)
 		output_flush(&r.out);
 		if (!o->refresh_ns || r.out.failed)
 			break;
-		next = mono_now_ns() + o->refresh_ns;
-		while (!stop_signal && mono_now_ns() < next &&
-		       !(deadline && mono_now_ns() >= deadline))
-			if (run_step(&r, POLL_MS)) {
-				status = 1;
-				break;
-			}
-		if (status || stop_signal || (deadline && mono_now_ns() >= deadline))
+		if (run_until(&r, mono_now_ns() + o->refresh_ns)) {
+			status = 1;
+			break;
+		}
+		if (run_over(&r))
 			break;
 		if (take_snapshot(&r, SNAP_TCP | SNAP_UDP | SNAP_FILES)) {
 			status = 1;
@@ -390,7 +405,6 @@ static int cmd_table(const struct options *o)
 static int cmd_reuseport(const struct options *o)
 {
 	struct run r = {0};
-	uint64_t deadline = 0, next;
 	int status = 0;
 
 	if (run_open(&r, o, discard_transition)) {
@@ -398,20 +412,12 @@ static int cmd_reuseport(const struct options *o)
 		return 1;
 	}
 	r.rview.queue_exact = loader_queue_hook(r.ld) != NULL;
-	if (o->duration_ns)
-		deadline = mono_now_ns() + o->duration_ns;
 	for (;;) {
 		bool final;
 
-		next = mono_now_ns() + o->interval_ns;
-		while (!stop_signal && !r.out.failed && mono_now_ns() < next &&
-		       !(deadline && mono_now_ns() >= deadline))
-			if (run_step(&r, POLL_MS)) {
-				status = 1;
-				break;
-			}
-		final = status || stop_signal || r.out.failed ||
-			(deadline && mono_now_ns() >= deadline);
+		if (run_until(&r, mono_now_ns() + o->interval_ns))
+			status = 1;
+		final = status || run_over(&r);
 		/* the report at exit needs a whole snapshot, signal or not */
 		if (final)
 			snapshot_set_stop_flag(NULL);

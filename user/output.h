@@ -29,8 +29,8 @@ struct output {
  * command line of CMDLINE_SHOWN bytes escaped at worst six bytes each (JSON
  * \u00XX), and room for the rest.
  */
-#define CMDLINE_SHOWN 1024
-#define HOLDERS_SHOWN 128
+#define CMDLINE_SHOWN	1024
+#define HOLDERS_SHOWN	128
 #define OUTPUT_LINE_MAX (HOLDERS_SHOWN * (CMDLINE_SHOWN * 6 + 128) + 4096)
 
 /* The first call allocates the line buffer; out must start zeroed. */

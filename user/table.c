@@ -216,15 +216,20 @@ static void ix_reserve(struct table *tb, struct index *ix)
 }
 
 /* Insert the slot of a key ix does not hold yet. */
-static void ix_put(struct table *tb, struct index *ix, uint32_t slot)
+/* Insert the slot's key: false, and nothing done, if another slot holds it. */
+static bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
 {
-	uint32_t pos;
+	uint32_t pos, found;
 
 	ix_reserve(tb, ix);
-	/* a rebuild may have placed it already: its key is set before the insert */
-	if (!ix_find(tb, ix, ix_key(tb, ix, slot), &pos))
+	found = ix_find(tb, ix, ix_key(tb, ix, slot), &pos);
+	if (found && found != slot)
+		return false;
+	/* found == slot: a rebuild placed it already (its key is set before the insert) */
+	if (!found)
 		ix->slots[pos] = slot;
 	ix->n++;
+	return true;
 }
 
 static uint32_t idx_find(struct table *tb, uint64_t sk, uint32_t *pos)
@@ -254,13 +259,10 @@ static struct sock_entry *lookup_cookie(struct table *tb, uint64_t cookie)
 /* UDP entries are also found by cookie: their release reports nothing else. */
 static void cookie_index(struct table *tb, struct sock_entry *e)
 {
-	uint32_t pos;
-
-	if (!e->cookie || (e->flags & ENTRY_BY_COOKIE) ||
-	    ix_find(tb, &tb->by_cookie, e->cookie, &pos))
-		return;
-	e->flags |= ENTRY_BY_COOKIE;
-	ix_put(tb, &tb->by_cookie, entry_slot(tb, e));
+	/* a cookie another entry holds stays with it */
+	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) &&
+	    ix_put(tb, &tb->by_cookie, entry_slot(tb, e)))
+		e->flags |= ENTRY_BY_COOKIE;
 }
 
 /*
@@ -1212,5 +1214,35 @@ int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+int table_collect(struct table *tb, bool (*keep)(const void *ctx, const struct sock_entry *e),
+		  const void *ctx, const struct sock_entry ***out, size_t *n)
+{
+	const struct sock_entry **v = NULL, **nv;
+	size_t cap = 0;
+	uint32_t i;
+
+	*n = 0;
+	for (i = 0; i < tb->used; i++) {
+		const struct sock_entry *e = &tb->ents[i];
+
+		if (!e->sk || (e->flags & ENTRY_GONE) || !keep(ctx, e))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				*out = NULL;
+				*n = 0;
+				return -1;
+			}
+			v = nv;
+		}
+		v[(*n)++] = e;
+	}
+	*out = v;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define SOCKTRACE_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "socktrace_abi.h"
@@ -146,6 +147,12 @@ void table_flush(struct table *tb);
 
 /* Visit every entry (order unspecified). Stop early if fn returns non-zero. */
 int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry *e), void *ctx);
+/*
+ * The entries keep() wants, in an array the caller frees (NULL when none).
+ * 0, or -1 when out of memory.
+ */
+int table_collect(struct table *tb, bool (*keep)(const void *ctx, const struct sock_entry *e),
+		  const void *ctx, const struct sock_entry ***out, size_t *n);
 const struct table_stats *table_stats(const struct table *tb);
 
 #define TIMEWAIT_NS	 (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */

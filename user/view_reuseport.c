@@ -37,8 +37,9 @@ struct rp_known {
 
 struct rp_member {
 	const struct sock_entry *e; /* NULL for a member that left */
-	struct rp_known *k;
-	const char *status; /* "active", "joined", "left" */
+	struct rp_known *k;	    /* set once the group is complete: known may move */
+	size_t ki;		    /* its index in known */
+	const char *status;	    /* "active", "joined", "left" */
 };
 
 static bool same_group(const struct st_tuple *a, const struct st_tuple *b)
@@ -61,33 +62,13 @@ static int cmp_group(const struct st_tuple *a, const struct st_tuple *b)
 	return c;
 }
 
-struct collect {
-	const struct reuseport_view *v;
-	const struct sock_entry **e;
-	size_t n, cap;
-};
-
-static int collect_listener(void *ctx, const struct sock_entry *e)
+static bool listener_wanted(const void *ctx, const struct sock_entry *e)
 {
-	struct collect *c = ctx;
-	const struct filter *f = &c->v->o->f;
+	const struct filter *f = ctx;
 
-	if (e->state != ST_TCP_LISTEN || e->t.protocol != IPPROTO_TCP)
-		return 0;
-	if ((f->family && e->t.family != f->family) || (f->netns && e->t.netns != f->netns) ||
-	    (f->port && e->t.sport != f->port) || (f->lport && e->t.sport != f->lport))
-		return 0;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		const struct sock_entry **ne = realloc(c->e, ncap * sizeof(*ne));
-
-		if (!ne)
-			return -1;
-		c->e = ne;
-		c->cap = ncap;
-	}
-	c->e[c->n++] = e;
-	return 0;
+	return e->state == ST_TCP_LISTEN && e->t.protocol == IPPROTO_TCP &&
+	       (!f->family || e->t.family == f->family) && (!f->netns || e->t.netns == f->netns) &&
+	       (!f->port || e->t.sport == f->port) && (!f->lport || e->t.sport == f->lport);
 }
 
 static int cmp_listener(const void *a, const void *b)
@@ -323,29 +304,27 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
 {
-	struct collect c = {.v = v};
+	const struct sock_entry **ls;
 	struct rp_member *m = NULL;
-	size_t i, j, nm, cap = 0;
+	size_t n, i, j, nm, cap = 0;
 	int err = 0;
 
 	if (!v->cmdline && !(v->cmdline = malloc(CMDLINE_MAX)))
 		return -1;
-	if (table_foreach(tb, collect_listener, &c)) {
-		free(c.e);
+	if (table_collect(tb, listener_wanted, &v->o->f, &ls, &n))
 		return -1;
-	}
-	if (c.n) /* qsort() wants a non-NULL array, even for no elements */
-		qsort(c.e, c.n, sizeof(*c.e), cmp_listener);
+	if (n) /* qsort() wants a non-NULL array, even for no elements */
+		qsort(ls, n, sizeof(*ls), cmp_listener);
 	v->round++;
 	if (!v->o->json) {
 		sb_puts(&v->out->sb, final ? "--- final" : "---");
 		output_line(v->out);
 	}
-	for (i = 0; i < c.n; i = j) {
+	for (i = 0; i < n; i = j) {
 		bool any_reuseport = false;
 
-		for (j = i; j < c.n && same_group(&c.e[i]->t, &c.e[j]->t); j++)
-			any_reuseport |= c.e[j]->t.flags & ST_SK_REUSEPORT;
+		for (j = i; j < n && same_group(&ls[i]->t, &ls[j]->t); j++)
+			any_reuseport |= ls[j]->t.flags & ST_SK_REUSEPORT;
 		if (j - i < 2 && !any_reuseport)
 			continue;
 		/* present members, then the ones that left since the last report */
@@ -362,24 +341,28 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 			m = nmv;
 		}
 		for (size_t x = i; x < j; x++) {
-			struct rp_known *k = known_find(v, c.e[x]->id);
+			struct rp_known *k = known_find(v, ls[x]->id);
 			const char *status = k || v->round == 1 ? "active" : "joined";
 
-			if (!k && !(k = known_add(v, c.e[x]))) {
+			if (!k && !(k = known_add(v, ls[x]))) {
 				err = -1;
 				break;
 			}
-			known_update(k, c.e[x], v->round);
-			m[nm++] = (struct rp_member){.e = c.e[x], .k = k, .status = status};
+			known_update(k, ls[x], v->round);
+			/* known_add() may move the array: keep the index */
+			m[nm++] = (struct rp_member){
+				.e = ls[x], .ki = (size_t)(k - v->known), .status = status};
 		}
 		for (size_t x = 0; x < v->nknown && !err; x++) {
 			struct rp_known *k = &v->known[x];
 
-			if (k->round == v->round - 1 && same_group(&k->t, &c.e[i]->t))
-				m[nm++] = (struct rp_member){.k = k, .status = "left"};
+			if (k->round == v->round - 1 && same_group(&k->t, &ls[i]->t))
+				m[nm++] = (struct rp_member){.ki = x, .status = "left"};
 		}
 		if (err)
 			break;
+		for (size_t x = 0; x < nm; x++)
+			m[x].k = &v->known[m[x].ki];
 		if (v->o->json)
 			print_json(v, m, nm, now, final);
 		else
@@ -391,7 +374,7 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 			v->known[j++] = v->known[i];
 	v->nknown = j;
 	free(m);
-	free(c.e);
+	free(ls);
 	return err;
 }
 

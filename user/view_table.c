@@ -21,12 +21,6 @@
 #define W_ADDR_WIDE 47
 #define CMDLINE_MAX CMDLINE_SHOWN
 
-struct rows {
-	const struct sock_entry **v;
-	size_t n, cap;
-	const struct table_view *tv;
-};
-
 static bool is_udp(const struct sock_entry *e)
 {
 	return e->t.protocol == IPPROTO_UDP;
@@ -38,8 +32,9 @@ static bool is_listening(const struct sock_entry *e)
 	return is_udp(e) ? e->state == ST_TCP_CLOSE : e->state == ST_TCP_LISTEN;
 }
 
-static bool row_wanted(const struct options *o, const struct sock_entry *e)
+static bool row_wanted(const void *ctx, const struct sock_entry *e)
 {
+	const struct options *o = ctx;
 	bool tcp = o->tcp || !o->udp, udp = o->udp || !o->tcp;
 
 	if (is_udp(e) ? !udp : (!tcp || e->t.protocol != IPPROTO_TCP))
@@ -47,25 +42,6 @@ static bool row_wanted(const struct options *o, const struct sock_entry *e)
 	if (!o->all && o->listening != is_listening(e))
 		return false;
 	return filter_entry(&o->f, e);
-}
-
-static int collect(void *ctx, const struct sock_entry *e)
-{
-	struct rows *r = ctx;
-
-	if (!row_wanted(r->tv->o, e))
-		return 0;
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 256;
-		const struct sock_entry **nv = realloc(r->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		r->v = nv;
-		r->cap = ncap;
-	}
-	r->v[r->n++] = e;
-	return 0;
 }
 
 static int cmp_u(uint64_t a, uint64_t b)
@@ -257,35 +233,33 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 
 int table_view_print(struct table_view *tv, struct table *tb, uint64_t now)
 {
-	struct rows rows = {.tv = tv};
-	size_t i;
+	const struct sock_entry **rows;
+	size_t n, i;
 
 	if (!tv->cmdline) {
 		tv->cmdline = malloc(CMDLINE_MAX);
 		if (!tv->cmdline)
 			return -1;
 	}
-	if (table_foreach(tb, collect, &rows)) {
-		free(rows.v);
+	if (table_collect(tb, row_wanted, tv->o, &rows, &n))
 		return -1;
-	}
-	if (rows.n) /* qsort() wants a non-NULL array, even for no elements */
-		qsort(rows.v, rows.n, sizeof(*rows.v), cmp_row);
+	if (n) /* qsort() wants a non-NULL array, even for no elements */
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (!tv->o->json && !tv->o->no_header)
 		text_header(tv);
-	for (i = 0; i < rows.n; i++) {
+	for (i = 0; i < n; i++) {
 		if (tv->o->json)
-			json_row(tv, rows.v[i], now);
+			json_row(tv, rows[i], now);
 		else
-			text_row(tv, rows.v[i]);
+			text_row(tv, rows[i]);
 	}
 	if (tv->o->json) {
 		sb_puts(&tv->out->sb, "{\"event\":\"table\",");
 		put_time_json(&tv->out->sb, tv->out, now);
-		sb_printf(&tv->out->sb, ",\"rows\":%zu}", rows.n);
+		sb_printf(&tv->out->sb, ",\"rows\":%zu}", n);
 		output_line(tv->out);
 	}
-	free(rows.v);
+	free(rows);
 	return 0;
 }
 
