@@ -50,8 +50,9 @@ $(FUZZ_OUT)/user/%.o: user/%.c | $(FUZZ_OUT)/user fuzz-toolchain
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-# the JSON checker: sanitized, but its branches are no goal for the fuzzer
-$(FUZZ_OUT)/lib/jsonl.o: tests/lib/jsonl.c | $(FUZZ_OUT)/lib fuzz-toolchain
+# the JSON checker (and the file reader it uses): sanitized, but its branches
+# are no goal for the fuzzer
+$(FUZZ_OUT)/lib/%.o: tests/lib/%.c | $(FUZZ_OUT)/lib fuzz-toolchain
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
@@ -63,7 +64,8 @@ $(FUZZ_OUT)/libuser.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BIN): $(FUZZ_OUT)/fuzz_records.o $(FUZZ_OUT)/lib/jsonl.o $(FUZZ_OUT)/libuser.a
+$(FUZZ_BIN): $(FUZZ_OUT)/fuzz_records.o $(FUZZ_OUT)/lib/jsonl.o $(FUZZ_OUT)/lib/files.o \
+	    $(FUZZ_OUT)/libuser.a
 	$(call msg,FUZZ-LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
 
@@ -130,4 +132,4 @@ fuzz-replay: $(FUZZ_BIN)
 fuzz-corpus: $(OUT)/tools/gen-fuzz-corpus
 	$(Q)$(OUT)/tools/gen-fuzz-corpus $(FUZZ_SEEDS)
 
--include $(FUZZ_OBJS:.o=.d) $(FUZZ_OUT)/lib/jsonl.d $(FUZZ_OUT)/fuzz_records.d
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_OUT)/lib/jsonl.d $(FUZZ_OUT)/lib/files.d $(FUZZ_OUT)/fuzz_records.d

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -42,37 +43,12 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A file that is not there reads as empty: the tracer may not have made it. */
 static char *read_all(const char *path)
 {
-	size_t n = 0, cap = 4096;
-	char *b = malloc(cap), *g;
-	ssize_t r;
-	int fd;
+	char *s = read_text_file(path, NULL);
 
-	if (!b)
-		return NULL;
-	b[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return b;
-	for (;;) {
-		if (cap - n < 2) {
-			g = realloc(b, cap * 2);
-			if (!g)
-				break;
-			b = g;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	b[n] = '\0';
-	return b;
+	return s ? s : strdup("");
 }
 
 /* Exactly one line, "socktrace: ..." and a newline. */

@@ -1,4 +1,5 @@
 #include "jsonl.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -650,63 +651,16 @@ const char *json_key_at(const struct json_obj *o, size_t i)
 	return o && i < o->n ? o->m[i].key : NULL;
 }
 
-static int read_whole(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *b, *grown;
-	ssize_t r;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	b = malloc(cap);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (n == cap) {
-			grown = realloc(b, cap * 2);
-			if (!grown) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			b = grown;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-fail:
-	free(b);
-	close(fd);
-	return err;
-}
-
 int json_lines_load(const char *path, struct json_lines *out)
 {
 	struct json_obj **grown, *o;
 	size_t len = 0, cap = 0, lineno = 0;
 	char *buf = NULL, *p, *end, *nl;
-	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = read_whole(path, &buf, &len);
-	if (err)
-		return err;
+	buf = read_text_file(path, &len);
+	if (!buf)
+		return -errno;
 	p = buf;
 	end = buf + len;
 	out->unterminated = len > 0 && buf[len - 1] != '\n';

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #endif
 #include "tracer.h"
+#include "files.h"
 #include "tap.h"
 
 #include <dirent.h>
@@ -349,40 +350,6 @@ const char *tracer_stderr(struct tracer *t)
 	return buf;
 }
 
-static char *slurp(const char *path)
-{
-	size_t n = 0, cap = 4096;
-	char *b = malloc(cap), *g;
-	ssize_t r;
-	int fd;
-
-	if (!b)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(b);
-		return NULL;
-	}
-	for (;;) {
-		if (cap - n < 2) {
-			g = realloc(b, cap * 2);
-			if (!g)
-				break;
-			b = g;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	b[n] = '\0';
-	return b;
-}
-
 int tracer_last_summary(struct tracer *t, long long *events, long long *lost,
 			long long *kernel_missed, long long *sockets)
 {
@@ -394,7 +361,7 @@ int tracer_last_summary(struct tracer *t, long long *events, long long *lost,
 
 	if (!t->err_path[0])
 		return -ENOENT;
-	text = slurp(t->err_path);
+	text = read_text_file(t->err_path, NULL);
 	if (!text)
 		return -ENOENT;
 	for (line = text; line && *line;) {
