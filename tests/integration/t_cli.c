@@ -120,10 +120,20 @@ static int run_split(const char *const args[], int unprivileged, int timeout_ms,
 		if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(ofd, 1) < 0 || dup2(efd, 2) < 0)
 			_exit(126);
 		close_fds_from(3);
-		/* uid 0 -> 65534 everywhere clears every capability set */
-		if (unprivileged && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-				     setresuid(65534, 65534, 65534)))
-			_exit(126);
+		if (unprivileged) {
+			/*
+			 * Opened while still root: a clone in a 0700 directory
+			 * (mktemp -d) is out of nobody's reach by path.
+			 */
+			int exe = open(av[0], O_RDONLY | O_CLOEXEC);
+
+			/* uid 0 -> 65534 everywhere clears every capability set */
+			if (exe < 0 || setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534))
+				_exit(126);
+			fexecve(exe, (char *const *)av, environ);
+			_exit(127);
+		}
 		execvp(av[0], (char *const *)av);
 		_exit(127);
 	}
