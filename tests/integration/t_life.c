@@ -108,10 +108,11 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 			    !str_is(o, "role", client_end ? "active" : "passive") ||
 			    !str_is(o, "end", client_end ? m->client_end : m->server_end) ||
 			    rx != PAYLOAD || pid != (client_end ? client : server))
-				tap_diag("%s %s end: time %s path %s end %s role %s pid %lld rx %lld",
+				tap_diag("%s %s end: time %s path %s end %s role %s pid %lld rx "
+					 "%lld",
 					 m->name, client_end ? "client" : "server",
-					 json_str(o, "time"), json_str(o, "path"), json_str(o, "end"),
-					 json_str(o, "role"), pid, rx);
+					 json_str(o, "time"), json_str(o, "path"),
+					 json_str(o, "end"), json_str(o, "role"), pid, rx);
 		}
 		if (client_end) {
 			if (cli_seen[c][d]++)

@@ -176,8 +176,8 @@ static void restart(const char *netns)
 	a = spawn(member_main, (void *)0L);
 	b = spawn(member_main, (void *)1L);
 	usleep(200000);
-	if (!ok(start_tracer(&t, (const char *const[]){ "reuseport", "--interval", "0.3",
-							"--netns", netns, NULL }) == 0,
+	if (!ok(start_tracer(&t, (const char *const[]){"reuseport", "--interval", "0.3", "--netns",
+						       netns, NULL}) == 0,
 		"restart: reuseport started"))
 		return;
 	usleep(700000);
@@ -188,8 +188,8 @@ static void restart(const char *netns)
 	i = tracer_stop(&t, 10000);
 	ok(i == 0, "restart: reuseport exits 0");
 	if (ok(json_lines_load(t.out_path, &jl) == 0, "restart: valid JSON")) {
-		ok(status_seen(&jl, b, "left"), "restart: the old listener (pid %d) is reported as left",
-		   b);
+		ok(status_seen(&jl, b, "left"),
+		   "restart: the old listener (pid %d) is reported as left", b);
 		ok(status_seen(&jl, b2, "joined"),
 		   "restart: the new listener (pid %d) is reported as joined", b2);
 		ok(status_seen(&jl, a, "active"), "restart: the other one stays active");

@@ -496,8 +496,12 @@ int main(void)
 		static const struct {
 			uint64_t ns;
 			const char *want;
-		} ms[] = { { 0, "0.000" }, { 499, "0.000" }, { 500, "0.001" }, { 12345678, "12.346" },
-			   { 60000000000ull, "60000.000" }, { 999999, "1.000" } };
+		} ms[] = {{0, "0.000"},
+			  {499, "0.000"},
+			  {500, "0.001"},
+			  {12345678, "12.346"},
+			  {60000000000ull, "60000.000"},
+			  {999999, "1.000"}};
 		char buf[64];
 		struct sbuf sb;
 		size_t k;
@@ -505,7 +509,8 @@ int main(void)
 		for (k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
 			sb_init(&sb, buf, sizeof(buf));
 			sb_put_ms3(&sb, ms[k].ns);
-			is_str(sb_str(&sb), ms[k].want, "sb_put_ms3(%llu)", (unsigned long long)ms[k].ns);
+			is_str(sb_str(&sb), ms[k].want, "sb_put_ms3(%llu)",
+			       (unsigned long long)ms[k].ns);
 		}
 	}
 	return tap_done();
