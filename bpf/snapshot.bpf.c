@@ -175,6 +175,8 @@ int dump_files(struct bpf_iter__task_file *ctx)
 	r.hdr.size = sizeof(r);
 	r.hdr.ts_ns = bpf_ktime_get_ns();
 	r.sk = (__u64)(long)sk;
+	/* iter/tcp and iter/udp ran first and gave every socket its cookie */
+	r.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	r.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	r.task.tgid = task->tgid;
 	r.task.tid = task->pid;

@@ -146,13 +146,28 @@ struct st_sock_rec {
 	__u32 ttl_jiffies; /* timewait: time left, in the kernel's jiffies (HZ varies) */
 	__u32 drops;	   /* LISTEN: connections the listener dropped (sk_drops) */
 	__u8 state;
-	__u8 pad[3];
+	__u8 rec_flags; /* enum st_sock_rec_flags */
+	__u8 pad[2];
 };
 
-/* iter/task_file: task tgid holds socket inode ino in fd. */
+/*
+ * st_sock_rec.rec_flags. Snapshots come from BPF iterators or, where a kernel
+ * has none, from sock_diag netlink (userspace makes the records then): that
+ * source knows no struct sock address (sk is 0, the cookie names the socket)
+ * and cannot tell SO_REUSEADDR/SO_REUSEPORT.
+ */
+enum st_sock_rec_flags {
+	ST_SOCK_REUSE_UNKNOWN = 1 << 0, /* t.flags' REUSEADDR/REUSEPORT bits mean nothing */
+};
+
+/*
+ * iter/task_file (or a /proc fd scan): task tgid holds socket inode ino in
+ * fd. A /proc scan knows no sk (0) and takes the cookie from sock_diag.
+ */
 struct st_file_rec {
 	struct st_hdr hdr;
 	__u64 sk;
+	__u64 cookie;
 	__u64 ino;
 	struct st_task task;
 	__u32 fd;
@@ -177,6 +192,6 @@ ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
 ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 128, "st_call_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 112, "st_sock_rec size");
-ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 64, "st_file_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
 
 #endif

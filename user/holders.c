@@ -22,7 +22,7 @@ void holders_add(struct holders *h, const struct st_file_rec *r)
 		h->v = nv;
 		h->cap = ncap;
 	}
-	h->v[h->n].sk = r->sk;
+	h->v[h->n].ino = r->ino;
 	h->v[h->n].pid = r->task.tgid;
 	memcpy(h->v[h->n].comm, r->task.comm, ST_COMM_LEN);
 	h->n++;
@@ -33,8 +33,8 @@ static int cmp_holder(const void *a, const void *b)
 {
 	const struct holder *x = a, *y = b;
 
-	if (x->sk != y->sk)
-		return x->sk < y->sk ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
@@ -52,7 +52,7 @@ static void sort_unique(struct holders *h)
 	h->sorted = 1;
 }
 
-const struct holder *holders_find(struct holders *h, uint64_t sk, size_t *n)
+const struct holder *holders_find(struct holders *h, uint64_t ino, size_t *n)
 {
 	size_t lo = 0, hi, first;
 
@@ -62,13 +62,13 @@ const struct holder *holders_find(struct holders *h, uint64_t sk, size_t *n)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (h->v[mid].sk < sk)
+		if (h->v[mid].ino < ino)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	first = lo;
-	while (lo < h->n && h->v[lo].sk == sk)
+	while (ino && lo < h->n && h->v[lo].ino == ino)
 		lo++;
 	*n = lo - first;
 	return *n ? &h->v[first] : NULL;

@@ -1,7 +1,8 @@
 /*
- * Which processes hold which sockets right now, from the task_file
- * iterator: after fork() one socket has several holders, and netstat's
- * PID/Program name column shows only one of them.
+ * Which processes hold which sockets right now, from the task_file iterator
+ * or a /proc fd scan: after fork() one socket has several holders, and
+ * netstat's PID/Program name column shows only one of them. Sockets are
+ * named by inode, which both sources know.
  */
 #ifndef SOCKTRACE_HOLDERS_H
 #define SOCKTRACE_HOLDERS_H
@@ -12,7 +13,7 @@
 #include "socktrace_abi.h"
 
 struct holder {
-	uint64_t sk;
+	uint64_t ino;
 	uint32_t pid;
 	char comm[ST_COMM_LEN];
 };
@@ -25,8 +26,8 @@ struct holders {
 
 void holders_reset(struct holders *h);
 void holders_add(struct holders *h, const struct st_file_rec *r);
-/* The holders of sk (each pid once), sorted by pid; *n = 0 if none. */
-const struct holder *holders_find(struct holders *h, uint64_t sk, size_t *n);
+/* The holders of socket inode ino (each pid once), sorted by pid; *n = 0 if none. */
+const struct holder *holders_find(struct holders *h, uint64_t ino, size_t *n);
 void holders_free(struct holders *h);
 
 #endif

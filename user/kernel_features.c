@@ -8,9 +8,11 @@
 #include <bpf/libbpf.h>
 
 #include "escape.h"
+#include "kconfig.h"
 #include "loader.h"
 #include "output.h"
 #include "probe.skel.h"
+#include "snapshot.h"
 
 struct probe {
 	const char *name;
@@ -90,6 +92,9 @@ int features_report(const struct options *o)
 	bool ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	const char *state = NULL, *calls = NULL, *cg_why = "";
 	struct loader *ld = NULL;
+	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
+	struct snapshot *snap = NULL;
+	const char *seed = NULL, *holders = NULL;
 	struct utsname u;
 	struct output out = {0};
 	struct sbuf *sb = &out.sb;
@@ -107,6 +112,10 @@ int features_report(const struct options *o)
 		state = loader_state_hook(ld);
 		calls = loader_call_hook(ld);
 		cg = loader_cgroup(ld, &cg_why);
+	}
+	if (snapshot_open(&snap, &scfg) == 0) {
+		seed = snapshot_socket_source(snap);
+		holders = snapshot_holder_source(snap);
 	}
 	uname(&u);
 	output_init(&out, stdout);
@@ -141,6 +150,11 @@ int features_report(const struct options *o)
 				  state, calls, calls, calls, calls, cg ? "cgroup" : "snapshot");
 		else
 			sb_puts(sb, "null");
+		sb_puts(sb, ",\"seed\":");
+		if (seed)
+			sb_printf(sb, "{\"sockets\":\"%s\",\"holders\":\"%s\"}", seed, holders);
+		else
+			sb_puts(sb, "null");
 		sb_putc(sb, '}');
 		output_line(&out);
 	} else {
@@ -165,6 +179,10 @@ int features_report(const struct options *o)
 			sb_puts(sb, "hooks      none: socktrace cannot run here");
 		}
 		output_line(&out);
+		if (seed) {
+			sb_printf(sb, "seed       sockets=%s holders=%s", seed, holders);
+			output_line(&out);
+		}
 		if (!cg && state) {
 			sb_puts(sb, "           (no cgroup hooks: ");
 			sb_put_text_escaped(sb, cg_why, 128);
@@ -175,5 +193,6 @@ int features_report(const struct options *o)
 	output_flush(&out);
 	output_free(&out);
 	loader_close(ld);
+	snapshot_close(snap);
 	return state ? 0 : 1;
 }

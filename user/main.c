@@ -132,8 +132,15 @@ static int take_snapshot(struct run *r, unsigned int what)
 {
 	int n;
 
-	if (!r->snap && snapshot_open(&r->snap))
-		return -1;
+	if (!r->snap) {
+		struct snapshot_cfg cfg = {.seed = r->o->seed, .hz = kernel_hz()};
+
+		if (snapshot_open(&r->snap, &cfg))
+			return -1;
+		if (r->o->verbose)
+			fprintf(stderr, "socktrace: sockets from %s, holders from %s\n",
+				snapshot_socket_source(r->snap), snapshot_holder_source(r->snap));
+	}
 	/* what happened before the snapshot goes in first */
 	if (loader_poll(r->ld, 0) < 0)
 		return -1;
@@ -141,7 +148,8 @@ static int take_snapshot(struct run *r, unsigned int what)
 	table_snapshot_begin(r->tb, mono_now_ns());
 	n = snapshot_read(r->snap, what, on_snapshot_record, r);
 	if (n < 0) {
-		fprintf(stderr, "socktrace: reading the socket snapshot: %s\n", strerror(-n));
+		fprintf(stderr, "socktrace: reading the socket snapshot (%s): %s\n",
+			snapshot_socket_source(r->snap), strerror(-n));
 		return -1;
 	}
 	table_snapshot_end(r->tb);

@@ -29,6 +29,7 @@ enum long_only {
 	OPT_MAX_SOCKETS,
 	OPT_STATE_HOOK,
 	OPT_HOOKS,
+	OPT_SEED,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_MIN_MS,
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{"max-sockets", required_argument, NULL, OPT_MAX_SOCKETS},
 	{"state-hook", required_argument, NULL, OPT_STATE_HOOK},
 	{"hooks", required_argument, NULL, OPT_HOOKS},
+	{"seed", required_argument, NULL, OPT_SEED},
 	{"no-header", no_argument, NULL, 'H'},
 	{"wide", no_argument, NULL, 'w'},
 	{"timestamps", no_argument, NULL, 'T'},
@@ -90,6 +92,7 @@ void options_usage(FILE *out)
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE  --max-sockets N  --btf FILE (kernel BTF)\n"
 	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
+	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
 	      "reuseport: --port P  --interval SECONDS (default 1)\n"
@@ -159,6 +162,19 @@ static int parse_hook(const char *name, const char *arg, enum hook_choice *out)
 		}
 	}
 	return usage_error("%s: unknown hook family '%s'", name, arg);
+}
+
+static int parse_seed(const char *arg, enum seed_choice *out)
+{
+	if (strcmp(arg, "auto") == 0)
+		*out = SEED_AUTO;
+	else if (strcmp(arg, "iter") == 0)
+		*out = SEED_ITER;
+	else if (strcmp(arg, "netlink") == 0)
+		*out = SEED_NETLINK;
+	else
+		return usage_error("--seed: use auto, iter or netlink, not '%s'", arg);
+	return 0;
 }
 
 static int parse_command(const char *word, enum command *cmd)
@@ -273,6 +289,9 @@ int options_parse(int argc, char **argv, struct options *o)
 			if (!ret && o->hooks == HOOK_TP_BTF)
 				return usage_error(
 					"--hooks: use auto, fentry, kprobe or tracepoint");
+			break;
+		case OPT_SEED:
+			ret = parse_seed(optarg, &o->seed);
 			break;
 		case '4':
 			if (o->f.family == AF_INET6)

@@ -24,6 +24,13 @@ enum hook_choice {
 	HOOK_KPROBE,
 };
 
+/* Where the sockets that predate socktrace are found (--seed). */
+enum seed_choice {
+	SEED_AUTO = 0,
+	SEED_ITER,    /* BPF iterators: iter/tcp, iter/udp, iter/task_file */
+	SEED_NETLINK, /* sock_diag netlink and a /proc fd scan */
+};
+
 /* What a line or a row must match to be shown. Zero fields match anything. */
 struct filter {
 	uint32_t pid;
@@ -51,6 +58,7 @@ struct options {
 	uint32_t max_sockets;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
+	enum seed_choice seed;
 	/* table */
 	bool tcp, udp;	     /* -t, -u: neither means both */
 	bool listening, all; /* -l, -a */

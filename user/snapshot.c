@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
-#include "socktrace_abi.h"
+#include "proc_fds.h"
 #include "snapshot.skel.h"
+#include "sock_diag.h"
+#include "socktrace_abi.h"
 
 static volatile sig_atomic_t *stop_flag;
 
@@ -29,53 +32,122 @@ static int stopping(void)
 	return stop_flag && *stop_flag;
 }
 
+/* A socket the socket pass met: what a /proc fd scan's record of it carries. */
+struct ino_ref {
+	uint64_t ino, sk, cookie;
+};
+
 struct snapshot {
 	struct snapshot_bpf *skel;
-	struct bpf_link *tcp, *udp, *files;
+	struct bpf_link *tcp, *udp, *files; /* NULL where the fallback serves */
+	unsigned int hz;
 	char *buf;
 	size_t cap;
 	unsigned int visited, failed;
+	uint32_t diag_seq;
+	bool udp_diag_warned;
+	/* the caller's sink while a read runs */
+	record_fn fn;
+	void *ctx;
+	/* for the /proc fd scan: the sockets of this read, sorted by inode */
+	struct ino_ref *refs;
+	size_t nrefs, refcap;
 };
 
-int snapshot_open(struct snapshot **out)
+static void iters_close(struct snapshot *s)
+{
+	bpf_link__destroy(s->tcp);
+	bpf_link__destroy(s->udp);
+	bpf_link__destroy(s->files);
+	snapshot_bpf__destroy(s->skel);
+	s->tcp = s->udp = s->files = NULL;
+	s->skel = NULL;
+}
+
+static int iters_load(struct snapshot *s, bool socks)
+{
+	int err;
+
+	s->skel = snapshot_bpf__open_opts(loader_open_opts());
+	if (!s->skel)
+		return -errno;
+	bpf_program__set_autoload(s->skel->progs.dump_tcp, socks);
+	bpf_program__set_autoload(s->skel->progs.dump_udp, socks);
+	err = snapshot_bpf__load(s->skel);
+	if (err) {
+		snapshot_bpf__destroy(s->skel);
+		s->skel = NULL;
+	}
+	return err;
+}
+
+/*
+ * Load and attach the iterators. Where some are missing, auto keeps the rest
+ * (task_file came in 5.8, iter/tcp and iter/udp in 5.9); iter wants them all.
+ */
+static int iters_open(struct snapshot *s, bool all)
+{
+	int err = iters_load(s, true);
+
+	if (err && !all)
+		err = iters_load(s, false);
+	if (err)
+		return err;
+	if (bpf_program__autoload(s->skel->progs.dump_tcp)) {
+		s->tcp = bpf_program__attach_iter(s->skel->progs.dump_tcp, NULL);
+		s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
+		if (!s->tcp || !s->udp) {
+			err = -errno;
+			bpf_link__destroy(s->tcp);
+			bpf_link__destroy(s->udp);
+			s->tcp = s->udp = NULL;
+		}
+	}
+	s->files = bpf_program__attach_iter(s->skel->progs.dump_files, NULL);
+	if (!s->files && !err)
+		err = -errno;
+	return all ? err : 0;
+}
+
+int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	int err;
 
 	if (!s)
 		return -ENOMEM;
-	s->skel = snapshot_bpf__open_opts(loader_open_opts());
-	if (!s->skel || (err = snapshot_bpf__load(s->skel))) {
-		err = s->skel ? err : -errno;
-		fprintf(stderr, "socktrace: cannot load the snapshot iterators: %s\n",
-			strerror(-err));
-		goto fail;
-	}
-	s->tcp = bpf_program__attach_iter(s->skel->progs.dump_tcp, NULL);
-	s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
-	s->files = bpf_program__attach_iter(s->skel->progs.dump_files, NULL);
-	if (!s->tcp || !s->udp || !s->files) {
-		err = -errno;
-		fprintf(stderr, "socktrace: cannot attach the snapshot iterators: %s\n",
-			strerror(-err));
-		goto fail;
+	s->hz = cfg->hz ? cfg->hz : 250;
+	if (cfg->seed != SEED_NETLINK) {
+		err = iters_open(s, cfg->seed == SEED_ITER);
+		if (err && cfg->seed == SEED_ITER) {
+			fprintf(stderr,
+				"socktrace: --seed iter: cannot use the BPF iterators: %s\n",
+				strerror(-err));
+			snapshot_close(s);
+			return err;
+		}
 	}
 	*out = s;
 	return 0;
-fail:
-	snapshot_close(s);
-	return err;
+}
+
+const char *snapshot_socket_source(const struct snapshot *s)
+{
+	return s->tcp ? "iter" : "sock_diag";
+}
+
+const char *snapshot_holder_source(const struct snapshot *s)
+{
+	return s->files ? "iter" : "procfs";
 }
 
 void snapshot_close(struct snapshot *s)
 {
 	if (!s)
 		return;
-	bpf_link__destroy(s->tcp);
-	bpf_link__destroy(s->udp);
-	bpf_link__destroy(s->files);
-	snapshot_bpf__destroy(s->skel);
+	iters_close(s);
 	free(s->buf);
+	free(s->refs);
 	free(s);
 }
 
@@ -126,21 +198,64 @@ static int drain_iter(struct snapshot *s, struct bpf_link *link, record_fn fn, v
 	return n;
 }
 
-static int read_here(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
+/* Every socket record passes here: the /proc scan needs to know them. */
+static int sock_sink(void *ctx, void *data, size_t len)
+{
+	struct snapshot *s = ctx;
+	const struct st_sock_rec *r = data;
+
+	if (!s->files && len >= sizeof(*r) && r->hdr.type == ST_REC_SOCK && r->ino) {
+		if (s->nrefs == s->refcap) {
+			size_t ncap = s->refcap ? s->refcap * 2 : 1024;
+			struct ino_ref *nr = realloc(s->refs, ncap * sizeof(*nr));
+
+			if (!nr)
+				return s->fn(s->ctx, data, len); /* its holders go unnamed */
+			s->refs = nr;
+			s->refcap = ncap;
+		}
+		s->refs[s->nrefs++] = (struct ino_ref){r->ino, r->sk, r->cookie};
+	}
+	return s->fn(s->ctx, data, len);
+}
+
+static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
+{
+	struct diag_dump d = {.netns = netns,
+			      .protocol = protocol,
+			      .hz = s->hz,
+			      .seq = s->diag_seq,
+			      .fn = sock_sink,
+			      .ctx = s};
+	int r = sock_diag_read(&d);
+
+	s->diag_seq = d.seq;
+	return r;
+}
+
+/* The sockets of the namespace this thread is in (inode netns). */
+static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 {
 	int n = 0, r;
 
 	if (what & SNAP_TCP) {
-		r = drain_iter(s, s->tcp, fn, ctx);
+		r = s->tcp ? drain_iter(s, s->tcp, sock_sink, s) : diag_read(s, netns, IPPROTO_TCP);
 		if (r < 0)
 			return r;
 		n += r;
 	}
 	if (what & SNAP_UDP) {
-		r = drain_iter(s, s->udp, fn, ctx);
-		if (r < 0)
+		r = s->udp ? drain_iter(s, s->udp, sock_sink, s) : diag_read(s, netns, IPPROTO_UDP);
+		if (r < 0 && !s->udp && !s->udp_diag_warned) {
+			/* udp_diag is a module of its own: TCP still counts */
+			fprintf(stderr, "socktrace: no UDP sockets from sock_diag: %s\n",
+				strerror(-r));
+			s->udp_diag_warned = true;
+		}
+		if (r < 0 && s->udp)
 			return r;
-		n += r;
+		if (r > 0)
+			n += r;
 	}
 	return n;
 }
@@ -169,13 +284,13 @@ static int ns_seen(struct ns_list *l, ino_t ino)
 	return 0;
 }
 
-/* iter/tcp and iter/udp walk the namespace of whoever creates the iterator:
+/* iter/tcp, iter/udp and sock_diag see the namespace of whoever asks:
  * enter each one, read, come back. */
 static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, unsigned int what,
-		    record_fn fn, void *ctx, bool *switched)
+		    bool *switched)
 {
 	struct stat st;
-	int fd, n;
+	int fd;
 
 	if (stat(path, &st) || ns_seen(seen, st.st_ino))
 		return 0;
@@ -189,11 +304,10 @@ static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, 
 	close(fd);
 	*switched = true;
 	s->visited++;
-	n = read_here(s, what, fn, ctx);
-	return n;
+	return read_here(s, what, (uint32_t)st.st_ino);
 }
 
-int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
+static int read_namespaces(struct snapshot *s, unsigned int what)
 {
 	struct ns_list seen = {0};
 	struct stat st;
@@ -203,25 +317,15 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	DIR *dir;
 	int self, n = 0, r;
 
-	s->visited = s->failed = 0;
-	if (what & SNAP_FILES) {
-		r = drain_iter(s, s->files, fn, ctx);
-		if (r < 0)
-			return r;
-		n += r;
-	}
-	if (!(what & (SNAP_TCP | SNAP_UDP)))
-		return n;
-
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0 || fstat(self, &st)) {
 		if (self >= 0)
 			close(self);
-		return read_here(s, what, fn, ctx);
+		return read_here(s, what, 0);
 	}
 	ns_seen(&seen, st.st_ino);
 	s->visited++;
-	r = read_here(s, what, fn, ctx);
+	r = read_here(s, what, (uint32_t)st.st_ino);
 	if (r < 0)
 		goto out;
 	n += r;
@@ -231,7 +335,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.16s/ns/net", d->d_name);
-		r = visit_ns(s, path, &seen, what, fn, ctx, &switched);
+		r = visit_ns(s, path, &seen, what, &switched);
 		if (r > 0)
 			n += r;
 	}
@@ -242,7 +346,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/run/netns/%.40s", d->d_name);
-		r = visit_ns(s, path, &seen, what, fn, ctx, &switched);
+		r = visit_ns(s, path, &seen, what, &switched);
 		if (r > 0)
 			n += r;
 	}
@@ -256,6 +360,56 @@ out:
 	close(self);
 	free(seen.inos);
 	return r;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ino_ref *x = a, *y = b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static bool want_ino(void *ctx, uint64_t ino, uint64_t *sk, uint64_t *cookie)
+{
+	const struct snapshot *s = ctx;
+	const struct ino_ref key = {.ino = ino},
+			     *r = s->nrefs ? bsearch(&key, s->refs, s->nrefs, sizeof(key), cmp_ref)
+					   : NULL;
+
+	if (!r)
+		return false;
+	*sk = r->sk;
+	*cookie = r->cookie;
+	return true;
+}
+
+int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
+{
+	int n = 0, r;
+
+	s->visited = s->failed = 0;
+	s->nrefs = 0;
+	s->fn = fn;
+	s->ctx = ctx;
+	if (what & (SNAP_TCP | SNAP_UDP)) {
+		n = read_namespaces(s, what);
+		if (n < 0)
+			return n;
+	}
+	/* holders last: they name sockets that the table has by now */
+	if ((what & SNAP_FILES) && !stopping()) {
+		if (s->files) {
+			r = drain_iter(s, s->files, fn, ctx);
+		} else {
+			if (s->nrefs)
+				qsort(s->refs, s->nrefs, sizeof(*s->refs), cmp_ref);
+			r = proc_fds_read(want_ino, s, fn, ctx);
+		}
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
 }
 
 void snapshot_netns_counts(const struct snapshot *s, unsigned int *visited, unsigned int *failed)

@@ -1,7 +1,8 @@
 /*
- * Snapshots through BPF iterators: the TCP and UDP sockets of every network
- * namespace, and the socket fds of every task. Records are handed to a
- * callback in the same ABI as the ring buffer's.
+ * Snapshots: the TCP and UDP sockets of every network namespace, and the
+ * socket fds of every task. BPF iterators where the kernel has them, else
+ * sock_diag netlink for the sockets and a /proc fd scan for the holders.
+ * Records are handed to a callback in the same ABI as the ring buffer's.
  */
 #ifndef SOCKTRACE_SNAPSHOT_H
 #define SOCKTRACE_SNAPSHOT_H
@@ -18,8 +19,19 @@ enum snap_what {
 
 struct snapshot;
 
-/* Load the iterator programs. 0 or -errno (a reason is printed). */
-int snapshot_open(struct snapshot **out);
+struct snapshot_cfg {
+	enum seed_choice seed; /* --seed */
+	unsigned int hz;       /* the kernel's HZ, for sock_diag's timewait timers */
+};
+
+/*
+ * Choose the sources (loading the iterators where they are used). 0, or
+ * -errno with a reason printed (a forced source that the kernel lacks).
+ */
+int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg);
+/* What the sockets and their holders come from: "iter", "sock_diag"; "iter", "procfs". */
+const char *snapshot_socket_source(const struct snapshot *s);
+const char *snapshot_holder_source(const struct snapshot *s);
 /*
  * Read what is asked, in every network namespace that a process or
  * /run/netns holds (entering each needs CAP_SYS_ADMIN; without it, only our

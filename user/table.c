@@ -266,6 +266,45 @@ static void cookie_index(struct table *tb, struct sock_entry *e)
 }
 
 /*
+ * A snapshot from sock_diag (a kernel without BPF iterators) names a socket by
+ * its cookie alone. Its entry gets an odd key, which no struct sock address
+ * has, until an event names the address.
+ */
+static uint64_t seed_key(uint64_t cookie)
+{
+	return (cookie << 1) | 1;
+}
+
+static bool unaddressed(const struct sock_entry *e)
+{
+	return (e->sk & 1) && !(e->flags & (ENTRY_TIMEWAIT | ENTRY_GONE));
+}
+
+static void give_address(struct table *tb, struct sock_entry *e, uint64_t sk)
+{
+	idx_del(tb, e->sk);
+	e->sk = sk;
+	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
+}
+
+/*
+ * The entry of the socket at address sk, by its address, or by its cookie
+ * if only a sock_diag snapshot has met it so far (the address is learnt).
+ */
+static struct sock_entry *lookup_event(struct table *tb, uint64_t sk, uint64_t cookie)
+{
+	struct sock_entry *e = lookup(tb, sk);
+
+	if (e || !cookie)
+		return e;
+	e = lookup_cookie(tb, cookie);
+	if (!e || !unaddressed(e))
+		return NULL;
+	give_address(tb, e, sk);
+	return e;
+}
+
+/*
  * A TIME_WAIT entry is keyed by its tuple: the event that makes it and a
  * snapshot's timewait socket (another address) must find the same entry.
  * Odd keys never collide with sock addresses, which are aligned.
@@ -431,6 +470,32 @@ static void entry_free(struct table *tb, struct sock_entry *e)
 	e->sk = 0;
 	e->next = tb->free_head;
 	tb->free_head = entry_slot(tb, e);
+}
+
+/*
+ * An entry learns its cookie. A sock_diag snapshot that ran before the
+ * socket's first event here gave the socket that cookie and an entry of its
+ * own: the two are one socket.
+ */
+static void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie)
+{
+	struct sock_entry *dup;
+
+	if (e->cookie || !cookie)
+		return;
+	dup = lookup_cookie(tb, cookie);
+	if (dup && dup != e && unaddressed(dup)) {
+		if (e->owner_src == OWNER_NONE && dup->owner_src != OWNER_NONE) {
+			e->owner_pid = dup->owner_pid;
+			memcpy(e->owner_comm, dup->owner_comm, ST_COMM_LEN);
+			e->owner_src = dup->owner_src;
+		}
+		if (!e->ino)
+			e->ino = dup->ino;
+		entry_free(tb, dup);
+	}
+	e->cookie = cookie;
+	cookie_index(tb, e);
 }
 
 /* Into the wheel, in the bucket of the second it ends (never one already past). */
@@ -709,7 +774,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 
 	if (bad_sk(r->sk))
 		return;
-	e = lookup(tb, r->sk);
+	/* a child's first event may carry its listener's cookie (below) */
+	e = lookup_event(tb, r->sk, child ? 0 : r->cookie);
 
 	/*
 	 * The address belongs to a new socket if the cookies differ, or if this
@@ -752,10 +818,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 			prev_known = true;
 		else
 			tb->st.out_of_order++;
-		if (!e->cookie && r->cookie) {
-			e->cookie = r->cookie;
-			cookie_index(tb, e);
-		}
+		take_cookie(tb, e, r->cookie);
 	}
 
 	/* a snapshot may have found the child before this event arrived */
@@ -940,6 +1003,34 @@ static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_c
 	emit_call(tb, r->ret ? NULL : e, r, tr, OWNER_BIND);
 }
 
+/*
+ * The listener accept() names by address. One that only a sock_diag snapshot
+ * has met is known by its cookie, which accept() does not report: the
+ * address goes to it if it is the only such listener the connection fits.
+ */
+static struct sock_entry *accept_listener(struct table *tb, uint64_t sk, const struct st_tuple *c)
+{
+	struct sock_entry *l = lookup(tb, sk), *only = NULL, *x;
+	uint32_t slot;
+
+	if (l || !sk)
+		return l;
+	for (slot = tb->listen[c->sport % LISTEN_BUCKETS]; slot; slot = x->lnext) {
+		x = &tb->ents[slot - 1];
+		if (!unaddressed(x) || x->t.sport != c->sport || x->t.netns != c->netns ||
+		    x->t.family != c->family ||
+		    (!addr_any(&x->t) &&
+		     memcmp(x->t.saddr, c->saddr, c->family == ST_AF_INET6 ? 16 : 4)))
+			continue;
+		if (only)
+			return NULL; /* SO_REUSEPORT siblings: which one is not knowable */
+		only = x;
+	}
+	if (only)
+		give_address(tb, only, sk);
+	return only;
+}
+
 static void apply_accept(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
 			 struct transition *tr)
 {
@@ -953,7 +1044,7 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 		listen_rehash(tb, e);
 	}
 	{
-		struct sock_entry *l = lookup(tb, r->listener);
+		struct sock_entry *l = accept_listener(tb, r->listener, &r->t);
 
 		if (l) {
 			e->listener_id = l->id;
@@ -983,7 +1074,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 		return;
 	}
 	if (r->hdr.type == ST_REC_QUEUED) {
-		e = lookup(tb, r->sk);
+		e = lookup_event(tb, r->sk, r->cookie);
 		if (e && e->state == ST_TCP_LISTEN) {
 			e->queued++;
 			e->rx_queue = r->arg;
@@ -1004,16 +1095,14 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r)
 
 	if (bad_sk(r->sk) || (r->listener && bad_sk(r->listener)))
 		return;
-	e = lookup(tb, r->sk);
+	e = lookup_event(tb, r->sk, r->cookie);
 	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
 		entry_free(tb, e);
 		e = NULL;
 	}
-	if (e && !e->cookie && r->cookie) {
-		e->cookie = r->cookie;
-		cookie_index(tb, e);
-	}
+	if (e)
+		take_cookie(tb, e, r->cookie);
 
 	switch (r->hdr.type) {
 	case ST_REC_CONNECT:
@@ -1058,12 +1147,26 @@ void table_snapshot_begin(struct table *tb, uint64_t now_ns)
 void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 {
 	bool tw = r->t.flags & ST_SK_TIMEWAIT;
-	uint64_t key = tw ? tw_key(&r->t) : r->sk;
+	uint64_t key;
 	struct sock_entry *e;
 
-	if (!tw && bad_sk(r->sk))
-		return;
-	e = lookup(tb, key);
+	if (tw) {
+		key = tw_key(&r->t);
+		e = lookup(tb, key);
+	} else if (r->sk) {
+		if (bad_sk(r->sk))
+			return;
+		key = r->sk;
+		e = lookup(tb, key);
+	} else {
+		/* from sock_diag: the cookie is all that names it */
+		if (!r->cookie)
+			return;
+		key = seed_key(r->cookie);
+		e = lookup_cookie(tb, r->cookie);
+		if (e && (e->flags & ENTRY_TIMEWAIT))
+			return; /* its end is in the table already */
+	}
 
 	if (e && !tw && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
@@ -1108,8 +1211,13 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 	e->uid = r->uid;
 	if (r->ino)
 		e->ino = r->ino;
-	if (!tw)
-		e->t.flags = r->t.flags;
+	if (!tw) {
+		uint8_t keep = 0;
+
+		if (r->rec_flags & ST_SOCK_REUSE_UNKNOWN)
+			keep = e->t.flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT);
+		e->t.flags = r->t.flags | keep;
+	}
 	e->seen_gen = tb->gen;
 	e->missed = 0;
 	if (r->t.protocol == ST_IPPROTO_UDP)
@@ -1138,9 +1246,14 @@ void table_snapshot_end(struct table *tb)
 
 void table_apply_file(struct table *tb, const struct st_file_rec *r)
 {
-	struct sock_entry *e = bad_sk(r->sk) ? NULL : lookup(tb, r->sk);
+	struct sock_entry *e;
 
-	if (e && e->owner_src == OWNER_NONE)
+	/* a /proc scan knows no address: the socket pass's cookie names the socket */
+	if (!r->sk)
+		e = lookup_cookie(tb, r->cookie);
+	else
+		e = bad_sk(r->sk) ? NULL : lookup_event(tb, r->sk, r->cookie);
+	if (e && !(e->flags & ENTRY_TIMEWAIT) && e->owner_src == OWNER_NONE)
 		set_owner(e, &r->task, OWNER_SEED);
 }
 

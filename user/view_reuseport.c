@@ -132,7 +132,7 @@ static uint32_t queued_total(const struct reuseport_view *v, const struct rp_kno
 static void put_holders_json(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
 {
 	size_t n = 0, i;
-	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
+	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, &n) : NULL;
 	struct holder owner;
 
 	if (n > HOLDERS_SHOWN)
@@ -159,7 +159,7 @@ static void put_holders_json(struct reuseport_view *v, struct sbuf *sb, const st
 static void put_holders_text(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
 {
 	size_t n = 0, i;
-	const struct holder *h = m->e ? holders_find(v->holders, m->e->sk, &n) : NULL;
+	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, &n) : NULL;
 
 	if (n > HOLDERS_SHOWN)
 		n = HOLDERS_SHOWN;

@@ -97,14 +97,14 @@ static const struct holder *row_holders(struct table_view *tv, const struct sock
 
 	*n = 0;
 	if (!(e->flags & ENTRY_TIMEWAIT))
-		h = holders_find(tv->holders, e->sk, n);
+		h = holders_find(tv->holders, e->ino, n);
 	if (*n > HOLDERS_SHOWN)
 		*n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
 	if (*n)
 		return h;
 	if (e->owner_src == OWNER_NONE || (e->flags & ENTRY_TIMEWAIT))
 		return NULL;
-	owner->sk = e->sk;
+	owner->ino = e->ino;
 	owner->pid = e->owner_pid;
 	memcpy(owner->comm, e->owner_comm, ST_COMM_LEN);
 	*n = 1;

@@ -209,6 +209,7 @@ static void usage_errors(void)
 		{"table", "-l", "-a"},
 		{"table", "--count", "3"},
 		{"--hooks", "bogus"},
+		{"--seed", "bogus"},
 		{"--state-hook", "fentry"},
 		{"--netns", "x"},
 		{"--comm", ""},

@@ -295,6 +295,49 @@ static void check_forced_families(void)
 	free(out);
 }
 
+/* Where pre-existing sockets come from: iterators where the kernel has them, else and
+ * when forced, sock_diag and /proc. */
+static void check_seed_sources(void)
+{
+	static const char *const seeds[] = {"auto", "netlink"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *argv[] = {socktrace_path(), "features", "--json",
+				      "--seed",		seeds[i],   NULL};
+		struct json_obj *feat = NULL;
+		const struct json_obj *avail = NULL, *seed = NULL;
+		const char *sockets = NULL, *holders = NULL;
+		char *out = NULL;
+		int iter = 0;
+
+		if (run_capture(argv, &out, 20000) == 0 && out)
+			feat = json_parse(out, strlen(out));
+		if (feat) {
+			avail = json_get_obj(feat, "available");
+			seed = json_get_obj(feat, "seed");
+		}
+		if (avail)
+			json_bool(avail, "iter", &iter);
+		if (seed) {
+			sockets = json_str(seed, "sockets");
+			holders = json_str(seed, "holders");
+		}
+		if (i == 0)
+			ok(sockets && holders &&
+				   strcmp(sockets, iter ? "iter" : "sock_diag") == 0 &&
+				   strcmp(holders, iter ? "iter" : "procfs") == 0,
+			   "features --seed auto: sockets from %s, holders from %s (iterators %s)",
+			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no");
+		else
+			ok(sockets && holders && strcmp(sockets, "sock_diag") == 0 &&
+				   strcmp(holders, "procfs") == 0,
+			   "features --seed netlink: sockets from sock_diag, holders from procfs");
+		json_free(feat);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	struct tracer t;
@@ -375,5 +418,6 @@ int main(void)
 	json_lines_free(&jl);
 	tracer_cleanup(&t);
 	check_forced_families();
+	check_seed_sources();
 	return tap_done();
 }

@@ -2,8 +2,11 @@
  * socktrace table against sockets that exist before it starts, in a network
  * namespace of the test's own: a listener shared by three processes, an
  * established connection with unread bytes, a TIME_WAIT, UDP, IPv6 and
- * dual-stack sockets; then the text columns, and -c refreshes that pick up
- * a socket made while the table runs.
+ * dual-stack sockets; then the text columns, -c refreshes that pick up a
+ * socket made while the table runs, and watch naming the seeded listener's
+ * owner for a connection to it. The snapshot checks run twice: with the BPF
+ * iterators, and with --seed netlink (sock_diag and a /proc fd scan, what
+ * kernels without iterators get).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +132,7 @@ static void kid_stop(struct kid *k)
 /* ---- running the table ---- */
 
 static char netns[32];
+static const char *seed = "iter"; /* --seed of this pass */
 
 /* socktrace table ARGS --netns NS --json, to completion. */
 static int table_json(const char *what, const char *a1, const char *a2, const char *a3,
@@ -138,10 +142,11 @@ static int table_json(const char *what, const char *a1, const char *a2, const ch
 	int rc;
 
 	memset(jl, 0, sizeof(*jl));
-	rc = start_tracer(&t, (const char *const[]){"table", "--netns", netns, a1, a2, a3, NULL});
+	rc = start_tracer(&t, (const char *const[]){"table", "--netns", netns, "--seed", seed, a1,
+						    a2, a3, NULL});
 	if (rc == 0)
 		rc = tracer_wait(&t, 15000);
-	if (!ok(rc == 0, "%s: exits 0 (%s)", what, tracer_status_str(&t)))
+	if (!ok(rc == 0, "%s --seed %s: exits 0 (%s)", what, seed, tracer_status_str(&t)))
 		tap_diag("%s", tracer_stderr(&t));
 	if (!ok(json_lines_load(t.out_path, jl) == 0 && jl->bad == 0 && jl->n > 0,
 		"%s: valid JSON lines (%zu bad)", what, jl->bad) &&
@@ -335,16 +340,280 @@ static int dual_stack_listener(uint16_t port)
 	return fd;
 }
 
+/* What the namespace holds before any socktrace starts. */
+struct world {
+	ino_t lino; /* the shared listener's inode */
+	pid_t h1, h2, conn;
+	uint16_t conn_port, tw_port, u_conn_port, d4_port;
+	int v6;
+};
+
+/* The table views of every socket that predates socktrace. */
+static void check_snapshot(const struct world *w)
+{
+	const uint16_t conn_port = w->conn_port, tw_port = w->tw_port, u_conn_port = w->u_conn_port,
+		       d4_port = w->d4_port;
+	const int v6 = w->v6;
+	struct json_lines jl;
+
+	/* -tlp: listeners only */
+	if (table_json("table -tlp", "-tlp", NULL, NULL, &jl) == 0) {
+		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0);
+		const pid_t pids[] = {getpid(), w->h1, w->h2};
+		const char *const comms[] = {"st_tparent", "st_hold1", "st_hold2"};
+		size_t tables = 0;
+		int counts;
+
+		if (!ok(r && str_is(r, "state", "LISTEN") && str_is(r, "proto", "tcp") &&
+				str_is(r, "family", "ipv4"),
+			"-tlp: the listener's row, state LISTEN"))
+			diag_row("listener", r);
+		ok(r && int_is(r, "recv_q", 0) && int_is(r, "send_q", BACKLOG),
+		   "-tlp: recv_q 0, send_q %d (the backlog)", BACKLOG);
+		ok(r && int_is(r, "inode", (long long)w->lino), "-tlp: inode %llu",
+		   (unsigned long long)w->lino);
+		if (!ok(pids_are(r, pids, comms, 3, 0), "-tlp: pids are the three holders"))
+			diag_row("listener", r);
+		ok(pids_are(r, pids, comms, 3, 1), "-tlp: each cmdline contains %s", self_path);
+		ok(!row(&jl, "127.0.0.1", PORT_L, "127.0.0.1", conn_port) &&
+			   !row(&jl, "127.0.0.1", conn_port, "127.0.0.1", PORT_L) &&
+			   !row(&jl, "127.0.0.1", tw_port, "127.0.0.1", PORT_L),
+		   "-tlp: no established or TIME_WAIT rows");
+		ok(rows_with_proto(&jl, "udp") == 0, "-tlp: no UDP rows");
+		counts = table_counts_ok(&jl, &tables);
+		ok(counts && tables == 1, "-tlp: one table object counting the rows (%zu)", tables);
+		if (v6) {
+			r = row(&jl, "::1", PORT_L6, "::", 0);
+			ok(r && str_is(r, "proto", "tcp6") && str_is(r, "family", "ipv6") &&
+				   bool_is(r, "v6only", 1) && str_is(r, "state", "LISTEN"),
+			   "-tlp: [::1]:%d is tcp6, ipv6, v6only", PORT_L6);
+			r = row(&jl, "::", PORT_D, "::", 0);
+			ok(r && str_is(r, "proto", "tcp6") && bool_is(r, "v6only", 0),
+			   "-tlp: [::]:%d is dual stack (v6only false)", PORT_D);
+		} else {
+			tap_skip("no IPv6", "-tlp: IPv6 listener");
+			tap_skip("no IPv6", "-tlp: dual-stack listener");
+		}
+	}
+	json_lines_free(&jl);
+
+	/* -ta: everything TCP */
+	if (table_json("table -ta", "-ta", NULL, NULL, &jl) == 0) {
+		const struct json_obj *srv = row(&jl, "127.0.0.1", PORT_L, "127.0.0.1", conn_port);
+		const struct json_obj *cli = row(&jl, "127.0.0.1", conn_port, "127.0.0.1", PORT_L);
+		const struct json_obj *tw = row(&jl, "127.0.0.1", tw_port, "127.0.0.1", PORT_L);
+		const pid_t me = getpid();
+		const char *const me_comm = "st_tparent", *const conn_comm = "st_conn";
+
+		if (!ok(srv && str_is(srv, "state", "ESTABLISHED") && int_is(srv, "recv_q", UNREAD),
+			"-ta: server side ESTABLISHED with recv_q %d", UNREAD))
+			diag_row("server side", srv);
+		if (!ok(pids_are(srv, &me, &me_comm, 1, 1), "-ta: server side held by the parent"))
+			diag_row("server side", srv);
+		if (!ok(cli && str_is(cli, "state", "ESTABLISHED") && int_is(cli, "recv_q", 0) &&
+				pids_are(cli, &w->conn, &conn_comm, 1, 1),
+			"-ta: client side ESTABLISHED, held by st_conn (%d)", w->conn))
+			diag_row("client side", cli);
+		if (!ok(tw && str_is(tw, "state", "TIME_WAIT") && json_array_len(tw, "pids") == 0 &&
+				json_has(tw, "pids"),
+			"-ta: TIME_WAIT row with \"pids\":[]"))
+			diag_row("TIME_WAIT", tw);
+		ok(row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0) != NULL, "-ta: the listener too");
+		ok(rows_with_proto(&jl, "udp") == 0, "-ta: no UDP rows");
+		if (v6) {
+			const struct json_obj *d =
+				row(&jl, "::ffff:127.0.0.1", PORT_D, "::ffff:127.0.0.1", d4_port);
+
+			if (!ok(d && str_is(d, "family", "ipv6") &&
+					str_is(d, "state", "ESTABLISHED") &&
+					pids_are(d, &me, &me_comm, 1, 0),
+				"-ta: dual-stack server side, raddr ::ffff:127.0.0.1"))
+				diag_row("dual-stack server side", d);
+		} else {
+			tap_skip("no IPv6", "-ta: dual-stack server side");
+		}
+	}
+	json_lines_free(&jl);
+
+	/* UDP */
+	if (table_json("table -ul", "-ul", NULL, NULL, &jl) == 0) {
+		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0);
+
+		if (!ok(r && str_is(r, "proto", "udp") && json_is_null(r, "state"),
+			"-ul: the bound UDP socket, state null"))
+			diag_row("bound udp", r);
+		ok(!row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U),
+		   "-ul: not the connected one");
+		ok(rows_with_proto(&jl, "tcp") == 0, "-ul: no TCP rows");
+	}
+	json_lines_free(&jl);
+	if (table_json("table -u", "-u", NULL, NULL, &jl) == 0) {
+		const struct json_obj *r = row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U);
+
+		if (!ok(r && str_is(r, "proto", "udp") && str_is(r, "state", "ESTABLISHED"),
+			"-u: the connected UDP socket, state ESTABLISHED"))
+			diag_row("connected udp", r);
+		ok(!row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0), "-u: not the bound one");
+		ok(rows_with_proto(&jl, "tcp") == 0, "-u: no TCP rows");
+	}
+	json_lines_free(&jl);
+}
+
+static void check_text(void)
+{
+	/* text columns */
+	{
+		char *text = table_text("table -tle", "-tle", NULL), *nl;
+
+		nl = text ? strchr(text, '\n') : NULL;
+		if (nl)
+			*nl = '\0';
+		if (!ok(text && strstr(text, "Proto") && strstr(text, " User ") &&
+				strstr(text, " Inode "),
+			"-e: header has User and Inode"))
+			tap_diag("header [%s]", text ? text : "");
+		free(text);
+	}
+	{
+		char *text = table_text("table -tlp", "-tlp", NULL), *line, *save = NULL, want[64],
+		     addr[32];
+		int header = 0, found = 0;
+
+		snprintf(want, sizeof(want), " %d/st_tparent", (int)getpid());
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d ", PORT_L);
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			header |= strstr(line, "PID/Program name") != NULL;
+			if (strstr(line, addr) && strstr(line, "LISTEN"))
+				found |= strstr(line, want) != NULL ? 1 : 2;
+		}
+		ok(header, "-p: header has PID/Program name");
+		ok(found == 1, "-p: the listener's row shows%s", want);
+		free(text);
+	}
+}
+
+/* -c: refreshes, and a socket made after the start */
+static void check_refresh(void)
+{
+	struct kid late = {.comm = "st_late", .keep_fd = -1};
+	struct json_lines jl;
+
+	{
+		struct tracer t;
+		size_t i, tables = 0, last_from = 0, n_late = 0;
+		const struct json_obj *r = NULL;
+		const char *const late_comm = "st_late";
+		int rc;
+
+		ok(kid_start(&late, late_main) == 0, "st_late forked");
+		rc = start_tracer(&t, (const char *const[]){"table", "-ta", "-c", "1", "--duration",
+							    "2.5", "--netns", netns, "--seed", seed,
+							    NULL});
+		ok(rc == 0, "table -c 1 --duration 2.5: started");
+		barrier_signal(&late.release);
+		ok(barrier_wait(&late.done, 5000) == 0, "st_late listens on %d", PORT_LATE);
+		if (rc == 0)
+			rc = tracer_wait(&t, 10000);
+		ok(rc == 0, "table -c: exits 0 by itself (%s)", tracer_status_str(&t));
+		if (ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0,
+		       "table -c: valid JSON lines")) {
+			int counts = table_counts_ok(&jl, &tables);
+
+			ok(counts && tables >= 2,
+			   "table -c: printed %zu tables (>= 2), each counting its rows", tables);
+			/* the last table */
+			for (i = 0; i + 1 < jl.n; i++)
+				if (str_is(jl.objs[i], "event", "table"))
+					last_from = i + 1;
+			for (i = last_from; i < jl.n; i++) {
+				const struct json_obj *o = jl.objs[i];
+
+				if (str_is(o, "event", "socket") && int_is(o, "lport", PORT_LATE)) {
+					r = o;
+					n_late++;
+				}
+			}
+			if (!ok(n_late == 1 && str_is(r, "state", "LISTEN") &&
+					pids_are(r, &late.pid, &late_comm, 1, 1),
+				"table -c: the late listener in the last table, pid %d", late.pid))
+				diag_row("late listener", r);
+			/* the table learnt it from the listen() event, not only from the snapshot
+			 */
+			ok(r && str_is(r, "owner", "listen"),
+			   "table -c: its owner came from events (\"owner\":\"listen\")");
+		}
+		json_lines_free(&jl);
+		tracer_cleanup(&t);
+	}
+	kid_stop(&late);
+}
+
+/*
+ * watch, started after the listener: a connection to it is the listener's
+ * owner's (a holder's), not the connecting process's, in whose softirq the
+ * kernel makes the child; accept() names the seeded listener.
+ */
+static void check_watch_seeded(int lfd, const struct world *w)
+{
+	struct kid dial = {.comm = "st_dial", .keep_fd = -1};
+	const struct json_obj *ev[8];
+	struct json_lines jl = {0};
+	struct tracer t;
+	uint16_t port = 0;
+	size_t n, i;
+	long long pid = 0;
+	int rc, a = -1;
+
+	rc = start_tracer(&t,
+			  (const char *const[]){"watch", "--netns", netns, "--seed", seed, NULL});
+	ok(rc == 0, "watch --seed %s: started", seed);
+	if (rc == 0 && kid_start(&dial, conn_main) == 0 && barrier_wait(&dial.done, 5000) == 0 &&
+	    read(dial.port_pipe[0], &port, sizeof(port)) == sizeof(port))
+		a = accept(lfd, NULL, NULL);
+	ok(a >= 0, "watch --seed %s: st_dial (%d) connected from port %d, accepted", seed, dial.pid,
+	   port);
+	if (a >= 0)
+		close(a);
+	kid_stop(&dial);
+	usleep(100000);
+	if (rc == 0)
+		rc = tracer_stop(&t, 5000);
+	if (!ok(rc == 0 && json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0,
+		"watch --seed %s: exits 0, valid JSON lines", seed))
+		tap_diag("%s", tracer_stderr(&t));
+
+	n = ev_select(&jl, (struct ev_match){"state", "127.0.0.1", PORT_L, "127.0.0.1", (long)port},
+		      ev, 8);
+	for (i = 0; i < n && !str_is(ev[i], "old_state", "LISTEN"); i++)
+		;
+	if (i < n)
+		pid = get_int(ev[i], "pid");
+	if (!ok(i < n && str_is(ev[i], "new_state", "SYN_RECV") &&
+			str_is(ev[i], "owner", "listener") &&
+			(pid == getpid() || pid == w->h1 || pid == w->h2),
+		"watch --seed %s: LISTEN -> SYN_RECV is the listener's holder's (pid %lld), "
+		"not st_dial's",
+		seed, pid))
+		diag_row("child", i < n ? ev[i] : NULL);
+	n = ev_select(&jl,
+		      (struct ev_match){"accept", "127.0.0.1", PORT_L, "127.0.0.1", (long)port}, ev,
+		      8);
+	ok(n == 1 && int_is(ev[0], "pid", getpid()) && get_int(ev[0], "listener") > 0,
+	   "watch --seed %s: accept by the parent names the listener", seed);
+	json_lines_free(&jl);
+	tracer_cleanup(&t);
+}
+
 int main(int argc, char **argv)
 {
 	struct kid h1 = {.comm = "st_hold1"}, h2 = {.comm = "st_hold2"},
-		   conn = {.comm = "st_conn", .keep_fd = -1},
-		   late = {.comm = "st_late", .keep_fd = -1};
+		   conn = {.comm = "st_conn", .keep_fd = -1};
 	int lfd, afd, twc, tws, u_bound, u_conn, l6 = -1, dfd = -1, d4 = -1, dacc = -1, unread = 0;
 	uint16_t conn_port = 0, tw_port, u_conn_port, d4_port = 0;
-	struct json_lines jl;
+	struct world w;
 	struct stat lst;
-	int v6 = 0;
+	int v6 = 0, pass;
 	long ns;
 	char buf[8];
 
@@ -404,188 +673,24 @@ int main(int argc, char **argv)
 	}
 	usleep(50000);
 
-	/* -tlp: listeners only */
-	if (table_json("table -tlp", "-tlp", NULL, NULL, &jl) == 0) {
-		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0);
-		const pid_t pids[] = {getpid(), h1.pid, h2.pid};
-		const char *const comms[] = {"st_tparent", "st_hold1", "st_hold2"};
-		size_t tables = 0;
-		int counts;
-
-		if (!ok(r && str_is(r, "state", "LISTEN") && str_is(r, "proto", "tcp") &&
-				str_is(r, "family", "ipv4"),
-			"-tlp: the listener's row, state LISTEN"))
-			diag_row("listener", r);
-		ok(r && int_is(r, "recv_q", 0) && int_is(r, "send_q", BACKLOG),
-		   "-tlp: recv_q 0, send_q %d (the backlog)", BACKLOG);
-		ok(r && int_is(r, "inode", (long long)lst.st_ino), "-tlp: inode %llu",
-		   (unsigned long long)lst.st_ino);
-		if (!ok(pids_are(r, pids, comms, 3, 0), "-tlp: pids are the three holders"))
-			diag_row("listener", r);
-		ok(pids_are(r, pids, comms, 3, 1), "-tlp: each cmdline contains %s", self_path);
-		ok(!row(&jl, "127.0.0.1", PORT_L, "127.0.0.1", conn_port) &&
-			   !row(&jl, "127.0.0.1", conn_port, "127.0.0.1", PORT_L) &&
-			   !row(&jl, "127.0.0.1", tw_port, "127.0.0.1", PORT_L),
-		   "-tlp: no established or TIME_WAIT rows");
-		ok(rows_with_proto(&jl, "udp") == 0, "-tlp: no UDP rows");
-		counts = table_counts_ok(&jl, &tables);
-		ok(counts && tables == 1, "-tlp: one table object counting the rows (%zu)", tables);
-		if (v6) {
-			r = row(&jl, "::1", PORT_L6, "::", 0);
-			ok(r && str_is(r, "proto", "tcp6") && str_is(r, "family", "ipv6") &&
-				   bool_is(r, "v6only", 1) && str_is(r, "state", "LISTEN"),
-			   "-tlp: [::1]:%d is tcp6, ipv6, v6only", PORT_L6);
-			r = row(&jl, "::", PORT_D, "::", 0);
-			ok(r && str_is(r, "proto", "tcp6") && bool_is(r, "v6only", 0),
-			   "-tlp: [::]:%d is dual stack (v6only false)", PORT_D);
-		} else {
-			tap_skip("no IPv6", "-tlp: IPv6 listener");
-			tap_skip("no IPv6", "-tlp: dual-stack listener");
-		}
+	w = (struct world){.lino = lst.st_ino,
+			   .h1 = h1.pid,
+			   .h2 = h2.pid,
+			   .conn = conn.pid,
+			   .conn_port = conn_port,
+			   .tw_port = tw_port,
+			   .u_conn_port = u_conn_port,
+			   .d4_port = d4_port,
+			   .v6 = v6};
+	for (pass = 0; pass < 2; pass++) {
+		seed = pass ? "netlink" : "iter";
+		tap_diag("snapshots from --seed %s", seed);
+		check_snapshot(&w);
+		check_refresh();
+		check_watch_seeded(lfd, &w);
 	}
-	json_lines_free(&jl);
+	check_text();
 
-	/* -ta: everything TCP */
-	if (table_json("table -ta", "-ta", NULL, NULL, &jl) == 0) {
-		const struct json_obj *srv = row(&jl, "127.0.0.1", PORT_L, "127.0.0.1", conn_port);
-		const struct json_obj *cli = row(&jl, "127.0.0.1", conn_port, "127.0.0.1", PORT_L);
-		const struct json_obj *tw = row(&jl, "127.0.0.1", tw_port, "127.0.0.1", PORT_L);
-		const pid_t me = getpid();
-		const char *const me_comm = "st_tparent", *const conn_comm = "st_conn";
-
-		if (!ok(srv && str_is(srv, "state", "ESTABLISHED") && int_is(srv, "recv_q", UNREAD),
-			"-ta: server side ESTABLISHED with recv_q %d", UNREAD))
-			diag_row("server side", srv);
-		if (!ok(pids_are(srv, &me, &me_comm, 1, 1), "-ta: server side held by the parent"))
-			diag_row("server side", srv);
-		if (!ok(cli && str_is(cli, "state", "ESTABLISHED") && int_is(cli, "recv_q", 0) &&
-				pids_are(cli, &conn.pid, &conn_comm, 1, 1),
-			"-ta: client side ESTABLISHED, held by st_conn (%d)", conn.pid))
-			diag_row("client side", cli);
-		if (!ok(tw && str_is(tw, "state", "TIME_WAIT") && json_array_len(tw, "pids") == 0 &&
-				json_has(tw, "pids"),
-			"-ta: TIME_WAIT row with \"pids\":[]"))
-			diag_row("TIME_WAIT", tw);
-		ok(row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0) != NULL, "-ta: the listener too");
-		ok(rows_with_proto(&jl, "udp") == 0, "-ta: no UDP rows");
-		if (v6) {
-			const struct json_obj *d =
-				row(&jl, "::ffff:127.0.0.1", PORT_D, "::ffff:127.0.0.1", d4_port);
-
-			if (!ok(d && str_is(d, "family", "ipv6") &&
-					str_is(d, "state", "ESTABLISHED") &&
-					pids_are(d, &me, &me_comm, 1, 0),
-				"-ta: dual-stack server side, raddr ::ffff:127.0.0.1"))
-				diag_row("dual-stack server side", d);
-		} else {
-			tap_skip("no IPv6", "-ta: dual-stack server side");
-		}
-	}
-	json_lines_free(&jl);
-
-	/* UDP */
-	if (table_json("table -ul", "-ul", NULL, NULL, &jl) == 0) {
-		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0);
-
-		if (!ok(r && str_is(r, "proto", "udp") && json_is_null(r, "state"),
-			"-ul: the bound UDP socket, state null"))
-			diag_row("bound udp", r);
-		ok(!row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U),
-		   "-ul: not the connected one");
-		ok(rows_with_proto(&jl, "tcp") == 0, "-ul: no TCP rows");
-	}
-	json_lines_free(&jl);
-	if (table_json("table -u", "-u", NULL, NULL, &jl) == 0) {
-		const struct json_obj *r = row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U);
-
-		if (!ok(r && str_is(r, "proto", "udp") && str_is(r, "state", "ESTABLISHED"),
-			"-u: the connected UDP socket, state ESTABLISHED"))
-			diag_row("connected udp", r);
-		ok(!row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0), "-u: not the bound one");
-		ok(rows_with_proto(&jl, "tcp") == 0, "-u: no TCP rows");
-	}
-	json_lines_free(&jl);
-
-	/* text columns */
-	{
-		char *text = table_text("table -tle", "-tle", NULL), *nl;
-
-		nl = text ? strchr(text, '\n') : NULL;
-		if (nl)
-			*nl = '\0';
-		if (!ok(text && strstr(text, "Proto") && strstr(text, " User ") &&
-				strstr(text, " Inode "),
-			"-e: header has User and Inode"))
-			tap_diag("header [%s]", text ? text : "");
-		free(text);
-	}
-	{
-		char *text = table_text("table -tlp", "-tlp", NULL), *line, *save = NULL, want[64],
-		     addr[32];
-		int header = 0, found = 0;
-
-		snprintf(want, sizeof(want), " %d/st_tparent", (int)getpid());
-		snprintf(addr, sizeof(addr), "127.0.0.1:%d ", PORT_L);
-		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			header |= strstr(line, "PID/Program name") != NULL;
-			if (strstr(line, addr) && strstr(line, "LISTEN"))
-				found |= strstr(line, want) != NULL ? 1 : 2;
-		}
-		ok(header, "-p: header has PID/Program name");
-		ok(found == 1, "-p: the listener's row shows%s", want);
-		free(text);
-	}
-
-	/* -c: refreshes, and a socket made after the start */
-	{
-		struct tracer t;
-		size_t i, tables = 0, last_from = 0, n_late = 0;
-		const struct json_obj *r = NULL;
-		const char *const late_comm = "st_late";
-		int rc;
-
-		ok(kid_start(&late, late_main) == 0, "st_late forked");
-		rc = start_tracer(&t, (const char *const[]){"table", "-ta", "-c", "1", "--duration",
-							    "2.5", "--netns", netns, NULL});
-		ok(rc == 0, "table -c 1 --duration 2.5: started");
-		barrier_signal(&late.release);
-		ok(barrier_wait(&late.done, 5000) == 0, "st_late listens on %d", PORT_LATE);
-		if (rc == 0)
-			rc = tracer_wait(&t, 10000);
-		ok(rc == 0, "table -c: exits 0 by itself (%s)", tracer_status_str(&t));
-		if (ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0,
-		       "table -c: valid JSON lines")) {
-			int counts = table_counts_ok(&jl, &tables);
-
-			ok(counts && tables >= 2,
-			   "table -c: printed %zu tables (>= 2), each counting its rows", tables);
-			/* the last table */
-			for (i = 0; i + 1 < jl.n; i++)
-				if (str_is(jl.objs[i], "event", "table"))
-					last_from = i + 1;
-			for (i = last_from; i < jl.n; i++) {
-				const struct json_obj *o = jl.objs[i];
-
-				if (str_is(o, "event", "socket") && int_is(o, "lport", PORT_LATE)) {
-					r = o;
-					n_late++;
-				}
-			}
-			if (!ok(n_late == 1 && str_is(r, "state", "LISTEN") &&
-					pids_are(r, &late.pid, &late_comm, 1, 1),
-				"table -c: the late listener in the last table, pid %d", late.pid))
-				diag_row("late listener", r);
-			/* the table learnt it from the listen() event, not only from the snapshot
-			 */
-			ok(r && str_is(r, "owner", "listen"),
-			   "table -c: its owner came from events (\"owner\":\"listen\")");
-		}
-		json_lines_free(&jl);
-		tracer_cleanup(&t);
-	}
-
-	kid_stop(&late);
 	kid_stop(&conn);
 	kid_stop(&h1);
 	kid_stop(&h2);

@@ -227,6 +227,39 @@ static void file(struct table *tb, uint64_t ts, uint64_t sk, const struct st_tas
 	table_apply_file(tb, &r);
 }
 
+/* sock_diag's records: no address, the cookie names the socket */
+static void diag_sock(struct table *tb, uint64_t ts, uint64_t cookie, uint64_t ino,
+		      const struct st_tuple *t, uint8_t st)
+{
+	struct st_sock_rec r = {
+		.hdr = {ST_REC_SOCK, sizeof(r), ts},
+		.cookie = cookie,
+		.ino = ino,
+		.t = *t,
+		.state = st,
+		.rec_flags = ST_SOCK_REUSE_UNKNOWN,
+	};
+
+	must_decode(&r, sizeof(r), "diag sock");
+	table_apply_sock(tb, &r);
+}
+
+/* a /proc fd scan's record: the cookie comes from the sock_diag pass */
+static void proc_file(struct table *tb, uint64_t ts, uint64_t cookie, uint64_t ino,
+		      const struct st_task *task)
+{
+	struct st_file_rec r = {
+		.hdr = {ST_REC_FILE, sizeof(r), ts},
+		.cookie = cookie,
+		.ino = ino,
+		.task = *task,
+		.fd = 5,
+	};
+
+	must_decode(&r, sizeof(r), "proc file");
+	table_apply_file(tb, &r);
+}
+
 /* ---- looking at the table ---- */
 
 struct find_ctx {
@@ -1022,6 +1055,101 @@ static void test_seed(void)
 }
 
 /*
+ * Seeding from sock_diag and /proc (kernels without iterators): entries known
+ * by cookie until an event names their address, then one entry per socket.
+ */
+static void test_seed_diag(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t s = 0xffff888009000000ull, l = 0xffff888009001000ull,
+		       c = 0xffff888009002000ull, k = 0xffff888009003000ull,
+		       r1 = 0xffff888009004000ull;
+	struct st_task holder = {6000, 6000, "nginx"}, other = {6100, 6100, "envoy"};
+	struct st_tuple st = tup(AF_INET, "10.0.0.1", 45000, "10.0.0.5", 443);
+	struct st_tuple lt = tup(AF_INET, "0.0.0.0", 80, NULL, 0);
+	struct st_tuple ct = tup(AF_INET, "10.0.0.1", 80, "10.0.0.7", 53000);
+	struct st_tuple kt = tup(AF_INET, "10.0.0.1", 45001, "10.0.0.5", 443);
+	struct st_tuple rt = tup(AF_INET, "0.0.0.0", 8080, NULL, 0);
+	struct st_tuple rc = tup(AF_INET, "10.0.0.1", 8080, "10.0.0.8", 54000);
+	struct sock_entry e;
+	const char *w = "seed from sock_diag";
+	int n0;
+
+	table_snapshot_begin(tb, 5 * SEC);
+	diag_sock(tb, 5 * SEC, 700, 11, &st, ST_TCP_ESTABLISHED);
+	diag_sock(tb, 5 * SEC, 701, 12, &lt, ST_TCP_LISTEN);
+	proc_file(tb, 5 * SEC, 700, 11, &holder);
+	proc_file(tb, 5 * SEC, 701, 12, &holder);
+	table_snapshot_end(tb);
+	is_int(table_stats(tb)->entries, 2, "%s: two entries", w);
+	ok(find_id(tb, 700, &e) && e.owner_pid == 6000 && e.owner_src == OWNER_SEED && e.ino == 11,
+	   "%s: the /proc record names the owner through the cookie", w);
+	ok(find_id(tb, 701, &e) && e.state == ST_TCP_LISTEN, "%s: the listener", w);
+
+	/* the first event names the address: same entry */
+	state(tb, 6 * SEC, s, 700, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &st, &holder, 0);
+	is_int(R.n, 1, "%s: one line", w);
+	is_int(ev_at(0)->id, 700, "%s: the seeded entry continues", w);
+	ok(ev_at(0)->prev_known, "%s: from the seeded state", w);
+	check_owner(0, w, 6000, OWNER_SEED);
+	is_int(table_stats(tb)->sockets_seen, 2, "%s: no new entry", w);
+	state(tb, 6 * SEC + 1, s, 700, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &st, &T_IRQ, 0);
+	check_owner(1, w, 6000, OWNER_SEED);
+
+	/* the next sock_diag snapshot finds the same entries by cookie */
+	table_snapshot_begin(tb, 7 * SEC);
+	diag_sock(tb, 7 * SEC, 700, 11, &st, ST_TCP_FIN_WAIT2);
+	diag_sock(tb, 7 * SEC, 701, 12, &lt, ST_TCP_LISTEN);
+	table_snapshot_end(tb);
+	is_int(table_stats(tb)->sockets_seen, 2, "%s: a second snapshot adds nothing", w);
+	is_int(table_stats(tb)->corrected, 0, "%s: nor corrects anything", w);
+
+	/* a child of the seeded listener; accept() names the listener by an address
+	 * the table never had: the only listener that fits takes it */
+	state(tb, 8 * SEC, c, 0, ST_TCP_LISTEN, ST_TCP_SYN_RECV, &ct, &T_IRQ, 0);
+	check_owner(2, w, 6000, OWNER_LISTENER);
+	is_int(ev_at(2)->listener_id, 701, "%s: child of the seeded listener", w);
+	call(tb, ST_REC_ACCEPT, 8 * SEC + 2, c, 702, l, &ct, &holder, 7, ST_TCP_ESTABLISHED);
+	n0 = R.n - 1;
+	ok(ev_at(n0)->kind == TR_ACCEPT && ev_at(n0)->has_peer && ev_at(n0)->peer_id == 701,
+	   "%s: accept names the seeded listener", w);
+	ok(find_id(tb, 701, &e) && e.accepted == 1 && e.sk == l,
+	   "%s: the listener counts it and has its address now", w);
+
+	/* an event met a socket before the snapshot gave it a cookie: the
+	 * snapshot's entry and the event's are merged when the cookie arrives */
+	state(tb, 9 * SEC, k, 0, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &kt, &holder, 0);
+	table_snapshot_begin(tb, 9 * SEC + 10);
+	diag_sock(tb, 9 * SEC + 10, 705, 15, &kt, ST_TCP_FIN_WAIT1);
+	table_snapshot_end(tb);
+	n0 = (int)table_stats(tb)->entries;
+	state(tb, 10 * SEC, k, 705, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &kt, &T_IRQ, 0);
+	is_int(table_stats(tb)->entries, n0 - 1, "%s: two entries of one socket become one", w);
+	ok(ev_at(R.n - 1)->prev_known, "%s: the event's entry goes on", w);
+
+	/* SO_REUSEPORT siblings that only sock_diag has seen: which one accepted is
+	 * not knowable, and no line guesses; the bind event's flag survives */
+	rt.flags = ST_SK_REUSEPORT;
+	call(tb, ST_REC_BIND, 11 * SEC, r1, 710, 0, &rt, &other, 0, ST_TCP_CLOSE);
+	state(tb, 11 * SEC + 1, r1, 710, ST_TCP_CLOSE, ST_TCP_LISTEN, &rt, &other, 0);
+	rt.flags = 0;
+	table_snapshot_begin(tb, 12 * SEC);
+	diag_sock(tb, 12 * SEC, 710, 20, &rt, ST_TCP_LISTEN);
+	diag_sock(tb, 12 * SEC, 711, 21, &rt, ST_TCP_LISTEN);
+	diag_sock(tb, 12 * SEC, 712, 22, &rt, ST_TCP_LISTEN);
+	table_snapshot_end(tb);
+	ok(find_id(tb, 710, &e) && (e.t.flags & ST_SK_REUSEPORT),
+	   "%s: SO_REUSEPORT from bind() survives a snapshot that cannot tell", w);
+	call(tb, ST_REC_ACCEPT, 13 * SEC, c + 0x100, 713, r1 + 0x100, &rc, &other, 8,
+	     ST_TCP_ESTABLISHED);
+	ok(ev_at(R.n - 1)->kind == TR_ACCEPT && !ev_at(R.n - 1)->has_peer,
+	   "%s: two seeded siblings: no listener named", w);
+	ok(find_id(tb, 711, &e) && e.accepted == 0 && find_id(tb, 712, &e) && e.accepted == 0,
+	   "%s: neither counts it", w);
+	table_free(tb);
+}
+
+/*
  * Regression test (a bug this test found, since fixed): the TIME_WAIT list is a FIFO and table_tick
  * stops at the first entry not yet due; seeded entries carry their own ttl,
  * so one with a short ttl queued behind a long one outlives its expiry.
@@ -1693,6 +1821,7 @@ int main(void)
 	test_close_on_timewait();
 	test_reuseport();
 	test_seed();
+	test_seed_diag();
 	test_seed_timewait_order();
 	test_snapshot_sweep();
 	test_cap();

@@ -1,0 +1,25 @@
+/*
+ * Who holds which socket, from /proc/PID/fd: the fallback where the task_file
+ * iterator is missing. Records are the iterator's (struct st_file_rec).
+ */
+#ifndef SOCKTRACE_PROC_FDS_H
+#define SOCKTRACE_PROC_FDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loader.h"
+
+/*
+ * Whether socket inode ino is one to report, and if so the sk and cookie its
+ * record carries (whatever the socket snapshot knew: sk may be 0).
+ */
+typedef bool (*proc_fds_want_fn)(void *ctx, uint64_t ino, uint64_t *sk, uint64_t *cookie);
+
+/* Walk every process's fds. Returns records delivered, or -errno if /proc cannot be read. */
+int proc_fds_read(proc_fds_want_fn want, void *want_ctx, record_fn fn, void *ctx);
+
+/* The inode in a link text "socket:[12345]", or 0 if it is not one. */
+uint64_t proc_fds_socket_ino(const char *link, size_t len);
+
+#endif

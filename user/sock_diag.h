@@ -1,0 +1,42 @@
+/*
+ * TCP and UDP sockets through sock_diag netlink, for kernels without BPF
+ * socket iterators (iter/tcp and iter/udp came in 5.9). The records are the
+ * iterators' (struct st_sock_rec) with sk 0: netlink never shows a kernel
+ * address, and the socket cookie, which the dump itself assigns, names the
+ * socket instead.
+ */
+#ifndef SOCKTRACE_SOCK_DIAG_H
+#define SOCKTRACE_SOCK_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+
+/* Where the records of one dump belong. */
+struct diag_dump {
+	uint32_t netns;	   /* inode of the namespace the netlink socket lives in */
+	uint16_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	unsigned int hz;   /* the kernel's HZ: timewait timers are kept in jiffies */
+	uint64_t ts_ns;	   /* CLOCK_MONOTONIC time of the records */
+	uint32_t seq;	   /* the request's sequence number; other messages are skipped */
+	record_fn fn;
+	void *ctx;
+	unsigned int records;
+};
+
+/*
+ * Turn one datagram of a dump reply into records. Returns 1 when the dump is
+ * complete (NLMSG_DONE), 0 when more follows, -errno for an error reply or a
+ * malformed message.
+ */
+int sock_diag_parse(struct diag_dump *d, const void *buf, size_t len);
+
+/*
+ * Dump every socket of one protocol, IPv4 and IPv6, in the calling thread's
+ * network namespace. Returns records delivered or -errno.
+ */
+int sock_diag_read(struct diag_dump *d);
+
+#endif
