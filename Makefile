@@ -96,6 +96,11 @@ $(OUT)/tools/%: tools/%.c | $(OUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< -lpthread -o $@
 
+# the corpus generator builds sock_diag replies with the tests' builder
+$(OUT)/tools/gen-fuzz-corpus: tools/gen-fuzz-corpus.c $(OUT)/tests/lib/diag_msg.o | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ -o $@
+
 tools: $(TOOL_BINS)
 
 test-unit: $(UNIT_BINS)

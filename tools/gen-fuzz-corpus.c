@@ -10,6 +10,7 @@
  * (op << 12 | len) and len bytes; op 0 is a record, 0x8.. are control ops.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,11 +19,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <linux/types.h>
 
+#include "diag_msg.h"
 #include "socktrace_abi.h"
 
 #define OP_REC	      0x0
+#define OP_DIAG	      0x7
 #define OP_TICK	      0x8
 #define OP_SNAP_BEGIN 0x9
 #define OP_SNAP_END   0xa
@@ -220,17 +224,25 @@ static void sock(uint64_t ts, uint64_t sk, uint64_t cookie, uint64_t ino, struct
 	chunk(OP_REC, &r, sizeof(r));
 }
 
-static void file(uint64_t ts, uint64_t sk, uint64_t ino, struct st_task tk, uint32_t fd)
+/* A holder: from iter/task_file (sk, cookie 0) or a /proc scan (cookie, sk 0). */
+static void file_rec(uint64_t ts, uint64_t sk, uint64_t cookie, uint64_t ino, struct st_task tk,
+		     uint32_t fd)
 {
 	struct st_file_rec r = {
 		.hdr = {ST_REC_FILE, sizeof(r), ts},
 		.sk = sk,
+		.cookie = cookie,
 		.ino = ino,
 		.task = tk,
 		.fd = fd,
 	};
 
 	chunk(OP_REC, &r, sizeof(r));
+}
+
+static void file(uint64_t ts, uint64_t sk, uint64_t ino, struct st_task tk, uint32_t fd)
+{
+	file_rec(ts, sk, 0, ino, tk, fd);
 }
 
 /* ---- scenarios ---- */
@@ -496,6 +508,97 @@ static void scenario_snapshot(void)
 	print_tables(T0 + 4 * SEC);
 	tick(T0 + 100 * SEC);
 	print_tables(T0 + 100 * SEC);
+	end();
+}
+
+/* ---- sock_diag replies (the netlink fallback), as the kernel sends them ---- */
+
+static struct diag_buf dgram;
+
+/* One socket of a reply; full sockets carry the attributes. */
+static void diag_sock(struct ep l, struct ep r, uint8_t state, uint8_t timer, uint64_t cookie,
+		      uint32_t ino, uint32_t rq, uint32_t wq, uint32_t expires_ms, bool full)
+{
+	struct diag_sock ds = {.family = (uint8_t)l.family,
+			       .sport = l.port,
+			       .dport = r.port,
+			       .state = state,
+			       .timer = timer,
+			       .cookie = cookie,
+			       .ino = ino,
+			       .rqueue = rq,
+			       .wqueue = wq,
+			       .expires_ms = expires_ms,
+			       .full = full,
+			       .v6only = true,
+			       .drops = 3};
+
+	memcpy(ds.src, l.addr, sizeof(ds.src));
+	memcpy(ds.dst, r.addr, sizeof(ds.dst));
+	diag_put_sock(&dgram, 0, &ds);
+}
+
+/* The datagram so far as one chunk: payload[0] 0 for TCP, 1 for UDP. */
+static void diag_send(int udp, bool done)
+{
+	unsigned char out[sizeof(dgram.b) + 1];
+
+	if (done)
+		diag_put_done(&dgram, 0);
+	out[0] = (unsigned char)udp;
+	memcpy(out + 1, dgram.b, dgram.len);
+	chunk(OP_DIAG, out, dgram.len + 1);
+	dgram.len = 0;
+}
+
+static void proc_file(uint64_t ts, uint64_t cookie, uint64_t ino, struct st_task tk, uint32_t fd)
+{
+	file_rec(ts, 0, cookie, ino, tk, fd);
+}
+
+/* Seeding without iterators: sockets by cookie, then events name their addresses. */
+static void scenario_sock_diag(void)
+{
+	struct ep any4 = ep4("0.0.0.0", 0), lst = ep4("0.0.0.0", 80), srv = ep4("10.0.0.1", 80),
+		  cli = ep4("10.0.0.9", 50000), l6 = ep6("::", 443), any6 = ep6("::", 0),
+		  u = ep4("0.0.0.0", 53);
+	struct st_tuple et = tuple(IPPROTO_TCP, srv, cli, NS1);
+	struct nlmsghdr *broken;
+
+	begin("sock-diag-seed");
+	op_u64(OP_HZ, 250);
+	snap_begin(T0);
+	diag_sock(lst, any4, ST_TCP_LISTEN, 0, 0x7001, 21001, 0, 128, 0, true);
+	diag_sock(srv, cli, ST_TCP_ESTABLISHED, 0, 0x7002, 21002, 5, 0, 0, true);
+	diag_sock(srv, ep4("10.0.0.9", 50001), ST_TCP_TIME_WAIT, 3, 0x7003, 0, 0, 0, 30000, false);
+	diag_sock(srv, ep4("10.0.0.9", 50002), ST_TCP_SYN_RECV, 1, 0x7004, 0, 0, 0, 1000, false);
+	diag_sock(l6, any6, ST_TCP_LISTEN, 0, 0x7005, 21005, 0, 64, 0, true);
+	diag_send(0, true);
+	diag_sock(u, any4, ST_TCP_CLOSE, 0, 0x7006, 21006, 0, 0, 0, true);
+	diag_send(1, true);
+	proc_file(T0, 0x7001, 21001, task(800, "nginx"), 6);
+	proc_file(T0, 0x7001, 21001, task(801, "nginx"), 6);
+	proc_file(T0, 0x7002, 21002, task(801, "nginx"), 9);
+	proc_file(T0, 0x7006, 21006, task(53, "dnsmasq"), 4);
+	snap_end();
+	print_tables(T0 + 1);
+	/* the first events name the addresses */
+	state(T0 + SEC, SK(60), 0x7002, et, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, softirq, 0);
+	call(ST_REC_ACCEPT, T0 + SEC + 1, SK(61), 0x7008, SK(62),
+	     tuple(IPPROTO_TCP, srv, ep4("10.0.0.9", 50003), NS1), task(801, "nginx"), 12, 6, 0,
+	     ST_TCP_ESTABLISHED, 0);
+	/* a second snapshot, an error reply, and a broken message */
+	snap_begin(T0 + 2 * SEC);
+	diag_sock(lst, any4, ST_TCP_LISTEN, 0, 0x7001, 21001, 1, 128, 0, true);
+	diag_send(0, true);
+	diag_put_error(&dgram, 0, -ENOENT);
+	diag_send(1, false);
+	diag_sock(srv, cli, ST_TCP_ESTABLISHED, 0, 0x7002, 21002, 5, 0, 0, true);
+	broken = (struct nlmsghdr *)dgram.b;
+	broken->nlmsg_len += 4000;
+	diag_send(0, false);
+	snap_end();
+	print_tables(T0 + 3 * SEC);
 	end();
 }
 
@@ -825,6 +928,7 @@ int main(int argc, char **argv)
 	scenario_passive();
 	scenario_udp();
 	scenario_snapshot();
+	scenario_sock_diag();
 	scenario_full();
 	scenario_reuse();
 	scenario_reuseport();

@@ -9,10 +9,13 @@
  * Input: a sequence of chunks, each a 2-byte little-endian header h, then
  * len = h & 0x0fff bytes (fewer if the input ends first):
  *
- *   h >> 12 in 0..7  a record: copied to a heap buffer of exactly len bytes
+ *   h >> 12 in 0..6  a record: copied to a heap buffer of exactly len bytes
  *                    (8-aligned, as the ring buffer gives it; ASan sees any
  *                    read past len), decoded, and on DECODE_OK applied as
  *                    user/main.c does (state, call, sock, file + holders)
+ *   0x7  a sock_diag reply datagram (payload[0] bit 0: UDP, else TCP; the
+ *        rest, in a heap buffer of its exact size): sock_diag_parse(), and
+ *        each record it makes applied as above
  *   0x8  table_tick(now)             now = the payload as a u64 LE, zero-padded
  *   0x9  holders_reset + table_snapshot_begin(now)
  *   0xa  table_snapshot_end
@@ -40,6 +43,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,6 +62,7 @@
 #include "jsonl.h"
 #include "options.h"
 #include "output.h"
+#include "sock_diag.h"
 #include "table.h"
 #include "view_life.h"
 #include "view_reuseport.h"
@@ -598,6 +603,34 @@ static uint64_t payload_u64(const uint8_t *p, size_t n, size_t off)
 	return v;
 }
 
+static void apply_record(struct table *tb, const uint8_t *p, size_t n);
+
+static int diag_record(void *ctx, void *data, size_t len)
+{
+	apply_record(ctx, data, len);
+	return 0;
+}
+
+/* What the netlink fallback makes of a datagram from the kernel. */
+static void apply_diag(struct table *tb, const uint8_t *p, size_t n, uint64_t now)
+{
+	struct diag_dump d = {.netns = 4026531840u,
+			      .protocol = n && (p[0] & 1) ? IPPROTO_UDP : IPPROTO_TCP,
+			      .hz = 250,
+			      .ts_ns = now,
+			      .fn = diag_record,
+			      .ctx = tb};
+	size_t len = n ? n - 1 : 0;
+	void *buf = malloc(len ? len : 1);
+
+	if (!buf)
+		abort();
+	if (len)
+		memcpy(buf, p + 1, len);
+	sock_diag_parse(&d, buf, len);
+	free(buf);
+}
+
 static void apply_record(struct table *tb, const uint8_t *p, size_t n)
 {
 	/* an exact-size heap copy: 16-aligned, and any read past n is caught */
@@ -692,6 +725,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 0xf:
 			table_flush(tb);
+			break;
+		case 0x7:
+			apply_diag(tb, p, n, now);
 			break;
 		default:
 			apply_record(tb, p, n);
