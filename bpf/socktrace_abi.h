@@ -164,6 +164,12 @@ enum st_sock_rec_flags {
  * iter/task_file (or a /proc fd scan): task tgid holds socket inode ino in
  * fd. A /proc scan knows no sk (0) and takes the cookie from sock_diag.
  */
+enum st_file_flags {
+	/* a /proc scan asked the socket itself (a duplicate of the holder's fd)
+	 * what sock_diag cannot tell: sk_flags holds SO_REUSEADDR/SO_REUSEPORT */
+	ST_FILE_SK_FLAGS = 1 << 0,
+};
+
 struct st_file_rec {
 	struct st_hdr hdr;
 	__u64 sk;
@@ -171,7 +177,9 @@ struct st_file_rec {
 	__u64 ino;
 	struct st_task task;
 	__u32 fd;
-	__u32 pad;
+	__u8 sk_flags;	 /* with ST_FILE_SK_FLAGS: the ST_SK_REUSE* bits, from getsockopt() */
+	__u8 file_flags; /* enum st_file_flags */
+	__u8 pad[2];
 };
 
 /* Load-time settings (rodata) and counters (bss) shared by name. */

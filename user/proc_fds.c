@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/types.h>
 
@@ -47,6 +49,37 @@ static void read_comm(int piddir, char comm[ST_COMM_LEN])
 	memset(comm + n, 0, ST_COMM_LEN - (size_t)n);
 }
 
+/*
+ * SO_REUSEADDR and SO_REUSEPORT as ST_SK_* bits, asked of a duplicate of the
+ * holder's fd (pidfd_getfd(), 5.6: it shares the socket, and closing it
+ * leaves the holder's alone). *pidfd is opened on first use; -2 once that
+ * failed, so a process is not asked again.
+ */
+static bool ask_flags(int *pidfd, uint32_t pid, unsigned long fd, uint8_t *flags)
+{
+	int dup, v = 0;
+	socklen_t len = sizeof(v);
+
+	if (*pidfd == -1)
+		*pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (*pidfd < 0) {
+		*pidfd = -2;
+		return false;
+	}
+	dup = (int)syscall(SYS_pidfd_getfd, *pidfd, (int)fd, 0);
+	if (dup < 0)
+		return false;
+	*flags = 0;
+	if (getsockopt(dup, SOL_SOCKET, SO_REUSEADDR, &v, &len) == 0 && v)
+		*flags |= ST_SK_REUSEADDR;
+	v = 0;
+	len = sizeof(v);
+	if (getsockopt(dup, SOL_SOCKET, SO_REUSEPORT, &v, &len) == 0 && v)
+		*flags |= ST_SK_REUSEPORT;
+	close(dup);
+	return true;
+}
+
 static int one_process(int piddir, uint32_t pid, proc_fds_want_fn want, void *want_ctx,
 		       record_fn fn, void *ctx)
 {
@@ -54,7 +87,7 @@ static int one_process(int piddir, uint32_t pid, proc_fds_want_fn want, void *wa
 	struct dirent *d;
 	bool have_comm = false;
 	char link[64];
-	int fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+	int pidfd = -1, fdd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
 	DIR *dir = fdd < 0 ? NULL : fdopendir(fdd);
 
 	if (!dir) {
@@ -68,7 +101,7 @@ static int one_process(int piddir, uint32_t pid, proc_fds_want_fn want, void *wa
 	r.hdr.ts_ns = mono_now_ns();
 	r.task.tgid = r.task.tid = pid;
 	while ((d = readdir(dir))) {
-		uint64_t sk, cookie;
+		struct proc_fds_sock s;
 		ssize_t len;
 		unsigned long fd;
 		char *end;
@@ -79,14 +112,18 @@ static int one_process(int piddir, uint32_t pid, proc_fds_want_fn want, void *wa
 		if (len <= 0 || (size_t)len >= sizeof(link))
 			continue;
 		r.ino = proc_fds_socket_ino(link, (size_t)len);
-		if (!r.ino || !want(want_ctx, r.ino, &sk, &cookie))
+		if (!r.ino || !want(want_ctx, r.ino, &s))
 			continue;
-		r.sk = sk;
-		r.cookie = cookie;
 		fd = strtoul(d->d_name, &end, 10);
 		if (*end || fd > UINT32_MAX)
 			continue;
+		r.sk = s.sk;
+		r.cookie = s.cookie;
 		r.fd = (__u32)fd;
+		r.sk_flags = 0;
+		r.file_flags = s.ask_flags && ask_flags(&pidfd, pid, fd, &r.sk_flags)
+				       ? ST_FILE_SK_FLAGS
+				       : 0;
 		if (!have_comm) {
 			read_comm(piddir, r.task.comm);
 			have_comm = true;
@@ -95,6 +132,8 @@ static int one_process(int piddir, uint32_t pid, proc_fds_want_fn want, void *wa
 		n++;
 	}
 	closedir(dir);
+	if (pidfd >= 0)
+		close(pidfd);
 	return n;
 }
 

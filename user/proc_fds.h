@@ -10,11 +10,15 @@
 
 #include "loader.h"
 
-/*
- * Whether socket inode ino is one to report, and if so the sk and cookie its
- * record carries (whatever the socket snapshot knew: sk may be 0).
- */
-typedef bool (*proc_fds_want_fn)(void *ctx, uint64_t ino, uint64_t *sk, uint64_t *cookie);
+/* What the socket pass knew of a socket the scan met. */
+struct proc_fds_sock {
+	uint64_t sk; /* 0 where sock_diag found it */
+	uint64_t cookie;
+	bool ask_flags; /* read SO_REUSEADDR/SO_REUSEPORT through a duplicate of the fd */
+};
+
+/* Whether socket inode ino is one to report, and what its record carries. */
+typedef bool (*proc_fds_want_fn)(void *ctx, uint64_t ino, struct proc_fds_sock *out);
 
 /* Walk every process's fds. Returns records delivered, or -errno if /proc cannot be read. */
 int proc_fds_read(proc_fds_want_fn want, void *want_ctx, record_fn fn, void *ctx);

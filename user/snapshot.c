@@ -35,6 +35,7 @@ static int stopping(void)
 /* A socket the socket pass met: what a /proc fd scan's record of it carries. */
 struct ino_ref {
 	uint64_t ino, sk, cookie;
+	bool ask_flags; /* sharing flags sock_diag could not tell, and that matter */
 };
 
 struct snapshot {
@@ -214,7 +215,11 @@ static int sock_sink(void *ctx, void *data, size_t len)
 			s->refs = nr;
 			s->refcap = ncap;
 		}
-		s->refs[s->nrefs++] = (struct ino_ref){r->ino, r->sk, r->cookie};
+		/* SO_REUSE* decide who may share a listener's or a UDP socket's port */
+		s->refs[s->nrefs++] = (struct ino_ref){
+			r->ino, r->sk, r->cookie,
+			(r->rec_flags & ST_SOCK_REUSE_UNKNOWN) &&
+				(r->state == ST_TCP_LISTEN || r->t.protocol == IPPROTO_UDP)};
 	}
 	return s->fn(s->ctx, data, len);
 }
@@ -369,17 +374,19 @@ static int cmp_ref(const void *a, const void *b)
 	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
-static bool want_ino(void *ctx, uint64_t ino, uint64_t *sk, uint64_t *cookie)
+static bool want_ino(void *ctx, uint64_t ino, struct proc_fds_sock *out)
 {
-	const struct snapshot *s = ctx;
-	const struct ino_ref key = {.ino = ino},
-			     *r = s->nrefs ? bsearch(&key, s->refs, s->nrefs, sizeof(key), cmp_ref)
-					   : NULL;
+	struct snapshot *s = ctx;
+	const struct ino_ref key = {.ino = ino};
+	struct ino_ref *r =
+		s->nrefs ? bsearch(&key, s->refs, s->nrefs, sizeof(key), cmp_ref) : NULL;
 
 	if (!r)
 		return false;
-	*sk = r->sk;
-	*cookie = r->cookie;
+	out->sk = r->sk;
+	out->cookie = r->cookie;
+	out->ask_flags = r->ask_flags;
+	r->ask_flags = false; /* one holder's answer is the socket's */
 	return true;
 }
 

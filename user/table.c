@@ -1253,8 +1253,13 @@ void table_apply_file(struct table *tb, const struct st_file_rec *r)
 		e = lookup_cookie(tb, r->cookie);
 	else
 		e = bad_sk(r->sk) ? NULL : lookup_event(tb, r->sk, r->cookie);
-	if (e && !(e->flags & ENTRY_TIMEWAIT) && e->owner_src == OWNER_NONE)
+	if (!e || (e->flags & ENTRY_TIMEWAIT))
+		return;
+	if (e->owner_src == OWNER_NONE)
 		set_owner(e, &r->task, OWNER_SEED);
+	if (r->file_flags & ST_FILE_SK_FLAGS)
+		e->t.flags = (e->t.flags & ~(ST_SK_REUSEADDR | ST_SK_REUSEPORT)) |
+			     (r->sk_flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT));
 }
 
 void table_tick(struct table *tb, uint64_t now_ns)

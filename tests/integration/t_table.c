@@ -372,6 +372,8 @@ static void check_snapshot(const struct world *w)
 		   "-tlp: recv_q 0, send_q %d (the backlog)", BACKLOG);
 		ok(r && int_is(r, "inode", (long long)w->lino), "-tlp: inode %llu",
 		   (unsigned long long)w->lino);
+		ok(r && bool_is(r, "reuseaddr", 1) && bool_is(r, "reuseport", 0),
+		   "-tlp: SO_REUSEADDR set, SO_REUSEPORT not (--seed %s)", seed);
 		if (!ok(pids_are(r, pids, comms, 3, 0), "-tlp: pids are the three holders"))
 			diag_row("listener", r);
 		ok(pids_are(r, pids, comms, 3, 1), "-tlp: each cmdline contains %s", self_path);

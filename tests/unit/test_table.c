@@ -244,9 +244,10 @@ static void diag_sock(struct table *tb, uint64_t ts, uint64_t cookie, uint64_t i
 	table_apply_sock(tb, &r);
 }
 
-/* a /proc fd scan's record: the cookie comes from the sock_diag pass */
+/* a /proc fd scan's record: the cookie comes from the sock_diag pass; sk_flags
+ * (ST_SK_REUSE*) as getsockopt() told, or -1 where it was not asked */
 static void proc_file(struct table *tb, uint64_t ts, uint64_t cookie, uint64_t ino,
-		      const struct st_task *task)
+		      const struct st_task *task, int sk_flags)
 {
 	struct st_file_rec r = {
 		.hdr = {ST_REC_FILE, sizeof(r), ts},
@@ -254,6 +255,8 @@ static void proc_file(struct table *tb, uint64_t ts, uint64_t cookie, uint64_t i
 		.ino = ino,
 		.task = *task,
 		.fd = 5,
+		.sk_flags = sk_flags < 0 ? 0 : (uint8_t)sk_flags,
+		.file_flags = sk_flags < 0 ? 0 : ST_FILE_SK_FLAGS,
 	};
 
 	must_decode(&r, sizeof(r), "proc file");
@@ -1078,13 +1081,15 @@ static void test_seed_diag(void)
 	table_snapshot_begin(tb, 5 * SEC);
 	diag_sock(tb, 5 * SEC, 700, 11, &st, ST_TCP_ESTABLISHED);
 	diag_sock(tb, 5 * SEC, 701, 12, &lt, ST_TCP_LISTEN);
-	proc_file(tb, 5 * SEC, 700, 11, &holder);
-	proc_file(tb, 5 * SEC, 701, 12, &holder);
+	proc_file(tb, 5 * SEC, 700, 11, &holder, -1);
+	proc_file(tb, 5 * SEC, 701, 12, &holder, ST_SK_REUSEADDR);
 	table_snapshot_end(tb);
 	is_int(table_stats(tb)->entries, 2, "%s: two entries", w);
 	ok(find_id(tb, 700, &e) && e.owner_pid == 6000 && e.owner_src == OWNER_SEED && e.ino == 11,
 	   "%s: the /proc record names the owner through the cookie", w);
-	ok(find_id(tb, 701, &e) && e.state == ST_TCP_LISTEN, "%s: the listener", w);
+	ok(find_id(tb, 701, &e) && e.state == ST_TCP_LISTEN &&
+		   (e.t.flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT)) == ST_SK_REUSEADDR,
+	   "%s: the listener, with the SO_REUSEADDR its holder's fd told", w);
 
 	/* the first event names the address: same entry */
 	state(tb, 6 * SEC, s, 700, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &st, &holder, 0);
@@ -1140,6 +1145,12 @@ static void test_seed_diag(void)
 	table_snapshot_end(tb);
 	ok(find_id(tb, 710, &e) && (e.t.flags & ST_SK_REUSEPORT),
 	   "%s: SO_REUSEPORT from bind() survives a snapshot that cannot tell", w);
+	table_snapshot_begin(tb, 12 * SEC + 1);
+	diag_sock(tb, 12 * SEC + 1, 710, 20, &rt, ST_TCP_LISTEN);
+	proc_file(tb, 12 * SEC + 1, 710, 20, &other, 0);
+	table_snapshot_end(tb);
+	ok(find_id(tb, 710, &e) && !(e.t.flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT)),
+	   "%s: what the socket itself says wins", w);
 	call(tb, ST_REC_ACCEPT, 13 * SEC, c + 0x100, 713, r1 + 0x100, &rc, &other, 8,
 	     ST_TCP_ESTABLISHED);
 	ok(ev_at(R.n - 1)->kind == TR_ACCEPT && !ev_at(R.n - 1)->has_peer,
