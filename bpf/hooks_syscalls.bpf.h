@@ -2,108 +2,77 @@
 /*
  * The syscall tracepoint family: every kernel with tracepoints has it (our
  * 6.18 machines have nothing else: fentry is refused, kprobes do not exist).
- * Entry saves the fd (and bind's sockaddr, which is the caller's memory
- * here); exit turns the fd into the sock. Needs tracefs.
+ * The exit reads the call's arguments (the fd; bind's sockaddr, which is the
+ * caller's memory here; listen's backlog) and turns the fd into the sock.
+ * Needs tracefs.
  */
 #ifndef SOCKTRACE_HOOKS_SYSCALLS_BPF_H
 #define SOCKTRACE_HOOKS_SYSCALLS_BPF_H
 
-static __always_inline int sys_enter(int fd, __u32 kind, __u64 addr, int alen, int backlog)
+/*
+ * Exit hooks only. At the exit the call's arguments are still where the
+ * caller put them, in the task's saved user registers (the return value
+ * travels in another), so no entry hook has to save them in a map for the
+ * exit to find: that was a tracepoint run, a hash-map update and a delete
+ * per call. A call already under way when socktrace attached is seen too.
+ */
+static __always_inline int sys_exit(long ret, __u32 kind)
 {
-	struct call_arg arg = {
-		.fd = fd,
-		.kind = kind,
-		.addr = addr,
-		.alen = alen,
-		.backlog = backlog,
-	};
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct call_done c = {.ret = ret, .kind = kind};
+	int fd;
 
-	return call_save(&arg);
-}
-
-static __always_inline int sys_exit(long ret)
-{
-	struct call_arg a;
-	struct call_done c = {.ret = ret};
-
-	if (!call_take(&a))
+	if (!regs)
 		return 0;
-	c.kind = a.kind;
-	c.fd = a.fd;
-	if (a.kind == ST_REC_ACCEPT) {
+	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	c.fd = fd;
+	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
 			return 0;
 		c.sk = fd_to_sock(ret);
-		c.listener = fd_to_sock(a.fd);
+		c.listener = fd_to_sock(fd);
 	} else {
-		c.sk = fd_to_sock(a.fd);
+		c.sk = fd_to_sock(fd);
 	}
-	c.addr = a.addr;
-	c.alen = a.alen;
+	if (kind == ST_REC_BIND) {
+		c.addr = PT_REGS_PARM2_SYSCALL(regs);
+		c.alen = (int)PT_REGS_PARM3_SYSCALL(regs);
+	} else if (kind == ST_REC_LISTEN) {
+		c.arg = (int)PT_REGS_PARM2_SYSCALL(regs);
+	}
 	c.addr_user = true;
-	c.arg = a.backlog;
 	emit_call(&c);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_bind")
-int sys_bind_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return sys_enter(ctx->args[0], ST_REC_BIND, ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int sys_bind_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_listen")
-int sys_listen_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return sys_enter(ctx->args[0], ST_REC_LISTEN, 0, 0, ctx->args[1]);
+	return sys_exit(ctx->ret, ST_REC_BIND);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int sys_listen_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int sys_accept4_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return sys_enter(ctx->args[0], ST_REC_ACCEPT, 0, 0, 0);
+	return sys_exit(ctx->ret, ST_REC_LISTEN);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int sys_accept4_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int sys_accept_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return sys_enter(ctx->args[0], ST_REC_ACCEPT, 0, 0, 0);
+	return sys_exit(ctx->ret, ST_REC_ACCEPT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int sys_accept_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_connect")
-int sys_connect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return sys_enter(ctx->args[0], ST_REC_CONNECT, 0, 0, 0);
+	return sys_exit(ctx->ret, ST_REC_ACCEPT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int sys_connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx->ret);
+	return sys_exit(ctx->ret, ST_REC_CONNECT);
 }
 
 #endif

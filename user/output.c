@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,23 +24,48 @@ uint64_t mono_now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* The next line's window: right after the lines held. */
+static void start_line(struct output *out)
+{
+	if (out->storage)
+		sb_init(&out->sb, out->storage + out->held, OUTPUT_LINE_MAX);
+	else
+		sb_init(&out->sb, out->fallback + out->held, sizeof(out->fallback) - out->held);
+}
+
+/* Write the held lines; on failure they are dropped, as later ones will be. */
+static void write_held(struct output *out)
+{
+	const char *base = out->storage ? out->storage : out->fallback;
+
+	if (out->held && !out->failed &&
+	    (fwrite(base, 1, out->held, out->f) != out->held || fflush(out->f) == EOF ||
+	     ferror(out->f))) {
+		out->failed = true;
+		out->err = errno;
+	}
+	out->held = 0;
+}
+
 void output_init(struct output *out, FILE *f)
 {
-	/* a terminal sees each line as it comes; a file or pipe gets big writes
-	 * (the loop flushes after every poll anyway) */
-	if (!isatty(fileno(f)))
-		setvbuf(f, NULL, _IOFBF, 1 << 20);
+	out->per_line = isatty(fileno(f));
+	/* the batches are the buffering: stdio would only copy them once more */
+	if (!out->per_line)
+		setvbuf(f, NULL, _IONBF, 0);
 	out->f = f;
 	out->failed = false;
 	out->err = 0;
 	out->lines = 0;
+	out->held = 0;
 	if (!out->storage)
-		out->storage = malloc(OUTPUT_LINE_MAX);
+		out->storage = malloc(OUTPUT_BATCH + OUTPUT_LINE_MAX);
+	/* without memory, every line is written at once, and lines come out
+	 * truncated (sbuf stays safe): the views cap what a line can hold, so
+	 * this is the only way to get there */
+	out->batch = out->storage && !out->per_line ? OUTPUT_BATCH : 0;
 	out->mono_to_real_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	/* without memory, lines come out truncated (sbuf stays safe): the views
-	 * cap what a line can hold, so this is the only way to get there */
-	sb_init(&out->sb, out->storage ? out->storage : out->fallback,
-		out->storage ? OUTPUT_LINE_MAX : sizeof(out->fallback));
+	start_line(out);
 }
 
 void output_free(struct output *out)
@@ -51,16 +77,28 @@ void output_free(struct output *out)
 void output_line(struct output *out)
 {
 	sb_putc(&out->sb, '\n');
-	if (!out->failed && fwrite(out->sb.buf, 1, out->sb.len, out->f) != out->sb.len) {
-		out->failed = true;
-		out->err = errno;
-	}
+	out->held += out->sb.len;
 	out->lines++;
-	sb_reset(&out->sb);
+	if (out->held >= out->batch)
+		write_held(out);
+	start_line(out);
 }
 
 void output_flush(struct output *out)
 {
+	struct sbuf part = out->sb;
+
+	if (!out->held)
+		goto flush;
+	write_held(out);
+	start_line(out);
+	/* a line begun before the flush moves down with the window */
+	if (part.len) {
+		memmove(out->sb.buf, part.buf, part.len);
+		out->sb.len = part.len;
+		out->sb.truncated = part.truncated;
+	}
+flush:
 	if (!out->failed && (fflush(out->f) == EOF || ferror(out->f))) {
 		out->failed = true;
 		out->err = errno;

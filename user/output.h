@@ -15,12 +15,17 @@
 
 struct output {
 	FILE *f;
-	bool failed; /* a write failed (closed pipe, full disk): stop */
-	int err;     /* its errno, taken at once: later calls overwrite errno */
+	bool failed;   /* a write failed (closed pipe, full disk): stop */
+	int err;       /* its errno, taken at once: later calls overwrite errno */
+	bool per_line; /* a terminal: each line goes out as it is made */
 	int64_t mono_to_real_ns;
 	uint64_t lines;
+	/* the line being made: a window of OUTPUT_LINE_MAX bytes over storage,
+	 * right after the finished lines not written yet */
 	struct sbuf sb;
-	char *storage; /* OUTPUT_LINE_MAX bytes */
+	size_t held;   /* finished lines at the start of storage */
+	size_t batch;  /* write once held reaches this */
+	char *storage; /* OUTPUT_BATCH + OUTPUT_LINE_MAX bytes */
 	char fallback[256];
 };
 
@@ -32,13 +37,19 @@ struct output {
 #define CMDLINE_SHOWN	1024
 #define HOLDERS_SHOWN	128
 #define OUTPUT_LINE_MAX (HOLDERS_SHOWN * (CMDLINE_SHOWN * 6 + 128) + 4096)
+/*
+ * Lines are written in batches of about this much. A write per line, or per
+ * stdio's 4 KiB, cost more than making the lines (a storm makes 5 KiB per
+ * connection); it is small enough that the pages it touches are a fixed cost.
+ */
+#define OUTPUT_BATCH (256 * 1024)
 
 /* The first call allocates the line buffer; out must start zeroed. */
 void output_init(struct output *out, FILE *f);
 void output_free(struct output *out);
-/* Write the line in out->sb (a newline is added) and reset it. */
+/* End the line in out->sb (a newline is added) and start the next one. */
 void output_line(struct output *out);
-/* Push buffered lines to the file; marks failure on error. */
+/* Write the lines made so far to the file; marks failure on error. */
 void output_flush(struct output *out);
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
 

@@ -26,16 +26,7 @@ static size_t sb_room(const struct sbuf *sb)
 	return sb->cap ? sb->cap - 1 - sb->len : 0;
 }
 
-void sb_putc(struct sbuf *sb, char c)
-{
-	if (!sb_room(sb)) {
-		sb->truncated = 1;
-		return;
-	}
-	sb->buf[sb->len++] = c;
-}
-
-void sb_putn(struct sbuf *sb, const char *s, size_t n)
+void sb_putn_slow(struct sbuf *sb, const char *s, size_t n)
 {
 	size_t room = sb_room(sb);
 
@@ -48,11 +39,6 @@ void sb_putn(struct sbuf *sb, const char *s, size_t n)
 		return;
 	memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
-}
-
-void sb_puts(struct sbuf *sb, const char *s)
-{
-	sb_putn(sb, s, strlen(s));
 }
 
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
@@ -99,6 +85,28 @@ void sb_put_u64(struct sbuf *sb, uint64_t v)
 	char tmp[20]; /* UINT64_MAX has 20 digits */
 	char *p = tmp + sizeof(tmp);
 
+	/* the common case: small numbers, room in the buffer, no copy */
+	if (v < 10000 && sb->len + 5 < sb->cap) {
+		char *o = sb->buf + sb->len;
+		unsigned int u = (unsigned int)v;
+
+		if (u < 10) {
+			o[0] = (char)('0' + u);
+			sb->len += 1;
+		} else if (u < 100) {
+			memcpy(o, digits2 + u * 2, 2);
+			sb->len += 2;
+		} else if (u < 1000) {
+			o[0] = (char)('0' + u / 100);
+			memcpy(o + 1, digits2 + u % 100 * 2, 2);
+			sb->len += 3;
+		} else {
+			memcpy(o, digits2 + u / 100 * 2, 2);
+			memcpy(o + 2, digits2 + u % 100 * 2, 2);
+			sb->len += 4;
+		}
+		return;
+	}
 	while (v >= 100) {
 		unsigned int d = (unsigned int)(v % 100) * 2;
 

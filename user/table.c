@@ -24,10 +24,14 @@ struct pending {
 #define TW_WHEEL       128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
 #define NS_PER_SEC     1000000000ull
 
-/* Open addressing with linear probing over slot numbers; the key is a
- * 64-bit field of the entry. */
+/*
+ * Open addressing with linear probing; the key is a 64-bit field of the
+ * entry. Each cell holds the slot number and, above it, the key's hash: a
+ * probe compares hashes and reads an entry (a cache miss in a table of
+ * thousands) only on a match, and deletion and growth need no entry at all.
+ */
 struct index {
-	uint32_t *slots;
+	uint64_t *slots; /* ix_cell(); 0 = empty */
 	uint32_t mask;
 	uint32_t n;    /* keys held */
 	uint32_t max;  /* the largest size it may grow to */
@@ -97,11 +101,11 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
 	/* the indexes grow with the table: their memory follows the sockets held */
-	tb->by_sk = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+	tb->by_sk = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint64_t)),
 				   .mask = INDEX_MIN - 1,
 				   .max = n,
 				   .keyoff = offsetof(struct sock_entry, sk)};
-	tb->by_cookie = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint32_t)),
+	tb->by_cookie = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint64_t)),
 				       .mask = INDEX_MIN - 1,
 				       .max = n,
 				       .keyoff = offsetof(struct sock_entry, cookie)};
@@ -141,16 +145,32 @@ static inline uint64_t ix_key(const struct table *tb, const struct index *ix, ui
 	return *(const uint64_t *)((const char *)&tb->ents[slot - 1] + ix->keyoff);
 }
 
+static inline uint64_t ix_cell(uint32_t hash, uint32_t slot)
+{
+	return (uint64_t)hash << 32 | slot;
+}
+
+static inline uint32_t cell_slot(uint64_t cell)
+{
+	return (uint32_t)cell;
+}
+
+static inline uint32_t cell_hash(uint64_t cell)
+{
+	return (uint32_t)(cell >> 32);
+}
+
 /* The slot holding key (0 if none); *pos is where it is or would go. */
 static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key, uint32_t *pos)
 {
-	uint32_t i = hash_sk(key) & ix->mask, n;
+	uint32_t h = hash_sk(key), i = h & ix->mask, n;
 
 	/* the index holds at most half its size: a free slot always ends the probe */
 	for (n = 0; n <= ix->mask; n++, i = (i + 1) & ix->mask) {
-		uint32_t slot = ix->slots[i];
+		uint64_t cell = ix->slots[i];
+		uint32_t slot = cell_slot(cell);
 
-		if (!slot || ix_key(tb, ix, slot) == key) {
+		if (!slot || (cell_hash(cell) == h && ix_key(tb, ix, slot) == key)) {
 			*pos = i;
 			return slot;
 		}
@@ -169,7 +189,7 @@ static void ix_del(struct table *tb, struct index *ix, uint64_t key)
 	i = pos;
 	ix->slots[i] = 0;
 	for (j = (i + 1) & ix->mask; ix->slots[j]; j = (j + 1) & ix->mask) {
-		k = hash_sk(ix_key(tb, ix, ix->slots[j])) & ix->mask;
+		k = cell_hash(ix->slots[j]) & ix->mask;
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			ix->slots[i] = ix->slots[j];
 			ix->slots[j] = 0;
@@ -178,56 +198,45 @@ static void ix_del(struct table *tb, struct index *ix, uint64_t key)
 	}
 }
 
-/* Whether ix holds the key of this slot (to rebuild it). */
-static bool ix_member(const struct table *tb, const struct index *ix, uint32_t slot)
-{
-	const struct sock_entry *e = &tb->ents[slot - 1];
-
-	if (ix->keyoff == offsetof(struct sock_entry, cookie))
-		return e->flags & ENTRY_BY_COOKIE;
-	return e->sk && !(e->flags & ENTRY_GONE);
-}
-
 /*
  * Make room for one more key: past half full, double and re-insert. The
  * probe chains stay short, and the memory is what the sockets need.
  */
-static void ix_reserve(struct table *tb, struct index *ix)
+static void ix_reserve(struct index *ix)
 {
-	uint32_t size = ix->mask + 1, nsize = size * 2, slot, i, *old = ix->slots;
+	uint32_t size = ix->mask + 1, nsize = size * 2, i, j;
+	uint64_t *old = ix->slots;
 
 	if ((ix->n + 1) * 2 <= size || nsize > ix->max)
 		return;
-	ix->slots = calloc(nsize, sizeof(uint32_t));
+	ix->slots = calloc(nsize, sizeof(uint64_t));
 	if (!ix->slots) {
 		ix->slots = old; /* stay as we are: fuller, slower, still right */
 		return;
 	}
 	ix->mask = nsize - 1;
-	for (slot = 1; slot <= tb->used; slot++) {
-		if (!ix_member(tb, ix, slot))
+	for (j = 0; j < size; j++) {
+		if (!old[j])
 			continue;
-		i = hash_sk(ix_key(tb, ix, slot)) & ix->mask;
+		i = cell_hash(old[j]) & ix->mask;
 		while (ix->slots[i])
 			i = (i + 1) & ix->mask;
-		ix->slots[i] = slot;
+		ix->slots[i] = old[j];
 	}
 	free(old);
 }
 
-/* Insert the slot of a key ix does not hold yet. */
 /* Insert the slot's key: false, and nothing done, if another slot holds it. */
 static bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
 {
+	uint64_t key = ix_key(tb, ix, slot);
 	uint32_t pos, found;
 
-	ix_reserve(tb, ix);
-	found = ix_find(tb, ix, ix_key(tb, ix, slot), &pos);
-	if (found && found != slot)
-		return false;
-	/* found == slot: a rebuild placed it already (its key is set before the insert) */
-	if (!found)
-		ix->slots[pos] = slot;
+	ix_reserve(ix);
+	found = ix_find(tb, ix, key, &pos);
+	if (found)
+		return found == slot;
+	ix->slots[pos] = ix_cell(hash_sk(key), slot);
 	ix->n++;
 	return true;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "json_memo.h"
 #include "states.h"
 #include "timefmt.h"
 
@@ -121,15 +122,11 @@ static void json_line(struct stream_view *v, const struct transition *tr, uint64
 
 	sb_puts(sb, "{\"event\":\"close\",");
 	put_time_json(sb, v->out, tr->ts_ns);
-	sb_puts(sb, ",\"sock\":");
-	sb_put_u64(sb, e->id);
 	sb_putc(sb, ',');
-	put_tuple_json(sb, &e->t);
+	memo_put_sock_tuple(sb, e->id, &e->t);
 	sb_putc(sb, ',');
-	put_owner_json(sb, shown_pid(e, tr->task), shown_comm(e, tr->task));
-	sb_puts(sb, ",\"owner\":\"");
-	sb_puts(sb, owner_src_name(e->owner_src));
-	sb_puts(sb, "\",\"role\":\"");
+	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
+	sb_puts(sb, ",\"role\":\"");
 	sb_puts(sb, role(e));
 	sb_puts(sb, "\",\"end\":\"");
 	sb_puts(sb, end_reason(tr));

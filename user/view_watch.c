@@ -5,6 +5,7 @@
 
 #include "addr.h"
 #include "escape.h"
+#include "json_memo.h"
 #include "filter.h"
 #include "states.h"
 #include "timefmt.h"
@@ -172,10 +173,8 @@ static void json_line(struct stream_view *w, const struct transition *tr)
 	sb_puts(sb, kind_name(tr->kind));
 	sb_puts(sb, "\",");
 	put_time_json(sb, w->out, tr->ts_ns);
-	sb_puts(sb, ",\"sock\":");
-	sb_put_u64(sb, e->id);
 	sb_putc(sb, ',');
-	put_tuple_json(sb, &e->t);
+	memo_put_sock_tuple(sb, e->id, &e->t);
 	if (tr->kind == TR_STATE) {
 		sb_puts(sb, ",\"old_state\":\"");
 		sb_puts(sb, tcp_state_name(tr->old_state));
@@ -226,10 +225,7 @@ static void json_line(struct stream_view *w, const struct transition *tr)
 		}
 	}
 	sb_putc(sb, ',');
-	put_owner_json(sb, pid, shown_comm(e, tr->task));
-	sb_puts(sb, ",\"owner\":\"");
-	sb_puts(sb, owner_src_name(e->owner_src));
-	sb_putc(sb, '"');
+	memo_put_owner(sb, pid, shown_comm(e, tr->task), e->owner_src);
 	if (tr->task && tr->task->tgid != pid) {
 		sb_puts(sb, ",\"task_pid\":");
 		sb_put_u64(sb, tr->task->tgid);

@@ -15,6 +15,8 @@
 #include "addr.h"
 #include "states.h"
 #include "timefmt.h"
+#include "json_memo.h"
+#include "output.h"
 
 static char storage[512];
 static struct sbuf sb;
@@ -478,6 +480,49 @@ static void test_time(void)
 	is_str(hms(86399999999999ULL, 1), "23:59:59.999999", "hms: end of day");
 }
 
+/* A memoized piece is the same text as one made afresh, and follows changes. */
+static void test_memo(void)
+{
+	struct st_tuple t = {.saddr = {127, 0, 0, 1},
+			     .daddr = {127, 1, 0, 2},
+			     .netns = 7,
+			     .sport = 80,
+			     .dport = 4000,
+			     .family = AF_INET,
+			     .protocol = IPPROTO_TCP};
+	char comm[16] = "srv";
+	char want[512];
+
+	fresh();
+	sb_puts(&sb, "\"sock\":5,");
+	put_tuple_json(&sb, &t);
+	memcpy(want, sb_str(&sb), sb.len + 1);
+	memo_put_sock_tuple(fresh(), 5, &t);
+	is_str(sb_str(&sb), want, "memo tuple: first use");
+	memo_put_sock_tuple(fresh(), 5, &t);
+	is_str(sb_str(&sb), want, "memo tuple: from the memo");
+	t.dport = 4001;
+	memo_put_sock_tuple(fresh(), 5, &t);
+	ok(strstr(sb_str(&sb), "\"rport\":4001") != NULL, "memo tuple: a changed port shows");
+	memo_put_sock_tuple(fresh(), 5 + 512, &t);
+	ok(strncmp(sb_str(&sb), "\"sock\":517,", 11) == 0, "memo tuple: another id in the slot");
+
+	memo_put_owner(fresh(), 42, comm, OWNER_ACCEPT);
+	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"srv\",\"owner\":\"accept\"",
+	       "memo owner: first use");
+	memo_put_owner(fresh(), 42, comm, OWNER_ACCEPT);
+	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"srv\",\"owner\":\"accept\"",
+	       "memo owner: from the memo");
+	/* a process renames itself to something that needs escaping */
+	memcpy(comm, "a\"b\x1b", 5);
+	memo_put_owner(fresh(), 42, comm, OWNER_ACCEPT);
+	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"a\\\"b\\u001b\",\"owner\":\"accept\"",
+	       "memo owner: a new comm is escaped afresh");
+	memo_put_owner(fresh(), 42, comm, OWNER_CONNECT);
+	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"a\\\"b\\u001b\",\"owner\":\"connect\"",
+	       "memo owner: another source");
+}
+
 int main(void)
 {
 	test_sbuf();
@@ -491,6 +536,7 @@ int main(void)
 	test_endpoint();
 	test_states();
 	test_time();
+	test_memo();
 	{
 		/* milliseconds with three decimals, rounded like %.3f */
 		static const struct {

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The JSON pieces a stream line repeats for its socket: the id and tuple,
+ * and the owner. A connection makes a dozen lines within milliseconds, all
+ * with the same pieces, so they are formatted once and copied after that.
+ *
+ * A piece is found by everything it is made of (the id and the whole tuple;
+ * the pid, the comm and the owner source), so a socket whose tuple, owner or
+ * comm changed is formatted afresh: no stale piece can be served, and what is
+ * kept is the escaped text. Not thread-safe: one stream per process.
+ */
+#ifndef SOCKTRACE_JSON_MEMO_H
+#define SOCKTRACE_JSON_MEMO_H
+
+#include <stdint.h>
+
+#include "sbuf.h"
+#include "table.h"
+
+/* "sock":ID,"netns":N,...,"rport":N (as put_tuple_json after the id) */
+void memo_put_sock_tuple(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
+/* "pid":N,"comm":"..","owner":"SRC" (put_owner_json and owner_src_name) */
+void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
+
+#endif
