@@ -55,6 +55,7 @@ struct table {
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
+	bool seed_keys; /* a sock_diag snapshot made entries known by cookie only */
 	uint64_t failed_keys[64]; /* connects whose failure was already reported */
 	uint32_t failed_next;
 	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
@@ -304,7 +305,8 @@ static struct sock_entry *lookup_event(struct table *tb, uint64_t sk, uint64_t c
 {
 	struct sock_entry *e = lookup(tb, sk);
 
-	if (e || !cookie)
+	/* with iterators there are no such entries: no second probe per new socket */
+	if (e || !cookie || !tb->seed_keys)
 		return e;
 	e = lookup_cookie(tb, cookie);
 	if (!e || !unaddressed(e))
@@ -492,7 +494,7 @@ static void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie)
 
 	if (e->cookie || !cookie)
 		return;
-	dup = lookup_cookie(tb, cookie);
+	dup = tb->seed_keys ? lookup_cookie(tb, cookie) : NULL;
 	if (dup && dup != e && unaddressed(dup)) {
 		if (e->owner_src == OWNER_NONE && dup->owner_src != OWNER_NONE) {
 			e->owner_pid = dup->owner_pid;
@@ -1022,7 +1024,7 @@ static struct sock_entry *accept_listener(struct table *tb, uint64_t sk, const s
 	struct sock_entry *l = lookup(tb, sk), *only = NULL, *x;
 	uint32_t slot;
 
-	if (l || !sk)
+	if (l || !sk || !tb->seed_keys)
 		return l;
 	for (slot = tb->listen[c->sport % LISTEN_BUCKETS]; slot; slot = x->lnext) {
 		x = &tb->ents[slot - 1];
@@ -1172,6 +1174,7 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 		if (!r->cookie)
 			return;
 		key = seed_key(r->cookie);
+		tb->seed_keys = true;
 		e = lookup_cookie(tb, r->cookie);
 		if (e && (e->flags & ENTRY_TIMEWAIT))
 			return; /* its end is in the table already */
