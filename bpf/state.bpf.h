@@ -106,16 +106,28 @@ DEFINE_STATE_HANDLER(probe, RD_PROBE)
  * handles exactly the calls state_btf did not:
  *  - while state_btf is mid-run on this CPU, a call reaching the twin is one
  *    the kernel skipped for state_btf: the twin handles it;
- *  - otherwise every call state_btf handled leaves one "pending" mark for the
- *    twin's run of the same call to consume; with none pending, state_btf
- *    did not run, and the twin handles the call.
- * A count, not a flag: a softirq between the two programs of one call runs
- * both for its own call first, and each twin run must find its own mark.
- * Caught calls are counted in counters.rescued.
+ *  - otherwise state_btf left a mark naming each call it handled (socket and
+ *    states) for the twin's run of the same call to take; with no mark for
+ *    the call, state_btf did not run, and the twin handles it.
+ * Marks name their call: a count of pending calls was wrong when a softirq
+ * came after state_btf's last store but before its return (the twin of that
+ * softirq's call took the interrupted call's mark, so one event was lost and
+ * the other made twice), or while the twin ran (its mark was never taken).
+ * Marks that no twin takes (the twin was the one skipped) are overwritten in
+ * turn. Caught calls are counted in counters.rescued.
  */
+#define STATE_MARKS 8 /* far more than softirqs nest */
+
+struct state_mark {
+	__u64 sk;
+	__u32 states; /* oldstate << 8 | newstate */
+	__u32 pad;
+};
+
 struct state_guard {
 	__u32 running; /* state_btf is between its first and last instruction */
-	__u32 pending; /* calls state_btf handled whose twin has not run yet */
+	__u32 next;    /* the mark state_btf writes next */
+	struct state_mark marks[STATE_MARKS];
 };
 
 struct {
@@ -132,8 +144,11 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (g) {
+		struct state_mark *m = &g->marks[g->next++ % STATE_MARKS];
+
 		g->running = 1;
-		g->pending++;
+		m->sk = (__u64)(long)sk;
+		m->states = (__u32)oldstate << 8 | (__u8)newstate;
 	}
 	handle_state_direct(sk, oldstate, newstate);
 	if (g)
@@ -144,14 +159,20 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, states = (__u32)oldstate << 8 | (__u8)newstate, i;
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (!g)
 		return 0;
-	if (!g->running && g->pending) {
-		g->pending--;
-		return 0;
+	if (!g->running) {
+		for (i = 0; i < STATE_MARKS; i++) {
+			struct state_mark *m = &g->marks[i];
+
+			if (m->sk == (__u64)(long)sk && m->states == states) {
+				m->sk = 0;
+				return 0;
+			}
+		}
 	}
 	handle_state_direct(sk, oldstate, newstate);
 	__sync_fetch_and_add(&counters.rescued, 1);
