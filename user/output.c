@@ -8,6 +8,8 @@
 
 #include "addr.h"
 #include "escape.h"
+#include "holders.h"
+#include "proc.h"
 #include "states.h"
 #include "timefmt.h"
 
@@ -151,6 +153,36 @@ void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm)
 	sb_put_u64(sb, pid);
 	sb_puts(sb, ",\"comm\":");
 	sb_put_json_string(sb, comm, ST_COMM_LEN);
+}
+
+void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_putc(sb, ',');
+		sb_put_u64(sb, h[i].pid);
+		sb_putc(sb, '/');
+		sb_put_text_escaped(sb, h[i].comm, ST_COMM_LEN);
+	}
+}
+
+void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline)
+{
+	size_t i;
+
+	sb_puts(sb, "\"pids\":[");
+	for (i = 0; i < n; i++) {
+		size_t len = cmdline ? proc_cmdline(h[i].pid, cmdline, CMDLINE_SHOWN) : 0;
+
+		sb_puts(sb, i ? ",{" : "{");
+		put_owner_json(sb, h[i].pid, h[i].comm);
+		sb_puts(sb, ",\"cmdline\":");
+		sb_put_cmdline_json(sb, cmdline ? cmdline : "", len);
+		sb_putc(sb, '}');
+	}
+	sb_putc(sb, ']');
 }
 
 const char *owner_src_name(uint8_t src)

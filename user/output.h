@@ -59,6 +59,16 @@ void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
 void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
 /* "pid":N,"comm":".." */
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
+
+struct holder;
+/* netstat's PID/Program name for every holder: "pid/comm,pid/comm" */
+void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n);
+/*
+ * "pids":[{"pid":N,"comm":"..","cmdline":".."},...]. Each command line is read
+ * from /proc into cmdline (CMDLINE_SHOWN bytes); NULL where the processes are
+ * known to be gone (their pids may be someone else's now): "cmdline":"".
+ */
+void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline);
 const char *owner_src_name(uint8_t src);
 /* Monotonic now, in the kernel's clock (bpf_ktime_get_ns). */
 uint64_t mono_now_ns(void);

@@ -129,53 +129,22 @@ static uint32_t queued_total(const struct reuseport_view *v, const struct rp_kno
 	return v->queue_exact ? k->queued : k->accepted + k->queue;
 }
 
-static void put_holders_json(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
+/* Its holders now, else the owner events named (none for a member that left). */
+static const struct holder *member_holders(struct reuseport_view *v, const struct rp_member *m,
+					   struct holder *owner, size_t *n)
 {
-	size_t n = 0, i;
-	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, &n) : NULL;
-	struct holder owner;
+	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, n) : NULL;
 
-	if (n > HOLDERS_SHOWN)
-		n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
-	if (!n) {
-		owner.pid = m->k->pid;
-		memcpy(owner.comm, m->k->comm, ST_COMM_LEN);
-		h = &owner;
-		n = m->k->pid ? 1 : 0;
-	}
-	sb_puts(sb, ",\"pids\":[");
-	for (i = 0; i < n; i++) {
-		size_t len = m->e ? proc_cmdline(h[i].pid, v->cmdline, CMDLINE_MAX) : 0;
-
-		sb_puts(sb, i ? ",{" : "{");
-		put_owner_json(sb, h[i].pid, h[i].comm);
-		sb_puts(sb, ",\"cmdline\":");
-		sb_put_cmdline_json(sb, v->cmdline, len);
-		sb_putc(sb, '}');
-	}
-	sb_putc(sb, ']');
-}
-
-static void put_holders_text(struct reuseport_view *v, struct sbuf *sb, const struct rp_member *m)
-{
-	size_t n = 0, i;
-	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, &n) : NULL;
-
-	if (n > HOLDERS_SHOWN)
-		n = HOLDERS_SHOWN;
-	if (!n) {
-		sb_put_u64(sb, m->k->pid);
-		sb_putc(sb, '/');
-		sb_put_text_escaped(sb, m->k->comm, ST_COMM_LEN);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (i)
-			sb_putc(sb, ',');
-		sb_put_u64(sb, h[i].pid);
-		sb_putc(sb, '/');
-		sb_put_text_escaped(sb, h[i].comm, ST_COMM_LEN);
-	}
+	if (!m->e)
+		*n = 0;
+	if (*n > HOLDERS_SHOWN)
+		*n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
+	if (*n)
+		return h;
+	owner->pid = m->k->pid;
+	memcpy(owner->comm, m->k->comm, ST_COMM_LEN);
+	*n = m->k->pid ? 1 : 0;
+	return owner;
 }
 
 struct group_stats {
@@ -220,8 +189,10 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 		       bool final)
 {
 	struct sbuf *sb = &v->out->sb;
+	const struct holder *h;
+	struct holder owner;
 	struct group_stats g;
-	size_t i;
+	size_t i, nh;
 
 	group_stats(m, n, &g);
 	sb_puts(sb, "{\"event\":\"reuseport\",");
@@ -244,7 +215,10 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 			sb_puts(sb, ",\"cmdline\":");
 			sb_put_cmdline_json(sb, v->cmdline, len);
 		}
-		put_holders_json(v, sb, &m[i]);
+		h = member_holders(v, &m[i], &owner, &nh);
+		sb_putc(sb, ',');
+		/* a member that left: its pids may be someone else's by now */
+		put_holders_json(sb, h, nh, m[i].e ? v->cmdline : NULL);
 		sb_printf(sb,
 			  ",\"accepted\":%u,\"queued_total\":%u,\"queue\":%u,\"backlog\":%u,"
 			  "\"drops\":%u,\"share\":%.1f,\"stalled\":%s,\"reuseport\":%s,"
@@ -264,7 +238,9 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 	struct sbuf *sb = &v->out->sb;
 	struct group_stats g;
 	const char *proto = proto_name(m[0].k->t.protocol, m[0].k->t.family);
-	size_t i, from;
+	const struct holder *h;
+	struct holder owner;
+	size_t i, from, nh;
 
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
@@ -286,7 +262,10 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 
 		sb_printf(sb, "  %-20llu ", (unsigned long long)k->id);
 		from = sb->len;
-		put_holders_text(v, sb, &m[i]);
+		h = member_holders(v, &m[i], &owner, &nh);
+		if (!nh)
+			sb_putc(sb, '-');
+		put_holders_text(sb, h, nh);
 		sb_pad(sb, from, 24);
 		sb_printf(sb, " %9u %9u%s %6u %8u %6u %5.1f%% ", k->accepted, queued_total(v, k),
 			  v->queue_exact ? "" : "~", k->queue, k->backlog, k->drops, share);

@@ -160,13 +160,7 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 		from = sb->len;
 		if (!n)
 			sb_putc(sb, '-');
-		for (i = 0; i < n; i++) {
-			if (i)
-				sb_putc(sb, ',');
-			sb_put_u64(sb, h[i].pid);
-			sb_putc(sb, '/');
-			sb_put_text_escaped(sb, h[i].comm, ST_COMM_LEN);
-		}
+		put_holders_text(sb, h, n);
 		if (o->extended) {
 			sb_pad(sb, from, 16);
 			for (i = 0; i < n; i++) {
@@ -191,7 +185,7 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	struct sbuf *sb = &tv->out->sb;
 	const char *state = row_state(e);
 	struct holder owner;
-	size_t n, i;
+	size_t n;
 	const struct holder *h = row_holders(tv, e, &n, &owner);
 
 	sb_puts(sb, "{\"event\":\"socket\",");
@@ -215,19 +209,9 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	put_bool(sb, ",\"reuseport\":", e->t.flags & ST_SK_REUSEPORT);
 	sb_puts(sb, ",\"owner\":\"");
 	sb_puts(sb, owner_src_name(e->owner_src));
-	sb_puts(sb, "\",\"pids\":[");
-	for (i = 0; i < n; i++) {
-		size_t len = proc_cmdline(h[i].pid, tv->cmdline, CMDLINE_MAX);
-
-		if (i)
-			sb_putc(sb, ',');
-		sb_putc(sb, '{');
-		put_owner_json(sb, h[i].pid, h[i].comm);
-		sb_puts(sb, ",\"cmdline\":");
-		sb_put_cmdline_json(sb, tv->cmdline, len);
-		sb_putc(sb, '}');
-	}
-	sb_puts(sb, "]}");
+	sb_puts(sb, "\",");
+	put_holders_json(sb, h, n, tv->cmdline);
+	sb_putc(sb, '}');
 	output_line(tv->out);
 }
 

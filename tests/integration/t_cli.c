@@ -639,41 +639,27 @@ struct ftracer {
 	int started;
 };
 
-static int str_is(const struct json_obj *o, const char *key, const char *want)
-{
-	const char *s = json_str(o, key);
-
-	return s && !strcmp(s, want);
-}
-
-static int int_is(const struct json_obj *o, const char *key, long long want)
-{
-	long long v;
-
-	return json_int(o, key, &v) == 0 && v == want;
-}
-
 /* Whether one traced line passes filter k; the workload's values are in pr. */
 static int line_passes(enum filter_kind k, const struct json_obj *o, const struct proc *pr)
 {
 	switch (k) {
 	case F_PORT:
-		return int_is(o, "lport", PORT_V4) || int_is(o, "rport", PORT_V4);
+		return json_int_is(o, "lport", PORT_V4) || json_int_is(o, "rport", PORT_V4);
 	case F_LPORT:
-		return int_is(o, "lport", PORT_V4);
+		return json_int_is(o, "lport", PORT_V4);
 	case F_RPORT:
-		return int_is(o, "rport", PORT_V4);
+		return json_int_is(o, "rport", PORT_V4);
 	case F_STATE:
-		return str_is(o, "event", "state") &&
-		       (str_is(o, "old_state", "LISTEN") || str_is(o, "new_state", "LISTEN"));
+		return json_str_is(o, "event", "state") && (json_str_is(o, "old_state", "LISTEN") ||
+							    json_str_is(o, "new_state", "LISTEN"));
 	case F_PID:
-		return int_is(o, "pid", pr[P_CLI4].pid);
+		return json_int_is(o, "pid", pr[P_CLI4].pid);
 	case F_COMM:
-		return str_is(o, "comm", "st_cli4");
+		return json_str_is(o, "comm", "st_cli4");
 	case F_V4:
-		return str_is(o, "family", "ipv4");
+		return json_str_is(o, "family", "ipv4");
 	case F_V6:
-		return str_is(o, "family", "ipv6");
+		return json_str_is(o, "family", "ipv6");
 	default:
 		return 0;
 	}
@@ -714,8 +700,8 @@ static void check_filter(struct ftracer *f, enum filter_kind k, const struct pro
 				json_str(o, "old_state") ? json_str(o, "old_state") : "",
 				json_str(o, "new_state") ? json_str(o, "new_state") : "");
 		}
-		server_side += int_is(o, "lport", PORT_V4);
-		client_side += int_is(o, "rport", PORT_V4);
+		server_side += json_int_is(o, "lport", PORT_V4);
+		client_side += json_int_is(o, "rport", PORT_V4);
 	}
 	ok(n > 0 && bad == 0, "filter %s: %zu lines, all match (%zu do not)", f->name, n, bad);
 	if (k == F_PORT)
@@ -726,7 +712,7 @@ static void check_filter(struct ftracer *f, enum filter_kind k, const struct pro
 		size_t m = ev_select(&jl, (struct ev_match){"state", "127.0.0.1", PORT_V4, NULL, 0},
 				     ev, 8);
 
-		ok(m >= 1 && str_is(ev[0], "new_state", "LISTEN"),
+		ok(m >= 1 && json_str_is(ev[0], "new_state", "LISTEN"),
 		   "filter %s: the listener's CLOSE -> LISTEN shown", f->name);
 	}
 	json_lines_free(&jl);
@@ -827,10 +813,10 @@ static void check_json_comm(struct tracer *t, const struct proc *pr)
 		return;
 	}
 	for (i = 0; i < jl.n; i++) {
-		if (!is_traced_event(jl.objs[i]) || !int_is(jl.objs[i], "pid", pr[P_EVIL].pid))
+		if (!is_traced_event(jl.objs[i]) || !json_int_is(jl.objs[i], "pid", pr[P_EVIL].pid))
 			continue;
 		n++;
-		good += str_is(jl.objs[i], "comm", EVIL_COMM);
+		good += json_str_is(jl.objs[i], "comm", EVIL_COMM);
 	}
 	ok(n > 0 && good == n, "json: the escape-laden comm decodes to its exact bytes (%zu/%zu)",
 	   good, n);

@@ -17,27 +17,6 @@
 
 #define MAXEV 256
 
-static int json_is(const struct json_obj *o, const char *key, const char *want)
-{
-	const char *got = json_str(o, key);
-
-	return got && strcmp(got, want) == 0;
-}
-
-static int int_is(const struct json_obj *o, const char *key, long long want)
-{
-	long long got;
-
-	return json_int(o, key, &got) == 0 && got == want;
-}
-
-static int bool_is(const struct json_obj *o, const char *key, int want)
-{
-	int got;
-
-	return json_bool(o, key, &got) == 0 && !!got == !!want;
-}
-
 /* ---- workloads ---- */
 
 struct pipe_msg {
@@ -190,18 +169,18 @@ static void check_binds(const struct json_lines *jl, pid_t binder, pid_t loser, 
 	int won = 0, lost = 0;
 
 	for (i = 0; i < n; i++) {
-		if (int_is(ev[i], "pid", binder) && int_is(ev[i], "errno", 0) &&
-		    json_is(ev[i], "proto", "tcp") && bool_is(ev[i], "reuseaddr", 1))
+		if (json_int_is(ev[i], "pid", binder) && json_int_is(ev[i], "errno", 0) &&
+		    json_str_is(ev[i], "proto", "tcp") && json_bool_is(ev[i], "reuseaddr", 1))
 			won++;
-		if (int_is(ev[i], "pid", loser) && int_is(ev[i], "errno", EADDRINUSE) &&
-		    json_is(ev[i], "error", "EADDRINUSE"))
+		if (json_int_is(ev[i], "pid", loser) && json_int_is(ev[i], "errno", EADDRINUSE) &&
+		    json_str_is(ev[i], "error", "EADDRINUSE"))
 			lost++;
 	}
 	ok(won == 1, "bind: the winner's bind, pid %d, errno 0, SO_REUSEADDR (%d)", binder, won);
 	ok(lost == 1, "bind: the loser's bind, pid %d, EADDRINUSE, with the address asked for (%d)",
 	   loser, lost);
 	n = ev_select(jl, (struct ev_match){"listen", "127.0.0.1", port, NULL, -1}, ev, MAXEV);
-	ok(n == 1 && int_is(ev[0], "backlog", 7) && int_is(ev[0], "pid", binder),
+	ok(n == 1 && json_int_is(ev[0], "backlog", 7) && json_int_is(ev[0], "pid", binder),
 	   "listen: backlog 7 by pid %d", binder);
 }
 
@@ -213,15 +192,15 @@ static void check_udp(const struct json_lines *jl, pid_t pid, uint16_t port)
 	ok(n == 3, "udp: three events for the socket (%zu)", n);
 	if (n != 3)
 		return;
-	ok(json_is(ev[0], "event", "bind") && json_is(ev[0], "proto", "udp") &&
-		   int_is(ev[0], "pid", pid) && bool_is(ev[0], "reuseport", 1),
+	ok(json_str_is(ev[0], "event", "bind") && json_str_is(ev[0], "proto", "udp") &&
+		   json_int_is(ev[0], "pid", pid) && json_bool_is(ev[0], "reuseport", 1),
 	   "udp: bind by pid %d with SO_REUSEPORT", pid);
-	ok(json_is(ev[1], "event", "connect") && int_is(ev[1], "errno", 0) &&
-		   json_is(ev[1], "raddr", "127.0.0.1") && int_is(ev[1], "rport", 9) &&
-		   int_is(ev[1], "pid", pid),
+	ok(json_str_is(ev[1], "event", "connect") && json_int_is(ev[1], "errno", 0) &&
+		   json_str_is(ev[1], "raddr", "127.0.0.1") && json_int_is(ev[1], "rport", 9) &&
+		   json_int_is(ev[1], "pid", pid),
 	   "udp: connect to 127.0.0.1:9");
-	ok(json_is(ev[2], "event", "close") && int_is(ev[2], "pid", pid) &&
-		   int_is(ev[2], "rport", 9),
+	ok(json_str_is(ev[2], "event", "close") && json_int_is(ev[2], "pid", pid) &&
+		   json_int_is(ev[2], "rport", 9),
 	   "udp: close, with the tuple carried forward");
 }
 
@@ -232,21 +211,24 @@ static void check_v6(const struct json_lines *jl, pid_t pid, uint16_t dual, uint
 	size_t n;
 
 	n = ev_select(jl, (struct ev_match){"bind", "::", dual, NULL, -1}, ev, MAXEV);
-	ok(n == 1 && bool_is(ev[0], "v6only", 0) && json_is(ev[0], "proto", "tcp6"),
+	ok(n == 1 && json_bool_is(ev[0], "v6only", 0) && json_str_is(ev[0], "proto", "tcp6"),
 	   "v6: the :: listener's bind says v6only false");
 	n = ev_select(jl, (struct ev_match){"bind", "::1", only, NULL, -1}, ev, MAXEV);
-	ok(n == 1 && bool_is(ev[0], "v6only", 1), "v6: the ::1 listener's bind says v6only true");
+	ok(n == 1 && json_bool_is(ev[0], "v6only", 1),
+	   "v6: the ::1 listener's bind says v6only true");
 	n = ev_select(
 		jl,
 		(struct ev_match){"state", "::ffff:127.0.0.1", dual, "::ffff:127.0.0.1", client},
 		ev, MAXEV);
-	ok(n >= 3 && json_is(ev[0], "proto", "tcp6") && json_is(ev[0], "old_state", "LISTEN"),
+	ok(n >= 3 && json_str_is(ev[0], "proto", "tcp6") &&
+		   json_str_is(ev[0], "old_state", "LISTEN"),
 	   "v6: the IPv4 client shows on the server side as tcp6 ::ffff:127.0.0.1 (%zu lines)", n);
 	if (n)
-		ok(int_is(ev[0], "pid", pid), "v6: with the listener's pid");
+		ok(json_int_is(ev[0], "pid", pid), "v6: with the listener's pid");
 	n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", client, "127.0.0.1", dual}, ev,
 		      MAXEV);
-	ok(n >= 3 && json_is(ev[0], "proto", "tcp"), "v6: the client side is plain tcp (%zu)", n);
+	ok(n >= 3 && json_str_is(ev[0], "proto", "tcp"), "v6: the client side is plain tcp (%zu)",
+	   n);
 }
 
 /* Each family runs where the kernel has it and fails in one clear line where not. */
@@ -410,7 +392,7 @@ int main(void)
 			(struct ev_match){"accept", "127.0.0.1", lport, "127.0.0.1", got[i].port},
 			ev, 4);
 
-		matched += n == 1 && int_is(ev[0], "pid", got[i].pid);
+		matched += n == 1 && json_int_is(ev[0], "pid", got[i].pid);
 	}
 	is_int(matched, ACCEPTORS * PER_ACCEPTOR,
 	       "accept: each of %d connections names the process that accepted it",

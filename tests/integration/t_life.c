@@ -58,20 +58,6 @@ static struct json_obj *storm(const char *mode, char **out)
 	return NULL;
 }
 
-static int int_is(const struct json_obj *o, const char *key, long long want)
-{
-	long long got;
-
-	return json_int(o, key, &got) == 0 && got == want;
-}
-
-static int str_is(const struct json_obj *o, const char *key, const char *want)
-{
-	const char *got = json_str(o, key);
-
-	return got && !strcmp(got, want);
-}
-
 static void check_mode(const struct json_lines *jl, const struct mode *m, long long client,
 		       long long server, long long port)
 {
@@ -88,12 +74,12 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 		double dur = -1;
 		int client_end;
 
-		if (!str_is(o, "event", "close") || !la || !ra)
+		if (!json_str_is(o, "event", "close") || !la || !ra)
 			continue;
-		client_end =
-			int_is(o, "rport", port) && sscanf(la, "%u.%u.%u.%u", &a, &b, &c, &d) == 4;
-		if (!client_end &&
-		    !(int_is(o, "lport", port) && sscanf(ra, "%u.%u.%u.%u", &a, &b, &c, &d) == 4))
+		client_end = json_int_is(o, "rport", port) &&
+			     sscanf(la, "%u.%u.%u.%u", &a, &b, &c, &d) == 4;
+		if (!client_end && !(json_int_is(o, "lport", port) &&
+				     sscanf(ra, "%u.%u.%u.%u", &a, &b, &c, &d) == 4))
 			continue;
 		if (a != 127 || b != 1 || c > 255 || d > 255)
 			continue;
@@ -105,8 +91,8 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 			json_int(o, "rx_bytes", &rx);
 			json_int(o, "pid", &pid);
 			if ((client_end ? cli_seen[c][d] : srv_seen[c][d]) ||
-			    !str_is(o, "role", client_end ? "active" : "passive") ||
-			    !str_is(o, "end", client_end ? m->client_end : m->server_end) ||
+			    !json_str_is(o, "role", client_end ? "active" : "passive") ||
+			    !json_str_is(o, "end", client_end ? m->client_end : m->server_end) ||
 			    rx != PAYLOAD || pid != (client_end ? client : server))
 				tap_diag("%s %s end: time %s path %s end %s role %s pid %lld rx "
 					 "%lld",
@@ -117,9 +103,11 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 		if (client_end) {
 			if (cli_seen[c][d]++)
 				dup++;
-			else if (int_is(o, "pid", client) && str_is(o, "role", "active") &&
-				 str_is(o, "end", m->client_end) && dur >= 0 &&
-				 int_is(o, "tx_bytes", PAYLOAD) && int_is(o, "rx_bytes", PAYLOAD))
+			else if (json_int_is(o, "pid", client) &&
+				 json_str_is(o, "role", "active") &&
+				 json_str_is(o, "end", m->client_end) && dur >= 0 &&
+				 json_int_is(o, "tx_bytes", PAYLOAD) &&
+				 json_int_is(o, "rx_bytes", PAYLOAD))
 				good_cli++;
 			else if (!bad++)
 				snprintf(why, sizeof(why), "client %s: pid %s end %s tx/rx wrong",
@@ -127,10 +115,11 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 		} else {
 			if (srv_seen[c][d]++)
 				dup++;
-			else if (int_is(o, "pid", server) && str_is(o, "role", "passive") &&
-				 str_is(o, "end", m->server_end) && dur >= 0 &&
-				 int_is(o, "rx_bytes", PAYLOAD) &&
-				 (!m->check_tx_server || int_is(o, "tx_bytes", PAYLOAD)))
+			else if (json_int_is(o, "pid", server) &&
+				 json_str_is(o, "role", "passive") &&
+				 json_str_is(o, "end", m->server_end) && dur >= 0 &&
+				 json_int_is(o, "rx_bytes", PAYLOAD) &&
+				 (!m->check_tx_server || json_int_is(o, "tx_bytes", PAYLOAD)))
 				good_srv++;
 			else if (!bad++)
 				snprintf(why, sizeof(why), "server end for %s: end %s", ra,
@@ -176,8 +165,8 @@ int main(void)
 	}
 	for (i = 0; i < 3; i++) {
 		res[i] = storm(modes[i].name, &outs[i]);
-		if (!ok(res[i] && int_is(res[i], "completed", CONNS), "%s: %d connections made",
-			modes[i].name, CONNS))
+		if (!ok(res[i] && json_int_is(res[i], "completed", CONNS),
+			"%s: %d connections made", modes[i].name, CONNS))
 			tap_diag("%s", outs[i] ? outs[i] : "");
 	}
 	usleep(300000);

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -160,9 +161,8 @@ static int table_json(const char *what, const char *a1, const char *a2, const ch
 static char *table_text(const char *what, const char *a1, const char *a2)
 {
 	struct tracer t;
-	char *text = NULL;
-	struct stat st;
-	int rc, fd;
+	char *text;
+	int rc;
 
 	rc = tracer_start(&t, (const char *const[]){"table", "--netns", netns, a1, a2, NULL},
 			  20000);
@@ -170,30 +170,9 @@ static char *table_text(const char *what, const char *a1, const char *a2)
 		rc = tracer_wait(&t, 15000);
 	if (!ok(rc == 0, "%s: exits 0 (%s)", what, tracer_status_str(&t)))
 		tap_diag("%s", tracer_stderr(&t));
-	fd = open(t.out_path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0) {
-		text = calloc(1, (size_t)st.st_size + 1);
-		if (text && read(fd, text, (size_t)st.st_size) != st.st_size)
-			text[0] = '\0';
-	}
-	if (fd >= 0)
-		close(fd);
+	text = read_text_file(t.out_path, NULL);
 	tracer_cleanup(&t);
 	return text;
-}
-
-static int str_is(const struct json_obj *o, const char *key, const char *want)
-{
-	const char *s = json_str(o, key);
-
-	return s && !strcmp(s, want);
-}
-
-static int int_is(const struct json_obj *o, const char *key, long long want)
-{
-	long long v;
-
-	return json_int(o, key, &v) == 0 && v == want;
 }
 
 static long long get_int(const struct json_obj *o, const char *key)
@@ -221,7 +200,7 @@ static size_t rows_with_proto(const struct json_lines *jl, const char *prefix)
 	for (i = 0; i < jl->n; i++) {
 		const char *p = json_str(jl->objs[i], "proto");
 
-		n += str_is(jl->objs[i], "event", "socket") && p &&
+		n += json_str_is(jl->objs[i], "event", "socket") && p &&
 		     !strncmp(p, prefix, strlen(prefix));
 	}
 	return n;
@@ -235,10 +214,10 @@ static int table_counts_ok(const struct json_lines *jl, size_t *tables)
 
 	*tables = 0;
 	for (i = 0; i < jl->n; i++) {
-		if (str_is(jl->objs[i], "event", "socket")) {
+		if (json_str_is(jl->objs[i], "event", "socket")) {
 			since++;
-		} else if (str_is(jl->objs[i], "event", "table")) {
-			good &= int_is(jl->objs[i], "rows", (long long)since);
+		} else if (json_str_is(jl->objs[i], "event", "table")) {
+			good &= json_int_is(jl->objs[i], "rows", (long long)since);
 			since = 0;
 			(*tables)++;
 		}
@@ -259,7 +238,7 @@ static int pids_are(const struct json_obj *r, const pid_t *pid, const char *cons
 			const struct json_obj *p = json_array_obj(r, "pids", j);
 			const char *cl = p ? json_str(p, "cmdline") : NULL;
 
-			if (p && int_is(p, "pid", pid[i]) && str_is(p, "comm", comm[i]) &&
+			if (p && json_int_is(p, "pid", pid[i]) && json_str_is(p, "comm", comm[i]) &&
 			    (!want_cmdline || (cl && strstr(cl, self_path))))
 				break;
 		}
@@ -288,13 +267,6 @@ static void diag_row(const char *what, const struct json_obj *r)
 				 json_str(p, "comm") ? json_str(p, "comm") : "?",
 				 json_str(p, "cmdline") ? json_str(p, "cmdline") : "?");
 	}
-}
-
-static int bool_is(const struct json_obj *o, const char *key, int want)
-{
-	int v;
-
-	return json_bool(o, key, &v) == 0 && v == want;
 }
 
 static int udp_socket(const char *bind_addr, uint16_t bind_port, const char *peer,
@@ -364,15 +336,15 @@ static void check_snapshot(const struct world *w)
 		size_t tables = 0;
 		int counts;
 
-		if (!ok(r && str_is(r, "state", "LISTEN") && str_is(r, "proto", "tcp") &&
-				str_is(r, "family", "ipv4"),
+		if (!ok(r && json_str_is(r, "state", "LISTEN") && json_str_is(r, "proto", "tcp") &&
+				json_str_is(r, "family", "ipv4"),
 			"-tlp: the listener's row, state LISTEN"))
 			diag_row("listener", r);
-		ok(r && int_is(r, "recv_q", 0) && int_is(r, "send_q", BACKLOG),
+		ok(r && json_int_is(r, "recv_q", 0) && json_int_is(r, "send_q", BACKLOG),
 		   "-tlp: recv_q 0, send_q %d (the backlog)", BACKLOG);
-		ok(r && int_is(r, "inode", (long long)w->lino), "-tlp: inode %llu",
+		ok(r && json_int_is(r, "inode", (long long)w->lino), "-tlp: inode %llu",
 		   (unsigned long long)w->lino);
-		ok(r && bool_is(r, "reuseaddr", 1) && bool_is(r, "reuseport", 0),
+		ok(r && json_bool_is(r, "reuseaddr", 1) && json_bool_is(r, "reuseport", 0),
 		   "-tlp: SO_REUSEADDR set, SO_REUSEPORT not (--seed %s)", seed);
 		if (!ok(pids_are(r, pids, comms, 3, 0), "-tlp: pids are the three holders"))
 			diag_row("listener", r);
@@ -386,11 +358,13 @@ static void check_snapshot(const struct world *w)
 		ok(counts && tables == 1, "-tlp: one table object counting the rows (%zu)", tables);
 		if (v6) {
 			r = row(&jl, "::1", PORT_L6, "::", 0);
-			ok(r && str_is(r, "proto", "tcp6") && str_is(r, "family", "ipv6") &&
-				   bool_is(r, "v6only", 1) && str_is(r, "state", "LISTEN"),
+			ok(r && json_str_is(r, "proto", "tcp6") &&
+				   json_str_is(r, "family", "ipv6") &&
+				   json_bool_is(r, "v6only", 1) &&
+				   json_str_is(r, "state", "LISTEN"),
 			   "-tlp: [::1]:%d is tcp6, ipv6, v6only", PORT_L6);
 			r = row(&jl, "::", PORT_D, "::", 0);
-			ok(r && str_is(r, "proto", "tcp6") && bool_is(r, "v6only", 0),
+			ok(r && json_str_is(r, "proto", "tcp6") && json_bool_is(r, "v6only", 0),
 			   "-tlp: [::]:%d is dual stack (v6only false)", PORT_D);
 		} else {
 			tap_skip("no IPv6", "-tlp: IPv6 listener");
@@ -407,17 +381,19 @@ static void check_snapshot(const struct world *w)
 		const pid_t me = getpid();
 		const char *const me_comm = "st_tparent", *const conn_comm = "st_conn";
 
-		if (!ok(srv && str_is(srv, "state", "ESTABLISHED") && int_is(srv, "recv_q", UNREAD),
+		if (!ok(srv && json_str_is(srv, "state", "ESTABLISHED") &&
+				json_int_is(srv, "recv_q", UNREAD),
 			"-ta: server side ESTABLISHED with recv_q %d", UNREAD))
 			diag_row("server side", srv);
 		if (!ok(pids_are(srv, &me, &me_comm, 1, 1), "-ta: server side held by the parent"))
 			diag_row("server side", srv);
-		if (!ok(cli && str_is(cli, "state", "ESTABLISHED") && int_is(cli, "recv_q", 0) &&
+		if (!ok(cli && json_str_is(cli, "state", "ESTABLISHED") &&
+				json_int_is(cli, "recv_q", 0) &&
 				pids_are(cli, &w->conn, &conn_comm, 1, 1),
 			"-ta: client side ESTABLISHED, held by st_conn (%d)", w->conn))
 			diag_row("client side", cli);
-		if (!ok(tw && str_is(tw, "state", "TIME_WAIT") && json_array_len(tw, "pids") == 0 &&
-				json_has(tw, "pids"),
+		if (!ok(tw && json_str_is(tw, "state", "TIME_WAIT") &&
+				json_array_len(tw, "pids") == 0 && json_has(tw, "pids"),
 			"-ta: TIME_WAIT row with \"pids\":[]"))
 			diag_row("TIME_WAIT", tw);
 		ok(row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0) != NULL, "-ta: the listener too");
@@ -426,8 +402,8 @@ static void check_snapshot(const struct world *w)
 			const struct json_obj *d =
 				row(&jl, "::ffff:127.0.0.1", PORT_D, "::ffff:127.0.0.1", d4_port);
 
-			if (!ok(d && str_is(d, "family", "ipv6") &&
-					str_is(d, "state", "ESTABLISHED") &&
+			if (!ok(d && json_str_is(d, "family", "ipv6") &&
+					json_str_is(d, "state", "ESTABLISHED") &&
 					pids_are(d, &me, &me_comm, 1, 0),
 				"-ta: dual-stack server side, raddr ::ffff:127.0.0.1"))
 				diag_row("dual-stack server side", d);
@@ -441,7 +417,7 @@ static void check_snapshot(const struct world *w)
 	if (table_json("table -ul", "-ul", NULL, NULL, &jl) == 0) {
 		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0);
 
-		if (!ok(r && str_is(r, "proto", "udp") && json_is_null(r, "state"),
+		if (!ok(r && json_str_is(r, "proto", "udp") && json_is_null(r, "state"),
 			"-ul: the bound UDP socket, state null"))
 			diag_row("bound udp", r);
 		ok(!row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U),
@@ -452,7 +428,8 @@ static void check_snapshot(const struct world *w)
 	if (table_json("table -u", "-u", NULL, NULL, &jl) == 0) {
 		const struct json_obj *r = row(&jl, "127.0.0.1", u_conn_port, "127.0.0.1", PORT_U);
 
-		if (!ok(r && str_is(r, "proto", "udp") && str_is(r, "state", "ESTABLISHED"),
+		if (!ok(r && json_str_is(r, "proto", "udp") &&
+				json_str_is(r, "state", "ESTABLISHED"),
 			"-u: the connected UDP socket, state ESTABLISHED"))
 			diag_row("connected udp", r);
 		ok(!row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0), "-u: not the bound one");
@@ -526,23 +503,24 @@ static void check_refresh(void)
 			   "table -c: printed %zu tables (>= 2), each counting its rows", tables);
 			/* the last table */
 			for (i = 0; i + 1 < jl.n; i++)
-				if (str_is(jl.objs[i], "event", "table"))
+				if (json_str_is(jl.objs[i], "event", "table"))
 					last_from = i + 1;
 			for (i = last_from; i < jl.n; i++) {
 				const struct json_obj *o = jl.objs[i];
 
-				if (str_is(o, "event", "socket") && int_is(o, "lport", PORT_LATE)) {
+				if (json_str_is(o, "event", "socket") &&
+				    json_int_is(o, "lport", PORT_LATE)) {
 					r = o;
 					n_late++;
 				}
 			}
-			if (!ok(n_late == 1 && str_is(r, "state", "LISTEN") &&
+			if (!ok(n_late == 1 && json_str_is(r, "state", "LISTEN") &&
 					pids_are(r, &late.pid, &late_comm, 1, 1),
 				"table -c: the late listener in the last table, pid %d", late.pid))
 				diag_row("late listener", r);
 			/* the table learnt it from the listen() event, not only from the snapshot
 			 */
-			ok(r && str_is(r, "owner", "listen"),
+			ok(r && json_str_is(r, "owner", "listen"),
 			   "table -c: its owner came from events (\"owner\":\"listen\")");
 		}
 		json_lines_free(&jl);
@@ -587,12 +565,12 @@ static void check_watch_seeded(int lfd, const struct world *w)
 
 	n = ev_select(&jl, (struct ev_match){"state", "127.0.0.1", PORT_L, "127.0.0.1", (long)port},
 		      ev, 8);
-	for (i = 0; i < n && !str_is(ev[i], "old_state", "LISTEN"); i++)
+	for (i = 0; i < n && !json_str_is(ev[i], "old_state", "LISTEN"); i++)
 		;
 	if (i < n)
 		pid = get_int(ev[i], "pid");
-	if (!ok(i < n && str_is(ev[i], "new_state", "SYN_RECV") &&
-			str_is(ev[i], "owner", "listener") &&
+	if (!ok(i < n && json_str_is(ev[i], "new_state", "SYN_RECV") &&
+			json_str_is(ev[i], "owner", "listener") &&
 			(pid == getpid() || pid == w->h1 || pid == w->h2),
 		"watch --seed %s: LISTEN -> SYN_RECV is the listener's holder's (pid %lld), "
 		"not st_dial's",
@@ -601,7 +579,7 @@ static void check_watch_seeded(int lfd, const struct world *w)
 	n = ev_select(&jl,
 		      (struct ev_match){"accept", "127.0.0.1", PORT_L, "127.0.0.1", (long)port}, ev,
 		      8);
-	ok(n == 1 && int_is(ev[0], "pid", getpid()) && get_int(ev[0], "listener") > 0,
+	ok(n == 1 && json_int_is(ev[0], "pid", getpid()) && get_int(ev[0], "listener") > 0,
 	   "watch --seed %s: accept by the parent names the listener", seed);
 	json_lines_free(&jl);
 	tracer_cleanup(&t);

@@ -4,23 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A NULL string or a negative number matches anything. */
 static int str_match(const struct json_obj *o, const char *key, const char *want)
 {
-	const char *got;
-
-	if (!want)
-		return 1;
-	got = json_str(o, key);
-	return got && strcmp(got, want) == 0;
+	return !want || json_str_is(o, key, want);
 }
 
 static int int_match(const struct json_obj *o, const char *key, long want)
 {
-	long long got;
-
-	if (want < 0)
-		return 1;
-	return json_int(o, key, &got) == 0 && got == want;
+	return want < 0 || json_int_is(o, key, want);
 }
 
 size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,

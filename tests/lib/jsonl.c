@@ -712,3 +712,24 @@ void json_lines_free(struct json_lines *jl)
 	free(jl->first_bad);
 	memset(jl, 0, sizeof(*jl));
 }
+
+int json_str_is(const struct json_obj *o, const char *key, const char *want)
+{
+	const char *got = json_str(o, key);
+
+	return got && strcmp(got, want) == 0;
+}
+
+int json_int_is(const struct json_obj *o, const char *key, long long want)
+{
+	long long got;
+
+	return json_int(o, key, &got) == 0 && got == want;
+}
+
+int json_bool_is(const struct json_obj *o, const char *key, int want)
+{
+	int got;
+
+	return json_bool(o, key, &got) == 0 && !!got == !!want;
+}

@@ -27,6 +27,10 @@ int json_int(const struct json_obj *o, const char *key, long long *out);
 int json_num(const struct json_obj *o, const char *key, double *out);
 /* 0 ok (*out is 0 or 1); -ENOENT absent; -EINVAL not true/false. */
 int json_bool(const struct json_obj *o, const char *key, int *out);
+/* Whether key is there with exactly this value (false for a NULL object). */
+int json_str_is(const struct json_obj *o, const char *key, const char *want);
+int json_int_is(const struct json_obj *o, const char *key, long long want);
+int json_bool_is(const struct json_obj *o, const char *key, int want);
 /* 1 if present and null, else 0. */
 int json_is_null(const struct json_obj *o, const char *key);
 /* 0 if absent or not an array. */
