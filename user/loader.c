@@ -422,8 +422,14 @@ fail:
 
 int loader_poll(struct loader *l, int timeout_ms)
 {
-	int n = ring_buffer__poll(l->rb, timeout_ms), m;
+	int n, m;
 
+	/* tell the BPF side to wake us once enough is pending (record.bpf.h) */
+	if (timeout_ms)
+		__atomic_store_n(&l->skel->bss->consumer_waiting, 1, __ATOMIC_SEQ_CST);
+	n = ring_buffer__poll(l->rb, timeout_ms);
+	if (timeout_ms)
+		__atomic_store_n(&l->skel->bss->consumer_waiting, 0, __ATOMIC_RELAXED);
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* without a wake-up, records wait for us: take them all now */
