@@ -49,6 +49,8 @@ TLIB_SRCS := $(wildcard tests/lib/*.c)
 TLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(TLIB_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
+# the benchmark's floor tracer has a BPF object of its own (mk/bench.mk)
+TOOL_BINS += $(OUT)/tools/bench-floor
 
 .PHONY: all clean install deps test test-unit test-integration tools format bench
 all: $(OUT)/socktrace

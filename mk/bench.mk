@@ -7,14 +7,24 @@
 BENCH_CONNS ?= 50000
 BENCH_REPS  ?= 3
 BENCH_MODE  ?= server-first
-BENCH_TOOLS ?= watch life bpftrace ss
+BENCH_TOOLS ?= watch life floor floor-out bpftrace ss
+
+# the floor: a minimal tracer to measure socktrace against (tools/bench/floor.c)
+$(OUT)/floor.bpf.o: tools/bench/floor.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/tools/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< $(LIBBPF_LIBS) -o $@
 
 # `bench` is declared phony in the Makefile. Dependencies first (bpftrace comes
 # only with WITH_BENCH=1), then the binaries, then the run.
 bench:
 	$(Q)WITH_BENCH=1 sh tools/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm $(OUT)/tools/bench-floor
 	$(Q)BENCH_CONNS='$(BENCH_CONNS)' BENCH_REPS='$(BENCH_REPS)' BENCH_MODE='$(BENCH_MODE)' \
 		BENCH_TOOLS='$(BENCH_TOOLS)' BENCH_OUT='$(abspath $(OUT))/bench' \
 		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
+		FLOOR='$(abspath $(OUT)/tools/bench-floor)' \
 		sh tools/bench/bench.sh

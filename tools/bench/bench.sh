@@ -10,7 +10,12 @@
 #
 # Environment (defaults):
 #   BENCH_CONNS=50000  BENCH_REPS=3  BENCH_MODE=server-first
-#   BENCH_TOOLS="watch life bpftrace ss"   BENCH_BPFSTATS=1 (0: skip that run)
+#   BENCH_TOOLS="watch life floor floor-out bpftrace ss"
+#                      floor: tools/bench/floor.c, the least a tracer of every
+#                      state change can do; floor-out: the same, writing a
+#                      FLOOR_LINE_BYTES (330, about a watch --json line) line
+#                      per record
+#   BENCH_BPFSTATS=1 (0: skip that run)
 #   BENCH_BG_SECONDS=3 quiet window before each traced storm (and after the
 #                      BPF-stats storm): the tracer settles, its idle rate is kept
 #   BENCH_DRAIN_MAX=30 longest wait for a tracer to finish a storm
@@ -18,7 +23,7 @@
 #   BENCH_MAX_SECONDS=840  no new pair starts after this (the rest is reported
 #                      as skipped); every wait below has its own bound too
 #   BENCH_OUT=build/bench  BENCH_KEEP=0 (1: keep the raw tracer outputs)
-#   SOCKTRACE=build/socktrace  CONNSTORM=build/tools/connstorm
+#   SOCKTRACE=build/socktrace  CONNSTORM=build/tools/connstorm  FLOOR=build/tools/bench-floor
 #
 # Safety: traffic only on loopback inside namespaces created here (connstorm
 # refuses anything but 127.0.0.0/8 anyway); every loop is bounded in count and
@@ -36,7 +41,9 @@ OUTDIR=${BENCH_OUT:-$ROOT/build/bench}
 N=${BENCH_CONNS:-50000}
 REPS=${BENCH_REPS:-3}
 MODE=${BENCH_MODE:-server-first}
-TOOLS=${BENCH_TOOLS:-watch life bpftrace ss}
+TOOLS=${BENCH_TOOLS:-watch life floor floor-out bpftrace ss}
+FL=${FLOOR:-$ROOT/build/tools/bench-floor}
+FLOOR_LINE_BYTES=330
 SETTLE=${BENCH_SETTLE:-2}
 MAXSECS=${BENCH_MAX_SECONDS:-840}
 KEEP=${BENCH_KEEP:-0}
@@ -56,11 +63,14 @@ isint "$DRAIN_MAX" && [ "$DRAIN_MAX" -ge 1 ] && [ "$DRAIN_MAX" -le 300 ] || die 
 isint "$MAXSECS" || die "BENCH_MAX_SECONDS=$MAXSECS: an integer"
 case $MODE in server-first | client-first | rst) ;; *) die "BENCH_MODE=$MODE: server-first, client-first or rst" ;; esac
 for t in $TOOLS; do
-	case $t in watch | life | bpftrace | ss) ;; *) die "BENCH_TOOLS: unknown tool '$t' (watch life bpftrace ss)" ;; esac
+	case $t in watch | life | floor | floor-out | bpftrace | ss) ;; *) die "BENCH_TOOLS: unknown tool '$t' (watch life floor floor-out bpftrace ss)" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
 [ -x "$ST" ] || die "$ST missing: run make"
 [ -x "$CS" ] || die "$CS missing: run make build/tools/connstorm"
+case " $TOOLS " in *" floor "* | *" floor-out "*)
+	[ -x "$FL" ] || die "$FL missing: run make build/tools/bench-floor" ;;
+esac
 for c in ip ss awk sed getconf; do command -v $c >/dev/null 2>&1 || die "$c not found"; done
 
 # Bounds. A storm gets connstorm --timeout; tracers live at most TRACER_MAX s.
@@ -99,6 +109,7 @@ trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
 ST_SRC=$ST
 cp "$ST" "$W/socktrace" && ST=$W/socktrace || die "cannot copy $ST"
 cp "$CS" "$W/connstorm" && CS=$W/connstorm || die "cannot copy $CS"
+if [ -x "$FL" ]; then cp "$FL" "$W/bench-floor" && FL=$W/bench-floor || die "cannot copy $FL"; fi
 ST_SUM=$(sha256sum "$ST" | cut -c1-16)
 ST_MTIME=$(date -u -r "$ST_SRC" +%Y-%m-%dT%H:%M:%SZ)
 addpid() { PIDS="$PIDS $1"; }
@@ -237,6 +248,13 @@ start_tracer() {
 	case $1 in
 	watch | life)
 		"$ST" "$1" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
+			> "$W/trace.out" 2> "$W/trace.err" &
+		TPID=$!; WPID=$TPID; addpid "$TPID"
+		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
+		;;
+	floor | floor-out)
+		_lb=0; [ "$1" = floor-out ] && _lb=$FLOOR_LINE_BYTES
+		"$FL" --line-bytes "$_lb" --duration "$TRACER_MAX" --ready-file "$W/ready" \
 			> "$W/trace.out" 2> "$W/trace.err" &
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
@@ -395,6 +413,16 @@ traced_storm() {
 		fi
 		_extra="\"summary\": $(jstr "$SUMMARY"), \"summary_sockets\": $(jnull "$_socks"), "
 		;;
+	floor | floor-out)
+		# no tuples to count connections by: a full count is ten records each
+		SUMMARY=$(grep '^summary:' "$W/trace.err" | tail -n 1)
+		T_LOST=$(echo "$SUMMARY" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
+		T_KM=$(echo "$SUMMARY" | sed -n 's/.* kernel_missed=\([0-9]*\).*/\1/p')
+		[ -n "$T_LOST" ] || T_LOST=-
+		[ -n "$T_KM" ] || T_KM=-
+		_seen="lines=0 other_netns=0 events=$(echo "$SUMMARY" | sed -n 's/.* events=\([0-9]*\).*/\1/p')"
+		_extra="\"summary\": $(jstr "$SUMMARY"), \"line_bytes\": $([ "$_tool" = floor-out ] && echo "$FLOOR_LINE_BYTES" || echo 0), "
+		;;
 	bpftrace)
 		_seen=$(awk -v fmt=bpftrace -v ino="$NSINO" -f "$HERE/seen.awk" "$W/trace.out")
 		T_LOST=$(echo "$_seen" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
@@ -413,7 +441,7 @@ traced_storm() {
 		;;
 	esac
 	T_SEEN=$(echo "$_seen" | sed -n 's/^seen=\([0-9]*\).*/\1/p')
-	T_PCT=$(fdiv $((T_SEEN * 100)) "$T_MADE" %.3f)
+	if [ -n "$T_SEEN" ]; then T_PCT=$(fdiv $((T_SEEN * 100)) "$T_MADE" %.3f); else T_SEEN=-; T_PCT=-; fi
 	_share=null
 	if [ "$_tool" != ss ] && [ -n "$CPU1" ] && [ -n "$CPU0" ]; then
 		# tracer CPU from just before the storm until it was done with it.
@@ -427,7 +455,7 @@ traced_storm() {
 		T_HWM=$HWM
 	fi
 	[ "$STORM_RC" = 0 ] || { T_STATUS=storm-failed; T_NOTE="connstorm exit $STORM_RC"; }
-	case $_tool in watch | life | bpftrace)
+	case $_tool in watch | life | floor | floor-out | bpftrace)
 		[ "${TRC:-0}" = 0 ] || T_NOTE="rep $REP: tracer exit status $TRC${DRAIN_CAPPED:+, still busy after the ${DRAIN_MAX}s drain limit}" ;;
 	esac
 	[ -n "$DRAIN_CAPPED" ] && [ "$T_NOTE" = - ] && T_NOTE="rep $REP: still busy after the ${DRAIN_MAX}s drain limit"
@@ -619,7 +647,7 @@ while [ "$REP" -lt "$REPS" ]; do
 done
 
 if [ "$BPFSTATS" = 1 ]; then
-	for t in watch bpftrace; do
+	for t in watch floor bpftrace; do
 		case " $TOOLS " in *" $t "*) ;; *) continue ;; esac
 		case " $UNAVAIL " in *" $t "*) continue ;; esac
 		if [ "$(elapsed)" -ge "$MAXSECS" ]; then TRUNCATED=true; continue; fi

@@ -73,7 +73,7 @@ END {
 		stats(t, "hwm_kb"); hmax = MAX
 		stats(t, "mem_b_per_socket"); mmed = M
 		ratio_s = sprintf("%.3f [%.3f-%.3f]", rmed, rmin, rmax)
-		seen_s = sprintf("%.2f%%", smin)
+		seen_s = isnum(smin) ? sprintf("%.2f%%", smin) : "n/a"
 		lost_s = (isnum(lost) ? lost : "n/a") (isnum(km) ? "+" km : "") (unknown && isnum(lost) ? "+?" : "")
 		cpu_s = isnum(cmed) ? sprintf("%.2f [%.2f-%.2f]", cmed, cmin, cmax) : "n/a"
 		rss_s = isnum(hmax) ? sprintf("%.1f MB", hmax / 1024) : "n/a"
@@ -112,4 +112,6 @@ END {
 	print "CPU: the tracer's user+system time over the storm and its drain, times the storm's share of"
 	print "its output lines (other namespaces' events excluded), per connection made; ss: its runs."
 	print "B/socket: anonymous RSS growth over the storm / the TIME_WAIT sockets it left in the table."
+	print "floor: one 32-byte record per state change and nothing else; floor-out: the same plus a"
+	print "fixed 330-byte output line per record (tools/bench/floor.c). Neither has targets."
 }
