@@ -12,45 +12,6 @@
 #define ST_S_IFSOCK	0140000
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
-/* What a call's entry hook saves for its exit hook, per thread. */
-struct call_arg {
-	__u64 sk;   /* kprobe family: the sock (listener, for accept) */
-	__u64 addr; /* bind: the sockaddr (kernel memory, or the caller's for syscalls) */
-	__s32 fd;   /* syscall family: the fd */
-	__u32 kind; /* ST_REC_* */
-	__s32 alen; /* bind: the sockaddr's length */
-	__s32 backlog;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
-	__type(value, struct call_arg);
-} calls SEC(".maps");
-
-static __always_inline int call_save(const struct call_arg *arg)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (bpf_map_update_elem(&calls, &tid, arg, BPF_ANY))
-		__sync_fetch_and_add(&counters.map_full, 1);
-	return 0;
-}
-
-/* The saved entry arguments of this thread's call, removed from the map. */
-static __always_inline bool call_take(struct call_arg *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
-
-	if (!arg)
-		return false;
-	*out = *arg;
-	bpf_map_delete_elem(&calls, &tid);
-	return true;
-}
-
 /*
  * The sock behind the calling task's fd, or NULL if the fd is not a socket.
  * The task's own pointers are read with plain loads through its BTF pointer
@@ -73,6 +34,39 @@ static __always_inline struct sock *fd_to_sock(int fd)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/*
+ * fd_to_sock() with plain loads past the file pointer: bpf_rdonly_cast()
+ * (6.2+) makes a BTF pointer of it, and each load is then a probed load the
+ * JIT inlines instead of a helper call (four of them, about 45 ns each here).
+ * The result is a read-only BTF pointer: emit_call_as(..., true).
+ *
+ * Only syscalls_cast.bpf.c calls it. An object that names a kfunc the kernel
+ * lacks makes libbpf look through every module's BTF, which needs
+ * CAP_SYS_ADMIN: in the main object, that failed every load on 6.1 without it.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline struct sock *fd_to_sock_btf(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	if (!file || !file->f_inode || (file->f_inode->i_mode & ST_S_IFMT) != ST_S_IFSOCK)
+		return NULL;
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return sock ? sock->sk : NULL;
 }
 
 /*
@@ -170,29 +164,62 @@ struct call_done {
 	bool addr_user;
 };
 
-/* One record for a finished call, if the socket is TCP or UDP and wanted. */
-static __always_inline void emit_call(const struct call_done *c)
+/*
+ * The socket's part of a call record through a raw pointer: one probed copy
+ * of sock_common, or field by field if it is larger than we know.
+ */
+static __always_inline void call_sock_probe(struct st_call_rec *r, struct sock *sk, __u16 proto,
+					    bool want_dev)
+{
+	struct skc_copy copy;
+	const struct sock_common *skc = (const void *)copy.b;
+
+	if (skc_copy(&copy, sk)) {
+		fill_tuple_copy(&r->t, skc, proto);
+		r->cookie = skc->skc_cookie.counter;
+		r->state = skc->skc_state;
+		r->arg = want_dev ? skc->skc_bound_dev_if : 0;
+	} else {
+		fill_tuple_probe(&r->t, sk);
+		r->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+		r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		r->arg = want_dev ? BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if) : 0;
+	}
+}
+
+/* The same through a BTF pointer (fd_to_sock_btf()): plain loads. */
+static __always_inline void call_sock_btf(struct st_call_rec *r, const struct sock *sk,
+					  bool want_dev)
+{
+	fill_tuple_direct(&r->t, sk);
+	r->cookie = sk->__sk_common.skc_cookie.counter;
+	r->state = sk->__sk_common.skc_state;
+	r->arg = want_dev ? sk->__sk_common.skc_bound_dev_if : 0;
+}
+
+/*
+ * One record for a finished call, if the socket is TCP or UDP and wanted.
+ * btf: c->sk and c->listener are BTF pointers (a constant: the compiler keeps
+ * one of the two ways of reading).
+ */
+static __always_inline void emit_call_as(const struct call_done *c, bool btf)
 {
 	struct st_call_rec *r;
 	struct sock *sk = c->sk;
-	struct skc_copy copy;
-	const struct sock_common *skc = (const void *)copy.b;
-	bool copied;
 	__u16 proto;
 
 	if (!sk)
 		return;
-	proto = sk_protocol_probe(sk);
+	proto = btf ? sk_protocol_direct(sk) : sk_protocol_probe(sk);
 	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP)
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;
-	copied = skc_copy(&copy, sk);
-	if (copied)
-		fill_tuple_copy(&r->t, skc, proto);
+	if (btf)
+		call_sock_btf(r, sk, c->kind == ST_REC_BIND);
 	else
-		fill_tuple_probe(&r->t, sk);
+		call_sock_probe(r, sk, proto, c->kind == ST_REC_BIND);
 	if (filtered_out(&r->t)) {
 		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
 		return;
@@ -207,22 +234,22 @@ static __always_inline void emit_call(const struct call_done *c)
 	r->hdr.size = sizeof(*r);
 	r->hdr.ts_ns = bpf_ktime_get_ns();
 	r->sk = (__u64)(long)sk;
-	r->cookie = copied ? skc->skc_cookie.counter
-			   : BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	r->listener = (__u64)(long)c->listener;
 	r->ret = c->ret;
 	r->fd = c->fd;
-	r->state = copied ? skc->skc_state : BPF_CORE_READ(sk, __sk_common.skc_state);
+	/* as clamped by somaxconn */
 	if (c->kind == ST_REC_LISTEN && !c->ret)
-		r->arg = BPF_CORE_READ(sk, sk_max_ack_backlog); /* as clamped by somaxconn */
-	else if (c->kind == ST_REC_BIND)
-		r->arg = copied ? skc->skc_bound_dev_if
-				: BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
-	else
+		r->arg = btf ? sk->sk_max_ack_backlog : BPF_CORE_READ(sk, sk_max_ack_backlog);
+	else if (c->kind != ST_REC_BIND)
 		r->arg = c->arg;
 	__builtin_memset(r->pad, 0, sizeof(r->pad));
 	fill_task(&r->task);
 	submit(r);
+}
+
+static __always_inline void emit_call(const struct call_done *c)
+{
+	emit_call_as(c, false);
 }
 
 #endif

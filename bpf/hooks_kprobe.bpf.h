@@ -7,6 +7,45 @@
 #ifndef SOCKTRACE_HOOKS_KPROBE_BPF_H
 #define SOCKTRACE_HOOKS_KPROBE_BPF_H
 
+/* What a kprobe saves for its kretprobe, per thread. */
+struct call_arg {
+	__u64 sk;   /* the sock (the listener, for accept) */
+	__u64 addr; /* bind: the sockaddr (kernel memory) */
+	__s32 fd;   /* -1: these functions see no fd */
+	__u32 kind; /* ST_REC_* */
+	__s32 alen; /* bind: the sockaddr's length */
+	__s32 backlog;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct call_arg);
+} calls SEC(".maps");
+
+static __always_inline int call_save(const struct call_arg *arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&calls, &tid, arg, BPF_ANY))
+		__sync_fetch_and_add(&counters.map_full, 1);
+	return 0;
+}
+
+/* The saved entry arguments of this thread's call, removed from the map. */
+static __always_inline bool call_take(struct call_arg *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
+
+	if (!arg)
+		return false;
+	*out = *arg;
+	bpf_map_delete_elem(&calls, &tid);
+	return true;
+}
+
 static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, int backlog)
 {
 	struct call_arg arg = {

@@ -16,7 +16,7 @@
  * exit to find: that was a tracepoint run, a hash-map update and a delete
  * per call. A call already under way when socktrace attached is seen too.
  */
-static __always_inline int sys_exit(long ret, __u32 kind)
+static __always_inline int sys_exit(long ret, __u32 kind, bool btf)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct call_done c = {.ret = ret, .kind = kind};
@@ -29,10 +29,10 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
 			return 0;
-		c.sk = fd_to_sock(ret);
-		c.listener = fd_to_sock(fd);
+		c.sk = btf ? fd_to_sock_btf(ret) : fd_to_sock(ret);
+		c.listener = btf ? fd_to_sock_btf(fd) : fd_to_sock(fd);
 	} else {
-		c.sk = fd_to_sock(fd);
+		c.sk = btf ? fd_to_sock_btf(fd) : fd_to_sock(fd);
 	}
 	if (kind == ST_REC_BIND) {
 		c.addr = PT_REGS_PARM2_SYSCALL(regs);
@@ -41,38 +41,36 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 		c.arg = (int)PT_REGS_PARM2_SYSCALL(regs);
 	}
 	c.addr_user = true;
-	emit_call(&c);
+	emit_call_as(&c, btf);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_bind")
-int sys_bind_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return sys_exit(ctx->ret, ST_REC_BIND);
-}
+/*
+ * The exits come in two objects: here with probed reads (trace.bpf.c), and
+ * as NAME_cast through bpf_rdonly_cast() (syscalls_cast.bpf.c, which defines
+ * SYSCALL_HOOKS_CAST). The loader takes the _cast set where the kernel has
+ * the kfunc (6.2+) and this one elsewhere.
+ */
+#ifdef SYSCALL_HOOKS_CAST
+#define DEFINE_SYS_EXIT(name, call, kind)                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
+	int name##_cast(struct trace_event_raw_sys_exit *ctx)                                      \
+	{                                                                                          \
+		return sys_exit(ctx->ret, kind, true);                                             \
+	}
+#else
+#define DEFINE_SYS_EXIT(name, call, kind)                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
+	int name(struct trace_event_raw_sys_exit *ctx)                                             \
+	{                                                                                          \
+		return sys_exit(ctx->ret, kind, false);                                            \
+	}
+#endif
 
-SEC("tracepoint/syscalls/sys_exit_listen")
-int sys_listen_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return sys_exit(ctx->ret, ST_REC_LISTEN);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int sys_accept4_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return sys_exit(ctx->ret, ST_REC_ACCEPT);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int sys_accept_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return sys_exit(ctx->ret, ST_REC_ACCEPT);
-}
-
-SEC("tracepoint/syscalls/sys_exit_connect")
-int sys_connect_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return sys_exit(ctx->ret, ST_REC_CONNECT);
-}
+DEFINE_SYS_EXIT(sys_bind_exit, "bind", ST_REC_BIND)
+DEFINE_SYS_EXIT(sys_listen_exit, "listen", ST_REC_LISTEN)
+DEFINE_SYS_EXIT(sys_accept4_exit, "accept4", ST_REC_ACCEPT)
+DEFINE_SYS_EXIT(sys_accept_exit, "accept", ST_REC_ACCEPT)
+DEFINE_SYS_EXIT(sys_connect_exit, "connect", ST_REC_CONNECT)
 
 #endif

@@ -10,6 +10,8 @@
  *           classic tracepoint                                  state.bpf.h
  *   calls:  fentry/fexit, else kprobe/kretprobe, else syscall tracepoints,
  *           one handler each                                     calls.bpf.h
+ *           (the syscall exits of syscalls_cast.bpf.c instead, where the
+ *           kernel has bpf_rdonly_cast())
  *   cgroup: cookies at socket creation, UDP releases             hooks_cgroup.bpf.h
  */
 #include "vmlinux.h"

@@ -90,7 +90,7 @@ int features_report(const struct options *o)
 	const char *btf =
 		access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? "/sys/kernel/btf/vmlinux" : NULL;
 	bool ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
-	const char *state = NULL, *calls = NULL, *cg_why = "";
+	const char *state = NULL, *calls = NULL, *from_fd = NULL, *cg_why = "";
 	struct loader *ld = NULL;
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct snapshot *snap = NULL;
@@ -111,6 +111,7 @@ int features_report(const struct options *o)
 	if (loader_open(&ld, &cfg, discard, NULL) == 0) {
 		state = loader_state_hook(ld);
 		calls = loader_call_hook(ld);
+		from_fd = loader_sock_from_fd(ld);
 		cg = loader_cgroup(ld, &cg_why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {
@@ -142,13 +143,17 @@ int features_report(const struct options *o)
 			sb_put_json_string(sb, probes[i].why, sizeof(probes[i].why));
 		}
 		sb_puts(sb, "},\"hooks\":");
-		if (state)
+		if (state) {
 			sb_printf(sb,
 				  "{\"state\":\"%s\",\"bind\":\"%s\",\"listen\":\"%s\",\"accept\":"
 				  "\"%s\","
-				  "\"connect\":\"%s\",\"udp_close\":\"%s\"}",
+				  "\"connect\":\"%s\",\"udp_close\":\"%s\",\"sock_from_fd\":",
 				  state, calls, calls, calls, calls, cg ? "cgroup" : "snapshot");
-		else
+			if (from_fd)
+				sb_printf(sb, "\"%s\"}", from_fd);
+			else
+				sb_puts(sb, "null}");
+		} else
 			sb_puts(sb, "null");
 		sb_puts(sb, ",\"seed\":");
 		if (seed)
@@ -175,6 +180,8 @@ int features_report(const struct options *o)
 				  "hooks      state=%s bind=%s listen=%s accept=%s connect=%s "
 				  "udp_close=%s",
 				  state, calls, calls, calls, calls, cg ? "cgroup" : "snapshot");
+			if (from_fd)
+				sb_printf(sb, " sock_from_fd=%s", from_fd);
 		} else {
 			sb_puts(sb, "hooks      none: socktrace cannot run here");
 		}

@@ -25,6 +25,7 @@
 #include "privs.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
+#include "syscalls_cast.skel.h"
 #include "trace.skel.h"
 
 #define MAX_LINKS 32
@@ -37,6 +38,7 @@ struct loader {
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
+	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
 	bool cgroup, cgroup_allowed;
@@ -251,9 +253,53 @@ static int attach_all(struct loader *l, char *why, size_t len)
 	return 0;
 }
 
-/* Open, configure, load and attach with one state hook and one call family. */
+/*
+ * The syscall exits of syscalls_cast.bpf.c, in place of the main object's,
+ * writing into its ring buffer. Kernels before 6.2 refuse them.
+ */
+static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char *why, size_t len)
+{
+	struct syscalls_cast_bpf *c = syscalls_cast_bpf__open_opts(loader_open_opts());
+	struct bpf_program *prog;
+	int err;
+
+	if (!c) {
+		err = -errno;
+		snprintf(why, len, "open (rdonly_cast): %s", strerror(-err));
+		return err;
+	}
+	c->rodata->filter_family = cfg->family;
+	c->rodata->filter_netns = cfg->netns;
+	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	load_failure[0] = '\0';
+	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = syscalls_cast_bpf__load(c);
+	if (err) {
+		snprintf(why, len, "load (rdonly_cast): %s%s%s", strerror(-err),
+			 load_failure[0] ? "; " : "", load_failure);
+		syscalls_cast_bpf__destroy(c);
+		return err;
+	}
+	l->cast = c;
+	bpf_object__for_each_program(prog, c->obj)
+	{
+		err = attach_one(l, prog, -1);
+		if (err) {
+			snprintf(why, len, "attach %s: %s", bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open, configure, load and attach with one state hook and one call family;
+ * cast: the syscall family's exits from syscalls_cast.bpf.c.
+ */
 static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
-		     enum hook_choice calls, char *why, size_t len)
+		     enum hook_choice calls, bool cast, char *why, size_t len)
 {
 	struct bpf_program *prog;
 	bool is_state, is_cg;
@@ -283,8 +329,10 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	{
 		enum hook_choice fam = prog_family(prog, &is_state, &is_cg);
 
-		bpf_program__set_autoload(prog, is_cg ? l->cgroup_allowed
-						      : (is_state ? fam == state : fam == calls));
+		bool want =
+			is_state ? fam == state : fam == calls && !(cast && fam == HOOK_TRACEPOINT);
+
+		bpf_program__set_autoload(prog, is_cg ? l->cgroup_allowed : want);
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	load_failure[0] = '\0';
@@ -295,6 +343,8 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 			 load_failure);
 	} else {
 		err = attach_all(l, why, len);
+		if (!err && cast && calls == HOOK_TRACEPOINT)
+			err = load_cast_hooks(l, cfg, why, len);
 		if (!err) {
 			l->state = state;
 			l->calls = calls;
@@ -302,6 +352,8 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		}
 	}
 	detach_all(l);
+	syscalls_cast_bpf__destroy(l->cast);
+	l->cast = NULL;
 	trace_bpf__destroy(l->skel);
 	l->skel = NULL;
 	return err;
@@ -364,7 +416,16 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
 	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_TRACEPOINT};
-	static const enum hook_choice families[] = {HOOK_FENTRY, HOOK_KPROBE, HOOK_TRACEPOINT};
+	/* the syscall family with bpf_rdonly_cast() first: fewer helper calls */
+	static const struct {
+		enum hook_choice fam;
+		bool cast;
+	} families[] = {
+		{HOOK_FENTRY, false},
+		{HOOK_KPROBE, false},
+		{HOOK_TRACEPOINT, true},
+		{HOOK_TRACEPOINT, false},
+	};
 	struct loader *l = calloc(1, sizeof(*l));
 	char why[256] = "", first_why[256] = "";
 	size_t si, fi;
@@ -377,15 +438,17 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 	for (si = 0; si < 2; si++) {
 		if (cfg->state_hook != HOOK_AUTO && cfg->state_hook != states[si])
 			continue;
-		for (fi = 0; fi < 3; fi++) {
-			if (cfg->hooks != HOOK_AUTO && cfg->hooks != families[fi])
+		for (fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {
+			if (cfg->hooks != HOOK_AUTO && cfg->hooks != families[fi].fam)
 				continue;
-			err = try_hooks(l, cfg, states[si], families[fi], why, sizeof(why));
+			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].cast,
+					why, sizeof(why));
 			if (!err)
 				goto loaded;
 			if (verbosity)
-				fprintf(stderr, "socktrace: hooks %s+%s: %s\n",
-					hook_name(states[si]), hook_name(families[fi]), why);
+				fprintf(stderr, "socktrace: hooks %s+%s%s: %s\n",
+					hook_name(states[si]), hook_name(families[fi].fam),
+					families[fi].cast ? " (rdonly_cast)" : "", why);
 			if (!first_why[0])
 				memcpy(first_why, why, sizeof(why));
 		}
@@ -420,16 +483,24 @@ fail:
 	return err;
 }
 
+/* Each object that submits wake-ups has its own flag (record.bpf.h). */
+static void set_waiting(struct loader *l, __u32 v)
+{
+	__atomic_store_n(&l->skel->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+	if (l->cast)
+		__atomic_store_n(&l->cast->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+}
+
 int loader_poll(struct loader *l, int timeout_ms)
 {
 	int n, m;
 
 	/* tell the BPF side to wake us once enough is pending (record.bpf.h) */
 	if (timeout_ms)
-		__atomic_store_n(&l->skel->bss->consumer_waiting, 1, __ATOMIC_SEQ_CST);
+		set_waiting(l, 1);
 	n = ring_buffer__poll(l->rb, timeout_ms);
 	if (timeout_ms)
-		__atomic_store_n(&l->skel->bss->consumer_waiting, 0, __ATOMIC_RELAXED);
+		set_waiting(l, 0);
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* without a wake-up, records wait for us: take them all now */
@@ -437,6 +508,26 @@ int loader_poll(struct loader *l, int timeout_ms)
 	if (m < 0 && m != -EINTR)
 		return m;
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+/* The losses of an extra object (queue, cast): its own counters and programs. */
+static void add_extra_loss(struct bpf_object *obj, const struct st_counters *c, struct loss *loss,
+			   uint64_t *missed)
+{
+	struct bpf_program *prog;
+
+	loss->rb_full += __atomic_load_n(&c->rb_full, __ATOMIC_RELAXED);
+	loss->map_full += __atomic_load_n(&c->map_full, __ATOMIC_RELAXED);
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			*missed += info.recursion_misses;
+	}
 }
 
 void loader_loss(struct loader *l, struct loss *loss)
@@ -461,22 +552,10 @@ void loader_loss(struct loader *l, struct loss *loss)
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			missed += info.recursion_misses;
 	}
-	if (l->queue) {
-		const struct st_counters *q = &l->queue->bss->counters;
-
-		loss->rb_full += __atomic_load_n(&q->rb_full, __ATOMIC_RELAXED);
-		loss->map_full += __atomic_load_n(&q->map_full, __ATOMIC_RELAXED);
-		bpf_object__for_each_program(prog, l->queue->obj)
-		{
-			struct bpf_prog_info info;
-			__u32 len = sizeof(info);
-			int fd = bpf_program__fd(prog);
-
-			memset(&info, 0, sizeof(info));
-			if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-				missed += info.recursion_misses;
-		}
-	}
+	if (l->queue)
+		add_extra_loss(l->queue->obj, &l->queue->bss->counters, loss, &missed);
+	if (l->cast)
+		add_extra_loss(l->cast->obj, &l->cast->bss->counters, loss, &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }
@@ -489,6 +568,13 @@ const char *loader_state_hook(const struct loader *l)
 const char *loader_call_hook(const struct loader *l)
 {
 	return hook_name(l->calls);
+}
+
+const char *loader_sock_from_fd(const struct loader *l)
+{
+	if (l->calls != HOOK_TRACEPOINT)
+		return NULL; /* the hooks are handed the socket itself */
+	return l->cast ? "rdonly_cast" : "probe_read";
 }
 
 const char *loader_queue_hook(const struct loader *l)
@@ -509,6 +595,7 @@ void loader_close(struct loader *l)
 	ring_buffer__free(l->rb);
 	detach_all(l);
 	queue_bpf__destroy(l->queue);
+	syscalls_cast_bpf__destroy(l->cast);
 	trace_bpf__destroy(l->skel);
 	free(l);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -277,6 +278,59 @@ static void check_forced_families(void)
 	free(out);
 }
 
+/* Does the kernel's BTF name bpf_rdonly_cast? Read straight from the file, not
+ * through socktrace's loader: the name is in BTF's string table if the kfunc is. */
+static int kernel_has_rdonly_cast(void)
+{
+	size_t len = 0;
+	char *btf = read_text_file("/sys/kernel/btf/vmlinux", &len);
+	int has = btf && memmem(btf, len, "bpf_rdonly_cast", 16) != NULL;
+
+	free(btf);
+	return has;
+}
+
+/*
+ * The syscall hooks find an fd's socket through bpf_rdonly_cast() where the
+ * kernel has it (6.2+), else with probed reads; the other families are
+ * handed the socket and report null.
+ */
+static void check_sock_from_fd(void)
+{
+	static const char *const fams[] = {"fentry", "kprobe", "tracepoint"};
+	const char *want_tp = kernel_has_rdonly_cast() ? "rdonly_cast" : "probe_read";
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = {socktrace_path(), "features", "--json",
+				      "--hooks",	fams[i],    NULL};
+		struct json_obj *feat = NULL;
+		const struct json_obj *hooks = NULL;
+		char *out = NULL;
+
+		if (run_capture(argv, &out, 20000) == 0 && out)
+			feat = json_parse(out, strlen(out));
+		if (feat)
+			hooks = json_get_obj(feat, "hooks");
+		if (!hooks) {
+			/* features exits 1 with "hooks":null where the family is missing */
+			ok(strcmp(fams[i], "tracepoint") != 0,
+			   "features --hooks %s: no hooks (only fentry and kprobe may be missing)",
+			   fams[i]);
+		} else if (i < 2) {
+			ok(json_is_null(hooks, "sock_from_fd"),
+			   "features --hooks %s: sock_from_fd is null (the hooks get the socket)",
+			   fams[i]);
+		} else {
+			ok(json_str_is(hooks, "sock_from_fd", want_tp),
+			   "features --hooks tracepoint: sock_from_fd is %s (got %s)", want_tp,
+			   json_str(hooks, "sock_from_fd") ? json_str(hooks, "sock_from_fd") : "?");
+		}
+		json_free(feat);
+		free(out);
+	}
+}
+
 /* Where pre-existing sockets come from: iterators where the kernel has them, else and
  * when forced, sock_diag and /proc. */
 static void check_seed_sources(void)
@@ -400,6 +454,7 @@ int main(void)
 	json_lines_free(&jl);
 	tracer_cleanup(&t);
 	check_forced_families();
+	check_sock_from_fd();
 	check_seed_sources();
 	return tap_done();
 }
