@@ -13,23 +13,33 @@
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
 /*
- * The sock behind the calling task's fd, or NULL if the fd is not a socket.
- * The task's own pointers are read with plain loads through its BTF pointer
- * (each probed read is a helper call, and this runs on every call); from the
- * file on, the pointers are untyped and need probed reads.
+ * The calling task's file for fd, or NULL. The task's own pointers are read
+ * with plain loads through its BTF pointer (each probed read is a helper
+ * call, and this runs on every call); the fd array's slot needs one.
  */
-static __always_inline struct sock *fd_to_sock(int fd)
+static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct files_struct *files = task->files;
 	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file **fds, *file = NULL;
-	struct socket *sock;
 
 	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * The sock behind the calling task's fd, or NULL if the fd is not a socket.
+ * From the file on, the pointers are untyped and need probed reads.
+ */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct file *file = fd_file(fd);
+	struct socket *sock;
+
 	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
@@ -50,16 +60,9 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline struct sock *fd_to_sock_btf(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
-	struct fdtable *fdt = files ? files->fdt : NULL;
-	struct file **fds, *file = NULL;
+	struct file *file = fd_file(fd);
 	struct socket *sock;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
 	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
