@@ -91,10 +91,12 @@ DEFINE_FIN_FLAGS(probe, RD_PROBE)
 			r->bytes_acked = 0;                                                        \
 			r->bytes_received = 0;                                                     \
 		}                                                                                  \
-		fill_task(&r->task);                                                               \
+		FILL_TASK_##sfx(&r->task);                                                         \
 		submit(r);                                                                         \
 	}
 
+#define FILL_TASK_direct fill_task_btf
+#define FILL_TASK_probe	 fill_task
 DEFINE_STATE_HANDLER(direct, RD_DIRECT)
 DEFINE_STATE_HANDLER(probe, RD_PROBE)
 
