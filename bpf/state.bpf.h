@@ -126,6 +126,12 @@ struct state_mark {
 	__u32 pad;
 };
 
+/* a call's states, as a mark holds them */
+static __always_inline __u32 mark_states(int oldstate, int newstate)
+{
+	return (__u32)oldstate << 8 | (__u8)newstate;
+}
+
 struct state_guard {
 	__u32 running; /* state_btf is between its first and last instruction */
 	__u32 next;    /* the mark state_btf writes next */
@@ -150,7 +156,7 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 
 		g->running = 1;
 		m->sk = (__u64)(long)sk;
-		m->states = (__u32)oldstate << 8 | (__u8)newstate;
+		m->states = mark_states(oldstate, newstate);
 	}
 	handle_state_direct(sk, oldstate, newstate);
 	if (g)
@@ -161,7 +167,7 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, states = (__u32)oldstate << 8 | (__u8)newstate, i;
+	__u32 zero = 0, states = mark_states(oldstate, newstate), i;
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (!g)

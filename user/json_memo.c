@@ -43,17 +43,11 @@ void memo_put_sock_tuple(struct sbuf *sb, uint64_t id, const struct st_tuple *t)
 		return;
 	}
 	sb_init(&tmp, p->text, sizeof(p->text));
-	sb_puts(&tmp, "\"sock\":");
-	sb_put_u64(&tmp, id);
-	sb_putc(&tmp, ',');
-	put_tuple_json(&tmp, t);
+	put_sock_tuple_json(&tmp, id, t);
 	/* a piece that did not fit is never kept: the line gets it made in place */
 	if (tmp.truncated) {
 		p->len = 0;
-		sb_puts(sb, "\"sock\":");
-		sb_put_u64(sb, id);
-		sb_putc(sb, ',');
-		put_tuple_json(sb, t);
+		put_sock_tuple_json(sb, id, t);
 		return;
 	}
 	p->id = id;
@@ -74,16 +68,10 @@ void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t own
 		return;
 	}
 	sb_init(&tmp, p->text, sizeof(p->text));
-	put_owner_json(&tmp, pid, comm);
-	sb_puts(&tmp, ",\"owner\":\"");
-	sb_puts(&tmp, owner_src_name(owner_src));
-	sb_putc(&tmp, '"');
+	put_owner_src_json(&tmp, pid, comm, owner_src);
 	if (tmp.truncated) {
 		p->len = 0;
-		put_owner_json(sb, pid, comm);
-		sb_puts(sb, ",\"owner\":\"");
-		sb_puts(sb, owner_src_name(owner_src));
-		sb_putc(sb, '"');
+		put_owner_src_json(sb, pid, comm, owner_src);
 		return;
 	}
 	p->pid = pid;

@@ -17,9 +17,9 @@
 #include "sbuf.h"
 #include "table.h"
 
-/* "sock":ID,"netns":N,...,"rport":N (as put_tuple_json after the id) */
+/* "sock":ID,"netns":N,...,"rport":N (put_sock_tuple_json) */
 void memo_put_sock_tuple(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
-/* "pid":N,"comm":"..","owner":"SRC" (put_owner_json and owner_src_name) */
+/* "pid":N,"comm":"..","owner":"SRC" (put_owner_src_json) */
 void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
 
 #endif

@@ -147,12 +147,28 @@ void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns)
 	sb_put_u64(sb, mono_ns);
 }
 
+void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t)
+{
+	sb_puts(sb, "\"sock\":");
+	sb_put_u64(sb, id);
+	sb_putc(sb, ',');
+	put_tuple_json(sb, t);
+}
+
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm)
 {
 	sb_puts(sb, "\"pid\":");
 	sb_put_u64(sb, pid);
 	sb_puts(sb, ",\"comm\":");
 	sb_put_json_string(sb, comm, ST_COMM_LEN);
+}
+
+void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src)
+{
+	put_owner_json(sb, pid, comm);
+	sb_puts(sb, ",\"owner\":\"");
+	sb_puts(sb, owner_src_name(owner_src));
+	sb_putc(sb, '"');
 }
 
 void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n)

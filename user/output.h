@@ -57,8 +57,12 @@ uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
 void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
 /* "time":"2026-...Z","ts_ns":N */
 void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
+/* "sock":ID, then put_tuple_json() */
+void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
 /* "pid":N,"comm":".." */
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
+/* put_owner_json(), then "owner":"SRC" (owner_src_name) */
+void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
 
 struct holder;
 /* netstat's PID/Program name for every holder: "pid/comm,pid/comm" */

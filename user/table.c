@@ -161,10 +161,11 @@ static inline uint32_t cell_hash(uint64_t cell)
 	return (uint32_t)(cell >> 32);
 }
 
-/* The slot holding key (0 if none); *pos is where it is or would go. */
-static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key, uint32_t *pos)
+/* The slot holding key, whose hash is h (0 if none); *pos is where it is or would go. */
+static uint32_t ix_probe(const struct table *tb, const struct index *ix, uint64_t key, uint32_t h,
+			 uint32_t *pos)
 {
-	uint32_t h = hash_sk(key), i = h & ix->mask, n;
+	uint32_t i = h & ix->mask, n;
 
 	/* the index holds at most half its size: a free slot always ends the probe */
 	for (n = 0; n <= ix->mask; n++, i = (i + 1) & ix->mask) {
@@ -177,6 +178,11 @@ static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t
 		}
 	}
 	abort(); /* unreachable unless the table is corrupt: fail loudly, not forever */
+}
+
+static uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key, uint32_t *pos)
+{
+	return ix_probe(tb, ix, key, hash_sk(key), pos);
 }
 
 static void ix_del(struct table *tb, struct index *ix, uint64_t key)
@@ -231,13 +237,13 @@ static void ix_reserve(struct index *ix)
 static bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
 {
 	uint64_t key = ix_key(tb, ix, slot);
-	uint32_t pos, found;
+	uint32_t h = hash_sk(key), pos, found;
 
 	ix_reserve(ix);
-	found = ix_find(tb, ix, key, &pos);
+	found = ix_probe(tb, ix, key, h, &pos);
 	if (found)
 		return found == slot;
-	ix->slots[pos] = ix_cell(hash_sk(key), slot);
+	ix->slots[pos] = ix_cell(h, slot);
 	ix->n++;
 	return true;
 }

@@ -123,7 +123,8 @@ static void json_line(struct stream_view *v, const struct transition *tr, uint64
 	sb_puts(sb, "{\"event\":\"close\",");
 	put_time_json(sb, v->out, tr->ts_ns);
 	sb_putc(sb, ',');
-	memo_put_sock_tuple(sb, e->id, &e->t);
+	/* one close line per socket: its tuple never repeats, so no memo */
+	put_sock_tuple_json(sb, e->id, &e->t);
 	sb_putc(sb, ',');
 	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
 	sb_puts(sb, ",\"role\":\"");

@@ -190,10 +190,8 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 
 	sb_puts(sb, "{\"event\":\"socket\",");
 	put_time_json(sb, tv->out, now);
-	sb_puts(sb, ",\"sock\":");
-	sb_put_u64(sb, e->id);
 	sb_putc(sb, ',');
-	put_tuple_json(sb, &e->t);
+	put_sock_tuple_json(sb, e->id, &e->t);
 	sb_puts(sb, ",\"state\":");
 	if (state) {
 		sb_putc(sb, '"');
