@@ -108,17 +108,20 @@ DEFINE_STATE_HANDLER(probe, RD_PROBE)
  * handles exactly the calls state_btf did not:
  *  - while state_btf is mid-run on this CPU, a call reaching the twin is one
  *    the kernel skipped for state_btf: the twin handles it;
- *  - otherwise state_btf left a mark naming each call it handled (socket and
- *    states) for the twin's run of the same call to take; with no mark for
- *    the call, state_btf did not run, and the twin handles it.
- * Marks name their call: a count of pending calls was wrong when a softirq
- * came after state_btf's last store but before its return (the twin of that
- * softirq's call took the interrupted call's mark, so one event was lost and
- * the other made twice), or while the twin ran (its mark was never taken).
- * Marks that no twin takes (the twin was the one skipped) are overwritten in
- * turn. Caught calls are counted in counters.rescued.
+ *  - otherwise state_btf pushed a mark naming each call it handled (socket
+ *    and states) for the twin's run of the same call to take; with no mark
+ *    for the call, state_btf did not run, and the twin handles it.
+ * The marks are a stack because calls nest: an interrupt between state_btf
+ * and the twin of one call may run any number of whole calls (a softirq that
+ * drains a loopback backlog runs dozens), each pushing and taking its own mark
+ * above. A call whose twin the kernel will skip (an interrupt of the twin
+ * itself) pushes nothing: its mark would never be taken, and a softirq's worth
+ * of them buried the interrupted call's mark, whose twin then made the event
+ * twice. Only the few instructions between the kernel entering the twin and
+ * the twin saying so can still leave such marks; a twin drops those above the
+ * mark it takes.
  */
-#define STATE_MARKS 8 /* far more than softirqs nest */
+#define STATE_MARKS 64 /* a twin looks past the top one only when it finds none */
 
 struct state_mark {
 	__u64 sk;
@@ -133,8 +136,10 @@ static __always_inline __u32 mark_states(int oldstate, int newstate)
 }
 
 struct state_guard {
-	__u32 running; /* state_btf is between its first and last instruction */
-	__u32 next;    /* the mark state_btf writes next */
+	__u32 running;	    /* state_btf is between its first and last instruction */
+	__u32 twin_running; /* the twin is, so the kernel skips it for any call now */
+	__u32 depth;	    /* marks on the stack */
+	__u32 pad;
 	struct state_mark marks[STATE_MARKS];
 };
 
@@ -152,11 +157,16 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (g) {
-		struct state_mark *m = &g->marks[g->next++ % STATE_MARKS];
-
 		g->running = 1;
-		m->sk = (__u64)(long)sk;
-		m->states = mark_states(oldstate, newstate);
+		if (!g->twin_running) {
+			/* claim the slot before filling it: an interrupt in
+			 * between pushes above it */
+			__u32 d = g->depth++;
+			struct state_mark *m = &g->marks[d % STATE_MARKS];
+
+			m->sk = (__u64)(long)sk;
+			m->states = mark_states(oldstate, newstate);
+		}
 	}
 	handle_state_direct(sk, oldstate, newstate);
 	if (g)
@@ -167,23 +177,29 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, states = mark_states(oldstate, newstate), i;
+	__u32 zero = 0, states = mark_states(oldstate, newstate), d, i;
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (!g)
 		return 0;
+	g->twin_running = 1;
 	if (!g->running) {
-		for (i = 0; i < STATE_MARKS; i++) {
-			struct state_mark *m = &g->marks[i];
+		/* this call's mark is the top one, or below stale ones */
+		d = g->depth;
+		for (i = 0; i < STATE_MARKS && i < d; i++) {
+			struct state_mark *m = &g->marks[(d - 1 - i) % STATE_MARKS];
 
 			if (m->sk == (__u64)(long)sk && m->states == states) {
 				m->sk = 0;
+				g->depth = d - 1 - i;
+				g->twin_running = 0;
 				return 0;
 			}
 		}
 	}
 	handle_state_direct(sk, oldstate, newstate);
 	__sync_fetch_and_add(&counters.rescued, 1);
+	g->twin_running = 0;
 	return 0;
 }
 
