@@ -156,6 +156,41 @@ int wait_exit(pid_t pid, int timeout_ms)
 	return -1;
 }
 
+/* How many sockets in path (/proc/net/tcp or tcp6) are in a transient state; -1 if unreadable. */
+static int tcp_in_flight(const char *path)
+{
+	char line[512];
+	unsigned int st;
+	int n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	/* "sl local_address rem_address st ...": the state is the fourth field, in hex */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*[0-9]: %*s %*s %x", &st) == 1 &&
+		    (st == 0x02 || st == 0x03 || st == 0x04 || st == 0x09 || st == 0x0b))
+			n++;
+	fclose(f);
+	return n;
+}
+
+int tcp_wait_settled(int timeout_ms)
+{
+	long long deadline = wl_mono_ms() + timeout_ms;
+	struct timespec tick = {.tv_nsec = 10 * 1000000};
+
+	for (;;) {
+		int v4 = tcp_in_flight("/proc/net/tcp"), v6 = tcp_in_flight("/proc/net/tcp6");
+
+		if (v4 <= 0 && v6 <= 0)
+			return 0;
+		if (wl_mono_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&tick, NULL);
+	}
+}
+
 int barrier_init(struct barrier *b)
 {
 	if (pipe2(b->fds, O_CLOEXEC) < 0) {

@@ -33,6 +33,15 @@ pid_t spawn(int (*fn)(void *), void *arg);
  */
 int wait_exit(pid_t pid, int timeout_ms);
 
+/*
+ * Wait until no TCP socket of this network namespace is mid-handshake or
+ * mid-close (SYN_SENT, SYN_RECV, FIN_WAIT1, LAST_ACK, CLOSING): the kernel
+ * has made every transition a finished workload will make by itself. 0, or
+ * -ETIMEDOUT after timeout_ms. A slow machine may take far longer than any
+ * fixed pause.
+ */
+int tcp_wait_settled(int timeout_ms);
+
 /* One-way, one byte per signal: create before fork(), signal on one side, wait on the other. */
 struct barrier {
 	int fds[2];
