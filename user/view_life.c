@@ -62,8 +62,11 @@ static const char *end_reason(const struct transition *tr)
 	}
 	if (tr->old_state == ST_TCP_LAST_ACK && path_has(e, ST_TCP_CLOSE_WAIT))
 		return "fin_remote";
-	if (tr->old_state == ST_TCP_SYN_SENT)
-		return "aborted"; /* closed before the handshake completed */
+	/* closed before the handshake completed: a connect given up, or a child
+	 * the kernel closed in SYN_RECV (under load the 6.1 kernel sometimes makes
+	 * a second child for one connection and closes it at once) */
+	if (tr->old_state == ST_TCP_SYN_SENT || tr->old_state == ST_TCP_SYN_RECV)
+		return "aborted";
 	return "rst_sent";
 }
 

@@ -62,7 +62,7 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 		       long long server, long long port)
 {
 	static unsigned char cli_seen[256][256], srv_seen[256][256];
-	size_t i, good_cli = 0, good_srv = 0, dup = 0, bad = 0;
+	size_t i, good_cli = 0, good_srv = 0, dup = 0, bad = 0, dropped_child = 0;
 	char why[256] = "";
 
 	memset(cli_seen, 0, sizeof(cli_seen));
@@ -112,6 +112,12 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 			else if (!bad++)
 				snprintf(why, sizeof(why), "client %s: pid %s end %s tx/rx wrong",
 					 la, json_str(o, "comm"), json_str(o, "end"));
+		} else if (json_str_is(o, "path", "SYN_RECV>CLOSE") &&
+			   json_str_is(o, "end", "aborted")) {
+			/* a second child for one connection that the kernel
+			 * closed in SYN_RECV (once in 9 loaded runs in the 6.1
+			 * guest): a real socket, but not the connection */
+			dropped_child++;
 		} else {
 			if (srv_seen[c][d]++)
 				dup++;
@@ -132,6 +138,8 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 	       m->server_end);
 	if (!is_int(dup + bad, 0, "%s: no duplicate or wrong lines", m->name))
 		tap_diag("%s", why);
+	ok(dropped_child <= CONNS / 100, "%s: children dropped in SYN_RECV: %zu, at most %d",
+	   m->name, dropped_child, CONNS / 100);
 }
 
 int main(void)
