@@ -52,10 +52,12 @@ static __always_inline struct sock *fd_to_sock(int fd)
  * JIT inlines instead of a helper call (four of them, about 45 ns each here).
  * The result is a read-only BTF pointer: emit_call_as(..., true).
  *
- * Only syscalls_cast.bpf.c calls it. An object that names a kfunc the kernel
- * lacks makes libbpf look through every module's BTF, which needs
- * CAP_SYS_ADMIN: in the main object, that failed every load on 6.1 without it.
+ * Only syscalls_cast.bpf.c (SYSCALL_HOOKS_CAST) has it. An object that names a
+ * kfunc the kernel lacks makes libbpf look through every module's BTF, which
+ * needs CAP_SYS_ADMIN: in the main object, that failed every load on 6.1
+ * without it.
  */
+#ifdef SYSCALL_HOOKS_CAST
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline struct sock *fd_to_sock_btf(int fd)
@@ -71,6 +73,7 @@ static __always_inline struct sock *fd_to_sock_btf(int fd)
 	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
 	return sock ? sock->sk : NULL;
 }
+#endif
 
 /*
  * A copy of the sock's sock_common, made with one probed read: the tuple,

@@ -10,13 +10,29 @@
 #define SOCKTRACE_HOOKS_SYSCALLS_BPF_H
 
 /*
+ * The exits come in two objects: here with probed reads (trace.bpf.c), and
+ * as NAME_cast through bpf_rdonly_cast() (syscalls_cast.bpf.c, which defines
+ * SYSCALL_HOOKS_CAST). The loader takes the _cast set where the kernel has
+ * the kfunc (6.2+) and this one elsewhere.
+ */
+#ifdef SYSCALL_HOOKS_CAST
+#define SYS_SOCK_BTF	 true
+#define sys_fd_to_sock	 fd_to_sock_btf
+#define SYS_EXIT_NAME(n) n##_cast
+#else
+#define SYS_SOCK_BTF	 false
+#define sys_fd_to_sock	 fd_to_sock
+#define SYS_EXIT_NAME(n) n
+#endif
+
+/*
  * Exit hooks only. At the exit the call's arguments are still where the
  * caller put them, in the task's saved user registers (the return value
  * travels in another), so no entry hook has to save them in a map for the
  * exit to find: that was a tracepoint run, a hash-map update and a delete
  * per call. A call already under way when socktrace attached is seen too.
  */
-static __always_inline int sys_exit(long ret, __u32 kind, bool btf)
+static __always_inline int sys_exit(long ret, __u32 kind)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct call_done c = {.ret = ret, .kind = kind};
@@ -29,10 +45,10 @@ static __always_inline int sys_exit(long ret, __u32 kind, bool btf)
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
 			return 0;
-		c.sk = btf ? fd_to_sock_btf(ret) : fd_to_sock(ret);
-		c.listener = btf ? fd_to_sock_btf(fd) : fd_to_sock(fd);
+		c.sk = sys_fd_to_sock(ret);
+		c.listener = sys_fd_to_sock(fd);
 	} else {
-		c.sk = btf ? fd_to_sock_btf(fd) : fd_to_sock(fd);
+		c.sk = sys_fd_to_sock(fd);
 	}
 	if (kind == ST_REC_BIND) {
 		c.addr = PT_REGS_PARM2_SYSCALL(regs);
@@ -41,31 +57,16 @@ static __always_inline int sys_exit(long ret, __u32 kind, bool btf)
 		c.arg = (int)PT_REGS_PARM2_SYSCALL(regs);
 	}
 	c.addr_user = true;
-	emit_call_as(&c, btf);
+	emit_call_as(&c, SYS_SOCK_BTF);
 	return 0;
 }
 
-/*
- * The exits come in two objects: here with probed reads (trace.bpf.c), and
- * as NAME_cast through bpf_rdonly_cast() (syscalls_cast.bpf.c, which defines
- * SYSCALL_HOOKS_CAST). The loader takes the _cast set where the kernel has
- * the kfunc (6.2+) and this one elsewhere.
- */
-#ifdef SYSCALL_HOOKS_CAST
 #define DEFINE_SYS_EXIT(name, call, kind)                                                          \
 	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int name##_cast(struct trace_event_raw_sys_exit *ctx)                                      \
+	int SYS_EXIT_NAME(name)(struct trace_event_raw_sys_exit * ctx)                             \
 	{                                                                                          \
-		return sys_exit(ctx->ret, kind, true);                                             \
+		return sys_exit(ctx->ret, kind);                                                   \
 	}
-#else
-#define DEFINE_SYS_EXIT(name, call, kind)                                                          \
-	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int name(struct trace_event_raw_sys_exit *ctx)                                             \
-	{                                                                                          \
-		return sys_exit(ctx->ret, kind, false);                                            \
-	}
-#endif
 
 DEFINE_SYS_EXIT(sys_bind_exit, "bind", ST_REC_BIND)
 DEFINE_SYS_EXIT(sys_listen_exit, "listen", ST_REC_LISTEN)

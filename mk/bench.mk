@@ -14,9 +14,9 @@ $(OUT)/floor.bpf.o: tools/bench/floor.bpf.c | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/tools/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tools
+$(OUT)/tools/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(OUT)/user/numparse.o | $(OUT)/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< $(OUT)/user/numparse.o $(LIBBPF_LIBS) -o $@
 
 # `bench` is declared phony in the Makefile. Dependencies first (bpftrace comes
 # only with WITH_BENCH=1), then the binaries, then the run.

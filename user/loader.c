@@ -510,9 +510,12 @@ int loader_poll(struct loader *l, int timeout_ms)
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
 }
 
-/* The losses of an extra object (queue, cast): its own counters and programs. */
-static void add_extra_loss(struct bpf_object *obj, const struct st_counters *c, struct loss *loss,
-			   uint64_t *missed)
+/*
+ * One object's losses: its counters, and its programs' runs the kernel
+ * skipped, except skip's (NULL: none).
+ */
+static void add_obj_loss(struct bpf_object *obj, const struct st_counters *c,
+			 const struct bpf_program *skip, struct loss *loss, uint64_t *missed)
 {
 	struct bpf_program *prog;
 
@@ -524,8 +527,10 @@ static void add_extra_loss(struct bpf_object *obj, const struct st_counters *c, 
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
+		if (fd < 0 || prog == skip)
+			continue;
 		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			*missed += info.recursion_misses;
 	}
 }
@@ -533,29 +538,16 @@ static void add_extra_loss(struct bpf_object *obj, const struct st_counters *c, 
 void loader_loss(struct loader *l, struct loss *loss)
 {
 	const struct st_counters *c = &l->skel->bss->counters;
-	struct bpf_program *prog;
-	uint64_t missed = 0, rescued;
+	uint64_t missed = 0, rescued = __atomic_load_n(&c->rescued, __ATOMIC_RELAXED);
 
-	loss->rb_full = __atomic_load_n(&c->rb_full, __ATOMIC_RELAXED);
-	loss->map_full = __atomic_load_n(&c->map_full, __ATOMIC_RELAXED);
-	rescued = __atomic_load_n(&c->rescued, __ATOMIC_RELAXED);
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		/* when the twin is skipped, state_btf itself ran: nothing lost */
-		if (fd < 0 || prog == l->skel->progs.state_btf_rescue)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			missed += info.recursion_misses;
-	}
+	loss->rb_full = 0;
+	loss->map_full = 0;
+	/* when the twin is skipped, state_btf itself ran: nothing lost */
+	add_obj_loss(l->skel->obj, c, l->skel->progs.state_btf_rescue, loss, &missed);
 	if (l->queue)
-		add_extra_loss(l->queue->obj, &l->queue->bss->counters, loss, &missed);
+		add_obj_loss(l->queue->obj, &l->queue->bss->counters, NULL, loss, &missed);
 	if (l->cast)
-		add_extra_loss(l->cast->obj, &l->cast->bss->counters, loss, &missed);
+		add_obj_loss(l->cast->obj, &l->cast->bss->counters, NULL, loss, &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }

@@ -48,11 +48,11 @@ void loader_loss(struct loader *l, struct loss *loss);
 /* "tp_btf" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
 const char *loader_call_hook(const struct loader *l);
-/* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
- * or NULL: then a listener's queued total is derived from accepts and queue. */
 /* How the syscall hooks find an fd's socket: "rdonly_cast", "probe_read";
  * NULL for the other families, which are handed the socket. */
 const char *loader_sock_from_fd(const struct loader *l);
+/* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
+ * or NULL: then a listener's queued total is derived from accepts and queue. */
 const char *loader_queue_hook(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "floor.skel.h"
+#include "numparse.h"
 
 #define POLL_MS	     50
 #define OUT_BATCH    (256 * 1024)
@@ -82,16 +84,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static long parse_long(const char *opt, const char *v, long lo, long hi)
+/* A whole number from lo to hi for option opt, or one error line and exit 2. */
+static uint64_t parse_opt(const char *opt, const char *v, uint64_t lo, uint64_t hi)
 {
-	char *end;
-	long n;
+	uint64_t n;
 
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi) {
-		fprintf(stderr, "bench-floor: %s: '%s' is not a number from %ld to %ld\n", opt, v,
-			lo, hi);
+	if (parse_u64(v, lo, hi, &n)) {
+		fprintf(stderr,
+			"bench-floor: %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "\n",
+			opt, v, lo, hi);
 		exit(2);
 	}
 	return n;
@@ -141,10 +142,10 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l':
 			sink.line_bytes =
-				(size_t)parse_long("--line-bytes", optarg, 0, LINE_MAX_LEN);
+				(size_t)parse_opt("--line-bytes", optarg, 0, LINE_MAX_LEN);
 			break;
 		case 'd':
-			deadline = now_s() + (double)parse_long("--duration", optarg, 1, 86400);
+			deadline = now_s() + (double)parse_opt("--duration", optarg, 1, 86400);
 			break;
 		case 'r':
 			ready = optarg;
