@@ -10,10 +10,9 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "record_sink.h"
 
 struct bpf_object_open_opts;
-
-typedef int (*record_fn)(void *ctx, void *data, size_t len);
 
 struct loader_cfg {
 	uint64_t ringbuf_size;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "loader.h"
+#include "record_sink.h"
 
 /* What the socket pass knew of a socket the scan met. */
 struct proc_fds_sock {

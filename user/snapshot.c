@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
+#include "loader.h"
 #include "proc_fds.h"
 #include "snapshot.skel.h"
 #include "sock_diag.h"

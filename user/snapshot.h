@@ -9,7 +9,8 @@
 
 #include <signal.h>
 
-#include "loader.h"
+#include "options.h"
+#include "record_sink.h"
 
 enum snap_what {
 	SNAP_TCP = 1 << 0,

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loader.h"
+#include "record_sink.h"
 
 /* Where the records of one dump belong. */
 struct diag_dump {
