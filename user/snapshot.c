@@ -45,7 +45,6 @@ struct snapshot {
 	unsigned int hz;
 	char *buf;
 	size_t cap;
-	unsigned int visited, failed;
 	uint32_t diag_seq;
 	bool udp_diag_warned;
 	/* the caller's sink while a read runs */
@@ -302,14 +301,12 @@ static int visit_ns(struct snapshot *s, const char *path, struct ns_list *seen, 
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-		s->failed++;
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
 	close(fd);
 	*switched = true;
-	s->visited++;
 	return read_here(s, what, (uint32_t)st.st_ino);
 }
 
@@ -330,7 +327,6 @@ static int read_namespaces(struct snapshot *s, unsigned int what)
 		return read_here(s, what, 0);
 	}
 	ns_seen(&seen, st.st_ino);
-	s->visited++;
 	r = read_here(s, what, (uint32_t)st.st_ino);
 	if (r < 0)
 		goto out;
@@ -395,7 +391,6 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 {
 	int n = 0, r;
 
-	s->visited = s->failed = 0;
 	s->nrefs = 0;
 	s->fn = fn;
 	s->ctx = ctx;
@@ -418,10 +413,4 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 		n += r;
 	}
 	return n;
-}
-
-void snapshot_netns_counts(const struct snapshot *s, unsigned int *visited, unsigned int *failed)
-{
-	*visited = s->visited;
-	*failed = s->failed;
 }

@@ -39,8 +39,6 @@ const char *snapshot_holder_source(const struct snapshot *s);
  * own). Returns records delivered or -errno.
  */
 int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx);
-/* Namespaces visited by the last read, and those that could not be entered. */
-void snapshot_netns_counts(const struct snapshot *s, unsigned int *visited, unsigned int *failed);
 void snapshot_close(struct snapshot *s);
 /* A flag that a signal handler sets: a snapshot in progress gives up when it is. */
 void snapshot_set_stop_flag(volatile sig_atomic_t *flag);
