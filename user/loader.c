@@ -27,6 +27,7 @@
 #include "queue.skel.h"
 #include "syscalls_cast.skel.h"
 #include "trace.skel.h"
+#include "warn.h"
 
 #define MAX_LINKS 32
 
@@ -446,34 +447,31 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 			if (!err)
 				goto loaded;
 			if (verbosity)
-				fprintf(stderr, "socktrace: hooks %s+%s%s: %s\n",
-					hook_name(states[si]), hook_name(families[fi].fam),
-					families[fi].cast ? " (rdonly_cast)" : "", why);
+				warnf("hooks %s+%s%s: %s", hook_name(states[si]),
+				      hook_name(families[fi].fam),
+				      families[fi].cast ? " (rdonly_cast)" : "", why);
 			if (!first_why[0])
 				memcpy(first_why, why, sizeof(why));
 		}
 	}
 	if (cfg->hooks != HOOK_AUTO)
-		fprintf(stderr, "socktrace: --hooks %s: this kernel does not support it (%s)\n",
-			hook_name(cfg->hooks), first_why);
+		warnf("--hooks %s: this kernel does not support it (%s)", hook_name(cfg->hooks),
+		      first_why);
 	else if (cfg->state_hook != HOOK_AUTO)
-		fprintf(stderr,
-			"socktrace: --state-hook %s: this kernel does not support it (%s)\n",
-			hook_name(cfg->state_hook), first_why);
+		warnf("--state-hook %s: this kernel does not support it (%s)",
+		      hook_name(cfg->state_hook), first_why);
 	else
-		fprintf(stderr, "socktrace: cannot load or attach any set of hooks (%s)\n",
-			first_why);
+		warnf("cannot load or attach any set of hooks (%s)", first_why);
 	goto fail;
 loaded:
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
 	if (!l->cgroup && verbosity)
-		fprintf(stderr, "socktrace: no cgroup hooks (%s): UDP closes come from snapshots\n",
-			l->cgroup_err);
+		warnf("no cgroup hooks (%s): UDP closes come from snapshots", l->cgroup_err);
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
 	if (!l->rb) {
 		err = -errno;
-		fprintf(stderr, "socktrace: cannot open the ring buffer: %s\n", strerror(-err));
+		warnf_errno(err, "cannot open the ring buffer");
 		goto fail;
 	}
 	*out = l;

@@ -25,6 +25,7 @@
 #include "view_life.h"
 #include "view_reuseport.h"
 #include "view_watch.h"
+#include "warn.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
 #define POLL_MS		  50
@@ -138,8 +139,8 @@ static int take_snapshot(struct run *r, unsigned int what)
 		if (snapshot_open(&r->snap, &cfg))
 			return -1;
 		if (r->o->verbose)
-			fprintf(stderr, "socktrace: sockets from %s, holders from %s\n",
-				snapshot_socket_source(r->snap), snapshot_holder_source(r->snap));
+			warnf("sockets from %s, holders from %s", snapshot_socket_source(r->snap),
+			      snapshot_holder_source(r->snap));
 	}
 	/* what happened before the snapshot goes in first */
 	if (loader_poll(r->ld, 0) < 0)
@@ -148,8 +149,7 @@ static int take_snapshot(struct run *r, unsigned int what)
 	table_snapshot_begin(r->tb, mono_now_ns());
 	n = snapshot_read(r->snap, what, on_snapshot_record, r);
 	if (n < 0) {
-		fprintf(stderr, "socktrace: reading the socket snapshot (%s): %s\n",
-			snapshot_socket_source(r->snap), strerror(-n));
+		warnf_errno(n, "reading the socket snapshot (%s)", snapshot_socket_source(r->snap));
 		return -1;
 	}
 	table_snapshot_end(r->tb);
@@ -224,12 +224,12 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	r->tview = (struct table_view){.o = o, .out = &r->out, .holders = &r->holders};
 	r->rview = (struct reuseport_view){.o = o, .out = &r->out, .holders = &r->holders};
 	if (privs_check(missing, sizeof(missing))) {
-		fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n", missing);
+		warnf("missing capabilities %s (run as root)", missing);
 		return -1;
 	}
 	r->tb = table_new(o->max_sockets, sink, sink == discard_transition ? (void *)r : &r->watch);
 	if (!r->tb) {
-		fprintf(stderr, "socktrace: cannot allocate the socket table\n");
+		warnf("cannot allocate the socket table");
 		return -1;
 	}
 	table_set_hz(r->tb, kernel_hz());
@@ -241,9 +241,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		return -1;
 	err = privs_drop_after_attach();
 	if (err)
-		fprintf(stderr, "socktrace: cannot drop capabilities: %s\n", strerror(-err));
+		warnf_errno(err, "cannot drop capabilities");
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
-		fprintf(stderr, "socktrace: --ready-file %s: %s\n", o->ready_file, strerror(-err));
+		warnf_errno(err, "--ready-file %s", o->ready_file);
 		return -1;
 	}
 	if (o->duration_ns)
@@ -278,7 +278,7 @@ static int output_status(struct run *r)
 {
 	/* a reader that went away (socktrace | head) is a normal end */
 	if (r->out.failed && r->out.err != EPIPE) {
-		fprintf(stderr, "socktrace: writing output: %s\n", strerror(r->out.err));
+		warnf_errno(r->out.err, "writing output");
 		return 1;
 	}
 	return 0;
@@ -291,7 +291,7 @@ static int run_step(struct run *r, int timeout_ms)
 	int err = loader_poll(r->ld, timeout_ms);
 
 	if (err < 0) {
-		fprintf(stderr, "socktrace: ring buffer: %s\n", strerror(-err));
+		warnf_errno(err, "ring buffer");
 		return -1;
 	}
 	now = mono_now_ns();
@@ -469,14 +469,13 @@ int main(int argc, char **argv)
 		char missing[64];
 
 		if (privs_check(missing, sizeof(missing))) {
-			fprintf(stderr, "socktrace: missing capabilities %s (run as root)\n",
-				missing);
+			warnf("missing capabilities %s (run as root)", missing);
 			return 1;
 		}
 		return features_report(&o);
 	}
 	default:
-		fprintf(stderr, "socktrace: this command is not available yet\n");
+		warnf("this command is not available yet");
 		return 2;
 	}
 }

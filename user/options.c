@@ -9,6 +9,7 @@
 
 #include "numparse.h"
 #include "states.h"
+#include "warn.h"
 
 #define DEFAULT_RINGBUF	    (8u << 20)
 #define DEFAULT_MAX_SOCKETS (1u << 20)
@@ -108,13 +109,13 @@ void options_usage(FILE *out)
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+	char msg[WARN_TEXT_MAX];
 	va_list ap;
 
-	fputs("socktrace: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs(" (see socktrace --help)\n", stderr);
+	warnf("%s (see socktrace --help)", msg);
 	return 2;
 }
 

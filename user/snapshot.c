@@ -20,6 +20,7 @@
 #include "snapshot.skel.h"
 #include "sock_diag.h"
 #include "socktrace_abi.h"
+#include "warn.h"
 
 static volatile sig_atomic_t *stop_flag;
 
@@ -121,9 +122,7 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 	if (cfg->seed != SEED_NETLINK) {
 		err = iters_open(s, cfg->seed == SEED_ITER);
 		if (err && cfg->seed == SEED_ITER) {
-			fprintf(stderr,
-				"socktrace: --seed iter: cannot use the BPF iterators: %s\n",
-				strerror(-err));
+			warnf_errno(err, "--seed iter: cannot use the BPF iterators");
 			snapshot_close(s);
 			return err;
 		}
@@ -253,8 +252,7 @@ static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 		r = s->udp ? drain_iter(s, s->udp, sock_sink, s) : diag_read(s, netns, IPPROTO_UDP);
 		if (r < 0 && !s->udp && !s->udp_diag_warned) {
 			/* udp_diag is a module of its own: TCP still counts */
-			fprintf(stderr, "socktrace: no UDP sockets from sock_diag: %s\n",
-				strerror(-r));
+			warnf_errno(r, "no UDP sockets from sock_diag");
 			s->udp_diag_warned = true;
 		}
 		if (r < 0 && s->udp)
