@@ -215,7 +215,6 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
 	};
-	char missing[64];
 	int err;
 
 	r->o = o;
@@ -223,10 +222,6 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	r->watch = (struct stream_view){.o = o, .out = &r->out};
 	r->tview = (struct table_view){.o = o, .out = &r->out, .holders = &r->holders};
 	r->rview = (struct reuseport_view){.o = o, .out = &r->out, .holders = &r->holders};
-	if (privs_check(missing, sizeof(missing))) {
-		warnf("missing capabilities %s (run as root)", missing);
-		return -1;
-	}
 	r->tb = table_new(o->max_sockets, sink, sink == discard_transition ? (void *)r : &r->watch);
 	if (!r->tb) {
 		warnf("cannot allocate the socket table");
@@ -446,18 +441,26 @@ static int cmd_reuseport(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o;
+	char missing[64];
 	int ret = options_parse(argc, argv, &o);
 
 	if (ret)
 		return ret;
 	loader_set_btf(o.btf);
-	switch (o.cmd) {
-	case CMD_HELP:
+	if (o.cmd == CMD_HELP) {
 		options_usage(stdout);
 		return 0;
-	case CMD_VERSION:
+	}
+	if (o.cmd == CMD_VERSION) {
 		printf("socktrace " SOCKTRACE_VERSION "\n");
 		return 0;
+	}
+	/* every other command loads BPF programs */
+	if (privs_check(missing, sizeof(missing))) {
+		warnf("missing capabilities %s (run as root)", missing);
+		return 1;
+	}
+	switch (o.cmd) {
 	case CMD_WATCH:
 	case CMD_LIFE:
 		return cmd_stream(&o);
@@ -465,15 +468,8 @@ int main(int argc, char **argv)
 		return cmd_table(&o);
 	case CMD_REUSEPORT:
 		return cmd_reuseport(&o);
-	case CMD_FEATURES: {
-		char missing[64];
-
-		if (privs_check(missing, sizeof(missing))) {
-			warnf("missing capabilities %s (run as root)", missing);
-			return 1;
-		}
+	case CMD_FEATURES:
 		return features_report(&o);
-	}
 	default:
 		warnf("this command is not available yet");
 		return 2;
