@@ -1,10 +1,49 @@
-/* socktrace features: what this kernel offers and which hooks socktrace uses. */
+/*
+ * What this kernel offers socktrace: each kind of hook loaded and attached
+ * alone, the ring buffer, kernel BTF, and the hooks and snapshot sources that
+ * socktrace itself would pick. The features command (view_features.c) shows it.
+ */
 #ifndef SOCKTRACE_KERNEL_FEATURES_H
 #define SOCKTRACE_KERNEL_FEATURES_H
 
+#include <stdbool.h>
+#include <sys/utsname.h>
+
 #include "options.h"
 
-/* Print the report (text or JSON). Returns the exit status. */
-int features_report(const struct options *o);
+/* The kinds of hook tried one by one (bpf/probe.bpf.c has a program for each). */
+enum kf_probe {
+	KF_FENTRY,
+	KF_KPROBE,
+	KF_TP_BTF,
+	KF_TRACEPOINT,
+	KF_ITER,
+	KF_CGROUP,
+	KF_PROBES,
+};
+
+struct kf_probe_result {
+	const char *name; /* "fentry", ...; the program is "probe_" and this */
+	bool ok;
+	char why[96]; /* the step that failed and its error, when !ok */
+};
+
+struct kernel_features {
+	struct utsname uts;
+	const char *btf; /* the kernel's own BTF file, or NULL */
+	bool ringbuf;
+	struct kf_probe_result probes[KF_PROBES];
+	/* The hooks loader_open() picks under --hooks and --state-hook. state is
+	 * NULL when no set loads: socktrace cannot run here. */
+	const char *state, *calls, *sock_from_fd;
+	bool cgroup;
+	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
+	/* Where --seed finds existing sockets and holders; NULL if it cannot. */
+	const char *seed_sockets, *seed_holders;
+};
+
+/* Fill @kf by trying everything on the running kernel (needs the privileges
+ * that tracing does). What cannot be had is recorded, never fatal. */
+void kernel_features_probe(struct kernel_features *kf, const struct options *o);
 
 #endif

@@ -16,7 +16,7 @@
 #include "options.h"
 #include "output.h"
 #include "privs.h"
-#include "kernel_features.h"
+#include "view_features.h"
 #include "holders.h"
 #include "kconfig.h"
 #include "snapshot.h"

@@ -1,0 +1,113 @@
+#include "view_features.h"
+
+#include "escape.h"
+#include "kernel_features.h"
+#include "loader.h"
+#include "output.h"
+
+static void put_json(struct sbuf *sb, const struct kernel_features *kf)
+{
+	const char *cg = kf->cgroup ? "cgroup" : "snapshot";
+	size_t i;
+
+	sb_puts(sb, "{\"kernel\":");
+	sb_put_json_string(sb, kf->uts.release, sizeof(kf->uts.release));
+	sb_puts(sb, ",\"btf\":");
+	if (kf->btf)
+		sb_put_json_string(sb, kf->btf, 64);
+	else
+		sb_puts(sb, "null");
+	sb_puts(sb, ",\"available\":{");
+	for (i = 0; i < KF_PROBES; i++)
+		sb_printf(sb, "\"%s\":%s,", kf->probes[i].name,
+			  kf->probes[i].ok ? "true" : "false");
+	sb_printf(sb, "\"ringbuf\":%s},\"unavailable_because\":{", kf->ringbuf ? "true" : "false");
+	for (i = 0; i < KF_PROBES; i++) {
+		if (kf->probes[i].ok)
+			continue;
+		sb_printf(sb, "%s\"%s\":", sb->buf[sb->len - 1] == '{' ? "" : ",",
+			  kf->probes[i].name);
+		sb_put_json_string(sb, kf->probes[i].why, sizeof(kf->probes[i].why));
+	}
+	sb_puts(sb, "},\"hooks\":");
+	if (kf->state) {
+		sb_printf(sb,
+			  "{\"state\":\"%s\",\"bind\":\"%s\",\"listen\":\"%s\",\"accept\":"
+			  "\"%s\","
+			  "\"connect\":\"%s\",\"udp_close\":\"%s\",\"sock_from_fd\":",
+			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls, cg);
+		if (kf->sock_from_fd)
+			sb_printf(sb, "\"%s\"}", kf->sock_from_fd);
+		else
+			sb_puts(sb, "null}");
+	} else
+		sb_puts(sb, "null");
+	sb_puts(sb, ",\"seed\":");
+	if (kf->seed_sockets)
+		sb_printf(sb, "{\"sockets\":\"%s\",\"holders\":\"%s\"}", kf->seed_sockets,
+			  kf->seed_holders);
+	else
+		sb_puts(sb, "null");
+	sb_putc(sb, '}');
+}
+
+static void put_text(struct output *out, const struct kernel_features *kf)
+{
+	struct sbuf *sb = &out->sb;
+	size_t i;
+
+	sb_printf(sb, "kernel     %s", kf->uts.release);
+	output_line(out);
+	sb_printf(sb, "btf        %s", kf->btf ? kf->btf : "none (CO-RE needs kernel BTF)");
+	output_line(out);
+	for (i = 0; i < KF_PROBES; i++) {
+		sb_printf(sb, "%-10s %s", kf->probes[i].name, kf->probes[i].ok ? "yes" : "no");
+		if (!kf->probes[i].ok)
+			sb_printf(sb, " (%s)", kf->probes[i].why);
+		output_line(out);
+	}
+	sb_printf(sb, "%-10s %s", "ringbuf", kf->ringbuf ? "yes" : "no");
+	output_line(out);
+	if (kf->state) {
+		sb_printf(sb,
+			  "hooks      state=%s bind=%s listen=%s accept=%s connect=%s "
+			  "udp_close=%s",
+			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls,
+			  kf->cgroup ? "cgroup" : "snapshot");
+		if (kf->sock_from_fd)
+			sb_printf(sb, " sock_from_fd=%s", kf->sock_from_fd);
+	} else {
+		sb_puts(sb, "hooks      none: socktrace cannot run here");
+	}
+	output_line(out);
+	if (kf->seed_sockets) {
+		sb_printf(sb, "seed       sockets=%s holders=%s", kf->seed_sockets,
+			  kf->seed_holders);
+		output_line(out);
+	}
+	if (!kf->cgroup && kf->state) {
+		sb_puts(sb, "           (no cgroup hooks: ");
+		sb_put_text_escaped(sb, kf->cgroup_why, 128);
+		sb_putc(sb, ')');
+		output_line(out);
+	}
+}
+
+int features_report(const struct options *o)
+{
+	struct kernel_features kf;
+	struct output out = {0};
+
+	libbpf_set_verbosity(o->verbose);
+	kernel_features_probe(&kf, o);
+	output_init(&out, stdout);
+	if (o->json) {
+		put_json(&out.sb, &kf);
+		output_line(&out);
+	} else {
+		put_text(&out, &kf);
+	}
+	output_flush(&out);
+	output_free(&out);
+	return kf.state ? 0 : 1;
+}
