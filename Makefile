@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace build. `make` builds build/socktrace; `make V=1` shows commands.
 .DELETE_ON_ERROR:
 .SUFFIXES:

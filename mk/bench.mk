@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Benchmark: socktrace against bpftrace and ss under connection storms, in
 # network namespaces of its own. Never part of `make test`. See
 # docs/performance.md.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Fuzzing: records -> decode -> table -> every view, under libFuzzer with ASan
 # and UBSan (clang). See docs/hardening.md.
 #   make fuzz [FUZZ_SECONDS=60]   fuzz for a bounded time; non-zero on any crash,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Sanitizers: build/socktrace, the unit tests and the integration tests under
 # ASan + UBSan (+ LeakSanitizer) in their own tree, then run them with
 # tests/run-tests.sh. See docs/hardening.md.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Kernel matrix: socktrace's integration tests inside Debian's 6.1 kernel under
 # QEMU (TCG), once per hook family. See docs/kernel-matrix.md.
 #   make test-kernels            the real suite (static socktrace + integration tests)

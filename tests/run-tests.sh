@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Run TAP test programs, one after another, and close with one summary line:
 #   N passed, N failed
 # POSIX sh only: the same runner works under busybox in the kernel-matrix guest.

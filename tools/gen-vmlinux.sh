@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Regenerate vmlinux/<arch>/vmlinux.h from a kernel's BTF.
 # usage: tools/gen-vmlinux.sh [BTF_FILE] [ARCH]
 # CO-RE relocates field offsets at load time, so one header per architecture is

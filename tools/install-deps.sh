@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Install what building and testing socktrace needs, from Debian's archive only.
 # Idempotent: installs only what is missing.
 set -eu

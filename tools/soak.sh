@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Soak: SOAK_CONNS connections (default 200,000) in batches through
 # `socktrace watch --json`, in a network namespace of its own. Reports peak
 # RSS, its growth per tracked socket, and losses; fails if anything was lost

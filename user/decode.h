@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Validation of raw records from the ring buffer and the iterators. */
 #ifndef SOCKTRACE_DECODE_H
 #define SOCKTRACE_DECODE_H

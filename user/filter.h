@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The filters every view shares (--pid, --port, --state, ...). */
 #ifndef SOCKTRACE_FILTER_H
 #define SOCKTRACE_FILTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Which processes hold which sockets right now, from the task_file iterator
  * or a /proc fd scan: after fork() one socket has several holders, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The running kernel's build configuration, where the system keeps it. */
 #ifndef SOCKTRACE_KCONFIG_H
 #define SOCKTRACE_KCONFIG_H

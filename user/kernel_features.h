@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What this kernel offers socktrace: each kind of hook loaded and attached
  * alone, the ring buffer, kernel BTF, and the hooks and snapshot sources that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Hook choice, load and attach. Every candidate set of hooks is really
  * loaded and attached, in order of preference; the first that works wins:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The BPF side as userspace sees it: pick the hooks this kernel supports,
  * load and attach them, and hand ring buffer records to a callback.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace: hook -> event -> table -> view. This file wires them together
  * and owns the process: signals, the poll loop, the exit summary.

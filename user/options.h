@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Command line: one option set shared by every view. */
 #ifndef SOCKTRACE_OPTIONS_H
 #define SOCKTRACE_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Where views write: one buffered stream, a clock to turn the kernel's
  * monotonic timestamps into wall time, and the pieces every view prints the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What socktrace needs from the kernel's privilege model. */
 #ifndef SOCKTRACE_PRIVS_H
 #define SOCKTRACE_PRIVS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What /proc says about a process. */
 #ifndef SOCKTRACE_PROC_H
 #define SOCKTRACE_PROC_H

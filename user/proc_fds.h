@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Who holds which socket, from /proc/PID/fd: the fallback where the task_file
  * iterator is missing. Records are the iterator's (struct st_file_rec).

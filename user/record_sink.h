@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Where records go: the ring buffer, the iterators and their userspace
  * fallbacks (sock_diag, /proc fds) all hand each record, in the ABI of

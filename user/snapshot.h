@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Snapshots: the TCP and UDP sockets of every network namespace, and the
  * socket fds of every task. BPF iterators where the kernel has them, else

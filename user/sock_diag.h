@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * TCP and UDP sockets through sock_diag netlink, for kernels without BPF
  * socket iterators (iter/tcp and iter/udp came in 5.9). The records are the

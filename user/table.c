@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The live table. Entries sit in one array allocated up front (untouched pages
  * cost nothing), found through an open-addressing index keyed by the sock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The live socket table: every socket socktrace knows, keyed by the kernel's
  * struct sock address with an explicit lifecycle (the address is reused by

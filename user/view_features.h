@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* socktrace features: what this kernel offers and which hooks socktrace uses. */
 #ifndef SOCKTRACE_VIEW_FEATURES_H
 #define SOCKTRACE_VIEW_FEATURES_H

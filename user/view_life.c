@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace life: one line per TCP connection when it ends (both ends of a
  * loopback connection are two lines), with its owner, role, how it ended,

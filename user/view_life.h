@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* socktrace life: a line per TCP connection when it ends. */
 #ifndef SOCKTRACE_VIEW_LIFE_H
 #define SOCKTRACE_VIEW_LIFE_H

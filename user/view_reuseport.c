@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace reuseport: how a port's listening sockets share the load. A group
  * is the listeners of one (netns, family, address, port) when there is more

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace table: netstat's table, drawn from the live table. Rows, columns
  * and flags follow netstat -tulpanec; holders come from the last task_file

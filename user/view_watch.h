@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The transition stream (socktrace watch): text or JSON lines. */
 #ifndef SOCKTRACE_VIEW_WATCH_H
 #define SOCKTRACE_VIEW_WATCH_H

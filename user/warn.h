@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The one way socktrace speaks on stderr: every error, warning and -v note is
  * a single line "socktrace: TEXT". TEXT often quotes what others chose (an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The benchmark's floor tracer (tools/bench/floor.c), so that `make bench`
  * compares socktrace with a floor that really counts: every state change of

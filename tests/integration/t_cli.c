@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace's command line and process behaviour, against the real binary:
  * usage errors, --help/--version, running without privileges, --duration,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Floods and exits: a ring buffer far too small for a storm, and a table cap
  * far below it, make losses that must be counted and reported as they happen,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * bind, listen, accept, connect and UDP, through whichever hook family the
  * kernel offers (SOCKTRACE_HOOKS forces one, as the kernel matrix does).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace life under bursts: 3 x 700 connections (server closes first,
  * client first, server resets) with a known payload. Every connection must

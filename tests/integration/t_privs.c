@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Privileges: socktrace runs with only CAP_BPF and CAP_PERFMON, drops what it
  * no longer needs once attached (and still streams), and names a missing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace reuseport: four workers share a port with SO_REUSEPORT, three
  * count what they accept and one never accepts. socktrace's per-listener

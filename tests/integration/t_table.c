@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace table against sockets that exist before it starts, in a network
  * namespace of the test's own: a listener shared by three processes, an

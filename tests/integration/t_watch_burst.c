@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * 1,000 back-to-back connections: every one must appear, complete, with the
  * right PID at both ends, and nothing may be lost.

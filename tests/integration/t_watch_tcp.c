@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace watch against real TCP connections in a network namespace of the
  * test's own: client and server processes with known PIDs connect, accept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * sock_diag reply datagrams as the kernel builds them, for the parser's unit
  * test and the fuzz corpus.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Queries over a tracer's JSON-lines output, for integration tests. */
 #ifndef SOCKTRACE_TEST_EVENTS_H
 #define SOCKTRACE_TEST_EVENTS_H

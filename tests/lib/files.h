@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Whole files for the tests: a tracer's output, its stderr. */
 #ifndef SOCKTRACE_TEST_FILES_H
 #define SOCKTRACE_TEST_FILES_H

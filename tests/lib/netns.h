@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Network namespaces for test workloads, so a test sees only its own sockets
  * and can filter the tracer with --netns. No external `ip`: ioctl and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Minimal TAP producer for socktrace's C tests. */
 #ifndef SOCKTRACE_TAP_H
 #define SOCKTRACE_TAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Run the tracer under test ($SOCKTRACE, else "socktrace" from PATH) as a
  * child process with its output captured in files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Socket workloads with known PIDs and comms, ordered between processes, so
  * an integration test knows exactly which events the tracer must report.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The test library itself: the strict JSON-lines parser, run_capture, the
  * tracer runner (against a fake tracer script), workload and netns helpers.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace benchmark (`make bench`; docs/performance.md). As root.
 #
 # For each tool in BENCH_TOOLS and each of BENCH_REPS repetitions, one pair of

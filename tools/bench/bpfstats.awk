@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace benchmark: one line per BPF program from
 # `bpftool prog show --json --pretty`:
 #   ID NAME RUN_TIME_NS RUN_CNT RECURSION_MISSES

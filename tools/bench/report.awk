@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace benchmark: per-tool summary of the pairs bench.sh measured.
 #   awk -F '\t' -v json=SUMMARY.json -v tools="watch life ..." -f report.awk pairs.tsv
 # pairs.tsv (tab-separated, header line first):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace benchmark: what a tracer's output saw of one storm.
 #   awk -v fmt=json -v ino=INODE -v port=PORT -v ev=EVENT -f seen.awk FILE
 #   awk -v fmt=bpftrace -v ino=INODE -f seen.awk FILE

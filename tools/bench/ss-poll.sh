@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # socktrace benchmark: poll `ss -tan` every 100 ms, inside the storm's network
 # namespace (bench.sh starts it with `ip netns exec`). Bounded: at most MAXPOLLS
 # polls; it stops at the first poll after STOPFILE appears.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Fetch Debian's current 6.1 kernel image package (without installing it) and
 # unpack it into a cache directory, for the QEMU kernel matrix.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # /init of the kernel-matrix initramfs (run by busybox sh as PID 1).
 # Mounts the basic filesystems, runs /opt/socktrace/tests.list one line at a
 # time and powers off. Deliberately NOT mounted: tracefs and debugfs (debugfs

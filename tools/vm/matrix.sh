@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The kernel matrix, end to end: fetch Debian's 6.1 kernel, assemble the
 # payload, build the initramfs, boot it once and run the test programs once
 # per hook family, report. `make test-kernels` calls this after building the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Build the kernel-matrix initramfs (cpio.gz).
 #
 #   tools/vm/mkinitramfs.sh -k KERNEL_TREE -o OUT.cpio.gz [-m "MODULES"]

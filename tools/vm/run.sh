@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Boot a kernel-matrix initramfs under QEMU (TCG) and report.
 #
 #   tools/vm/run.sh -k VMLINUZ -i INITRAMFS [-t TIMEOUT_S] [-l LOGDIR]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Kernel-matrix self-test, shell half (TAP): what the bare guest offers the
 # integration tests besides the C library: modules, namespaces, veth.
 n=0
