@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The filters every view shares (--pid, --port, --state, ...). */
 #ifndef SOCKTRACE_FILTER_H
 #define SOCKTRACE_FILTER_H
@@ -5,11 +6,6 @@
 #include <stdbool.h>
 #include "options.h"
 #include "table.h"
-
-/* The pid and comm a line is attributed to: the owner when known, else the
- * task the kernel ran the transition in. */
-uint32_t shown_pid(const struct sock_entry *e, const struct st_task *task);
-const char *shown_comm(const struct sock_entry *e, const struct st_task *task);
 
 /* A stream line: state filters test either end of the transition. */
 bool filter_transition(const struct filter *f, const struct transition *tr);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * socktrace reuseport: how a port's listening sockets share the load. A group
  * is the listeners of one (netns, family, address, port) when there is more
@@ -16,9 +17,11 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "columns.h"
 #include "escape.h"
 #include "filter.h"
 #include "proc.h"
+#include "sock_format.h"
 #include "states.h"
 
 #define CMDLINE_MAX CMDLINE_SHOWN
@@ -64,11 +67,20 @@ static int cmp_group(const struct st_tuple *a, const struct st_tuple *b)
 
 static bool listener_wanted(const void *ctx, const struct sock_entry *e)
 {
-	const struct filter *f = ctx;
+	return e->t.protocol == IPPROTO_TCP && filter_entry(ctx, e);
+}
 
-	return e->state == ST_TCP_LISTEN && e->t.protocol == IPPROTO_TCP &&
-	       (!f->family || e->t.family == f->family) && (!f->netns || e->t.netns == f->netns) &&
-	       (!f->port || e->t.sport == f->port) && (!f->lport || e->t.sport == f->lport);
+/*
+ * The filters a report honours: a group is a local port in a namespace, and
+ * --port names a listener's own port (it has no remote one).
+ */
+static struct filter listener_filter(const struct filter *f)
+{
+	return (struct filter){.family = f->family,
+			       .netns = f->netns,
+			       .lport = f->lport,
+			       .port = f->port,
+			       .states = 1u << ST_TCP_LISTEN};
 }
 
 static int cmp_listener(const void *a, const void *b)
@@ -284,13 +296,14 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
 {
 	const struct sock_entry **ls;
+	struct filter f = listener_filter(&v->o->f);
 	struct rp_member *m = NULL;
 	size_t n, i, j, nm, cap = 0;
 	int err = 0;
 
 	if (!v->cmdline && !(v->cmdline = malloc(CMDLINE_MAX)))
 		return -1;
-	if (table_collect(tb, listener_wanted, &v->o->f, &ls, &n))
+	if (table_collect(tb, listener_wanted, &f, &ls, &n))
 		return -1;
 	if (n) /* qsort() wants a non-NULL array, even for no elements */
 		qsort(ls, n, sizeof(*ls), cmp_listener);

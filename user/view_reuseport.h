@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* socktrace reuseport: per-listener load of SO_REUSEPORT groups. */
 #ifndef SOCKTRACE_VIEW_REUSEPORT_H
 #define SOCKTRACE_VIEW_REUSEPORT_H

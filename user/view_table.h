@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* socktrace table: the netstat-style view of the live table. */
 #ifndef SOCKTRACE_VIEW_TABLE_H
 #define SOCKTRACE_VIEW_TABLE_H
