@@ -65,3 +65,9 @@ void col_json_bool(struct sbuf *sb, const struct column *c, bool v)
 	put_key(sb, c);
 	sb_puts(sb, v ? "true" : "false");
 }
+
+void col_json_double(struct sbuf *sb, const struct column *c, double v, int prec)
+{
+	put_key(sb, c);
+	sb_printf(sb, "%.*f", prec, v);
+}

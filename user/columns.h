@@ -56,5 +56,7 @@ void col_pad(struct sbuf *sb, size_t from, const struct column *c, bool wide);
 void col_json_u64(struct sbuf *sb, const struct column *c, uint64_t v);
 void col_json_str(struct sbuf *sb, const struct column *c, const char *s);
 void col_json_bool(struct sbuf *sb, const struct column *c, bool v);
+/* @v with @prec decimals */
+void col_json_double(struct sbuf *sb, const struct column *c, double v, int prec);
 
 #endif
