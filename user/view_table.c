@@ -18,7 +18,6 @@
 #include "proc.h"
 #include "sock_format.h"
 #include "states.h"
-#include "timefmt.h"
 
 #define CMDLINE_MAX CMDLINE_SHOWN
 

@@ -10,7 +10,6 @@
 #include "owner.h"
 #include "sock_format.h"
 #include "states.h"
-#include "timefmt.h"
 
 enum {
 	C_SOCK,
