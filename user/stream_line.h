@@ -2,8 +2,8 @@
 /*
  * What the stream views (watch, life) share in a line: the time, who (the
  * owner the line is attributed to), the endpoints, and the line that reports
- * lost events. Each view has its own columns table and starts it with the
- * STREAM_COL_* columns, so their widths are written here once.
+ * lost events. Each view has its own columns table with the STREAM_COL_*
+ * columns in it, so their widths are written here once.
  */
 #ifndef SOCKTRACE_STREAM_LINE_H
 #define SOCKTRACE_STREAM_LINE_H
