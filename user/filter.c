@@ -3,19 +3,7 @@
 
 #include <string.h>
 
-uint32_t shown_pid(const struct sock_entry *e, const struct st_task *task)
-{
-	if (e->owner_src != OWNER_NONE || !task)
-		return e->owner_pid;
-	return task->tgid;
-}
-
-const char *shown_comm(const struct sock_entry *e, const struct st_task *task)
-{
-	if (e->owner_src != OWNER_NONE || !task)
-		return e->owner_comm;
-	return task->comm;
-}
+#include "owner.h"
 
 static bool match_common(const struct filter *f, const struct sock_entry *e, uint32_t pid,
 			 const char *comm)

@@ -7,11 +7,6 @@
 #include "options.h"
 #include "table.h"
 
-/* The pid and comm a line is attributed to: the owner when known, else the
- * task the kernel ran the transition in. */
-uint32_t shown_pid(const struct sock_entry *e, const struct st_task *task);
-const char *shown_comm(const struct sock_entry *e, const struct st_task *task);
-
 /* A stream line: state filters test either end of the transition. */
 bool filter_transition(const struct filter *f, const struct transition *tr);
 /* A table row in its current state. */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "output.h"
+#include "sock_format.h"
 
 /*
  * Direct-mapped: a storm has a few hundred sockets in flight, and a miss

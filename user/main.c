@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "loader.h"
 #include "options.h"
+#include "clock.h"
 #include "output.h"
 #include "privs.h"
 #include "view_features.h"
@@ -61,7 +62,9 @@ struct run {
 	const struct options *o;
 	struct table *tb;
 	struct output out;
-	struct stream_view watch;
+	struct stream_line line; /* where lost events are told */
+	struct watch_view watch;
+	struct life_view life;
 	struct table_view tview;
 	struct reuseport_view rview;
 	struct holders holders;
@@ -167,14 +170,14 @@ static void report_loss(struct run *r)
 	if (!r->stream)
 		goto out; /* a table is no place for a line: the summary counts them */
 	if (now.rb_full > r->reported.rb_full)
-		stream_lost(&r->watch, ts, now.rb_full - r->reported.rb_full, "ringbuf");
+		stream_lost(&r->line, ts, now.rb_full - r->reported.rb_full, "ringbuf");
 	if (now.kernel_missed > r->reported.kernel_missed)
-		stream_lost(&r->watch, ts, now.kernel_missed - r->reported.kernel_missed,
+		stream_lost(&r->line, ts, now.kernel_missed - r->reported.kernel_missed,
 			    "kernel_missed");
 	if (now.map_full > r->reported.map_full)
-		stream_lost(&r->watch, ts, now.map_full - r->reported.map_full, "map_full");
+		stream_lost(&r->line, ts, now.map_full - r->reported.map_full, "map_full");
 	if (table_stats(r->tb)->full > r->reported_full)
-		stream_lost(&r->watch, ts, table_stats(r->tb)->full - r->reported_full,
+		stream_lost(&r->line, ts, table_stats(r->tb)->full - r->reported_full,
 			    "table_full");
 out:
 	if (now.rb_full != r->reported.rb_full || now.kernel_missed != r->reported.kernel_missed)
@@ -220,10 +223,15 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 
 	r->o = o;
 	output_init(&r->out, stdout);
-	r->watch = (struct stream_view){.o = o, .out = &r->out};
+	r->line = (struct stream_line){.o = o, .out = &r->out};
+	r->watch = (struct watch_view){.line = r->line};
+	r->life = (struct life_view){.line = r->line};
 	r->tview = (struct table_view){.o = o, .out = &r->out, .holders = &r->holders};
 	r->rview = (struct reuseport_view){.o = o, .out = &r->out, .holders = &r->holders};
-	r->tb = table_new(o->max_sockets, sink, sink == discard_transition ? (void *)r : &r->watch);
+	r->tb = table_new(o->max_sockets, sink,
+			  sink == discard_transition ? (void *)r
+			  : sink == life_transition  ? (void *)&r->life
+						     : &r->watch);
 	if (!r->tb) {
 		warnf("cannot allocate the socket table");
 		return -1;
@@ -332,6 +340,7 @@ static int cmd_stream(const struct options *o)
 {
 	bool life = o->cmd == CMD_LIFE;
 	struct run r = {0};
+	const uint64_t *shown = life ? &r.life.shown : &r.watch.shown;
 	int status = 0;
 
 	r.stream = true;
@@ -340,7 +349,7 @@ static int cmd_stream(const struct options *o)
 		return 1;
 	}
 	if (life)
-		life_header(&r.watch);
+		life_header(&r.life);
 	else
 		watch_header(&r.watch);
 	output_flush(&r.out);
@@ -349,11 +358,11 @@ static int cmd_stream(const struct options *o)
 			status = 1;
 			break;
 		}
-		if (o->count && r.watch.shown >= o->count)
+		if (o->count && *shown >= o->count)
 			break;
 	}
 	/* what is already in the ring buffer was traced: show it */
-	if (!r.out.failed && !(o->count && r.watch.shown >= o->count)) {
+	if (!r.out.failed && !(o->count && *shown >= o->count)) {
 		loader_poll(r.ld, 0);
 		table_flush(r.tb);
 	}

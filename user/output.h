@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Where views write: one buffered stream, a clock to turn the kernel's
- * monotonic timestamps into wall time, and the pieces every view prints the
- * same way (tuple, owner) in text and in JSON.
+ * Where views write: one buffered stream of lines, and the offset that turns
+ * the kernel's monotonic timestamps into the wall time lines carry.
  */
 #ifndef SOCKTRACE_OUTPUT_H
 #define SOCKTRACE_OUTPUT_H
@@ -12,7 +11,6 @@
 #include <stdio.h>
 
 #include "sbuf.h"
-#include "table.h"
 
 struct output {
 	FILE *f;
@@ -53,29 +51,5 @@ void output_line(struct output *out);
 /* Write the lines made so far to the file; marks failure on error. */
 void output_flush(struct output *out);
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
-
-/* "netns":N,"proto":"tcp","family":"ipv4","laddr":..,"lport":..,"raddr":..,"rport":.. */
-void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
-/* "time":"2026-...Z","ts_ns":N */
-void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
-/* "sock":ID, then put_tuple_json() */
-void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
-/* "pid":N,"comm":".." */
-void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
-/* put_owner_json(), then "owner":"SRC" (owner_src_name) */
-void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
-
-struct holder;
-/* netstat's PID/Program name for every holder: "pid/comm,pid/comm" */
-void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n);
-/*
- * "pids":[{"pid":N,"comm":"..","cmdline":".."},...]. Each command line is read
- * from /proc into cmdline (CMDLINE_SHOWN bytes); NULL where the processes are
- * known to be gone (their pids may be someone else's now): "cmdline":"".
- */
-void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline);
-const char *owner_src_name(uint8_t src);
-/* Monotonic now, in the kernel's clock (bpf_ktime_get_ns). */
-uint64_t mono_now_ns(void);
 
 #endif

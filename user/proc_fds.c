@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "output.h"
+#include "clock.h"
 #include "socktrace_abi.h"
 
 uint64_t proc_fds_socket_ino(const char *link, size_t len)

@@ -14,7 +14,7 @@
 #include <linux/sock_diag.h>
 #include <linux/types.h>
 
-#include "output.h"
+#include "clock.h"
 #include "socktrace_abi.h"
 
 /* inet_twsk_diag_fill() marks a timewait socket with timer 3, whatever its substate */

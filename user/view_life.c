@@ -9,11 +9,47 @@
 
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "filter.h"
 #include "json_memo.h"
+#include "owner.h"
+#include "sock_format.h"
 #include "states.h"
 #include "timefmt.h"
+
+enum {
+	C_TIME,
+	C_TIME_T,
+	C_PID,
+	C_COMM,
+	C_LOCAL,
+	C_REMOTE,
+	C_ROLE,
+	C_END,
+	C_MS,
+	C_TX,
+	C_RX,
+	C_PATH,
+	C_N
+};
+
+/* The text line; JSON is written by hand below, as watch's. */
+static const struct column cols[C_N] = {
+	[C_TIME] = STREAM_COL_TIME,
+	[C_TIME_T] = STREAM_COL_TIME_T,
+	[C_PID] = STREAM_COL_PID,
+	[C_COMM] = STREAM_COL_COMM,
+	[C_LOCAL] = STREAM_COL_LOCAL,
+	[C_REMOTE] = STREAM_COL_REMOTE,
+	[C_ROLE] = {.header = "ROLE", .gap = 1, .width = 7},
+	[C_END] = {.header = "END", .gap = 1, .width = 12},
+	/* a "+" follows when the start predates socktrace */
+	[C_MS] = {.header = "MS", .gap = 1, .width = 10, .right = true},
+	[C_TX] = {.header = "TX", .gap = 1, .width = 10, .right = true},
+	[C_RX] = {.header = "RX", .gap = 1, .width = 10, .right = true},
+	[C_PATH] = {.header = "PATH", .gap = 1},
+};
 
 static bool path_has(const struct sock_entry *e, uint8_t state)
 {
@@ -28,7 +64,7 @@ static bool path_has(const struct sock_entry *e, uint8_t state)
 /* The line a transition makes, if it ends a connection. */
 static bool ends_connection(const struct transition *tr)
 {
-	if (tr->kind != TR_STATE || tr->e->t.protocol != 6 /* IPPROTO_TCP */)
+	if (tr->kind != TR_STATE || tr->e->t.protocol != IPPROTO_TCP)
 		return false;
 	/* a listener closing, or a timewait socket's time running out (a line the
 	 * table derives, without a task), ends no connection */
@@ -93,39 +129,41 @@ static void put_path(struct sbuf *sb, const struct sock_entry *e)
 	}
 }
 
-void life_header(struct stream_view *v)
+void life_header(struct life_view *v)
 {
-	int addr = v->o->wide ? STREAM_W_ADDR_WIDE : STREAM_W_ADDR;
+	const struct options *o = v->line.o;
 
-	if (v->o->json || v->o->no_header)
+	if (o->json || o->no_header)
 		return;
-	sb_printf(&v->out->sb, "%-*s %-*s %-*s %-*s %-*s %-7s %-12s %10s %10s %10s %s",
-		  v->o->timestamps ? 27 : 8, "TIME", STREAM_W_PID, "PID", STREAM_W_COMM, "COMM",
-		  addr, "LOCAL", addr, "REMOTE", "ROLE", "END", "MS", "TX", "RX", "PATH");
-	output_line(v->out);
+	col_header(&v->line.out->sb, cols, C_N, stream_col_have(o), o->wide);
+	output_line(v->line.out);
 }
 
-static void text_line(struct stream_view *v, const struct transition *tr, uint64_t dur_ns)
+static void text_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
 {
-	struct sbuf *sb = &v->out->sb;
+	const struct stream_line *s = &v->line;
+	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
 
-	stream_put_who(v, tr);
-	stream_put_endpoint(v, &e->t, true);
-	stream_put_endpoint(v, &e->t, false);
-	sb_printf(sb, "%-7s %-12s %10.3f%s %10llu %10llu ", role(e), end_reason(tr), dur_ns / 1e6,
-		  e->flags & ENTRY_SEEN_START ? "" : "+", (unsigned long long)e->bytes_acked,
+	stream_put_who(s, tr);
+	stream_put_endpoint(s, &e->t, true);
+	stream_put_endpoint(s, &e->t, false);
+	sb_printf(sb, "%-*s %-*s %*.3f%s %*llu %*llu ", cols[C_ROLE].width, role(e),
+		  cols[C_END].width, end_reason(tr), cols[C_MS].width, dur_ns / 1e6,
+		  e->flags & ENTRY_SEEN_START ? "" : "+", cols[C_TX].width,
+		  (unsigned long long)e->bytes_acked, cols[C_RX].width,
 		  (unsigned long long)e->bytes_received);
 	put_path(sb, e);
 }
 
-static void json_line(struct stream_view *v, const struct transition *tr, uint64_t dur_ns)
+static void json_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
 {
-	struct sbuf *sb = &v->out->sb;
+	struct output *out = v->line.out;
+	struct sbuf *sb = &out->sb;
 	const struct sock_entry *e = tr->e;
 
 	sb_puts(sb, "{\"event\":\"close\",");
-	put_time_json(sb, v->out, tr->ts_ns);
+	put_time_json(sb, out, tr->ts_ns);
 	sb_putc(sb, ',');
 	/* one close line per socket: its tuple never repeats, so no memo */
 	put_sock_tuple_json(sb, e->id, &e->t);
@@ -150,7 +188,7 @@ static void json_line(struct stream_view *v, const struct transition *tr, uint64
 	sb_put_ms3(sb, dur_ns);
 	sb_puts(sb, e->flags & ENTRY_SEEN_START ? ",\"start_seen\":true,\"start_time\":\""
 						: ",\"start_seen\":false,\"start_time\":\"");
-	sb_put_rfc3339_us(sb, output_realtime(v->out, e->first_ns));
+	sb_put_rfc3339_us(sb, output_realtime(out, e->first_ns));
 	sb_puts(sb, "\",\"tx_bytes\":");
 	sb_put_u64(sb, e->bytes_acked);
 	sb_puts(sb, ",\"rx_bytes\":");
@@ -174,23 +212,24 @@ static bool state_filter_ok(const struct filter *f, const struct sock_entry *e)
 
 void life_transition(void *ctx, const struct transition *tr)
 {
-	struct stream_view *v = ctx;
-	struct filter f = v->o->f;
+	struct life_view *v = ctx;
+	const struct options *o = v->line.o;
+	struct filter f = o->f;
 	uint64_t dur_ns;
 
-	if ((v->o->count && v->shown >= v->o->count) || !ends_connection(tr))
+	if ((o->count && v->shown >= o->count) || !ends_connection(tr))
 		return;
 	dur_ns = tr->ts_ns > tr->e->first_ns ? tr->ts_ns - tr->e->first_ns : 0;
-	if (dur_ns < v->o->min_ns || (v->o->max_ns && dur_ns > v->o->max_ns))
+	if (dur_ns < o->min_ns || (o->max_ns && dur_ns > o->max_ns))
 		return;
 	/* --state: a state anywhere on the connection's path */
 	f.states = 0;
-	if (!state_filter_ok(&v->o->f, tr->e) || !filter_transition(&f, tr))
+	if (!state_filter_ok(&o->f, tr->e) || !filter_transition(&f, tr))
 		return;
-	if (v->o->json)
+	if (o->json)
 		json_line(v, tr, dur_ns);
 	else
 		text_line(v, tr, dur_ns);
-	output_line(v->out);
+	output_line(v->line.out);
 	v->shown++;
 }

@@ -3,9 +3,14 @@
 #ifndef SOCKTRACE_VIEW_LIFE_H
 #define SOCKTRACE_VIEW_LIFE_H
 
-#include "view_watch.h"
+#include "stream_line.h"
 
-void life_header(struct stream_view *v);
+struct life_view {
+	struct stream_line line;
+	uint64_t shown; /* lines that passed the filters */
+};
+
+void life_header(struct life_view *v);
 /* A transition_sink for the table. */
 void life_transition(void *ctx, const struct transition *tr);
 

@@ -17,13 +17,34 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "columns.h"
 #include "escape.h"
 #include "filter.h"
 #include "proc.h"
+#include "sock_format.h"
 #include "states.h"
 
 #define CMDLINE_MAX CMDLINE_SHOWN
 #define BAR_WIDTH   20
+
+enum { C_SOCK, C_PIDS, C_ACCEPTED, C_QUEUED, C_QUEUE, C_BACKLOG, C_DROPS, C_SHARE, C_N };
+
+/* A member's line under its group's; JSON names the same values */
+static const struct column cols[C_N] = {
+	[C_SOCK] = {.header = "SOCK", .key = "sock", .width = 20},
+	[C_PIDS] = {.header = "PID/PROGRAM", .gap = 1, .width = 24},
+	[C_ACCEPTED] =
+		{.header = "ACCEPTED", .key = "accepted", .gap = 1, .width = 9, .right = true},
+	/* "~" follows when counted without a queue hook */
+	[C_QUEUED] =
+		{.header = "QUEUED", .key = "queued_total", .gap = 1, .width = 9, .right = true},
+	[C_QUEUE] = {.header = "QUEUE", .key = "queue", .gap = 1, .width = 6, .right = true},
+	[C_BACKLOG] = {.header = "BACKLOG", .key = "backlog", .gap = 1, .width = 8, .right = true},
+	[C_DROPS] = {.header = "DROPS", .key = "drops", .gap = 1, .width = 6, .right = true},
+	/* a percentage, "%" included */
+	[C_SHARE] = {.header = "SHARE", .key = "share", .gap = 1, .width = 6, .right = true},
+};
+#define MEMBER_INDENT "  "
 
 /* A member as the last report saw it: to tell who joined and who left. */
 struct rp_known {
@@ -65,11 +86,20 @@ static int cmp_group(const struct st_tuple *a, const struct st_tuple *b)
 
 static bool listener_wanted(const void *ctx, const struct sock_entry *e)
 {
-	const struct filter *f = ctx;
+	return e->t.protocol == IPPROTO_TCP && filter_entry(ctx, e);
+}
 
-	return e->state == ST_TCP_LISTEN && e->t.protocol == IPPROTO_TCP &&
-	       (!f->family || e->t.family == f->family) && (!f->netns || e->t.netns == f->netns) &&
-	       (!f->port || e->t.sport == f->port) && (!f->lport || e->t.sport == f->lport);
+/*
+ * The filters a report honours: a group is a local port in a namespace, and
+ * --port names a listener's own port (it has no remote one).
+ */
+static struct filter listener_filter(const struct filter *f)
+{
+	return (struct filter){.family = f->family,
+			       .netns = f->netns,
+			       .lport = f->lport,
+			       .port = f->port,
+			       .states = 1u << ST_TCP_LISTEN};
 }
 
 static int cmp_listener(const void *a, const void *b)
@@ -180,11 +210,21 @@ static void group_stats(const struct rp_member *m, size_t n, struct group_stats 
 	g->cv = sqrt(var / g->present) / mean;
 }
 
+/* Its share of what the group's present members accepted, in percent. */
+static double share(const struct rp_member *m, const struct group_stats *g)
+{
+	return m->e && g->total ? 100.0 * m->k->accepted / g->total : 0.0;
+}
+
 static bool stalled(const struct rp_member *m)
 {
 	/* connections wait and this member takes none */
 	return m->e && m->k->accepted == 0 && m->k->queue > 0;
 }
+
+/* JSON-only values of a member */
+static const struct column j_stalled = {.key = "stalled"}, j_reuseport = {.key = "reuseport"},
+			   j_counts_since = {.key = "counts_since"};
 
 static void print_json(struct reuseport_view *v, const struct rp_member *m, size_t n, uint64_t now,
 		       bool final)
@@ -206,7 +246,7 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 	for (i = 0; i < n; i++) {
 		const struct rp_known *k = m[i].k;
 
-		sb_printf(sb, "%s{\"sock\":%llu,\"status\":\"%s\"", i ? "," : "",
+		sb_printf(sb, "%s{\"%s\":%llu,\"status\":\"%s\"", i ? "," : "", cols[C_SOCK].key,
 			  (unsigned long long)k->id, m[i].status);
 		sb_putc(sb, ',');
 		put_owner_json(sb, k->pid, k->comm);
@@ -220,15 +260,16 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 		sb_putc(sb, ',');
 		/* a member that left: its pids may be someone else's by now */
 		put_holders_json(sb, h, nh, m[i].e ? v->cmdline : NULL);
-		sb_printf(sb,
-			  ",\"accepted\":%u,\"queued_total\":%u,\"queue\":%u,\"backlog\":%u,"
-			  "\"drops\":%u,\"share\":%.1f,\"stalled\":%s,\"reuseport\":%s,"
-			  "\"counts_since\":\"%s\"}",
-			  k->accepted, queued_total(v, k), k->queue, k->backlog, k->drops,
-			  m[i].e && g.total ? 100.0 * k->accepted / g.total : 0.0,
-			  stalled(&m[i]) ? "true" : "false",
-			  k->t.flags & ST_SK_REUSEPORT ? "true" : "false",
-			  k->seeded ? "socktrace_start" : "listen");
+		col_json_u64(sb, &cols[C_ACCEPTED], k->accepted);
+		col_json_u64(sb, &cols[C_QUEUED], queued_total(v, k));
+		col_json_u64(sb, &cols[C_QUEUE], k->queue);
+		col_json_u64(sb, &cols[C_BACKLOG], k->backlog);
+		col_json_u64(sb, &cols[C_DROPS], k->drops);
+		col_json_double(sb, &cols[C_SHARE], share(&m[i], &g), 1);
+		col_json_bool(sb, &j_stalled, stalled(&m[i]));
+		col_json_bool(sb, &j_reuseport, k->t.flags & ST_SK_REUSEPORT);
+		col_json_str(sb, &j_counts_since, k->seeded ? "socktrace_start" : "listen");
+		sb_putc(sb, '}');
 	}
 	sb_printf(sb, "],\"imbalance\":{\"max_mean\":%.3f,\"cv\":%.3f}}", g.max_mean, g.cv);
 	output_line(v->out);
@@ -252,24 +293,28 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		sb_printf(sb, "  imbalance max/mean %.2f cv %.2f", g.max_mean, g.cv);
 	output_line(v->out);
 	if (!v->o->no_header) {
-		sb_printf(sb, "  %-20s %-24s %9s %9s %6s %8s %6s %6s", "SOCK", "PID/PROGRAM",
-			  "ACCEPTED", "QUEUED", "QUEUE", "BACKLOG", "DROPS", "SHARE");
+		sb_puts(sb, MEMBER_INDENT);
+		col_header(sb, cols, C_N, 0, false);
 		output_line(v->out);
 	}
 	for (i = 0; i < n; i++) {
 		const struct rp_known *k = m[i].k;
-		double share = m[i].e && g.total ? 100.0 * k->accepted / g.total : 0;
-		int bar = (int)(share * BAR_WIDTH / 100 + 0.5);
+		double pct = share(&m[i], &g);
+		int bar = (int)(pct * BAR_WIDTH / 100 + 0.5);
 
-		sb_printf(sb, "  %-20llu ", (unsigned long long)k->id);
+		sb_printf(sb, MEMBER_INDENT "%-*llu ", cols[C_SOCK].width,
+			  (unsigned long long)k->id);
 		from = sb->len;
 		h = member_holders(v, &m[i], &owner, &nh);
 		if (!nh)
 			sb_putc(sb, '-');
 		put_holders_text(sb, h, nh);
-		sb_pad(sb, from, 24);
-		sb_printf(sb, " %9u %9u%s %6u %8u %6u %5.1f%% ", k->accepted, queued_total(v, k),
-			  v->queue_exact ? "" : "~", k->queue, k->backlog, k->drops, share);
+		col_pad(sb, from, &cols[C_PIDS], false);
+		sb_printf(sb, " %*u %*u%s %*u %*u %*u %*.1f%% ", cols[C_ACCEPTED].width,
+			  k->accepted, cols[C_QUEUED].width, queued_total(v, k),
+			  v->queue_exact ? "" : "~", cols[C_QUEUE].width, k->queue,
+			  cols[C_BACKLOG].width, k->backlog, cols[C_DROPS].width, k->drops,
+			  cols[C_SHARE].width - 1, pct);
 		while (bar-- > 0)
 			sb_putc(sb, '#');
 		if (strcmp(m[i].status, "active"))
@@ -285,13 +330,14 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
 {
 	const struct sock_entry **ls;
+	struct filter f = listener_filter(&v->o->f);
 	struct rp_member *m = NULL;
 	size_t n, i, j, nm, cap = 0;
 	int err = 0;
 
 	if (!v->cmdline && !(v->cmdline = malloc(CMDLINE_MAX)))
 		return -1;
-	if (table_collect(tb, listener_wanted, &v->o->f, &ls, &n))
+	if (table_collect(tb, listener_wanted, &f, &ls, &n))
 		return -1;
 	if (n) /* qsort() wants a non-NULL array, even for no elements */
 		qsort(ls, n, sizeof(*ls), cmp_listener);

@@ -12,15 +12,44 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "columns.h"
 #include "escape.h"
 #include "filter.h"
 #include "proc.h"
+#include "sock_format.h"
 #include "states.h"
-#include "timefmt.h"
 
-#define W_ADDR	    23
-#define W_ADDR_WIDE 47
 #define CMDLINE_MAX CMDLINE_SHOWN
+
+enum {
+	C_PROTO,
+	C_RECVQ,
+	C_SENDQ,
+	C_LOCAL,
+	C_REMOTE,
+	C_STATE,
+	C_USER,
+	C_INODE,
+	C_NETNS,
+	C_PIDS,
+	C_CMDLINE,
+	C_N
+};
+
+/* netstat -tulpanewW's columns; JSON names the values, with the tuple's own keys */
+static const struct column cols[C_N] = {
+	[C_PROTO] = {.header = "Proto", .width = 5},
+	[C_RECVQ] = {.header = "Recv-Q", .key = "recv_q", .gap = 1, .width = 6, .right = true},
+	[C_SENDQ] = {.header = "Send-Q", .key = "send_q", .gap = 1, .width = 6, .right = true},
+	[C_LOCAL] = {.header = "Local Address", .gap = 1, .width = 23, .wide = COL_W_ADDR_WIDE},
+	[C_REMOTE] = {.header = "Foreign Address", .gap = 1, .width = 23, .wide = COL_W_ADDR_WIDE},
+	[C_STATE] = {.header = "State", .key = "state", .gap = 1, .width = 11},
+	[C_USER] = {.header = "User", .key = "uid", .gap = 1, .width = 10, .when = COL_IF_EXT},
+	[C_INODE] = {.header = "Inode", .key = "inode", .gap = 1, .width = 10, .when = COL_IF_EXT},
+	[C_NETNS] = {.header = "Netns", .gap = 1, .width = 10, .when = COL_IF_EXT},
+	[C_PIDS] = {.header = "PID/Program name", .gap = 1, .width = 16, .when = COL_IF_PIDS},
+	[C_CMDLINE] = {.header = "Command line", .gap = 2, .when = COL_IF_EXT | COL_IF_PIDS},
+};
 
 static bool is_udp(const struct sock_entry *e)
 {
@@ -115,17 +144,9 @@ static const struct holder *row_holders(struct table_view *tv, const struct sock
 static void text_header(struct table_view *tv)
 {
 	const struct options *o = tv->o;
-	struct sbuf *sb = &tv->out->sb;
-	int w = o->wide ? W_ADDR_WIDE : W_ADDR;
+	unsigned int have = (o->extended ? COL_IF_EXT : 0) | (o->show_pids ? COL_IF_PIDS : 0);
 
-	sb_printf(sb, "Proto Recv-Q Send-Q %-*s %-*s %-11s", w, "Local Address", w,
-		  "Foreign Address", "State");
-	if (o->extended)
-		sb_printf(sb, " %-10s %-10s %-10s", "User", "Inode", "Netns");
-	if (o->show_pids)
-		sb_puts(sb, " PID/Program name");
-	if (o->extended && o->show_pids)
-		sb_puts(sb, "  Command line");
+	col_header(&tv->out->sb, cols, C_N, have, o->wide);
 	output_line(tv->out);
 }
 
@@ -133,29 +154,30 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 {
 	const struct options *o = tv->o;
 	struct sbuf *sb = &tv->out->sb;
-	size_t from, n, i, w = o->wide ? W_ADDR_WIDE : W_ADDR;
+	size_t from, n, i;
 	const char *state = row_state(e), *proto = proto_name(e->t.protocol, e->t.family);
 	struct holder owner;
 	const struct holder *h = row_holders(tv, e, &n, &owner);
 
 	from = sb->len;
 	sb_puts(sb, proto ? proto : "?");
-	sb_pad(sb, from, 5);
-	sb_printf(sb, " %6u %6u ", e->rx_queue, e->tx_queue);
+	col_pad(sb, from, &cols[C_PROTO], o->wide);
+	sb_printf(sb, " %*u %*u ", cols[C_RECVQ].width, e->rx_queue, cols[C_SENDQ].width,
+		  e->tx_queue);
 	from = sb->len;
 	put_endpoint_text(sb, &e->t, true);
-	sb_pad(sb, from, w);
+	col_pad(sb, from, &cols[C_LOCAL], o->wide);
 	sb_putc(sb, ' ');
 	from = sb->len;
 	put_endpoint_text(sb, &e->t, false);
-	sb_pad(sb, from, w);
+	col_pad(sb, from, &cols[C_REMOTE], o->wide);
 	sb_putc(sb, ' ');
 	from = sb->len;
 	sb_puts(sb, state ? state : "");
-	sb_pad(sb, from, 11);
+	col_pad(sb, from, &cols[C_STATE], o->wide);
 	if (o->extended)
-		sb_printf(sb, " %-10u %-10llu %-10u", e->uid, (unsigned long long)e->ino,
-			  e->t.netns);
+		sb_printf(sb, " %-*u %-*llu %-*u", cols[C_USER].width, e->uid, cols[C_INODE].width,
+			  (unsigned long long)e->ino, cols[C_NETNS].width, e->t.netns);
 	if (o->show_pids) {
 		sb_putc(sb, ' ');
 		from = sb->len;
@@ -163,7 +185,7 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 			sb_putc(sb, '-');
 		put_holders_text(sb, h, n);
 		if (o->extended) {
-			sb_pad(sb, from, 16);
+			col_pad(sb, from, &cols[C_PIDS], o->wide);
 			for (i = 0; i < n; i++) {
 				size_t len = proc_cmdline(h[i].pid, tv->cmdline, CMDLINE_MAX);
 
@@ -175,11 +197,9 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 	output_line(tv->out);
 }
 
-static void put_bool(struct sbuf *sb, const char *key, bool v)
-{
-	sb_puts(sb, key);
-	sb_puts(sb, v ? "true" : "false");
-}
+/* JSON-only values */
+static const struct column j_v6only = {.key = "v6only"}, j_reuseaddr = {.key = "reuseaddr"},
+			   j_reuseport = {.key = "reuseport"}, j_owner = {.key = "owner"};
 
 static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t now)
 {
@@ -193,22 +213,16 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	put_time_json(sb, tv->out, now);
 	sb_putc(sb, ',');
 	put_sock_tuple_json(sb, e->id, &e->t);
-	sb_puts(sb, ",\"state\":");
-	if (state) {
-		sb_putc(sb, '"');
-		sb_puts(sb, state);
-		sb_putc(sb, '"');
-	} else {
-		sb_puts(sb, "null");
-	}
-	sb_printf(sb, ",\"recv_q\":%u,\"send_q\":%u,\"uid\":%u,\"inode\":%llu", e->rx_queue,
-		  e->tx_queue, e->uid, (unsigned long long)e->ino);
-	put_bool(sb, ",\"v6only\":", e->t.flags & ST_SK_V6ONLY);
-	put_bool(sb, ",\"reuseaddr\":", e->t.flags & ST_SK_REUSEADDR);
-	put_bool(sb, ",\"reuseport\":", e->t.flags & ST_SK_REUSEPORT);
-	sb_puts(sb, ",\"owner\":\"");
-	sb_puts(sb, owner_src_name(e->owner_src));
-	sb_puts(sb, "\",");
+	col_json_str(sb, &cols[C_STATE], state);
+	col_json_u64(sb, &cols[C_RECVQ], e->rx_queue);
+	col_json_u64(sb, &cols[C_SENDQ], e->tx_queue);
+	col_json_u64(sb, &cols[C_USER], e->uid);
+	col_json_u64(sb, &cols[C_INODE], e->ino);
+	col_json_bool(sb, &j_v6only, e->t.flags & ST_SK_V6ONLY);
+	col_json_bool(sb, &j_reuseaddr, e->t.flags & ST_SK_REUSEADDR);
+	col_json_bool(sb, &j_reuseport, e->t.flags & ST_SK_REUSEPORT);
+	col_json_str(sb, &j_owner, owner_src_name(e->owner_src));
+	sb_putc(sb, ',');
 	put_holders_json(sb, h, n, tv->cmdline);
 	sb_putc(sb, '}');
 	output_line(tv->out);

@@ -4,70 +4,53 @@
 #include <errno.h>
 #include <string.h>
 
-#include "addr.h"
 #include "escape.h"
 #include "json_memo.h"
 #include "filter.h"
+#include "owner.h"
+#include "sock_format.h"
 #include "states.h"
-#include "timefmt.h"
 
-#define W_PID	    STREAM_W_PID
-#define W_COMM	    STREAM_W_COMM
-#define W_PROTO	    5
-#define W_ADDR	    STREAM_W_ADDR
-#define W_ADDR_WIDE STREAM_W_ADDR_WIDE
-#define W_STATE	    11
+enum {
+	C_SOCK,
+	C_TIME,
+	C_TIME_T,
+	C_PID,
+	C_COMM,
+	C_PROTO,
+	C_LOCAL,
+	C_REMOTE,
+	C_OLD,
+	C_ARROW,
+	C_NEW,
+	C_MS,
+	C_N
+};
 
-void watch_header(struct stream_view *w)
+/* The text line; JSON is written by hand below (json_memo): it is the hot path. */
+static const struct column cols[C_N] = {
+	[C_SOCK] = {.header = "SOCK", .gap = 1, .width = 18, .when = COL_IF_WIDE},
+	[C_TIME] = STREAM_COL_TIME,
+	[C_TIME_T] = STREAM_COL_TIME_T,
+	[C_PID] = STREAM_COL_PID,
+	[C_COMM] = STREAM_COL_COMM,
+	[C_PROTO] = {.header = "PROTO", .gap = 1, .width = 5},
+	[C_LOCAL] = STREAM_COL_LOCAL,
+	[C_REMOTE] = STREAM_COL_REMOTE,
+	[C_OLD] = {.header = "OLD", .gap = 1, .width = 11},
+	[C_ARROW] = {.header = "", .gap = 1, .width = 2}, /* "->" */
+	[C_NEW] = {.header = "NEW", .gap = 1, .width = 11},
+	[C_MS] = {.header = "MS", .gap = 1},
+};
+
+void watch_header(struct watch_view *w)
 {
-	struct sbuf *sb = &w->out->sb;
-	size_t addr = w->o->wide ? W_ADDR_WIDE : W_ADDR;
+	const struct options *o = w->line.o;
 
-	if (w->o->json || w->o->no_header)
+	if (o->json || o->no_header)
 		return;
-	if (w->o->wide)
-		sb_printf(sb, "%-18s ", "SOCK");
-	sb_printf(sb, "%-*s %-*s %-*s %-*s %-*s %-*s %-*s    %-*s %s", w->o->timestamps ? 27 : 8,
-		  "TIME", W_PID, "PID", W_COMM, "COMM", W_PROTO, "PROTO", (int)addr, "LOCAL",
-		  (int)addr, "REMOTE", W_STATE, "OLD", W_STATE, "NEW", "MS");
-	output_line(w->out);
-}
-
-static void put_time_text(struct stream_view *w, uint64_t mono_ns)
-{
-	uint64_t real = output_realtime(w->out, mono_ns);
-
-	if (w->o->timestamps)
-		sb_put_rfc3339_us(&w->out->sb, real);
-	else
-		sb_put_clock_hms(&w->out->sb, real, 0);
-}
-
-void stream_put_endpoint(struct stream_view *v, const struct st_tuple *t, bool local)
-{
-	struct sbuf *sb = &v->out->sb;
-	size_t from = sb->len;
-
-	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport, 0);
-	sb_pad(sb, from, v->o->wide ? W_ADDR_WIDE : W_ADDR);
-	sb_putc(sb, ' ');
-}
-
-void stream_put_who(struct stream_view *v, const struct transition *tr)
-{
-	struct sbuf *sb = &v->out->sb;
-	size_t from;
-
-	put_time_text(v, tr->ts_ns);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, shown_pid(tr->e, tr->task));
-	sb_pad(sb, from, W_PID);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_text_escaped(sb, shown_comm(tr->e, tr->task), ST_COMM_LEN);
-	sb_pad(sb, from, W_COMM);
-	sb_putc(sb, ' ');
+	col_header(&w->line.out->sb, cols, C_N, stream_col_have(o), o->wide);
+	output_line(w->line.out);
 }
 
 static void put_err_name(struct sbuf *sb, int err)
@@ -80,32 +63,33 @@ static void put_err_name(struct sbuf *sb, int err)
 		sb_put_i64(sb, err);
 }
 
-static void text_line(struct stream_view *w, const struct transition *tr)
+static void text_line(struct watch_view *w, const struct transition *tr)
 {
-	struct sbuf *sb = &w->out->sb;
+	const struct stream_line *s = &w->line;
+	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
 	const char *proto = proto_name(e->t.protocol, e->t.family);
 	size_t from;
 
-	if (w->o->wide)
-		sb_printf(sb, "%-18llx ", (unsigned long long)e->id);
-	stream_put_who(w, tr);
+	if (s->o->wide)
+		sb_printf(sb, "%-*llx ", cols[C_SOCK].width, (unsigned long long)e->id);
+	stream_put_who(s, tr);
 	from = sb->len;
 	sb_puts(sb, proto ? proto : "?");
-	sb_pad(sb, from, W_PROTO);
+	sb_pad(sb, from, cols[C_PROTO].width);
 	sb_putc(sb, ' ');
-	stream_put_endpoint(w, &e->t, true);
-	stream_put_endpoint(w, &e->t, false);
+	stream_put_endpoint(s, &e->t, true);
+	stream_put_endpoint(s, &e->t, false);
 
 	switch (tr->kind) {
 	case TR_STATE:
 		from = sb->len;
 		sb_puts(sb, tcp_state_name(tr->old_state));
-		sb_pad(sb, from, W_STATE);
+		sb_pad(sb, from, cols[C_OLD].width);
 		sb_puts(sb, " -> ");
 		from = sb->len;
 		sb_puts(sb, tcp_state_name(tr->new_state));
-		sb_pad(sb, from, W_STATE);
+		sb_pad(sb, from, cols[C_NEW].width);
 		sb_putc(sb, ' ');
 		if (tr->prev_known)
 			sb_put_ms3(sb, tr->prev_ns);
@@ -137,7 +121,7 @@ static void text_line(struct stream_view *w, const struct transition *tr)
 		sb_puts(sb, "close");
 		break;
 	}
-	if (w->o->wide && tr->task && tr->task->tgid != shown_pid(e, tr->task)) {
+	if (s->o->wide && tr->task && tr->task->tgid != shown_pid(e, tr->task)) {
 		sb_puts(sb, "  [ran in ");
 		sb_put_u64(sb, tr->task->tgid);
 		sb_putc(sb, ' ');
@@ -164,16 +148,16 @@ static const char *kind_name(uint8_t kind)
 	}
 }
 
-static void json_line(struct stream_view *w, const struct transition *tr)
+static void json_line(struct watch_view *w, const struct transition *tr)
 {
-	struct sbuf *sb = &w->out->sb;
+	struct sbuf *sb = &w->line.out->sb;
 	const struct sock_entry *e = tr->e;
 	uint32_t pid = shown_pid(e, tr->task);
 
 	sb_puts(sb, "{\"event\":\"");
 	sb_puts(sb, kind_name(tr->kind));
 	sb_puts(sb, "\",");
-	put_time_json(sb, w->out, tr->ts_ns);
+	put_time_json(sb, w->line.out, tr->ts_ns);
 	sb_putc(sb, ',');
 	memo_put_sock_tuple(sb, e->id, &e->t);
 	if (tr->kind == TR_STATE) {
@@ -238,34 +222,16 @@ static void json_line(struct stream_view *w, const struct transition *tr)
 
 void watch_transition(void *ctx, const struct transition *tr)
 {
-	struct stream_view *w = ctx;
+	struct watch_view *w = ctx;
+	const struct options *o = w->line.o;
 
 	/* --count holds per line: one poll can carry many */
-	if ((w->o->count && w->shown >= w->o->count) || !filter_transition(&w->o->f, tr))
+	if ((o->count && w->shown >= o->count) || !filter_transition(&o->f, tr))
 		return;
-	if (w->o->json)
+	if (o->json)
 		json_line(w, tr);
 	else
 		text_line(w, tr);
-	output_line(w->out);
+	output_line(w->line.out);
 	w->shown++;
-}
-
-void stream_lost(struct stream_view *w, uint64_t mono_ns, uint64_t count, const char *source)
-{
-	struct sbuf *sb = &w->out->sb;
-
-	if (w->o->json) {
-		sb_puts(sb, "{\"event\":\"lost\",");
-		put_time_json(sb, w->out, mono_ns);
-		sb_puts(sb, ",\"count\":");
-		sb_put_u64(sb, count);
-		sb_puts(sb, ",\"source\":\"");
-		sb_puts(sb, source);
-		sb_puts(sb, "\"}");
-	} else {
-		put_time_text(w, mono_ns);
-		sb_printf(sb, " lost %llu events (%s)", (unsigned long long)count, source);
-	}
-	output_line(w->out);
 }

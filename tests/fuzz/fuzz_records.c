@@ -247,11 +247,13 @@ struct fz_stream {
 	const char *name;
 	enum fz_mode mode;
 	transition_sink fn;
-	void (*header)(struct stream_view *);
 	struct options o;
 	struct fz_file file;
 	struct output out;
-	struct stream_view v;
+	struct watch_view w;
+	struct life_view l;
+	void *v;		  /* &w or &l: the sink's context */
+	struct stream_line *line; /* its stream_line, for lost events */
 };
 
 struct fz_table_view {
@@ -291,7 +293,6 @@ static void setup_views(void)
 
 		s->o = base;
 		s->fn = watch_transition;
-		s->header = watch_header;
 	}
 	streams[0].name = "watch";
 	streams[1].name = "watch -w -T";
@@ -309,7 +310,6 @@ static void setup_views(void)
 	for (i = 5; i < NSTREAMS; i++) {
 		streams[i].o.cmd = CMD_LIFE;
 		streams[i].fn = life_transition;
-		streams[i].header = life_header;
 	}
 	streams[5].name = "life";
 	streams[6].name = "life --json -w -T";
@@ -375,8 +375,17 @@ static void reset_views(void)
 		struct fz_stream *s = &streams[i];
 
 		fz_output_init(&s->out, &s->file);
-		s->v = (struct stream_view){.o = &s->o, .out = &s->out};
-		s->header(&s->v);
+		if (s->o.cmd == CMD_LIFE) {
+			s->l = (struct life_view){.line = {.o = &s->o, .out = &s->out}};
+			s->v = &s->l;
+			s->line = &s->l.line;
+			life_header(&s->l);
+		} else {
+			s->w = (struct watch_view){.line = {.o = &s->o, .out = &s->out}};
+			s->v = &s->w;
+			s->line = &s->w.line;
+			watch_header(&s->w);
+		}
 	}
 	for (i = 0; i < NTABLES; i++) {
 		struct fz_table_view *t = &tviews[i];
@@ -432,7 +441,7 @@ static void fanout(void *ctx, const struct transition *tr)
 	if (tr->kind < TR_STATE || tr->kind > TR_CLOSE)
 		fz_failf("transition kind %u", tr->kind);
 	for (i = 0; i < NSTREAMS; i++)
-		streams[i].fn(&streams[i].v, tr);
+		streams[i].fn(streams[i].v, tr);
 }
 
 static void print_tables(struct table *tb, uint64_t now, bool final)
@@ -721,7 +730,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0xe:
 			now = payload_u64(p, n, 0);
 			for (i = 0; i < NSTREAMS; i++)
-				stream_lost(&streams[i].v, now, payload_u64(p, n, 8), "ringbuf");
+				stream_lost(streams[i].line, now, payload_u64(p, n, 8), "ringbuf");
 			break;
 		case 0xf:
 			table_flush(tb);

@@ -16,7 +16,7 @@
 #include "states.h"
 #include "timefmt.h"
 #include "json_memo.h"
-#include "output.h"
+#include "sock_format.h"
 
 static char storage[512];
 static struct sbuf sb;

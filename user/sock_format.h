@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The pieces of a socket every view prints the same way: its tuple, its owner
+ * and holders, and the time of the line, in JSON (and holders in text).
+ */
+#ifndef SOCKTRACE_SOCK_FORMAT_H
+#define SOCKTRACE_SOCK_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "sbuf.h"
+#include "table.h"
+
+struct holder;
+
+/* "netns":N,"proto":"tcp","family":"ipv4","laddr":..,"lport":..,"raddr":..,"rport":.. */
+void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
+/* "time":"2026-...Z","ts_ns":N */
+void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
+/* "sock":ID, then put_tuple_json() */
+void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
+/* "pid":N,"comm":".." */
+void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
+/* put_owner_json(), then "owner":"SRC" (owner_src_name) */
+void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
+/* How the owner became known: "connect", "accept", "seed", ...; "unknown". */
+const char *owner_src_name(uint8_t src);
+
+/* netstat's PID/Program name for every holder: "pid/comm,pid/comm" */
+void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n);
+/*
+ * "pids":[{"pid":N,"comm":"..","cmdline":".."},...]. Each command line is read
+ * from /proc into cmdline (CMDLINE_SHOWN bytes); NULL where the processes are
+ * known to be gone (their pids may be someone else's now): "cmdline":"".
+ */
+void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline);
+
+#endif
