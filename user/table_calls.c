@@ -17,7 +17,7 @@
  */
 void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err)
 {
-	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
+	struct st_task task = owner_task(e);
 	struct transition tr = {
 		.kind = TR_CONNECT,
 		.ts_ns = ts,
@@ -26,7 +26,6 @@ void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, i
 		.task = &task,
 	};
 
-	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
 	/* the cookie, or the address where there is none (classic tracepoints) */
 	tb->failed_keys[tb->failed_next] = e->cookie ? e->cookie : e->sk;
 	tb->failed_next = (tb->failed_next + 1) % FAILED_KEYS;

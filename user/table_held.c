@@ -13,10 +13,9 @@
  */
 void pending_emit(struct table *tb, struct sock_entry *e)
 {
-	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
+	struct st_task task = owner_task(e);
 
 	e->flags &= ~ENTRY_PENDING;
-	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
 	emit_state(tb, e, e->pend_ns, e->pend_old, e->pend_new, false, &task, 0);
 }
 

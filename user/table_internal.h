@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Inside the live table: struct table and what its rooms share. table.h is the
  * public face; only user/table*.c include this. The rooms:
@@ -30,6 +30,9 @@
 #define NS_PER_SEC     1000000000ull
 #define INDEX_MIN      1024
 #define FAILED_KEYS    64
+
+/* Memory per socket is a target: an entry grows only on purpose (table.h). */
+_Static_assert(sizeof(struct sock_entry) <= 216, "struct sock_entry grew");
 
 /* A held line: the entry's slot, and its id to tell a reused slot. */
 struct pending {
@@ -216,6 +219,15 @@ static inline void set_owner(struct sock_entry *e, const struct st_task *task, e
 	e->owner_pid = task->tgid;
 	memcpy(e->owner_comm, task->comm, ST_COMM_LEN);
 	e->owner_src = src;
+}
+
+/* The owner as a task, for a line the table makes itself (a held or derived one). */
+static inline struct st_task owner_task(const struct sock_entry *e)
+{
+	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
+
+	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
+	return task;
 }
 
 /* Addresses and ports that read as zero (the final CLOSE, SYN_SENT before the
