@@ -44,18 +44,20 @@ enum entry_flags {
  *   and the views use (sk key, id, cookie, inode), the lifecycle (times,
  *   state, flags, the held line, the wheel/free-list link, the snapshot
  *   generation), the owner, the queues, and the listener's links and counts.
- *   The index, the lifecycle, the holders (by inode), the owner and the
- *   snapshot sweep read nothing else.
- * - What the family adds, in the union: for AF_INET/AF_INET6 the tuple `t`,
- *   and for TCP the byte counters, the state path and sk_err.
+ *   The indexes, the entry lifecycle, the holders (by inode), the owner and
+ *   the snapshot sweep work on these; where a room needs the address, it
+ *   asks one helper (listen_bucket(), tw_key(), the sweep's TCP grace).
+ * - What the family adds: for AF_INET/AF_INET6 the tuple `t`, in a union,
+ *   and after it, for TCP, sk_err, the state path and the byte counters.
  *
  * A socket without ports (AF_UNIX: a struct sock address and an inode, with
  * a path and a peer inode instead of a 4-tuple) fits as a variant of the
  * union laid over t's addresses and ports only (the peer's inode and a
  * reference to an interned path), so that t.family, t.protocol, t.netns and
  * t.flags stay meaningful for every entry and the filters need no case of
- * their own. Memory per socket is a target: table_internal.h asserts the
- * size (216 bytes), and a variant must fit in it.
+ * their own; only the helpers above learn its key. (`path` is TCP's state
+ * path: a UNIX path wants another name.) Memory per socket is a target:
+ * table_internal.h asserts the size (216 bytes), and a variant must fit.
  */
 struct sock_entry {
 	/* identity */
