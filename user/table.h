@@ -37,37 +37,66 @@ enum entry_flags {
 	ENTRY_LISTED = 1 << 7,	   /* in a listener bucket (lbucket) */
 };
 
+/*
+ * One socket. The fields come in two parts:
+ *
+ * - What every socket has, whatever its family: the identity the indexes
+ *   and the views use (sk key, id, cookie, inode), the lifecycle (times,
+ *   state, flags, the held line, the wheel/free-list link, the snapshot
+ *   generation), the owner, the queues, and the listener's links and counts.
+ *   The indexes, the entry lifecycle, the holders (by inode), the owner and
+ *   the snapshot sweep work on these; where a room needs the address, it
+ *   asks one helper (listen_bucket(), tw_key(), the sweep's TCP grace).
+ * - What the family adds: for AF_INET/AF_INET6 the tuple `t`, in a union,
+ *   and after it, for TCP, sk_err, the state path and the byte counters.
+ *
+ * A socket without ports (AF_UNIX: a struct sock address and an inode, with
+ * a path and a peer inode instead of a 4-tuple) fits as a variant of the
+ * union laid over t's addresses and ports only (the peer's inode and a
+ * reference to an interned path), so that t.family, t.protocol, t.netns and
+ * t.flags stay meaningful for every entry and the filters need no case of
+ * their own; only the helpers above learn its key. (`path` is TCP's state
+ * path: a UNIX path wants another name.) Memory per socket is a target:
+ * table_internal.h asserts the size (216 bytes), and a variant must fit.
+ */
 struct sock_entry {
+	/* identity */
 	uint64_t sk; /* the key: kernel address, or for TIME_WAIT a tuple hash (odd) */
 	uint64_t id; /* "sock" in JSON: the cookie, or a synthetic id */
 	uint64_t cookie;
-	uint64_t first_ns;    /* first seen (CLOCK_MONOTONIC) */
-	uint64_t state_ns;    /* entered the current state */
-	uint64_t expire_ns;   /* TIME_WAIT entries: when they end */
-	uint64_t pend_ns;     /* ENTRY_PENDING: the held line's time */
-	uint64_t listener_id; /* passive children: their listener's id */
 	uint64_t ino;
-	uint64_t bytes_acked, bytes_received;
-	struct st_tuple t;
-	uint32_t owner_pid;
-	char owner_comm[ST_COMM_LEN];
-	uint32_t rx_queue, tx_queue, uid;
+	/* lifecycle */
+	uint64_t first_ns;  /* first seen (CLOCK_MONOTONIC) */
+	uint64_t state_ns;  /* entered the current state */
+	uint64_t expire_ns; /* TIME_WAIT entries: when they end */
+	uint64_t pend_ns;   /* ENTRY_PENDING: the held line's time */
+	uint32_t next;	    /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
+	uint32_t seen_gen;  /* last snapshot that had it */
 	uint8_t state;
-	uint8_t owner_src; /* enum owner_src */
-	uint8_t flags;	   /* enum entry_flags */
-	uint8_t sk_err;
-	uint32_t next;	   /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
-	uint32_t lnext;	   /* listeners of one port bucket (slot index + 1; 0 = none) */
-	uint32_t seen_gen; /* last snapshot that had it */
-	uint8_t missed;	   /* snapshots in a row that did not */
+	uint8_t flags;		    /* enum entry_flags */
+	uint8_t missed;		    /* snapshots in a row that did not */
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
-	uint8_t path_len;	    /* states in path */
-	uint16_t lbucket;	    /* ENTRY_LISTED: the bucket it is linked in */
-	uint64_t path;		    /* the states it went through, 4 bits each, oldest lowest */
-	/* listeners */
-	uint32_t accepted; /* connections accept() took from it */
-	uint32_t queued;   /* connections the kernel queued on it (a queue hook saw) */
-	uint32_t drops;	   /* what it dropped (sk_drops, from snapshots) */
+	uint8_t owner_src;	    /* enum owner_src */
+	/* owner, queues */
+	char owner_comm[ST_COMM_LEN];
+	uint32_t owner_pid;
+	uint32_t rx_queue, tx_queue, uid;
+	/* listeners, and the connections they make */
+	uint16_t lbucket;     /* ENTRY_LISTED: the bucket it is linked in */
+	uint32_t lnext;	      /* listeners of one port bucket (slot index + 1; 0 = none) */
+	uint64_t listener_id; /* passive children: their listener's id */
+	uint32_t accepted;    /* connections accept() took from it */
+	uint32_t queued;      /* connections the kernel queued on it (a queue hook saw) */
+	uint32_t drops;	      /* what it dropped (sk_drops, from snapshots) */
+	/* what the family adds (see above) */
+	union {
+		struct st_tuple t; /* AF_INET, AF_INET6 */
+	};
+	/* TCP */
+	uint8_t sk_err;
+	uint8_t path_len; /* states in path */
+	uint64_t path;	  /* the states it went through, 4 bits each, oldest lowest */
+	uint64_t bytes_acked, bytes_received;
 };
 
 #define PATH_MAX_STATES 16

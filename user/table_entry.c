@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Entries: one array allocated up front (untouched pages cost nothing), a
+ * free list through the slots, no allocation per socket. An entry's identity
+ * is its sk key and its cookie; both indexes follow them here.
+ */
+#include "table_internal.h"
+
+struct sock_entry *entry_new(struct table *tb)
+{
+	struct sock_entry *e;
+	uint32_t slot;
+
+	if (!tb->free_head && tb->used == tb->cap) {
+		/* full: the TIME_WAIT entry ending soonest is the least useful to keep */
+		struct sock_entry *old = tw_take_soonest(tb);
+
+		if (old) {
+			if (!(old->flags & ENTRY_GONE))
+				tb->st.evicted++;
+			entry_free(tb, old);
+		}
+	}
+	if (tb->free_head) {
+		slot = tb->free_head;
+		tb->free_head = tb->ents[slot - 1].next;
+	} else if (tb->used < tb->cap) {
+		slot = ++tb->used;
+	} else {
+		tb->st.full++;
+		return NULL;
+	}
+	e = &tb->ents[slot - 1];
+	memset(e, 0, sizeof(*e));
+	tb->st.entries++;
+	tb->st.sockets_seen++;
+	if (tb->st.entries > tb->st.peak_entries)
+		tb->st.peak_entries = tb->st.entries;
+	return e;
+}
+
+struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie)
+{
+	struct sock_entry *e;
+
+	/* allocate first: making room may evict an entry, and a deletion moves
+	 * other index slots, so the insert position is only good after it */
+	e = entry_new(tb);
+	if (!e)
+		return NULL;
+	e->sk = sk;
+	e->cookie = cookie;
+	e->id = cookie ? cookie : tb->next_synthetic++;
+	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
+	cookie_index(tb, e);
+	return e;
+}
+
+/*
+ * A GONE entry (a TIME_WAIT one swept or reused) left the indexes and the
+ * count already; it is only waiting to leave the wheel.
+ */
+void entry_free(struct table *tb, struct sock_entry *e)
+{
+	/* a held line never vanishes: its socket ended, so it can go now */
+	release_pending(tb, e);
+	if (!(e->flags & ENTRY_GONE)) {
+		ix_del(tb, &tb->by_sk, e->sk);
+		tb->st.entries--;
+	}
+	if (e->flags & ENTRY_BY_COOKIE)
+		ix_del(tb, &tb->by_cookie, e->cookie);
+	listen_del(tb, e);
+	e->flags = 0;
+	e->sk = 0;
+	e->next = tb->free_head;
+	tb->free_head = entry_slot(tb, e);
+}
+
+/* UDP entries are also found by cookie: their release reports nothing else. */
+void cookie_index(struct table *tb, struct sock_entry *e)
+{
+	/* a cookie another entry holds stays with it */
+	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) &&
+	    ix_put(tb, &tb->by_cookie, entry_slot(tb, e)))
+		e->flags |= ENTRY_BY_COOKIE;
+}
+
+/*
+ * An entry learns its cookie. A sock_diag snapshot that ran before the
+ * socket's first event here gave the socket that cookie and an entry of its
+ * own: the two are one socket.
+ */
+void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie)
+{
+	struct sock_entry *dup;
+
+	if (e->cookie || !cookie)
+		return;
+	dup = tb->seed_keys ? lookup_cookie(tb, cookie) : NULL;
+	if (dup && dup != e && unaddressed(dup)) {
+		if (e->owner_src == OWNER_NONE && dup->owner_src != OWNER_NONE) {
+			e->owner_pid = dup->owner_pid;
+			memcpy(e->owner_comm, dup->owner_comm, ST_COMM_LEN);
+			e->owner_src = dup->owner_src;
+		}
+		if (!e->ino)
+			e->ino = dup->ino;
+		entry_free(tb, dup);
+	}
+	e->cookie = cookie;
+	cookie_index(tb, e);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The table's two indexes: by sk key (the struct sock address; a tuple hash
+ * for TIME_WAIT; a seed key for sockets only sock_diag has named) and by
+ * cookie. Probing is inline in table_internal.h; insertion, deletion and
+ * growth are here.
+ */
+#include "table_internal.h"
+
+void ix_del(struct table *tb, struct index *ix, uint64_t key)
+{
+	uint32_t i, j, k, pos;
+
+	if (!ix_find(tb, ix, key, &pos))
+		return;
+	ix->n--;
+	/* backward-shift deletion keeps probe chains intact without tombstones */
+	i = pos;
+	ix->slots[i] = 0;
+	for (j = (i + 1) & ix->mask; ix->slots[j]; j = (j + 1) & ix->mask) {
+		k = cell_hash(ix->slots[j]) & ix->mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			ix->slots[i] = ix->slots[j];
+			ix->slots[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/*
+ * Make room for one more key: past half full, double and re-insert. The
+ * probe chains stay short, and the memory is what the sockets need.
+ */
+static void ix_reserve(struct index *ix)
+{
+	uint32_t size = ix->mask + 1, nsize = size * 2, i, j;
+	uint64_t *old = ix->slots;
+
+	if ((ix->n + 1) * 2 <= size || nsize > ix->max)
+		return;
+	ix->slots = calloc(nsize, sizeof(uint64_t));
+	if (!ix->slots) {
+		ix->slots = old; /* stay as we are: fuller, slower, still right */
+		return;
+	}
+	ix->mask = nsize - 1;
+	for (j = 0; j < size; j++) {
+		if (!old[j])
+			continue;
+		i = cell_hash(old[j]) & ix->mask;
+		while (ix->slots[i])
+			i = (i + 1) & ix->mask;
+		ix->slots[i] = old[j];
+	}
+	free(old);
+}
+
+/* Insert the slot's key: false, and nothing done, if another slot holds it. */
+bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
+{
+	uint64_t key = ix_key(tb, ix, slot);
+	uint32_t h = hash_sk(key), pos, found;
+
+	ix_reserve(ix);
+	found = ix_probe(tb, ix, key, h, &pos);
+	if (found)
+		return found == slot;
+	ix->slots[pos] = ix_cell(h, slot);
+	ix->n++;
+	return true;
+}
+
+/* An entry known by a seed key learns its sock address. */
+void give_address(struct table *tb, struct sock_entry *e, uint64_t sk)
+{
+	ix_del(tb, &tb->by_sk, e->sk);
+	e->sk = sk;
+	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
+}
+
+/* lookup_event()'s second try: the cookie of an entry only sock_diag has met. */
+struct sock_entry *lookup_seeded(struct table *tb, uint64_t sk, uint64_t cookie)
+{
+	struct sock_entry *e = lookup_cookie(tb, cookie);
+
+	if (!e || !unaddressed(e))
+		return NULL;
+	give_address(tb, e, sk);
+	return e;
+}

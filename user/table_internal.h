@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Inside the live table: struct table and what its rooms share. table.h is the
+ * public face; only user/table*.c include this. The rooms:
+ *
+ *   table.c           new/free, tick, flush, foreach, collect
+ *   table_index.c     the open-addressing indexes (by sk key, by cookie) and the keys
+ *   table_entry.c     entries: allocation, identity (cookie, address), freeing
+ *   table_listeners.c listeners by port: which listener a child or an accept() came from
+ *   table_wheel.c     TIME_WAIT: the tuple key and the timer wheel
+ *   table_held.c      first lines held back until their tuple is known
+ *   table_state.c     a state record becomes a transition (the state machine)
+ *   table_calls.c     bind/listen/accept/connect/release records become lines
+ *   table_snapshot.c  snapshots (iterators, sock_diag, /proc) reconcile the table
+ *
+ * The small helpers every record goes through are static inline here: the
+ * rooms are separate objects, and the hot path must not pay for the split.
+ */
+#ifndef SOCKTRACE_TABLE_INTERNAL_H
+#define SOCKTRACE_TABLE_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+#define LISTEN_BUCKETS 1024
+#define TW_WHEEL       128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
+#define NS_PER_SEC     1000000000ull
+#define INDEX_MIN      1024
+#define FAILED_KEYS    64
+
+/* Memory per socket is a target: an entry grows only on purpose (table.h). */
+_Static_assert(sizeof(struct sock_entry) <= 216, "struct sock_entry grew");
+
+/* A held line: the entry's slot, and its id to tell a reused slot. */
+struct pending {
+	uint32_t slot;
+	uint64_t id;
+};
+
+/*
+ * Open addressing with linear probing; the key is a 64-bit field of the
+ * entry. Each cell holds the slot number and, above it, the key's hash: a
+ * probe compares hashes and reads an entry (a cache miss in a table of
+ * thousands) only on a match, and deletion and growth need no entry at all.
+ */
+struct index {
+	uint64_t *slots; /* ix_cell(); 0 = empty */
+	uint32_t mask;
+	uint32_t n;    /* keys held */
+	uint32_t max;  /* the largest size it may grow to */
+	size_t keyoff; /* offsetof(struct sock_entry, sk or cookie) */
+};
+
+struct table {
+	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
+	uint32_t cap;
+	uint32_t used; /* slots ever handed out (the high-water mark) */
+	uint32_t free_head;
+	struct index by_sk;	/* every live entry, by sock address (TIME_WAIT: tuple hash) */
+	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
+	/* TIME_WAIT entries by the second they end: a timer wheel. Snapshots add
+	 * entries with any time left, so a sorted list would cost a walk each. */
+	uint32_t tw_wheel[TW_WHEEL];
+	uint64_t tw_sec; /* the first second not yet fully expired */
+	uint32_t listen[LISTEN_BUCKETS];
+	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
+	uint32_t pend_cap, pend_head, pend_len;
+	uint64_t next_synthetic;
+	bool seed_keys; /* a sock_diag snapshot made entries known by cookie only */
+	uint64_t failed_keys[FAILED_KEYS]; /* connects whose failure was already reported */
+	uint32_t failed_next;
+	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
+	uint32_t gen;	       /* snapshot generation */
+	uint64_t snap_start;   /* when the current snapshot began */
+	transition_sink sink;
+	void *sink_ctx;
+	struct table_stats st;
+};
+
+static inline struct sock_entry *slot_entry(struct table *tb, uint32_t slot)
+{
+	return slot ? &tb->ents[slot - 1] : NULL;
+}
+
+static inline uint32_t entry_slot(struct table *tb, const struct sock_entry *e)
+{
+	return (uint32_t)(e - tb->ents) + 1;
+}
+
+/* Sock addresses are aligned and never 0; odd keys are TIME_WAIT tuple
+ * hashes, which a record must never reach (it would re-link a wheel entry),
+ * and 0 marks a free entry. */
+static inline bool bad_sk(uint64_t sk)
+{
+	return !sk || (sk & 1);
+}
+
+/* ---- indexes (table_index.c) ---- */
+
+static inline uint32_t hash_sk(uint64_t k)
+{
+	/* splitmix64's finalizer: slab addresses and sequential cookies differ in
+	 * few bits, and linear probing needs every bit of the key in the low bits */
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	k ^= k >> 31;
+	return (uint32_t)k;
+}
+
+static inline uint64_t ix_key(const struct table *tb, const struct index *ix, uint32_t slot)
+{
+	return *(const uint64_t *)((const char *)&tb->ents[slot - 1] + ix->keyoff);
+}
+
+static inline uint64_t ix_cell(uint32_t hash, uint32_t slot)
+{
+	return (uint64_t)hash << 32 | slot;
+}
+
+static inline uint32_t cell_slot(uint64_t cell)
+{
+	return (uint32_t)cell;
+}
+
+static inline uint32_t cell_hash(uint64_t cell)
+{
+	return (uint32_t)(cell >> 32);
+}
+
+/* The slot holding key, whose hash is h (0 if none); *pos is where it is or would go. */
+static inline uint32_t ix_probe(const struct table *tb, const struct index *ix, uint64_t key,
+				uint32_t h, uint32_t *pos)
+{
+	uint32_t i = h & ix->mask, n;
+
+	/* the index holds at most half its size: a free slot always ends the probe */
+	for (n = 0; n <= ix->mask; n++, i = (i + 1) & ix->mask) {
+		uint64_t cell = ix->slots[i];
+		uint32_t slot = cell_slot(cell);
+
+		if (!slot || (cell_hash(cell) == h && ix_key(tb, ix, slot) == key)) {
+			*pos = i;
+			return slot;
+		}
+	}
+	abort(); /* unreachable unless the table is corrupt: fail loudly, not forever */
+}
+
+static inline uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key,
+			       uint32_t *pos)
+{
+	return ix_probe(tb, ix, key, hash_sk(key), pos);
+}
+
+bool ix_put(struct table *tb, struct index *ix, uint32_t slot);
+void ix_del(struct table *tb, struct index *ix, uint64_t key);
+
+static inline struct sock_entry *lookup(struct table *tb, uint64_t sk)
+{
+	uint32_t pos;
+
+	return sk ? slot_entry(tb, ix_find(tb, &tb->by_sk, sk, &pos)) : NULL;
+}
+
+static inline struct sock_entry *lookup_cookie(struct table *tb, uint64_t cookie)
+{
+	uint32_t pos;
+
+	return cookie ? slot_entry(tb, ix_find(tb, &tb->by_cookie, cookie, &pos)) : NULL;
+}
+
+/*
+ * A snapshot from sock_diag (a kernel without BPF iterators) names a socket by
+ * its cookie alone. Its entry gets an odd key, which no struct sock address
+ * has, until an event names the address.
+ */
+static inline uint64_t seed_key(uint64_t cookie)
+{
+	return (cookie << 1) | 1;
+}
+
+static inline bool unaddressed(const struct sock_entry *e)
+{
+	return (e->sk & 1) && !(e->flags & (ENTRY_TIMEWAIT | ENTRY_GONE));
+}
+
+void give_address(struct table *tb, struct sock_entry *e, uint64_t sk);
+struct sock_entry *lookup_seeded(struct table *tb, uint64_t sk, uint64_t cookie);
+
+/*
+ * The entry of the socket at address sk, by its address, or by its cookie
+ * if only a sock_diag snapshot has met it so far (the address is learnt).
+ */
+static inline struct sock_entry *lookup_event(struct table *tb, uint64_t sk, uint64_t cookie)
+{
+	struct sock_entry *e = lookup(tb, sk);
+
+	/* with iterators there are no such entries: no second probe per new socket */
+	if (e || !cookie || !tb->seed_keys)
+		return e;
+	return lookup_seeded(tb, sk, cookie);
+}
+
+/* ---- entries (table_entry.c) ---- */
+
+struct sock_entry *entry_new(struct table *tb);
+struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie);
+void entry_free(struct table *tb, struct sock_entry *e);
+void cookie_index(struct table *tb, struct sock_entry *e);
+void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie);
+
+static inline void set_owner(struct sock_entry *e, const struct st_task *task, enum owner_src src)
+{
+	e->owner_pid = task->tgid;
+	memcpy(e->owner_comm, task->comm, ST_COMM_LEN);
+	e->owner_src = src;
+}
+
+/* The owner as a task, for a line the table makes itself (a held or derived one). */
+static inline struct st_task owner_task(const struct sock_entry *e)
+{
+	struct st_task task = {.tgid = e->owner_pid, .tid = e->owner_pid};
+
+	memcpy(task.comm, e->owner_comm, ST_COMM_LEN);
+	return task;
+}
+
+/* Addresses and ports that read as zero (the final CLOSE, SYN_SENT before the
+ * port is chosen) never overwrite what the table already knows. */
+static inline void merge_tuple(struct st_tuple *dst, const struct st_tuple *src)
+{
+	static const uint8_t zero[ST_ADDR_LEN];
+
+	if (src->sport)
+		dst->sport = src->sport;
+	if (src->dport)
+		dst->dport = src->dport;
+	if (memcmp(src->saddr, zero, sizeof(zero)))
+		memcpy(dst->saddr, src->saddr, sizeof(dst->saddr));
+	if (memcmp(src->daddr, zero, sizeof(zero)))
+		memcpy(dst->daddr, src->daddr, sizeof(dst->daddr));
+	dst->flags = src->flags;
+	dst->netns = src->netns;
+}
+
+/* ---- listeners (table_listeners.c) ---- */
+
+/* The bucket of a listener, or of a connection to it: by local port. */
+static inline uint16_t listen_bucket(const struct st_tuple *t)
+{
+	return t->sport % LISTEN_BUCKETS;
+}
+
+void listen_add(struct table *tb, struct sock_entry *e);
+void listen_del(struct table *tb, struct sock_entry *e);
+struct sock_entry *find_listener(struct table *tb, const struct st_tuple *c);
+struct sock_entry *accept_listener(struct table *tb, uint64_t sk, const struct st_tuple *c);
+
+/* After a merge: a listener whose port changed moves to its port's bucket. */
+static inline void listen_rehash(struct table *tb, struct sock_entry *e)
+{
+	if ((e->flags & ENTRY_LISTED) && e->lbucket != listen_bucket(&e->t)) {
+		listen_del(tb, e);
+		listen_add(tb, e);
+	}
+}
+
+/* ---- TIME_WAIT (table_wheel.c) ---- */
+
+uint64_t tw_key(const struct st_tuple *t);
+struct sock_entry *tw_take_soonest(struct table *tb);
+void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns);
+void timewait_gone(struct table *tb, struct sock_entry *e);
+void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts);
+void tw_expire(struct table *tb, uint64_t now_ns);
+
+/* ---- held lines (table_held.c) ---- */
+
+void pending_push(struct table *tb, struct sock_entry *e);
+void pending_emit(struct table *tb, struct sock_entry *e);
+void pending_expire(struct table *tb, uint64_t now_ns);
+
+/* Emit e's held first line, if it has one. */
+static inline void release_pending(struct table *tb, struct sock_entry *e)
+{
+	if (e->flags & ENTRY_PENDING)
+		pending_emit(tb, e);
+}
+
+/* ---- lines out (table_state.c, table_calls.c) ---- */
+
+static inline void emit_state(struct table *tb, struct sock_entry *e, uint64_t ts,
+			      uint8_t old_state, uint8_t new_state, bool prev_known,
+			      const struct st_task *task, uint8_t sk_err)
+{
+	struct transition tr = {
+		.kind = TR_STATE,
+		.ts_ns = ts,
+		.e = e,
+		.old_state = old_state,
+		.new_state = new_state,
+		.prev_known = prev_known,
+		.prev_ns = prev_known && ts > e->state_ns ? ts - e->state_ns : 0,
+		.task = task,
+		.sk_err = sk_err,
+	};
+
+	tb->sink(tb->sink_ctx, &tr);
+}
+
+void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err);
+
+#endif

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The state machine: a state record (inet_sock_set_state) becomes a
+ * transition. Here an address turns out to be a new socket, a child finds its
+ * listener's owner, a first line is held until its tuple is known, an active
+ * closer's CLOSE becomes TIME_WAIT, and an entry ends.
+ */
+#include "table_internal.h"
+
+/*
+ * Record a state in the socket's path. CLOSE before the start and LISTEN (a
+ * child's origin) are not part of a connection's path; a path longer than
+ * the field keeps its last states.
+ */
+static void path_push(struct sock_entry *e, uint8_t state)
+{
+	if (!e->path_len && (state == ST_TCP_CLOSE || state == ST_TCP_LISTEN))
+		return;
+	if (e->path_len && entry_path_state(e, e->path_len - 1) == state)
+		return;
+	if (e->path_len == PATH_MAX_STATES) {
+		e->path >>= 4;
+		e->path_len--;
+	}
+	e->path |= (uint64_t)(state & 0xf) << (4 * e->path_len);
+	e->path_len++;
+}
+
+/*
+ * Payload bytes from the kernel's counters, which count sequence space: an
+ * acknowledged SYN (an active open's) and the FINs the record names.
+ */
+static void set_bytes(struct sock_entry *e, const struct st_state_rec *r)
+{
+	uint64_t tx = r->bytes_acked, rx = r->bytes_received;
+	bool active = e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT;
+	unsigned int i;
+
+	for (i = 0; active && i < e->path_len; i++)
+		if (entry_path_state(e, i) == ST_TCP_ESTABLISHED) {
+			tx -= tx > 0;
+			break;
+		}
+	if (r->close_flags & ST_CLOSE_FIN_OUT_ACKED)
+		tx -= tx > 0;
+	if (r->close_flags & ST_CLOSE_FIN_IN)
+		rx -= rx > 0;
+	e->bytes_acked = tx;
+	e->bytes_received = rx;
+}
+
+/* Transitions that only the owning process makes, in a system call. */
+static bool made_by_process(uint8_t old_state, uint8_t new_state)
+{
+	return new_state == ST_TCP_SYN_SENT || new_state == ST_TCP_LISTEN ||
+	       (old_state == ST_TCP_ESTABLISHED && new_state == ST_TCP_FIN_WAIT1) ||
+	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
+}
+
+void table_apply_state(struct table *tb, const struct st_state_rec *r)
+{
+	struct sock_entry *e;
+	uint8_t old_state = r->oldstate, new_state = r->newstate;
+	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
+	bool prev_known = false;
+
+	if (bad_sk(r->sk))
+		return;
+	/* a child's first event may carry its listener's cookie (below) */
+	e = lookup_event(tb, r->sk, child ? 0 : r->cookie);
+
+	/*
+	 * The address belongs to a new socket if the cookies differ, or if this
+	 * is a first transition (from CLOSE, or a child's) while the entry still
+	 * lives: the previous owner's final CLOSE was lost.
+	 */
+	if (e && ((r->cookie && e->cookie && r->cookie != e->cookie) ||
+		  (!(r->cookie && r->cookie == e->cookie) &&
+		   (child || (old_state == ST_TCP_CLOSE && e->state != ST_TCP_CLOSE))))) {
+		tb->st.reused++;
+		entry_free(tb, e);
+		e = NULL;
+	}
+
+	if (!e) {
+		uint64_t cookie = r->cookie;
+
+		/* before 6.18 (at least on 6.1) a child's first transition runs
+		 * before sk_clone_lock()'s copy of the listener's cookie is reset:
+		 * that cookie is the listener's, and the child's comes later */
+		if (child) {
+			const struct sock_entry *l = find_listener(tb, &r->t);
+
+			if (l && l->cookie == cookie)
+				cookie = 0;
+		}
+		e = entry_new_keyed(tb, r->sk, cookie);
+		if (!e)
+			return;
+		e->first_ns = r->hdr.ts_ns;
+		e->state_ns = r->hdr.ts_ns;
+		e->state = old_state;
+		e->t = r->t;
+		if (old_state == ST_TCP_CLOSE || child)
+			e->flags |= ENTRY_SEEN_START;
+	} else {
+		merge_tuple(&e->t, &r->t);
+		listen_rehash(tb, e);
+		if (e->state == old_state)
+			prev_known = true;
+		else
+			tb->st.out_of_order++;
+		take_cookie(tb, e, r->cookie);
+	}
+
+	/* a snapshot may have found the child before this event arrived */
+	if (child && e->owner_src == OWNER_NONE) {
+		struct sock_entry *l = find_listener(tb, &r->t);
+
+		e->flags |= ENTRY_PASSIVE;
+		if (l && l->owner_src != OWNER_NONE) {
+			e->listener_id = l->id;
+			e->owner_pid = l->owner_pid;
+			memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
+			e->owner_src = OWNER_LISTENER;
+		}
+	}
+
+	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT)
+		set_owner(e, &r->task, OWNER_CONNECT);
+	else if (new_state == ST_TCP_LISTEN)
+		set_owner(e, &r->task, OWNER_LISTEN);
+	else if (e->owner_src == OWNER_NONE && made_by_process(old_state, new_state))
+		set_owner(e, &r->task, OWNER_TASK);
+
+	e->sk_err = r->sk_err;
+	if (new_state == ST_TCP_LISTEN || old_state == ST_TCP_LISTEN) {
+		e->rx_queue = r->rx_queue;
+		e->tx_queue = r->tx_queue;
+	}
+	if (r->bytes_acked || r->bytes_received)
+		set_bytes(e, r);
+
+	/* connect() has not chosen the source port yet; before 6.18 a child's
+	 * remote end is set only after its first transition */
+	if ((old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT && !e->t.sport) ||
+	    (child && !e->t.dport)) {
+		e->flags |= ENTRY_PENDING;
+		e->pend_ns = r->hdr.ts_ns;
+		e->pend_old = old_state;
+		e->pend_new = new_state;
+		path_push(e, old_state);
+		path_push(e, new_state);
+		e->state = new_state;
+		e->state_ns = r->hdr.ts_ns;
+		pending_push(tb, e);
+		return;
+	}
+	release_pending(tb, e);
+
+	/* The kernel hands an active closer over to a timewait socket and closes
+	 * the full one; no transition reports it. A reset closes with sk_err set. */
+	if (new_state == ST_TCP_CLOSE && !r->sk_err &&
+	    (old_state == ST_TCP_FIN_WAIT2 || old_state == ST_TCP_CLOSING))
+		new_state = ST_TCP_TIME_WAIT;
+	path_push(e, old_state);
+	path_push(e, new_state);
+
+	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err);
+	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_CLOSE && r->sk_err)
+		connect_failed(tb, e, r->hdr.ts_ns, r->sk_err);
+
+	if (e->state == ST_TCP_LISTEN && new_state != ST_TCP_LISTEN)
+		listen_del(tb, e);
+	else if (new_state == ST_TCP_LISTEN && e->state != ST_TCP_LISTEN)
+		listen_add(tb, e);
+	e->state = new_state;
+	e->state_ns = r->hdr.ts_ns;
+
+	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_ESTABLISHED)
+		timewait_reused(tb, &e->t, r->hdr.ts_ns);
+	if (new_state == ST_TCP_TIME_WAIT)
+		entry_to_timewait(tb, e, r->hdr.ts_ns + TIMEWAIT_NS);
+	else if (new_state == ST_TCP_CLOSE)
+		entry_free(tb, e);
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TIME_WAIT: an active closer's entry outlives its struct sock. It is keyed
+ * by its tuple and waits in a timer wheel of one-second buckets until its
+ * time is up, the kernel reuses the tuple, or a snapshot no longer has it.
+ */
+#include "table_internal.h"
+
+/*
+ * A TIME_WAIT entry is keyed by its tuple: the event that makes it and a
+ * snapshot's timewait socket (another address) must find the same entry.
+ * Odd keys never collide with sock addresses, which are aligned.
+ */
+uint64_t tw_key(const struct st_tuple *t)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint8_t *p = (const uint8_t *)t;
+	size_t i;
+
+	/* the tuple without its flags: family, ports, addresses, netns */
+	for (i = 0; i < offsetof(struct st_tuple, flags); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h | 1;
+}
+
+/* Into the wheel, in the bucket of the second it ends (never one already past). */
+static void tw_insert(struct table *tb, struct sock_entry *e)
+{
+	uint64_t sec = e->expire_ns / NS_PER_SEC;
+	uint32_t *head;
+
+	if (sec < tb->tw_sec)
+		sec = tb->tw_sec;
+	head = &tb->tw_wheel[sec % TW_WHEEL];
+	e->next = *head;
+	*head = entry_slot(tb, e);
+}
+
+/* Unlinks and returns the wheel's entry that ends first (NULL if none). */
+struct sock_entry *tw_take_soonest(struct table *tb)
+{
+	uint32_t b, *link, *best = NULL;
+	struct sock_entry *e;
+
+	for (b = 0; b < TW_WHEEL && !best; b++)
+		/* from the current second on: the soonest of the first bucket with entries */
+		for (link = &tb->tw_wheel[(tb->tw_sec + b) % TW_WHEEL]; *link;
+		     link = &tb->ents[*link - 1].next)
+			if (!best || tb->ents[*link - 1].expire_ns < tb->ents[*best - 1].expire_ns)
+				best = link;
+	if (!best)
+		return NULL;
+	e = &tb->ents[*best - 1];
+	*best = e->next;
+	e->next = 0;
+	return e;
+}
+
+/*
+ * The entry stops being found by sock address (the kernel may reuse it at
+ * once) and is found by its tuple instead. If that tuple already has an entry
+ * (a snapshot saw the timewait socket first), the newcomer is dropped.
+ */
+void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns)
+{
+	uint64_t key = tw_key(&e->t);
+	uint32_t slot = entry_slot(tb, e), pos;
+
+	if (e->sk)
+		ix_del(tb, &tb->by_sk, e->sk);
+	e->flags &= ~ENTRY_PENDING;
+	if (ix_find(tb, &tb->by_sk, key, &pos)) {
+		e->sk = 0; /* out of the index already */
+		entry_free(tb, e);
+		return;
+	}
+	e->sk = key;
+	ix_put(tb, &tb->by_sk, slot);
+	e->flags |= ENTRY_TIMEWAIT;
+	e->state = ST_TCP_TIME_WAIT;
+	e->expire_ns = expire_ns;
+	tw_insert(tb, e);
+}
+
+/*
+ * A TIME_WAIT entry whose socket the kernel no longer has leaves the indexes
+ * and the count now; it is still linked in the wheel, and table_tick frees it
+ * when it gets there.
+ */
+void timewait_gone(struct table *tb, struct sock_entry *e)
+{
+	ix_del(tb, &tb->by_sk, e->sk);
+	if (e->flags & ENTRY_BY_COOKIE)
+		ix_del(tb, &tb->by_cookie, e->cookie);
+	e->flags &= ~ENTRY_BY_COOKIE;
+	e->flags |= ENTRY_GONE;
+	tb->st.entries--;
+}
+
+/*
+ * A new connection on a tuple still in TIME_WAIT: the kernel reused the
+ * timewait socket (tcp_tw_reuse; on loopback by default), which is gone now.
+ * Its entry ends with a derived line, and leaves the wheel when its time
+ * comes.
+ */
+void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts)
+{
+	struct sock_entry *tw = lookup(tb, tw_key(t));
+
+	if (!tw || !(tw->flags & ENTRY_TIMEWAIT))
+		return;
+	emit_state(tb, tw, ts, tw->state, ST_TCP_CLOSE, true, NULL, 0);
+	timewait_gone(tb, tw);
+}
+
+/* End the entries whose time is up, each with a derived -> CLOSE line. */
+void tw_expire(struct table *tb, uint64_t now_ns)
+{
+	uint64_t now_sec = now_ns / NS_PER_SEC, sec;
+	uint32_t n;
+
+	/* the first tick looks at every bucket: entries may have come before it */
+	if (!tb->tw_sec)
+		tb->tw_sec = now_sec >= TW_WHEEL ? now_sec - TW_WHEEL + 1 : 1;
+	/* the buckets of the seconds up to now; the current one stays open */
+	for (sec = tb->tw_sec, n = 0; sec <= now_sec && n < TW_WHEEL; sec++, n++) {
+		uint32_t *link = &tb->tw_wheel[sec % TW_WHEEL];
+
+		while (*link) {
+			struct sock_entry *e = &tb->ents[*link - 1];
+
+			if (e->expire_ns > now_ns) { /* later this second, or a later round */
+				link = &e->next;
+				continue;
+			}
+			*link = e->next;
+			e->next = 0;
+			if (!(e->flags & ENTRY_GONE))
+				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL,
+					   0);
+			entry_free(tb, e);
+		}
+	}
+	if (now_sec > tb->tw_sec)
+		tb->tw_sec = now_sec;
+}
