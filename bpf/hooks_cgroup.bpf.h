@@ -13,6 +13,12 @@
 #ifndef SOCKTRACE_HOOKS_CGROUP_BPF_H
 #define SOCKTRACE_HOOKS_CGROUP_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
+
 SEC("cgroup/sock_create")
 int cg_sock_create(struct bpf_sock *ctx)
 {
@@ -42,7 +48,7 @@ int cg_sock_release(struct bpf_sock *ctx)
 	r->cookie = bpf_get_socket_cookie(ctx);
 	r->state = sk->state;
 	r->fd = -1;
-	fill_task(&r->task);
+	fill_task(&r->task, false);
 	submit(r);
 	return 1;
 }

@@ -19,11 +19,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "socktrace_abi.h"
-#include "sock_read.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#include "record.bpf.h"
 
 static __always_inline void queued(const struct sock *listener)
 {
@@ -35,7 +34,7 @@ static __always_inline void queued(const struct sock *listener)
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
-	fill_tuple_probe(&r->t, listener);
+	sk_tuple(&r->t, listener, false);
 	if (filtered_out(&r->t)) {
 		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
 		return;
@@ -48,7 +47,7 @@ static __always_inline void queued(const struct sock *listener)
 	r->state = ST_TCP_LISTEN;
 	r->arg = BPF_CORE_READ(listener, sk_ack_backlog);
 	r->fd = -1;
-	fill_task(&r->task);
+	fill_task(&r->task, false);
 	submit(r);
 }
 
