@@ -113,19 +113,15 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (!r)
 		return;
 	call_sock(r, sk, proto, c->kind == ST_REC_BIND, btf);
-	if (filtered_out(&r->t)) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+	if (!wanted(r, &r->t))
 		return;
-	}
 	r->call_flags = 0;
 	if (c->kind == ST_REC_BIND && c->ret) {
 		tuple_from_sockaddr(&r->t, c->addr, c->alen, c->addr_user);
 		if (c->addr_user)
 			r->call_flags = ST_CALL_ADDR_USER;
 	}
-	r->hdr.type = c->kind;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, c->kind, sizeof(*r));
 	r->sk = (__u64)(long)sk;
 	r->listener = (__u64)(long)c->listener;
 	r->ret = c->ret;

@@ -35,13 +35,9 @@ static __always_inline void queued(const struct sock *listener)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	sk_tuple(&r->t, listener, false);
-	if (filtered_out(&r->t)) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+	if (!wanted(r, &r->t))
 		return;
-	}
-	r->hdr.type = ST_REC_QUEUED;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, ST_REC_QUEUED, sizeof(*r));
 	r->sk = (__u64)(long)listener;
 	r->cookie = BPF_CORE_READ(listener, __sk_common.skc_cookie.counter);
 	r->state = ST_TCP_LISTEN;

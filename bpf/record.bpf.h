@@ -80,10 +80,22 @@ static __always_inline void fill_task(struct st_task *task, bool btf)
 	}
 }
 
-static __always_inline bool filtered_out(const struct st_tuple *t)
+/* Whether the filters let tuple t through; if not, the record is discarded. */
+static __always_inline bool wanted(void *rec, const struct st_tuple *t)
 {
-	return (filter_family && t->family != filter_family) ||
-	       (filter_netns && t->netns != filter_netns);
+	if ((filter_family && t->family != filter_family) ||
+	    (filter_netns && t->netns != filter_netns)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		return false;
+	}
+	return true;
+}
+
+static __always_inline void hdr_init(struct st_hdr *h, __u32 type, __u32 size)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = bpf_ktime_get_ns();
 }
 
 #endif

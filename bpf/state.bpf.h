@@ -48,13 +48,9 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 	if (!r)
 		return;
 	sk_tuple(&r->t, sk, btf);
-	if (filtered_out(&r->t)) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+	if (!wanted(r, &r->t))
 		return;
-	}
-	r->hdr.type = ST_REC_STATE;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, ST_REC_STATE, sizeof(*r));
 	r->sk = (__u64)(long)sk;
 	/* tp_btf can ask for the cookie (and makes one if the socket has none
 	 * yet); a classic tracepoint can only read one that something made */
