@@ -13,6 +13,12 @@
 #ifndef SOCKTRACE_HOOKS_CGROUP_BPF_H
 #define SOCKTRACE_HOOKS_CGROUP_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
+
 SEC("cgroup/sock_create")
 int cg_sock_create(struct bpf_sock *ctx)
 {
@@ -36,13 +42,11 @@ int cg_sock_release(struct bpf_sock *ctx)
 	 * the socket by its cookie and carries the tuple */
 	r->t.family = sk->family;
 	r->t.protocol = ST_IPPROTO_UDP;
-	r->hdr.type = ST_REC_CLOSE;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, ST_REC_CLOSE, sizeof(*r));
 	r->cookie = bpf_get_socket_cookie(ctx);
 	r->state = sk->state;
 	r->fd = -1;
-	fill_task(&r->task);
+	fill_task(&r->task, false);
 	submit(r);
 	return 1;
 }
@@ -73,9 +77,7 @@ int cg_sockops(struct bpf_sock_ops *skops)
 		a[2] = skops->local_ip6[2];
 		a[3] = skops->local_ip6[3];
 	}
-	r->hdr.type = ST_REC_PORT;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, ST_REC_PORT, sizeof(*r));
 	r->cookie = bpf_get_socket_cookie(skops);
 	r->state = ST_TCP_SYN_SENT;
 	r->fd = -1;

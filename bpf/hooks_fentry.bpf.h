@@ -8,6 +8,13 @@
 #ifndef SOCKTRACE_HOOKS_FENTRY_BPF_H
 #define SOCKTRACE_HOOKS_FENTRY_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "socktrace_abi.h"
+#include "calls.bpf.h"
+
 static __always_inline int fexit_bind(struct socket *sock, struct sockaddr *uaddr, int alen,
 				      int ret)
 {
@@ -20,7 +27,7 @@ static __always_inline int fexit_bind(struct socket *sock, struct sockaddr *uadd
 		.alen = alen,
 	};
 
-	emit_call(&c);
+	record_call(&c, false);
 	return 0;
 }
 
@@ -47,7 +54,7 @@ int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
 		.arg = backlog,
 	};
 
-	emit_call(&c);
+	record_call(&c, false);
 	return 0;
 }
 
@@ -66,7 +73,7 @@ int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 	if (bpf_get_func_ret(ctx, &newsk) || !newsk)
 		return 0;
 	c.sk = (struct sock *)newsk;
-	emit_call(&c);
+	record_call(&c, false);
 	return 0;
 }
 
@@ -79,7 +86,7 @@ static __always_inline int fexit_connect(struct socket *sock, int ret)
 		.fd = -1,
 	};
 
-	emit_call(&c);
+	record_call(&c, false);
 	return 0;
 }
 

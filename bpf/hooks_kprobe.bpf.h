@@ -7,6 +7,14 @@
 #ifndef SOCKTRACE_HOOKS_KPROBE_BPF_H
 #define SOCKTRACE_HOOKS_KPROBE_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "calls.bpf.h"
+
 /* What a kprobe saves for its kretprobe, per thread. */
 struct call_arg {
 	__u64 sk;   /* the sock (the listener, for accept) */
@@ -81,7 +89,7 @@ static __always_inline int kp_done(long ret)
 	c.addr = a.addr;
 	c.alen = a.alen;
 	c.arg = a.backlog;
-	emit_call(&c);
+	record_call(&c, false);
 	return 0;
 }
 

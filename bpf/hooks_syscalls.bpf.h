@@ -9,19 +9,23 @@
 #ifndef SOCKTRACE_HOOKS_SYSCALLS_BPF_H
 #define SOCKTRACE_HOOKS_SYSCALLS_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socktrace_abi.h"
+#include "calls.bpf.h"
+
 /*
  * The exits come in two objects: here with probed reads (trace.bpf.c), and
  * as NAME_cast through bpf_rdonly_cast() (syscalls_cast.bpf.c, which defines
- * SYSCALL_HOOKS_CAST). The loader takes the _cast set where the kernel has
- * the kfunc (6.2+) and this one elsewhere.
+ * ST_RDONLY_CAST). The loader takes the _cast set where the kernel has the
+ * kfunc (6.2+) and this one elsewhere.
  */
-#ifdef SYSCALL_HOOKS_CAST
+#ifdef ST_RDONLY_CAST
 #define SYS_SOCK_BTF	 true
-#define sys_fd_to_sock	 fd_to_sock_btf
 #define SYS_EXIT_NAME(n) n##_cast
 #else
 #define SYS_SOCK_BTF	 false
-#define sys_fd_to_sock	 fd_to_sock
 #define SYS_EXIT_NAME(n) n
 #endif
 
@@ -45,10 +49,10 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
 			return 0;
-		c.sk = sys_fd_to_sock(ret);
-		c.listener = sys_fd_to_sock(fd);
+		c.sk = fd_sock(ret, SYS_SOCK_BTF);
+		c.listener = fd_sock(fd, SYS_SOCK_BTF);
 	} else {
-		c.sk = sys_fd_to_sock(fd);
+		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}
 	if (kind == ST_REC_BIND) {
 		c.addr = PT_REGS_PARM2_SYSCALL(regs);
@@ -57,7 +61,7 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 		c.arg = (int)PT_REGS_PARM2_SYSCALL(regs);
 	}
 	c.addr_user = true;
-	emit_call_as(&c, SYS_SOCK_BTF);
+	record_call(&c, SYS_SOCK_BTF);
 	return 0;
 }
 

@@ -19,11 +19,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "socktrace_abi.h"
-#include "sock_read.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#include "record.bpf.h"
 
 static __always_inline void queued(const struct sock *listener)
 {
@@ -35,20 +34,16 @@ static __always_inline void queued(const struct sock *listener)
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
-	fill_tuple_probe(&r->t, listener);
-	if (filtered_out(&r->t)) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+	sk_tuple(&r->t, listener, false);
+	if (!wanted(r, &r->t))
 		return;
-	}
-	r->hdr.type = ST_REC_QUEUED;
-	r->hdr.size = sizeof(*r);
-	r->hdr.ts_ns = bpf_ktime_get_ns();
+	hdr_init(&r->hdr, ST_REC_QUEUED, sizeof(*r));
 	r->sk = (__u64)(long)listener;
 	r->cookie = BPF_CORE_READ(listener, __sk_common.skc_cookie.counter);
 	r->state = ST_TCP_LISTEN;
 	r->arg = BPF_CORE_READ(listener, sk_ack_backlog);
 	r->fd = -1;
-	fill_task(&r->task);
+	fill_task(&r->task, false);
 	submit(r);
 }
 

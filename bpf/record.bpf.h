@@ -6,6 +6,10 @@
 #ifndef SOCKTRACE_RECORD_BPF_H
 #define SOCKTRACE_RECORD_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "socktrace_abi.h"
+
 /* Load-time settings, set by the loader before load. 0 means "any". */
 const volatile __u16 filter_family = 0;
 const volatile __u32 filter_netns = 0;
@@ -28,9 +32,6 @@ struct {
 } events SEC(".maps");
 
 struct st_counters counters;
-
-DEFINE_SOCK_READERS(direct, RD_DIRECT, RD_INTO_DIRECT, RD_BITS_DIRECT)
-DEFINE_SOCK_READERS(probe, RD_PROBE, RD_INTO_PROBE, RD_BITS_PROBE)
 
 static __always_inline void *reserve(__u32 size)
 {
@@ -57,36 +58,44 @@ static __always_inline void submit(void *rec)
 	bpf_ringbuf_submit(rec, flags);
 }
 
-static __always_inline void fill_task(struct st_task *task)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	task->tgid = id >> 32;
-	task->tid = (__u32)id;
-	bpf_get_current_comm(task->comm, sizeof(task->comm));
-}
-
 /*
- * fill_task() for programs with BTF access to the task (tp_btf): the name is
- * copied with plain loads instead of bpf_get_current_comm(), a helper call
- * and a strscpy that cost 50-90 ns a run here, ten runs per connection. The
- * kernel keeps comm NUL-padded; a rename racing with the copy can tear it,
- * as it can the helper's.
+ * The task running the hook. btf (programs with BTF access to the task, such
+ * as tp_btf): the name is copied with plain loads instead of
+ * bpf_get_current_comm(), a helper call and a strscpy that cost 50-90 ns a
+ * run here, ten runs per connection. The kernel keeps comm NUL-padded; a
+ * rename racing with the copy can tear it, as it can the helper's.
  */
-static __always_inline void fill_task_btf(struct st_task *task)
+static __always_inline void fill_task(struct st_task *task, bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *t = bpf_get_current_task_btf();
 
 	task->tgid = id >> 32;
 	task->tid = (__u32)id;
-	__builtin_memcpy(task->comm, t->comm, sizeof(task->comm));
+	if (btf) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		__builtin_memcpy(task->comm, t->comm, sizeof(task->comm));
+	} else {
+		bpf_get_current_comm(task->comm, sizeof(task->comm));
+	}
 }
 
-static __always_inline bool filtered_out(const struct st_tuple *t)
+/* Whether the filters let tuple t through; if not, the record is discarded. */
+static __always_inline bool wanted(void *rec, const struct st_tuple *t)
 {
-	return (filter_family && t->family != filter_family) ||
-	       (filter_netns && t->netns != filter_netns);
+	if ((filter_family && t->family != filter_family) ||
+	    (filter_netns && t->netns != filter_netns)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		return false;
+	}
+	return true;
+}
+
+static __always_inline void hdr_init(struct st_hdr *h, __u32 type, __u32 size)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = bpf_ktime_get_ns();
 }
 
 #endif

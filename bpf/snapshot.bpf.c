@@ -11,14 +11,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "socktrace_abi.h"
-#include "sock_read.h"
+#include "sock_read.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define ST_S_IFMT   00170000
-#define ST_S_IFSOCK 0140000
-
-DEFINE_SOCK_READERS(direct, RD_DIRECT, RD_INTO_DIRECT, RD_BITS_DIRECT)
 
 static __always_inline __u64 sock_ino(const struct sock *sk)
 {
@@ -37,23 +32,14 @@ static __always_inline void rec_init(struct st_sock_rec *r, const void *skp)
 	r->sk = (__u64)(long)skp;
 }
 
-/* The tuple fields live in sock_common, which every kind of socket starts with. */
-static __always_inline void fill_common(struct st_tuple *t, const struct sock_common *skc)
+/* A timewait or request sock: sock_common is all it has of a sock. */
+static __always_inline void mini_tuple(struct st_tuple *t, const struct sock_common *skc,
+				       __u8 flags)
 {
-	struct net *net = skc->skc_net.net;
-
-	t->family = skc->skc_family;
+	skc_tuple(t, skc, true);
 	t->protocol = ST_IPPROTO_TCP;
-	t->sport = skc->skc_num;
-	t->dport = bpf_ntohs(skc->skc_dport);
-	t->netns = net ? BPF_CORE_READ(net, ns.inum) : 0;
-	if (t->family == AF_INET6) {
-		BPF_CORE_READ_INTO((struct in6_addr *)t->saddr, skc, skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)t->daddr, skc, skc_v6_daddr);
-	} else {
-		BPF_CORE_READ_INTO((__be32 *)t->saddr, skc, skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__be32 *)t->daddr, skc, skc_daddr);
-	}
+	t->netns = net_inum(skc->skc_net.net, true);
+	t->flags = flags;
 }
 
 SEC("iter/tcp")
@@ -80,7 +66,7 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 	if (tp) {
 		const struct sock *sk = &tp->inet_conn.icsk_inet.sk;
 
-		fill_tuple_direct(&r.t, sk);
+		sk_tuple(&r.t, sk, true);
 		r.cookie = bpf_get_socket_cookie((void *)sk);
 		r.ino = sock_ino(sk);
 		if (r.state == ST_TCP_LISTEN) {
@@ -99,8 +85,7 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 	} else if ((tw = bpf_skc_to_tcp_timewait_sock(skc))) {
 		__u64 expires = tw->tw_sk.tw_timer.expires, now = bpf_jiffies64();
 
-		fill_common(&r.t, skc);
-		r.t.flags = ST_SK_TIMEWAIT;
+		mini_tuple(&r.t, skc, ST_SK_TIMEWAIT);
 		r.cookie = skc->skc_cookie.counter;
 		/* jiffies: converting needs CONFIG_HZ, and a __kconfig extern would make
 		 * the whole object fail to load where no kernel config file exists */
@@ -108,8 +93,7 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 		/* a timewait socket in its FIN_WAIT2 substate is shown as FIN_WAIT2 */
 		r.state = tw->tw_sk.tw_substate;
 	} else if ((req = bpf_skc_to_tcp_request_sock(skc))) {
-		fill_common(&r.t, skc);
-		r.t.flags = ST_SK_REQUEST;
+		mini_tuple(&r.t, skc, ST_SK_REQUEST);
 		r.cookie = skc->skc_cookie.counter;
 		r.state = ST_TCP_SYN_RECV;
 	} else {
@@ -135,7 +119,7 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
 		return 0;
 	rec_init(&r, sk);
-	fill_tuple_direct(&r.t, sk);
+	sk_tuple(&r.t, sk, true);
 	r.uid = ctx->uid;
 	r.state = sk->__sk_common.skc_state;
 	r.cookie = bpf_get_socket_cookie((void *)sk);
@@ -155,16 +139,12 @@ int dump_files(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct st_file_rec r;
-	struct socket *sock;
 	struct sock *sk;
 	__u16 family;
 
-	if (!task || !file)
+	if (!task)
 		return 0;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sk = file_sock(file, false);
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The kernel/user ABI of socktrace: every record that crosses the ring buffer
- * or a BPF iterator's seq file. Included by the BPF programs (after vmlinux.h)
- * and by userspace (after <linux/types.h>).
+ * or a BPF iterator's seq file, for the BPF programs (the __u32 family of
+ * types from vmlinux.h) and userspace (from <linux/types.h>).
  *
  * Rules: fixed-width types only; a __u32 type tag first, then the record size;
  * largest fields next. Byte order: addresses are in network order (as the
@@ -13,8 +13,18 @@
 #ifndef SOCKTRACE_ABI_H
 #define SOCKTRACE_ABI_H
 
+#ifdef __bpf__
+#include "vmlinux.h"
+#else
+#include <linux/types.h>
+#endif
+
 #define ST_COMM_LEN 16
 #define ST_ADDR_LEN 16
+
+/* st_tuple.protocol */
+#define ST_IPPROTO_TCP 6
+#define ST_IPPROTO_UDP 17
 
 enum st_rec_type {
 	ST_REC_STATE = 1,   /* inet_sock_set_state fired */

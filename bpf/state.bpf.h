@@ -6,99 +6,88 @@
 #ifndef SOCKTRACE_STATE_BPF_H
 #define SOCKTRACE_STATE_BPF_H
 
-#define TCP_LISTEN_STATE 10
-#define TCP_CLOSE_STATE	 7
-
-/* A BTF-typed sock cannot simply be cast to tcp_sock: the verifier wants the
- * checked conversion. A raw pointer can (the reads are probed anyway). */
-#define AS_TCP_direct(sk) bpf_skc_to_tcp_sock((void *)(sk))
-#define AS_TCP_probe(sk)  ((const struct tcp_sock *)(sk))
-
-/* tp_btf can ask for the cookie (and makes one if the socket has none yet);
- * a classic tracepoint can only read one that something already made. */
-#define COOKIE_direct(sk) bpf_get_socket_cookie((void *)(sk))
-#define COOKIE_probe(sk)  BPF_CORE_READ(sk, __sk_common.skc_cookie.counter)
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
 
 /*
  * Which FINs the byte counters hold. tcp_fin() marks a socket SOCK_DONE when
  * the peer's FIN arrives; our FIN is in write_seq once sent, so all of it
  * acknowledged in a FIN state means the FIN was.
  */
-#define DEFINE_FIN_FLAGS(sfx, RD)                                                                  \
-	static __always_inline __u8 fin_flags_##sfx(const struct sock *sk,                         \
-						    const struct tcp_sock *tp, int oldstate)       \
-	{                                                                                          \
-		__u8 f = 0;                                                                        \
-                                                                                                   \
-		if (RD(sk, __sk_common.skc_flags) &                                                \
-		    (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))                      \
-			f |= ST_CLOSE_FIN_IN;                                                      \
-		if ((oldstate == ST_TCP_FIN_WAIT1 || oldstate == ST_TCP_FIN_WAIT2 ||               \
-		     oldstate == ST_TCP_CLOSING || oldstate == ST_TCP_LAST_ACK) &&                 \
-		    RD(tp, snd_una) == RD(tp, write_seq))                                          \
-			f |= ST_CLOSE_FIN_OUT_ACKED;                                               \
-		return f;                                                                          \
-	}
+static __always_inline __u8 fin_flags(const struct sock *sk, const struct tcp_sock *tp,
+				      int oldstate, bool btf)
+{
+	__u8 f = 0;
 
-DEFINE_FIN_FLAGS(direct, RD_DIRECT)
-DEFINE_FIN_FLAGS(probe, RD_PROBE)
+	if (sk_rd(btf, sk, __sk_common.skc_flags) &
+	    (1ul << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
+		f |= ST_CLOSE_FIN_IN;
+	if ((oldstate == ST_TCP_FIN_WAIT1 || oldstate == ST_TCP_FIN_WAIT2 ||
+	     oldstate == ST_TCP_CLOSING || oldstate == ST_TCP_LAST_ACK) &&
+	    sk_rd(btf, tp, snd_una) == sk_rd(btf, tp, write_seq))
+		f |= ST_CLOSE_FIN_OUT_ACKED;
+	return f;
+}
 
 /*
- * One template for both state hooks: the body differs only in how sk is read.
- * The listener queue and the byte counters are read where they mean something,
- * to keep the hot path short.
+ * One record per transition, for both state hooks: btf (tp_btf) reads sk with
+ * plain loads, else with probed reads. The listener queue and the byte
+ * counters are read where they mean something, to keep the hot path short.
  */
-#define DEFINE_STATE_HANDLER(sfx, RD)                                                              \
-	static __always_inline void handle_state_##sfx(const struct sock *sk, int oldstate,        \
-						       int newstate)                               \
-	{                                                                                          \
-		struct st_state_rec *r = reserve(sizeof(*r));                                      \
-                                                                                                   \
-		if (!r)                                                                            \
-			return;                                                                    \
-		fill_tuple_##sfx(&r->t, sk);                                                       \
-		if (filtered_out(&r->t)) {                                                         \
-			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);                                  \
-			return;                                                                    \
-		}                                                                                  \
-		r->hdr.type = ST_REC_STATE;                                                        \
-		r->hdr.size = sizeof(*r);                                                          \
-		r->hdr.ts_ns = bpf_ktime_get_ns();                                                 \
-		r->sk = (__u64)(long)sk;                                                           \
-		r->cookie = COOKIE_##sfx(sk);                                                      \
-		r->oldstate = oldstate;                                                            \
-		r->newstate = newstate;                                                            \
-		r->sk_err = RD(sk, sk_err);                                                        \
-		if (newstate == TCP_LISTEN_STATE || oldstate == TCP_LISTEN_STATE) {                \
-			r->rx_queue = RD(sk, sk_ack_backlog);                                      \
-			r->tx_queue = RD(sk, sk_max_ack_backlog);                                  \
-		} else {                                                                           \
-			r->rx_queue = 0;                                                           \
-			r->tx_queue = 0;                                                           \
-		}                                                                                  \
-		r->close_flags = 0;                                                                \
-		/* byte counters only matter once, when the connection ends */                     \
-		if (r->t.protocol == ST_IPPROTO_TCP && newstate == TCP_CLOSE_STATE) {              \
-			const struct tcp_sock *tp = AS_TCP_##sfx(sk);                              \
-			r->bytes_acked = tp ? RD(tp, bytes_acked) : 0;                             \
-			r->bytes_received = tp ? RD(tp, bytes_received) : 0;                       \
-			/* inet_put_port() cleared skc_num; the port is still in inet_sport */     \
-			if (tp && !r->t.sport)                                                     \
-				r->t.sport = bpf_ntohs(RD(tp, inet_conn.icsk_inet.inet_sport));    \
-			if (tp)                                                                    \
-				r->close_flags = fin_flags_##sfx(sk, tp, oldstate);                \
-		} else {                                                                           \
-			r->bytes_acked = 0;                                                        \
-			r->bytes_received = 0;                                                     \
-		}                                                                                  \
-		FILL_TASK_##sfx(&r->task);                                                         \
-		submit(r);                                                                         \
-	}
+static __always_inline void record_state(const struct sock *sk, int oldstate, int newstate,
+					 bool btf)
+{
+	struct st_state_rec *r = reserve(sizeof(*r));
 
-#define FILL_TASK_direct fill_task_btf
-#define FILL_TASK_probe	 fill_task
-DEFINE_STATE_HANDLER(direct, RD_DIRECT)
-DEFINE_STATE_HANDLER(probe, RD_PROBE)
+	if (!r)
+		return;
+	sk_tuple(&r->t, sk, btf);
+	if (!wanted(r, &r->t))
+		return;
+	hdr_init(&r->hdr, ST_REC_STATE, sizeof(*r));
+	r->sk = (__u64)(long)sk;
+	/* tp_btf can ask for the cookie (and makes one if the socket has none
+	 * yet); a classic tracepoint can only read one that something made */
+	r->cookie = btf ? bpf_get_socket_cookie((void *)sk)
+			: BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	r->oldstate = oldstate;
+	r->newstate = newstate;
+	r->sk_err = sk_rd(btf, sk, sk_err);
+	if (newstate == ST_TCP_LISTEN || oldstate == ST_TCP_LISTEN) {
+		r->rx_queue = sk_rd(btf, sk, sk_ack_backlog);
+		r->tx_queue = sk_rd(btf, sk, sk_max_ack_backlog);
+	} else {
+		r->rx_queue = 0;
+		r->tx_queue = 0;
+	}
+	r->close_flags = 0;
+	/* byte counters only matter once, when the connection ends */
+	if (r->t.protocol == ST_IPPROTO_TCP && newstate == ST_TCP_CLOSE) {
+		/* a BTF-typed sock cannot simply be cast to tcp_sock: the verifier
+		 * wants the checked conversion; a raw pointer can */
+		const struct tcp_sock *tp =
+			btf ? bpf_skc_to_tcp_sock((void *)sk) : (const struct tcp_sock *)sk;
+
+		r->bytes_acked = tp ? sk_rd(btf, tp, bytes_acked) : 0;
+		r->bytes_received = tp ? sk_rd(btf, tp, bytes_received) : 0;
+		/* inet_put_port() cleared skc_num; the port is still in inet_sport */
+		if (tp && !r->t.sport)
+			r->t.sport = bpf_ntohs(sk_rd(btf, tp, inet_conn.icsk_inet.inet_sport));
+		if (tp)
+			r->close_flags = fin_flags(sk, tp, oldstate, btf);
+	} else {
+		r->bytes_acked = 0;
+		r->bytes_received = 0;
+	}
+	fill_task(&r->task, btf);
+	submit(r);
+}
 
 /*
  * The kernel skips a tp_btf program when it is already running on this CPU: a
@@ -168,7 +157,7 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 			m->states = mark_states(oldstate, newstate);
 		}
 	}
-	handle_state_direct(sk, oldstate, newstate);
+	record_state(sk, oldstate, newstate, true);
 	if (g)
 		g->running = 0;
 	return 0;
@@ -197,7 +186,7 @@ int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const 
 			}
 		}
 	}
-	handle_state_direct(sk, oldstate, newstate);
+	record_state(sk, oldstate, newstate, true);
 	__sync_fetch_and_add(&counters.rescued, 1);
 	g->twin_running = 0;
 	return 0;
@@ -208,7 +197,7 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	/* classic tracepoints cannot call bpf_get_socket_cookie(); the cookie is
 	 * there only if something already asked for it */
-	handle_state_probe(ctx->skaddr, ctx->oldstate, ctx->newstate);
+	record_state(ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 	return 0;
 }
 

@@ -16,18 +16,10 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_endian.h>
-#include "socktrace_abi.h"
-#include "sock_read.h"
-
-char LICENSE[] SEC("license") = "GPL";
-
-#include "record.bpf.h"
 #include "state.bpf.h"
-#include "calls.bpf.h"
 #include "hooks_fentry.bpf.h"
 #include "hooks_kprobe.bpf.h"
 #include "hooks_syscalls.bpf.h"
 #include "hooks_cgroup.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";

@@ -32,6 +32,22 @@
 
 #define MAX_LINKS 32
 
+/*
+ * The main object's programs, by hook set: the loader keeps one state set and
+ * at most one call set (none: the syscall exits of syscalls_cast.bpf.c), and
+ * the cgroup set where it may.
+ */
+enum hook_set {
+	SET_TP_BTF,
+	SET_TRACEPOINT, /* the classic state tracepoint */
+	SET_FENTRY,
+	SET_KPROBE,
+	SET_SYSCALLS,
+	SET_CGROUP,
+	SET_NONE,
+};
+#define SET_MAX 12
+
 struct loader {
 	struct trace_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
@@ -40,6 +56,7 @@ struct loader {
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
+	enum hook_set state_set, call_set;
 	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
@@ -167,20 +184,35 @@ const char *hook_name(enum hook_choice h)
 	}
 }
 
-/* Which hook a program is, from its section name. */
-static enum hook_choice prog_family(const struct bpf_program *prog, bool *is_state, bool *is_cg)
+/*
+ * A set's programs, NULL-terminated, through the skeleton's handles: the
+ * compiler checks every name. state_btf comes before its rescue twin: a
+ * tracepoint calls its programs in attach order, and the twin relies on
+ * running second.
+ */
+static void set_progs(const struct trace_bpf *s, enum hook_set set,
+		      struct bpf_program *out[SET_MAX + 1])
 {
-	const char *sec = bpf_program__section_name(prog);
+	struct bpf_program *const sets[SET_NONE][SET_MAX + 1] = {
+		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue},
+		[SET_TRACEPOINT] = {s->progs.state_tp},
+		[SET_FENTRY] = {s->progs.fx_inet_bind, s->progs.fx_inet6_bind,
+				s->progs.fx_inet_listen, s->progs.fx_inet_csk_accept,
+				s->progs.fx_inet_stream_connect, s->progs.fx_inet_dgram_connect},
+		[SET_KPROBE] = {s->progs.kp_inet_bind, s->progs.kr_inet_bind,
+				s->progs.kp_inet6_bind, s->progs.kr_inet6_bind,
+				s->progs.kp_inet_listen, s->progs.kr_inet_listen,
+				s->progs.kp_inet_csk_accept, s->progs.kr_inet_csk_accept,
+				s->progs.kp_inet_stream_connect, s->progs.kr_inet_stream_connect,
+				s->progs.kp_inet_dgram_connect, s->progs.kr_inet_dgram_connect},
+		[SET_SYSCALLS] = {s->progs.sys_bind_exit, s->progs.sys_listen_exit,
+				  s->progs.sys_accept4_exit, s->progs.sys_accept_exit,
+				  s->progs.sys_connect_exit},
+		[SET_CGROUP] = {s->progs.cg_sock_create, s->progs.cg_sock_release,
+				s->progs.cg_sockops},
+	};
 
-	*is_state = strstr(sec, "inet_sock_set_state") != NULL;
-	*is_cg = strncmp(sec, "cgroup/", 7) == 0 || strcmp(sec, "sockops") == 0;
-	if (strncmp(sec, "tp_btf/", 7) == 0)
-		return HOOK_TP_BTF;
-	if (strncmp(sec, "fexit/", 6) == 0 || strncmp(sec, "fentry/", 7) == 0)
-		return HOOK_FENTRY;
-	if (strncmp(sec, "kprobe/", 7) == 0 || strncmp(sec, "kretprobe/", 10) == 0)
-		return HOOK_KPROBE;
-	return HOOK_TRACEPOINT;
+	memcpy(out, sets[set], sizeof(sets[set]));
 }
 
 static int attach_one(struct loader *l, struct bpf_program *prog, int cgfd)
@@ -202,32 +234,25 @@ static void detach_all(struct loader *l)
 		bpf_link__destroy(l->links[--l->nlinks]);
 }
 
-/*
- * state_btf must be attached before its rescue twin: a tracepoint calls its
- * programs in attach order, and the twin relies on running second.
- */
+/* The state set, then the call set: the order set_progs() gives. */
 static int attach_all(struct loader *l, char *why, size_t len)
 {
-	struct bpf_program *prog;
-	bool is_state, is_cg;
+	const enum hook_set sets[] = {l->state_set, l->call_set};
+	struct bpf_program *progs[SET_MAX + 1], **p;
 	int err = 0, cgfd;
+	size_t i;
 
-	if (bpf_program__autoload(l->skel->progs.state_btf))
-		err = attach_one(l, l->skel->progs.state_btf, -1);
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		if (err)
-			break;
-		prog_family(prog, &is_state, &is_cg);
-		if (!bpf_program__autoload(prog) || prog == l->skel->progs.state_btf || is_cg)
-			continue;
-		err = attach_one(l, prog, -1);
-		if (err)
-			snprintf(why, len, "attach %s: %s", bpf_program__section_name(prog),
-				 strerror(-err));
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]) && sets[i] != SET_NONE; i++) {
+		set_progs(l->skel, sets[i], progs);
+		for (p = progs; *p; p++) {
+			err = attach_one(l, *p, -1);
+			if (err) {
+				snprintf(why, len, "attach %s: %s", bpf_program__section_name(*p),
+					 strerror(-err));
+				return err;
+			}
+		}
 	}
-	if (err)
-		return err;
 
 	/* extras: their failure costs UDP closes and early cookies, not the run */
 	if (!l->cgroup_allowed) {
@@ -238,15 +263,12 @@ static int attach_all(struct loader *l, char *why, size_t len)
 	l->cgroup = cgfd >= 0;
 	if (cgfd < 0)
 		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no cgroup v2: %s", strerror(-cgfd));
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		prog_family(prog, &is_state, &is_cg);
-		if (!is_cg || cgfd < 0)
-			continue;
-		err = attach_one(l, prog, cgfd);
+	set_progs(l->skel, SET_CGROUP, progs);
+	for (p = progs; cgfd >= 0 && *p; p++) {
+		err = attach_one(l, *p, cgfd);
 		if (err) {
 			snprintf(l->cgroup_err, sizeof(l->cgroup_err), "attach %s: %s",
-				 bpf_program__section_name(prog), strerror(-err));
+				 bpf_program__section_name(*p), strerror(-err));
 			l->cgroup = false;
 		}
 	}
@@ -303,8 +325,8 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
 		     enum hook_choice calls, bool cast, char *why, size_t len)
 {
-	struct bpf_program *prog;
-	bool is_state, is_cg;
+	struct bpf_program *prog, *progs[SET_MAX + 1], **p;
+	enum hook_set set;
 	int err;
 
 	if (state == HOOK_TRACEPOINT || calls == HOOK_TRACEPOINT) {
@@ -327,14 +349,20 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		enum hook_choice fam = prog_family(prog, &is_state, &is_cg);
-
-		bool want =
-			is_state ? fam == state : fam == calls && !(cast && fam == HOOK_TRACEPOINT);
-
-		bpf_program__set_autoload(prog, is_cg ? l->cgroup_allowed : want);
+	l->state_set = state == HOOK_TP_BTF ? SET_TP_BTF : SET_TRACEPOINT;
+	l->call_set = calls == HOOK_FENTRY   ? SET_FENTRY
+		      : calls == HOOK_KPROBE ? SET_KPROBE
+		      : cast		     ? SET_NONE
+					     : SET_SYSCALLS;
+	/* only the chosen sets load: a program in none of them never does */
+	bpf_object__for_each_program(prog, l->skel->obj) bpf_program__set_autoload(prog, false);
+	for (set = 0; set < SET_NONE; set++) {
+		if (set != l->state_set && set != l->call_set &&
+		    !(set == SET_CGROUP && l->cgroup_allowed))
+			continue;
+		set_progs(l->skel, set, progs);
+		for (p = progs; *p; p++)
+			bpf_program__set_autoload(*p, true);
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	load_failure[0] = '\0';
@@ -367,46 +395,38 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
  */
 static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 {
-	static const struct {
-		enum hook_choice fam;
-		const char *progs[2];
-	} tries[] = {
-		{HOOK_TP_BTF, {"q_ready", NULL}},
-		{HOOK_FENTRY, {"q_add_fexit", NULL}},
-		{HOOK_KPROBE, {"q_add_kprobe", "q_add_kretprobe"}},
-	};
+	static const enum hook_choice tries[] = {HOOK_TP_BTF, HOOK_FENTRY, HOOK_KPROBE};
 	struct bpf_program *prog;
-	size_t t;
+	size_t t, i;
 
 	for (t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
 		struct queue_bpf *q = queue_bpf__open_opts(loader_open_opts());
+		struct bpf_program *progs[2] = {NULL, NULL};
 		int nlinks = l->nlinks, err;
 
 		if (!q)
 			return;
+		if (tries[t] == HOOK_TP_BTF) {
+			progs[0] = q->progs.q_ready;
+		} else if (tries[t] == HOOK_FENTRY) {
+			progs[0] = q->progs.q_add_fexit;
+		} else {
+			progs[0] = q->progs.q_add_kprobe;
+			progs[1] = q->progs.q_add_kretprobe;
+		}
 		q->rodata->filter_family = cfg->family;
 		q->rodata->filter_netns = cfg->netns;
-		bpf_object__for_each_program(prog, q->obj)
-		{
-			const char *name = bpf_program__name(prog);
-
-			bpf_program__set_autoload(prog, !strcmp(name, tries[t].progs[0]) ||
-								(tries[t].progs[1] &&
-								 !strcmp(name, tries[t].progs[1])));
-		}
+		bpf_object__for_each_program(prog, q->obj) bpf_program__set_autoload(prog, false);
+		for (i = 0; i < 2 && progs[i]; i++)
+			bpf_program__set_autoload(progs[i], true);
 		err = bpf_map__reuse_fd(q->maps.events, bpf_map__fd(l->skel->maps.events));
 		if (!err)
 			err = queue_bpf__load(q);
-		bpf_object__for_each_program(prog, q->obj)
-		{
-			if (err)
-				break;
-			if (bpf_program__autoload(prog))
-				err = attach_one(l, prog, -1);
-		}
+		for (i = 0; i < 2 && progs[i] && !err; i++)
+			err = attach_one(l, progs[i], -1);
 		if (!err) {
 			l->queue = q;
-			l->queue_hook = tries[t].fam;
+			l->queue_hook = tries[t];
 			return;
 		}
 		while (l->nlinks > nlinks)
