@@ -2,6 +2,7 @@
 #include "kernel_features.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,16 +13,27 @@
 #include "probe.skel.h"
 #include "snapshot.h"
 
-static const char *const probe_names[KF_PROBES] = {
-	[KF_FENTRY] = "fentry",		[KF_KPROBE] = "kprobe", [KF_TP_BTF] = "tp_btf",
-	[KF_TRACEPOINT] = "tracepoint", [KF_ITER] = "iter",	[KF_CGROUP] = "cgroup",
+/* Each probe's program as a skeleton member, so a renamed program fails to
+ * compile instead of failing to probe. */
+#define PROBE(kind, member) [kind] = {#member, offsetof(struct probe_bpf, progs.probe_##member)}
+static const struct {
+	const char *name;
+	size_t prog_off;
+} probes[KF_PROBES] = {
+	PROBE(KF_FENTRY, fentry),	  PROBE(KF_KPROBE, kprobe), PROBE(KF_TP_BTF, tp_btf),
+	PROBE(KF_TRACEPOINT, tracepoint), PROBE(KF_ITER, iter),	    PROBE(KF_CGROUP, cgroup),
 };
 
+static struct bpf_program *probe_prog(struct probe_bpf *skel, size_t i)
+{
+	return *(struct bpf_program **)((char *)skel + probes[i].prog_off);
+}
+
 /* Load and attach one probe program alone. */
-static void try_probe(struct kf_probe_result *p, const char *prog_name)
+static void try_probe(struct kf_probe_result *p, size_t kind)
 {
 	struct probe_bpf *skel = probe_bpf__open_opts(loader_open_opts());
-	struct bpf_program *prog, *want = NULL;
+	struct bpf_program *prog, *want;
 	struct bpf_link *link = NULL;
 	int err, cgfd = -1;
 
@@ -29,15 +41,9 @@ static void try_probe(struct kf_probe_result *p, const char *prog_name)
 		snprintf(p->why, sizeof(p->why), "open: %s", strerror(errno));
 		return;
 	}
-	bpf_object__for_each_program(prog, skel->obj)
-	{
-		bool me = strcmp(bpf_program__name(prog), prog_name) == 0;
-
-		bpf_program__set_autoload(prog, me);
-		if (me)
-			want = prog;
-	}
-	if (strcmp(p->name, "tracepoint") == 0 && (err = ensure_tracefs())) {
+	want = probe_prog(skel, kind);
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, prog == want);
+	if (kind == KF_TRACEPOINT && (err = ensure_tracefs())) {
 		snprintf(p->why, sizeof(p->why), "tracefs: %s", strerror(-err));
 		goto out;
 	}
@@ -46,14 +52,14 @@ static void try_probe(struct kf_probe_result *p, const char *prog_name)
 		snprintf(p->why, sizeof(p->why), "load: %s", strerror(-err));
 		goto out;
 	}
-	if (strcmp(p->name, "cgroup") == 0) {
+	if (kind == KF_CGROUP) {
 		cgfd = open_cgroup2_root();
 		if (cgfd < 0) {
 			snprintf(p->why, sizeof(p->why), "cgroup v2: %s", strerror(-cgfd));
 			goto out;
 		}
 		link = bpf_program__attach_cgroup(want, cgfd);
-	} else if (strcmp(p->name, "iter") == 0) {
+	} else if (kind == KF_ITER) {
 		link = bpf_program__attach_iter(want, NULL);
 	} else {
 		link = bpf_program__attach(want);
@@ -89,11 +95,8 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 	kf->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? "/sys/kernel/btf/vmlinux" : NULL;
 	kf->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	for (i = 0; i < KF_PROBES; i++) {
-		char prog[32];
-
-		kf->probes[i].name = probe_names[i];
-		snprintf(prog, sizeof(prog), "probe_%s", probe_names[i]);
-		try_probe(&kf->probes[i], prog);
+		kf->probes[i].name = probes[i].name;
+		try_probe(&kf->probes[i], i);
 	}
 	if (loader_open(&ld, &cfg, discard, NULL) == 0) {
 		const char *why = "";

@@ -24,7 +24,7 @@ enum kf_probe {
 };
 
 struct kf_probe_result {
-	const char *name; /* "fentry", ...; the program is "probe_" and this */
+	const char *name; /* "fentry", ...; the program is probe_<name> */
 	bool ok;
 	char why[96]; /* the step that failed and its error, when !ok */
 };
