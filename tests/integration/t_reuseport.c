@@ -162,6 +162,31 @@ static int status_seen(const struct json_lines *jl, long long pid, const char *s
 	return 0;
 }
 
+/*
+ * Wait (up to 10 s) until the reports so far show pid with status and, if
+ * pid2 is not 0, pid2 with status2. A fixed sleep was too short on a loaded
+ * machine, where the first report can come after the worker already left.
+ */
+static void await_status(const char *path, long long pid, const char *status, long long pid2,
+			 const char *status2)
+{
+	int waited;
+
+	for (waited = 0; waited < 10000; waited += 50) {
+		struct json_lines jl;
+		int seen;
+
+		if (json_lines_load(path, &jl) == 0) {
+			seen = status_seen(&jl, pid, status) &&
+			       (!pid2 || status_seen(&jl, pid2, status2));
+			json_lines_free(&jl);
+			if (seen)
+				return;
+		}
+		usleep(50000);
+	}
+}
+
 /* A worker restarts: its old listener leaves the group, the new one joins. */
 static void restart(const char *netns)
 {
@@ -181,11 +206,11 @@ static void restart(const char *netns)
 						       netns, NULL}) == 0,
 		"restart: reuseport started"))
 		return;
-	usleep(700000);
+	await_status(t.out_path, a, "active", b, "active");
 	barrier_signal(&member_stop[1]); /* worker b goes ... */
 	wait_exit(b, 5000);
 	b2 = spawn(member_main, (void *)2L); /* ... and comes back */
-	usleep(1000000);
+	await_status(t.out_path, b, "left", b2, "joined");
 	i = tracer_stop(&t, 10000);
 	ok(i == 0, "restart: reuseport exits 0");
 	if (ok(json_lines_load(t.out_path, &jl) == 0, "restart: valid JSON")) {
