@@ -29,9 +29,27 @@ LDSTATIC := -static
 LIBBPF_LIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd -lm
 endif
 
+# The metrics server (serve, --metrics): libmicrohttpd with GnuTLS, libyaml,
+# libcrypt. HTTP=0 builds without the server; STATIC=1 implies it, because
+# Debian ships no static libp11-kit or libunistring for GnuTLS.
+ifeq ($(STATIC),1)
+HTTP     ?= 0
+else
+HTTP     ?= 1
+endif
+ifeq ($(HTTP),1)
+HTTP_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+HTTP_CFLAGS :=
+else
+HTTP_LIBS :=
+HTTP_CFLAGS := -DSOCKTRACE_NO_HTTP
+endif
+HTTP_LIBS += -lyaml -lcrypt -lpthread
+
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP \
+	$(HTTP_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) \
 	-Wno-unused-function -Wno-unused-parameter -MMD -MP
 
@@ -81,7 +99,7 @@ $(OUT)/user/%.o: user/%.c | $(OUT)/user
 
 $(OUT)/socktrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $(LDSTATIC) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(LDSTATIC) $^ $(LIBBPF_LIBS) $(HTTP_LIBS) -o $@
 
 $(OUT)/tests/lib/%.o: tests/lib/%.c | $(OUT)/tests/lib
 	$(call msg,CC,$@)
@@ -89,7 +107,7 @@ $(OUT)/tests/lib/%.o: tests/lib/%.c | $(OUT)/tests/lib
 
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(TLIB_OBJS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ $(LIBBPF_LIBS) $(HTTP_LIBS) -o $@
 
 $(OUT)/tests/integration/%: tests/integration/%.c $(TLIB_OBJS) | $(OUT)/tests/integration
 	$(call msg,CC,$@)

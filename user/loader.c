@@ -599,6 +599,11 @@ bool loader_cgroup(const struct loader *l, const char **why)
 	return l->cgroup;
 }
 
+int loader_ringbuf_fd(const struct loader *l)
+{
+	return l && l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)

@@ -57,6 +57,8 @@ const char *loader_queue_hook(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
+/* The ring buffer map's fd (its fill is a metric), or -1. */
+int loader_ringbuf_fd(const struct loader *l);
 void loader_close(struct loader *l);
 
 /* The cgroup v2 root directory (mounting cgroup2 if nothing has): an fd or -errno. */

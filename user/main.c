@@ -21,6 +21,7 @@
 #include "view_features.h"
 #include "holders.h"
 #include "kconfig.h"
+#include "metrics_run.h"
 #include "snapshot.h"
 #include "table.h"
 #include "view_table.h"
@@ -79,6 +80,7 @@ struct run {
 	uint64_t next_loss_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
+	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -219,6 +221,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
 	};
+	void *sink_ctx = sink == discard_transition ? (void *)r
+			 : sink == life_transition  ? (void *)&r->life
+						    : &r->watch;
 	int err;
 
 	r->o = o;
@@ -228,10 +233,10 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	r->life = (struct life_view){.line = r->line};
 	r->tview = (struct table_view){.o = o, .out = &r->out, .holders = &r->holders};
 	r->rview = (struct reuseport_view){.o = o, .out = &r->out, .holders = &r->holders};
-	r->tb = table_new(o->max_sockets, sink,
-			  sink == discard_transition ? (void *)r
-			  : sink == life_transition  ? (void *)&r->life
-						     : &r->watch);
+	/* before any BPF: a port in use or a bad --web-config fails at once */
+	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
+		return -1;
+	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
 		warnf("cannot allocate the socket table");
 		return -1;
@@ -246,6 +251,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	err = privs_drop_after_attach();
 	if (err)
 		warnf_errno(err, "cannot drop capabilities");
+	/* the server's thread starts without capabilities */
+	if (r->metrics && metrics_run_start(r->metrics, loader_ringbuf_fd(r->ld), o->ringbuf_size))
+		return -1;
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
 		warnf_errno(err, "--ready-file %s", o->ready_file);
 		return -1;
@@ -269,6 +277,7 @@ static void run_summary(struct run *r)
 
 static void run_close(struct run *r)
 {
+	metrics_run_close(r->metrics);
 	loader_close(r->ld);
 	snapshot_close(r->snap);
 	holders_free(&r->holders);
@@ -303,6 +312,20 @@ static int run_step(struct run *r, int timeout_ms)
 	if (now >= r->next_loss_check) {
 		report_loss(r);
 		r->next_loss_check = now + LOSS_CHECK_NS;
+	}
+	if (r->metrics) {
+		const struct table_stats *st = table_stats(r->tb);
+		struct metrics_health h = {
+			.events = r->records,
+			.bad_records = r->bad_records,
+			.rb_full = r->reported.rb_full,
+			.map_full = r->reported.map_full,
+			.table_full = st->full,
+			.kernel_missed = r->reported.kernel_missed,
+			.table_capacity = r->o->max_sockets,
+		};
+
+		metrics_run_step(r->metrics, r->tb, &h, now);
 	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
 	if (r->lost_since_reconcile && now >= r->next_reconcile) {
@@ -448,6 +471,30 @@ static int cmd_reuseport(const struct options *o)
 	return status;
 }
 
+/* serve: no output; metrics until stopped or --duration. Listener queues are
+ * the kernel's: a TCP snapshot every --interval keeps them current. */
+static int cmd_serve(const struct options *o)
+{
+	struct run r = {0};
+	int status = 0;
+
+	if (run_open(&r, o, discard_transition)) {
+		run_close(&r);
+		return 1;
+	}
+	while (!run_over(&r)) {
+		if (run_until(&r, mono_now_ns() + o->interval_ns) ||
+		    (!run_over(&r) && take_snapshot(&r, SNAP_TCP))) {
+			status = 1;
+			break;
+		}
+	}
+	report_loss(&r);
+	run_summary(&r);
+	run_close(&r);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -478,6 +525,8 @@ int main(int argc, char **argv)
 		return cmd_table(&o);
 	case CMD_REUSEPORT:
 		return cmd_reuseport(&o);
+	case CMD_SERVE:
+		return cmd_serve(&o);
 	case CMD_FEATURES:
 		return features_report(&o);
 	default:

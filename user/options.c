@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "metrics.h"
+#include "metrics_http.h"
 #include "numparse.h"
 #include "states.h"
 #include "warn.h"
@@ -38,6 +40,9 @@ enum long_only {
 	OPT_MAX_MS,
 	OPT_INTERVAL,
 	OPT_BTF,
+	OPT_METRICS,
+	OPT_WEB_CONFIG,
+	OPT_METRICS_MAX_SERIES,
 };
 
 static const struct option long_opts[] = {
@@ -75,17 +80,21 @@ static const struct option long_opts[] = {
 	{"program", no_argument, NULL, 'p'},
 	{"extend", no_argument, NULL, 'e'},
 	{"continuous", no_argument, NULL, 'c'},
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"web-config", required_argument, NULL, OPT_WEB_CONFIG},
+	{"metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES},
 	{NULL, 0, NULL, 0},
 };
 
 void options_usage(FILE *out)
 {
-	fputs("usage: socktrace [watch|life|table|reuseport|features] [OPTIONS]\n"
+	fputs("usage: socktrace [watch|life|table|reuseport|serve|features] [OPTIONS]\n"
 	      "\n"
 	      "  watch (default)  stream TCP state transitions with the owning process\n"
 	      "  life             one line per TCP connection when it ends: lifetime, bytes\n"
 	      "  table            netstat-style table of the live socket table\n"
 	      "  reuseport        how the listeners of a port share its connections\n"
+	      "  serve            no output: serve Prometheus metrics (--metrics)\n"
 	      "  features         what this kernel offers and which hooks socktrace uses\n"
 	      "\n"
 	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
@@ -98,13 +107,18 @@ void options_usage(FILE *out)
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
 	      "reuseport: --port P  --interval SECONDS (default 1)\n"
+	      "Metrics:   --metrics [ADDR:]PORT (serve's default " METRICS_DEFAULT_ADDR "; also\n"
+	      "           with watch, life, reuseport)  --web-config FILE (TLS, basic auth)\n"
+	      "           --metrics-max-series N (default 1000)  serve: --interval SECONDS\n"
+	      "           (listener queue refresh, default 10)\n"
 	      "\n"
 	      "Examples:\n"
 	      "  socktrace                          every transition, live\n"
 	      "  socktrace --port 443 --json        one JSON object per transition on port 443\n"
 	      "  socktrace life --max-ms 10         connections that lived under 10 ms\n"
 	      "  socktrace table -tlp               listening TCP sockets and their processes\n"
-	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n",
+	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n"
+	      "  socktrace serve --metrics 127.0.0.1:9476   Prometheus metrics, no output\n",
 	      out);
 }
 
@@ -191,10 +205,35 @@ static int parse_command(const char *word, enum command *cmd)
 		*cmd = CMD_LIFE;
 	else if (strcmp(word, "reuseport") == 0)
 		*cmd = CMD_REUSEPORT;
+	else if (strcmp(word, "serve") == 0)
+		*cmd = CMD_SERVE;
 	else if (strcmp(word, "help") == 0)
 		*cmd = CMD_HELP;
 	else
 		return usage_error("unknown command '%s'", word);
+	return 0;
+}
+
+/* --metrics and its companions: where they belong, serve's defaults. */
+static int metrics_options_check(struct options *o)
+{
+	if (o->cmd == CMD_SERVE) {
+		if (!o->metrics)
+			o->metrics = METRICS_DEFAULT_ADDR;
+		if (o->json || o->no_header || o->wide || o->timestamps)
+			return usage_error("serve prints nothing: --json -H -w -T do not apply");
+		if (o->f.pid || o->f.has_comm || o->f.port || o->f.lport || o->f.rport ||
+		    o->f.states)
+			return usage_error("serve counts every socket: only -4, -6 and --netns "
+					   "filter it");
+	}
+	if (!o->metrics && (o->web_config || o->metrics_max_series))
+		return usage_error("--web-config and --metrics-max-series need --metrics");
+	if (o->metrics && o->cmd != CMD_SERVE && o->cmd != CMD_WATCH && o->cmd != CMD_LIFE &&
+	    o->cmd != CMD_REUSEPORT)
+		return usage_error("--metrics belongs to serve, watch, life and reuseport");
+	if (!o->metrics_max_series)
+		o->metrics_max_series = METRICS_DEFAULT_MAX_SERIES;
 	return 0;
 }
 
@@ -367,6 +406,29 @@ int options_parse(int argc, char **argv, struct options *o)
 				return usage_error("--interval: '%s' is not a number of seconds",
 						   optarg);
 			break;
+		case OPT_METRICS: {
+			struct metrics_addr a;
+
+			if (metrics_addr_parse(optarg, &a))
+				return usage_error("--metrics: '%s' is not [ADDR:]PORT (an IPv4 "
+						   "address, or IPv6 in brackets)",
+						   optarg);
+			o->metrics = optarg;
+			break;
+		}
+		case OPT_WEB_CONFIG:
+			if (!*optarg)
+				return usage_error("--web-config: empty path");
+			o->web_config = optarg;
+			break;
+		case OPT_METRICS_MAX_SERIES:
+			if (parse_u64(optarg, 1, 1000000, &v))
+				return usage_error(
+					"--metrics-max-series: '%s' is not between 1 and "
+					"1000000",
+					optarg);
+			o->metrics_max_series = (uint32_t)v;
+			break;
 		case OPT_HELP:
 			o->cmd = CMD_HELP;
 			return 0;
@@ -395,12 +457,15 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("--min-ms and --max-ms belong to 'socktrace life'");
 	if (o->max_ns && o->min_ns > o->max_ns)
 		return usage_error("--min-ms is above --max-ms");
-	if (o->cmd != CMD_REUSEPORT && o->interval_ns)
-		return usage_error("--interval belongs to 'socktrace reuseport'");
-	if (o->cmd == CMD_REUSEPORT && o->count)
+	if (o->cmd != CMD_REUSEPORT && o->cmd != CMD_SERVE && o->interval_ns)
+		return usage_error("--interval belongs to 'socktrace reuseport' and 'serve'");
+	if ((o->cmd == CMD_REUSEPORT || o->cmd == CMD_SERVE) && o->count)
 		return usage_error("--count belongs to the streaming views");
 	if (!o->interval_ns)
-		o->interval_ns = 1000000000ull;
+		o->interval_ns = o->cmd == CMD_SERVE ? 10000000000ull : 1000000000ull;
+	ret = metrics_options_check(o);
+	if (ret)
+		return ret;
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;

@@ -15,6 +15,7 @@ enum command {
 	CMD_REUSEPORT,
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_SERVE,
 };
 
 enum hook_choice {
@@ -69,7 +70,11 @@ struct options {
 	/* life */
 	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
 	/* reuseport */
-	uint64_t interval_ns; /* --interval SECONDS, default 1 */
+	uint64_t interval_ns; /* --interval SECONDS, default 1 (serve: 10) */
+	/* metrics: serve, and --metrics beside watch, life, reuseport */
+	const char *metrics;	     /* ADDR:PORT to serve /metrics on; NULL: none */
+	const char *web_config;	     /* --web-config FILE: TLS, basic auth */
+	uint32_t metrics_max_series; /* --metrics-max-series N */
 };
 
 /*

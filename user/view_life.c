@@ -116,6 +116,15 @@ static const char *role(const struct sock_entry *e)
 	return "unknown"; /* it predates socktrace */
 }
 
+bool life_end(const struct transition *tr, const char **role_name, const char **end_name)
+{
+	if (!ends_connection(tr))
+		return false;
+	*role_name = role(tr->e);
+	*end_name = end_reason(tr);
+	return true;
+}
+
 static void put_path(struct sbuf *sb, const struct sock_entry *e)
 {
 	unsigned int i;

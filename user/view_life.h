@@ -14,4 +14,11 @@ void life_header(struct life_view *v);
 /* A transition_sink for the table. */
 void life_transition(void *ctx, const struct transition *tr);
 
+/*
+ * Whether tr ends a TCP connection, as life sees it; then its role ("active",
+ * "passive", "unknown") and how it ended ("fin_local", ...). The metrics
+ * count connections in the same words.
+ */
+bool life_end(const struct transition *tr, const char **role_name, const char **end_name);
+
 #endif
