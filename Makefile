@@ -111,7 +111,7 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(TLIB_OBJS) | $(OUT)/tests/unit
 
 $(OUT)/tests/integration/%: tests/integration/%.c $(TLIB_OBJS) | $(OUT)/tests/integration
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDSTATIC) $^ -lpthread -lcrypt -o $@
 
 $(OUT)/tools/%: tools/%.c | $(OUT)/tools
 	$(call msg,CC,$@)

@@ -27,6 +27,8 @@ int metrics_run_open(struct metrics_run **out, const struct options *o, transiti
 		fprintf(stderr, "socktrace: metrics: out of memory\n");
 		return -1;
 	}
+	mr->view.family = o->f.family;
+	mr->view.netns = o->f.netns;
 	if (o->web_config) {
 		if (web_config_load(o->web_config, &mr->wc, err, sizeof(err))) {
 			fprintf(stderr, "socktrace: --web-config %s\n", err);

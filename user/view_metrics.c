@@ -211,11 +211,16 @@ static void count_state(struct metrics_view *v, const struct transition *tr)
 	}
 }
 
+static bool wanted(const struct metrics_view *v, const struct st_tuple *t)
+{
+	return (!v->family || t->family == v->family) && (!v->netns || t->netns == v->netns);
+}
+
 void metrics_view_transition(void *ctx, const struct transition *tr)
 {
 	struct metrics_view *v = ctx;
 
-	switch (tr->kind) {
+	switch (wanted(v, &tr->e->t) ? tr->kind : 0) {
 	case TR_STATE:
 		count_state(v, tr);
 		break;
@@ -259,7 +264,7 @@ static int walk_entry(void *ctx, const struct sock_entry *e)
 					       : P_OTHER;
 	unsigned int s = e->state <= ST_TCP_MAX_STATE ? e->state : 0;
 
-	if (e->flags & ENTRY_GONE)
+	if ((e->flags & ENTRY_GONE) || !wanted(w->v, &e->t))
 		return 0;
 	w->entries++;
 	if ((p == P_UDP || p == P_UDP6) && s != ST_TCP_ESTABLISHED)

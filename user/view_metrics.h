@@ -60,6 +60,10 @@ struct metrics_view {
 	struct metrics_pub *pub; /* shared with the HTTP server */
 	transition_sink next;
 	void *next_ctx;
+	/* -4/-6 and --netns: the kernel filters events, but snapshots seed the
+	 * table with every namespace's sockets */
+	uint16_t family;
+	uint32_t netns;
 	int fam[VM_FAMILIES];
 	uint64_t start_ns;
 	/* the ring buffer's positions, mapped read-only */
