@@ -93,6 +93,21 @@ __attribute__((format(printf, 2, 3))) static void mb_printf(struct mbuf *b, cons
 		mb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* The fewest digits that read back as v: 0.1, not 0.10000000000000001. */
+static void mb_put_shortest(struct mbuf *b, double v)
+{
+	char tmp[32];
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+	mb_puts(b, tmp);
+}
+
 /* Integers exactly, anything else with enough digits to round-trip. */
 static void mb_put_value(struct mbuf *b, double v)
 {
@@ -103,7 +118,7 @@ static void mb_put_value(struct mbuf *b, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		mb_printf(b, "%.0f", v);
 	else
-		mb_printf(b, "%.17g", v);
+		mb_put_shortest(b, v);
 }
 
 static uint64_t hash_str(const char *s, size_t n)
