@@ -7,6 +7,11 @@
 OUT      ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/socktrace
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# systemd reads units from /usr/local/lib/systemd/system and /usr/lib/systemd/system
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -71,8 +76,8 @@ TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 # the benchmark's floor tracer has a BPF object of its own (mk/bench.mk)
 TOOL_BINS += $(OUT)/tools/bench-floor
 
-.PHONY: all clean install deps test test-unit test-integration tools format bench
-all: $(OUT)/socktrace
+.PHONY: all clean install deps test test-unit test-integration tools format bench man
+all: $(OUT)/socktrace $(OUT)/socktrace.8
 
 $(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/tests/lib $(OUT)/tools:
 	$(Q)mkdir -p $@
@@ -137,9 +142,23 @@ test: $(OUT)/socktrace $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
 deps:
 	$(Q)sh tools/install-deps.sh
 
-install: $(OUT)/socktrace
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin
+# socktrace(8) is made from one source, docs/socktrace.8.md (t_docs checks it
+# against --help, as it does the bash completion).
+$(OUT)/socktrace.8: docs/socktrace.8.md tools/gen-man.sh | $(OUT)
+	$(call msg,MAN,$@)
+	$(Q)sh tools/gen-man.sh $< $(DOCDIR) $(UNITDIR) > $@
+
+man: $(OUT)/socktrace.8
+
+install: $(OUT)/socktrace $(OUT)/socktrace.8
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR)
 	$(Q)install -m 0755 $(OUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+	$(Q)install -m 0644 $(OUT)/socktrace.8 $(DESTDIR)$(MANDIR)/man8/socktrace.8
+	$(Q)install -m 0644 docs/json-schema.md docs/metrics.md $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 0644 dist/socktrace.bash $(DESTDIR)$(BASHCOMPDIR)/socktrace
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/socktrace.service > $(DESTDIR)$(UNITDIR)/socktrace.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/socktrace.service
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/lib/*.h tools/*.c
