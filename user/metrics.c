@@ -327,7 +327,7 @@ static void fold_note(struct family *f, uint64_t h, uint32_t max_series)
 	f->nfolded++;
 }
 
-static struct series *series_get(struct metrics *m, int fam, const char *const *values)
+long metrics_series(struct metrics *m, int fam, const char *const *values)
 {
 	struct family *f = &m->f[fam];
 	char buf[LABELS_BUF];
@@ -340,7 +340,7 @@ static struct series *series_get(struct metrics *m, int fam, const char *const *
 		struct series *s = &f->s[f->idx[j] - 1];
 
 		if (s->hash == h && strcmp(s->labels, buf) == 0)
-			return s;
+			return (long)(f->idx[j] - 1);
 	}
 	if (f->d->capped && f->n - (f->overflow >= 0) >= m->max_series) {
 		const char *other[METRIC_LABELS_MAX];
@@ -355,40 +355,31 @@ static struct series *series_get(struct metrics *m, int fam, const char *const *
 			if (f->overflow < 0)
 				goto fail;
 		}
-		return &f->s[f->overflow];
+		return f->overflow;
 	}
 	i = series_new(f, buf, len, h);
 	if (i >= 0)
-		return &f->s[i];
+		return i;
 fail:
 	m->dropped++;
-	return NULL;
+	return -1;
 }
 
-void metrics_add(struct metrics *m, int fam, const char *const *values, double v)
+void metrics_add_at(struct metrics *m, int fam, long series, double v)
 {
-	struct series *s = series_get(m, fam, values);
-
-	if (s)
-		s->v += v;
+	if (series >= 0)
+		m->f[fam].s[series].v += v;
 }
 
-void metrics_set(struct metrics *m, int fam, const char *const *values, double v)
-{
-	struct series *s = series_get(m, fam, values);
-
-	if (s)
-		s->v = v;
-}
-
-void metrics_observe(struct metrics *m, int fam, const char *const *values, double v)
+void metrics_observe_at(struct metrics *m, int fam, long series, double v)
 {
 	const struct metric_desc *d = m->f[fam].d;
-	struct series *s = series_get(m, fam, values);
+	struct series *s;
 	unsigned int b;
 
-	if (!s)
+	if (series < 0)
 		return;
+	s = &m->f[fam].s[series];
 	s->v += v;
 	s->count++;
 	for (b = 0; b < d->nbuckets && b < METRIC_BUCKETS_MAX; b++) {
@@ -397,6 +388,24 @@ void metrics_observe(struct metrics *m, int fam, const char *const *values, doub
 			break;
 		}
 	}
+}
+
+void metrics_add(struct metrics *m, int fam, const char *const *values, double v)
+{
+	metrics_add_at(m, fam, metrics_series(m, fam, values), v);
+}
+
+void metrics_set(struct metrics *m, int fam, const char *const *values, double v)
+{
+	long i = metrics_series(m, fam, values);
+
+	if (i >= 0)
+		m->f[fam].s[i].v = v;
+}
+
+void metrics_observe(struct metrics *m, int fam, const char *const *values, double v)
+{
+	metrics_observe_at(m, fam, metrics_series(m, fam, values), v);
 }
 
 void metrics_clear(struct metrics *m, int fam)

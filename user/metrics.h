@@ -50,6 +50,14 @@ int metrics_register(struct metrics *m, const struct metric_desc *d);
 void metrics_add(struct metrics *m, int fam, const char *const *values, double v);
 void metrics_set(struct metrics *m, int fam, const char *const *values, double v);
 void metrics_observe(struct metrics *m, int fam, const char *const *values, double v);
+/*
+ * The hot path: a handle for a family's series (made if new, or the overflow
+ * series), valid until metrics_clear() of that family; -1 when out of
+ * memory. Updating through it skips rendering and hashing the labels.
+ */
+long metrics_series(struct metrics *m, int fam, const char *const *values);
+void metrics_add_at(struct metrics *m, int fam, long series, double v);
+void metrics_observe_at(struct metrics *m, int fam, long series, double v);
 /* Drop every series of a family: gauges rebuilt at each publication. */
 void metrics_clear(struct metrics *m, int fam);
 

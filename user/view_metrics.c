@@ -122,8 +122,11 @@ int metrics_view_init(struct metrics_view *v, uint32_t max_series, transition_si
 	v->start_ns = now_ns;
 	v->m = metrics_new(max_series);
 	v->pub = metrics_pub_new();
-	if (!v->m || !v->pub)
+	v->cache = calloc(1, sizeof(*v->cache));
+	if (!v->m || !v->pub || !v->cache)
 		return -1;
+	for (i = 0; i < VM_STATES * VM_STATES; i++)
+		v->cache->trans[i / VM_STATES][i % VM_STATES] = -2;
 	for (i = 0; i < VM_FAMILIES; i++)
 		if ((v->fam[i] = metrics_register(v->m, &descs[i])) < 0)
 			return -1;
@@ -174,13 +177,31 @@ static void count_accept(struct metrics_view *v, const struct transition *tr)
 	char netns[16], laddr[64], lport[8], sock[24], pid[16];
 	const char *proto, *vals[7];
 	char comm[ST_COMM_LEN + 1];
+	typeof(v->cache->accept[0]) *c = NULL;
+
+	if (tr->peer && tr->peer->id) {
+		c = &v->cache->accept[(tr->peer->id ^ tr->e->owner_pid * 0x9e3779b1u) %
+				      VM_ACCEPT_CACHE];
+		if (c->listener == tr->peer->id && c->pid == tr->e->owner_pid &&
+		    !memcmp(c->comm, tr->e->owner_comm, ST_COMM_LEN)) {
+			metrics_add_at(v->m, v->fam[VM_ACCEPTED], c->accepted, 1);
+			metrics_add_at(v->m, v->fam[VM_ACCEPTOR], c->acceptor, 1);
+			return;
+		}
+	}
 
 	tuple_labels(&l->t, netns, laddr, lport, &proto);
 	vals[0] = netns;
 	vals[1] = proto;
 	vals[2] = laddr;
 	vals[3] = lport;
-	metrics_add(v->m, v->fam[VM_ACCEPTED], vals, 1);
+	if (c) {
+		c->listener = 0; /* invalid until both handles are in */
+		c->accepted = metrics_series(v->m, v->fam[VM_ACCEPTED], vals);
+		metrics_add_at(v->m, v->fam[VM_ACCEPTED], c->accepted, 1);
+	} else {
+		metrics_add(v->m, v->fam[VM_ACCEPTED], vals, 1);
+	}
 	snprintf(sock, sizeof(sock), "%llu", tr->peer ? (unsigned long long)tr->peer->id : 0ull);
 	snprintf(pid, sizeof(pid), "%u", tr->e->owner_pid);
 	memcpy(comm, tr->e->owner_comm, ST_COMM_LEN);
@@ -188,27 +209,93 @@ static void count_accept(struct metrics_view *v, const struct transition *tr)
 	vals[4] = sock;
 	vals[5] = pid;
 	vals[6] = comm;
-	metrics_add(v->m, v->fam[VM_ACCEPTOR], vals, 1);
+	if (!c) {
+		metrics_add(v->m, v->fam[VM_ACCEPTOR], vals, 1);
+		return;
+	}
+	c->acceptor = metrics_series(v->m, v->fam[VM_ACCEPTOR], vals);
+	metrics_add_at(v->m, v->fam[VM_ACCEPTOR], c->acceptor, 1);
+	c->pid = tr->e->owner_pid;
+	memcpy(c->comm, tr->e->owner_comm, ST_COMM_LEN);
+	c->listener = tr->peer->id;
+}
+
+static void count_close(struct metrics_view *v, const struct transition *tr, const char *role,
+			const char *end)
+{
+	struct vm_cache *c = v->cache;
+	uint64_t dur = tr->ts_ns > tr->e->first_ns ? tr->ts_ns - tr->e->first_ns : 0;
+	const char *vals[2] = {role, end};
+	unsigned int i;
+
+	for (i = 0; i < c->nclose; i++)
+		if (c->close[i].role == role && c->close[i].end == end)
+			break;
+	if (i == c->nclose) {
+		if (i == VM_CLOSE_CACHE) { /* not expected: life has 3 x 8 words */
+			metrics_add(v->m, v->fam[VM_CLOSED], vals, 1);
+			metrics_observe(v->m, v->fam[VM_DURATION], vals, dur / 1e9);
+			return;
+		}
+		c->close[i].role = role;
+		c->close[i].end = end;
+		c->close[i].closed = metrics_series(v->m, v->fam[VM_CLOSED], vals);
+		c->close[i].duration = metrics_series(v->m, v->fam[VM_DURATION], vals);
+		c->nclose++;
+	}
+	metrics_add_at(v->m, v->fam[VM_CLOSED], c->close[i].closed, 1);
+	metrics_observe_at(v->m, v->fam[VM_DURATION], c->close[i].duration, dur / 1e9);
 }
 
 static void count_state(struct metrics_view *v, const struct transition *tr)
 {
-	const char *vals[2], *role, *end;
+	const char *role, *end;
 
 	if (tr->e->t.protocol != IPPROTO_TCP)
 		return;
-	vals[0] = tcp_state_name(tr->old_state);
-	vals[1] = tcp_state_name(tr->new_state);
-	if (vals[0] && vals[1])
-		metrics_add(v->m, v->fam[VM_TRANSITIONS], vals, 1);
-	if (life_end(tr, &role, &end)) {
-		uint64_t dur = tr->ts_ns > tr->e->first_ns ? tr->ts_ns - tr->e->first_ns : 0;
+	if (tr->old_state < VM_STATES && tr->new_state < VM_STATES) {
+		long *h = &v->cache->trans[tr->old_state][tr->new_state];
+		const char *vals[2] = {tcp_state_name(tr->old_state),
+				       tcp_state_name(tr->new_state)};
 
-		vals[0] = role;
-		vals[1] = end;
-		metrics_add(v->m, v->fam[VM_CLOSED], vals, 1);
-		metrics_observe(v->m, v->fam[VM_DURATION], vals, dur / 1e9);
+		if (*h == -2)
+			*h = vals[0] && vals[1] ? metrics_series(v->m, v->fam[VM_TRANSITIONS], vals)
+						: -1;
+		metrics_add_at(v->m, v->fam[VM_TRANSITIONS], *h, 1);
 	}
+	if (life_end(tr, &role, &end))
+		count_close(v, tr, role, end);
+}
+
+static void count_failure(struct metrics_view *v, const struct transition *tr)
+{
+	struct vm_cache *c = v->cache;
+	const char *proto = proto_name(tr->e->t.protocol, tr->e->t.family);
+	const char *name = strerrorname_np(tr->err);
+	const char *vals[2] = {proto ? proto : "?", name};
+	char num[16];
+	unsigned int i;
+
+	for (i = 0; i < c->nfail; i++)
+		if (c->fail[i].proto == proto && c->fail[i].err == tr->err)
+			break;
+	if (i < c->nfail) {
+		metrics_add_at(v->m, v->fam[VM_CONNECT_FAIL], c->fail[i].h, 1);
+		return;
+	}
+	if (!name) {
+		snprintf(num, sizeof(num), "%d", tr->err);
+		vals[1] = num;
+	}
+	if (i == VM_FAIL_CACHE) {
+		metrics_add(v->m, v->fam[VM_CONNECT_FAIL], vals, 1);
+		return;
+	}
+	c->fail[i].proto = proto;
+	c->fail[i].err = tr->err;
+	c->fail[i].h = metrics_series(v->m, v->fam[VM_CONNECT_FAIL], vals);
+	c->nfail++;
+	metrics_add_at(v->m, v->fam[VM_CONNECT_FAIL], c->fail[i].h, 1);
 }
 
 static bool wanted(const struct metrics_view *v, const struct st_tuple *t)
@@ -228,18 +315,8 @@ void metrics_view_transition(void *ctx, const struct transition *tr)
 		count_accept(v, tr);
 		break;
 	case TR_CONNECT:
-		if (tr->err) {
-			const char *name = strerrorname_np(tr->err);
-			const char *proto = proto_name(tr->e->t.protocol, tr->e->t.family);
-			char num[16];
-			const char *vals[2] = {proto ? proto : "?", name};
-
-			if (!name) {
-				snprintf(num, sizeof(num), "%d", tr->err);
-				vals[1] = num;
-			}
-			metrics_add(v->m, v->fam[VM_CONNECT_FAIL], vals, 1);
-		}
+		if (tr->err)
+			count_failure(v, tr);
 		break;
 	}
 	if (v->next)
@@ -402,5 +479,6 @@ void metrics_view_free(struct metrics_view *v)
 		munmap((void *)v->ring_prod, (size_t)page);
 	metrics_free(v->m);
 	metrics_pub_free(v->pub);
+	free(v->cache);
 	memset(v, 0, sizeof(*v));
 }

@@ -55,6 +55,34 @@ enum {
 	VM_FAMILIES,
 };
 
+#define VM_STATES	16
+#define VM_CLOSE_CACHE	32
+#define VM_FAIL_CACHE	32
+#define VM_ACCEPT_CACHE 256
+
+/* Series handles for the counters every event updates: label text is made
+ * and hashed once per label set, not once per event. */
+struct vm_cache {
+	long trans[VM_STATES][VM_STATES]; /* -2: not looked up yet */
+	struct {
+		const char *role, *end; /* life_end()'s constant strings */
+		long closed, duration;
+	} close[VM_CLOSE_CACHE];
+	unsigned int nclose;
+	struct {
+		const char *proto;
+		int err;
+		long h;
+	} fail[VM_FAIL_CACHE];
+	unsigned int nfail;
+	struct {
+		uint64_t listener; /* its id; 0: slot empty */
+		uint32_t pid;
+		char comm[ST_COMM_LEN];
+		long accepted, acceptor;
+	} accept[VM_ACCEPT_CACHE];
+};
+
 struct metrics_view {
 	struct metrics *m;
 	struct metrics_pub *pub; /* shared with the HTTP server */
@@ -71,6 +99,7 @@ struct metrics_view {
 	uint64_t ring_size;
 	double ring_max_fill; /* since the last publication */
 	double publish_s;     /* what the last publication cost the tracer */
+	struct vm_cache *cache;
 };
 
 /* 0, or -1 (out of memory). next may be NULL. */
