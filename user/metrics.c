@@ -234,19 +234,29 @@ void metrics_free(struct metrics *m)
 	free(m);
 }
 
+/* Room for one more element in *arr (n used of *cap): 0, or -1 out of memory. */
+static int array_room(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	void **p = arr, *np;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
 int metrics_register(struct metrics *m, const struct metric_desc *d)
 {
 	struct family *f;
 
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 32;
-		struct family *nf = realloc(m->f, ncap * sizeof(*nf));
-
-		if (!nf)
-			return -1;
-		m->f = nf;
-		m->cap = ncap;
-	}
+	if (array_room(&m->f, m->n, &m->cap, sizeof(*m->f), 32))
+		return -1;
 	f = &m->f[m->n];
 	memset(f, 0, sizeof(*f));
 	f->d = d;
@@ -281,17 +291,9 @@ static long series_new(struct family *f, const char *labels, size_t len, uint64_
 	struct series *s;
 	size_t j;
 
-	if ((f->n + 1) * 2 > f->idxcap && index_grow(f))
+	if (((f->n + 1) * 2 > f->idxcap && index_grow(f)) ||
+	    array_room(&f->s, f->n, &f->cap, sizeof(*f->s), 8))
 		return -1;
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 8;
-		struct series *ns = realloc(f->s, ncap * sizeof(*ns));
-
-		if (!ns)
-			return -1;
-		f->s = ns;
-		f->cap = ncap;
-	}
 	s = &f->s[f->n];
 	memset(s, 0, sizeof(*s));
 	s->labels = strndup(labels, len);

@@ -216,6 +216,7 @@ static void expectations(struct expect *e, const char *lport, const char *netns)
 	/* lport and netns are static strings of the caller */
 	struct expect x[] = {
 		{"socktrace_listener_accepted_total", {lport, netns}, ACCEPTED + BURST},
+		{"socktrace_acceptor_accepted_total", {lport, "comm=\"mwork\""}, ACCEPTED + BURST},
 		{"socktrace_connect_failures_total",
 		 {"errno=\"ECONNREFUSED\"", "proto=\"tcp\""},
 		 REFUSED},
@@ -392,11 +393,13 @@ static double prom_wait(struct prom *p, const char *const auth[], const char *qu
 	return got;
 }
 
-static int start_serve(struct tracer *t, const char *webcfg, char *url, size_t len)
+/* cmd: "serve", or a view that takes --metrics beside its output */
+static int start_with_metrics(struct tracer *t, const char *cmd, const char *webcfg, char *url,
+			      size_t len)
 {
 	char ns[32];
 	const char *hooks = getenv("SOCKTRACE_HOOKS");
-	const char *argv[16] = {"serve", "--metrics", "127.0.0.1:0", "--netns", ns};
+	const char *argv[16] = {cmd, "--metrics", "127.0.0.1:0", "--netns", ns};
 	size_t n = 5;
 
 	snprintf(ns, sizeof(ns), "%lu", work_ns);
@@ -408,6 +411,8 @@ static int start_serve(struct tracer *t, const char *webcfg, char *url, size_t l
 		argv[n++] = "--hooks";
 		argv[n++] = hooks;
 	}
+	if (strcmp(cmd, "serve"))
+		argv[n++] = "--json";
 	argv[n] = NULL;
 	if (tracer_start(t, argv, 60000) || metrics_url(t, url, len)) {
 		tap_diag("%s", tracer_stderr(t));
@@ -425,7 +430,8 @@ static void round_plain(void)
 	char url[128], cfg[1024], q[256], *text;
 	uint16_t port;
 
-	if (!ok(start_serve(&t, NULL, url, sizeof(url)) == 0, "serve started, URL on stderr")) {
+	if (!ok(start_with_metrics(&t, "serve", NULL, url, sizeof(url)) == 0,
+		"serve started, URL on stderr")) {
 		tracer_cleanup(&t);
 		return;
 	}
@@ -537,7 +543,8 @@ static void round_tls(void)
 	if (!ok(make_web_config(webcfg, sizeof(webcfg)) == 0, "web config with TLS and bcrypt"))
 		return;
 	snprintf(ca, sizeof(ca), "%s/cert.pem", dir);
-	if (!ok(start_serve(&t, webcfg, url, sizeof(url)) == 0 && !strncmp(url, "https://", 8),
+	if (!ok(start_with_metrics(&t, "serve", webcfg, url, sizeof(url)) == 0 &&
+			!strncmp(url, "https://", 8),
 		"serve with --web-config: https")) {
 		tracer_cleanup(&t);
 		return;
@@ -590,6 +597,49 @@ static void round_tls(void)
 	       "prometheus over TLS: accepted connections equal the workload");
 	prom_stop(&p);
 	ok(tracer_stop(&t, 10000) == 0, "serve exits 0 (%s)", tracer_status_str(&t));
+	tracer_cleanup(&t);
+}
+
+/* --metrics beside life: the lines and the metrics both there, and equal */
+static void round_life(void)
+{
+	static char lport[32], netns[40];
+	struct expect e[16];
+	struct tracer t;
+	char url[128], *text, *out, *p;
+	uint16_t port;
+	int closes = 0;
+
+	if (!ok(start_with_metrics(&t, "life", NULL, url, sizeof(url)) == 0,
+		"life --metrics started")) {
+		tracer_cleanup(&t);
+		return;
+	}
+	port = run_workload();
+	snprintf(lport, sizeof(lport), "lport=\"%u\"", port);
+	snprintf(netns, sizeof(netns), "netns=\"%lu\"", work_ns);
+	expectations(e, lport, netns);
+	text = scrape_until(url, NULL, e, 10000);
+	check_values("life --metrics", text, e);
+	free(text);
+	ok(tracer_stop(&t, 10000) == 0, "life exits 0 (%s)", tracer_status_str(&t));
+	out = NULL;
+	{
+		FILE *f = fopen(t.out_path, "r");
+		size_t cap = 0;
+
+		if (f && getdelim(&out, &cap, 0, f) < 0) {
+			free(out);
+			out = NULL;
+		}
+		if (f)
+			fclose(f);
+	}
+	for (p = out; p && (p = strstr(p, "\"event\":\"close\"")); p++)
+		closes++;
+	is_int(closes, 2 * (ACCEPTED + BURST) + REFUSED,
+	       "life printed its lines beside the metrics: one per connection end");
+	free(out);
 	tracer_cleanup(&t);
 }
 
@@ -694,6 +744,7 @@ int main(void)
 	bad_inputs();
 	round_plain();
 	round_tls();
+	round_life();
 	if (!getenv("KEEP_TEST_FILES")) {
 		char cmd[300];
 
