@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "metrics_http.h"
+#include "warn.h"
 #include "web_config.h"
 
 struct metrics_run {
@@ -24,21 +25,21 @@ int metrics_run_open(struct metrics_run **out, const struct options *o, transiti
 
 	*out = mr;
 	if (!mr || metrics_view_init(&mr->view, o->metrics_max_series, *sink, *sink_ctx, now_ns)) {
-		fprintf(stderr, "socktrace: metrics: out of memory\n");
+		warnf("metrics: out of memory");
 		return -1;
 	}
 	mr->view.family = o->f.family;
 	mr->view.netns = o->f.netns;
 	if (o->web_config) {
 		if (web_config_load(o->web_config, &mr->wc, err, sizeof(err))) {
-			fprintf(stderr, "socktrace: --web-config %s\n", err);
+			warnf("--web-config %s", err);
 			return -1;
 		}
 		mr->have_wc = true;
 	}
 	if (metrics_addr_parse(o->metrics, &a) ||
 	    metrics_http_bind(&mr->http, &a, err, sizeof(err))) {
-		fprintf(stderr, "socktrace: %s\n", err);
+		warnf("%s", err);
 		return -1;
 	}
 	*sink = metrics_view_transition;
@@ -53,12 +54,11 @@ int metrics_run_start(struct metrics_run *mr, int ring_fd, uint64_t ring_size)
 	metrics_view_set_ring(&mr->view, ring_fd, ring_size);
 	if (metrics_http_start(mr->http, mr->have_wc ? &mr->wc : NULL, mr->view.pub, err,
 			       sizeof(err))) {
-		fprintf(stderr, "socktrace: metrics: %s\n", err);
+		warnf("metrics: %s", err);
 		return -1;
 	}
 	metrics_http_url(mr->http, mr->have_wc && mr->wc.cert_pem, url, sizeof(url));
-	fprintf(stderr, "socktrace: metrics at %s%s\n", url,
-		mr->have_wc && mr->wc.nusers ? " (basic auth)" : "");
+	warnf("metrics at %s%s", url, mr->have_wc && mr->wc.nusers ? " (basic auth)" : "");
 	return 0;
 }
 
