@@ -483,8 +483,9 @@ static int cmd_serve(const struct options *o)
 		return 1;
 	}
 	while (!run_over(&r)) {
+		/* a snapshot a signal cut short is no failure */
 		if (run_until(&r, mono_now_ns() + o->interval_ns) ||
-		    (!run_over(&r) && take_snapshot(&r, SNAP_TCP))) {
+		    (!run_over(&r) && take_snapshot(&r, SNAP_TCP) && !run_over(&r))) {
 			status = 1;
 			break;
 		}
