@@ -240,6 +240,36 @@ static void usage_errors(void)
 	}
 }
 
+/*
+ * Arguments with control bytes: the message quotes them escaped, so it stays
+ * one line with no raw ESC or newline (before, --state printed both raw).
+ */
+static void hostile_arguments(void)
+{
+	static const char *const cases[][3] = {
+		{"--state", "\x1b[31mBAD\nX"},
+		{"--port", "\x1b]0;t\x07"},
+		{"--seed", "a\rb"},
+		{"\x1b[2J"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct result r;
+		int esc;
+
+		run_split(cases[i], 0, 10000, &r);
+		is_int(r.status, 2, "hostile argument %zu: exit status 2", i);
+		esc = r.err && (strchr(r.err, 0x1b) || strchr(r.err, '\r') || strchr(r.err, 0x07));
+		if (!ok(r.err && one_error_line(r.err) && !esc,
+			"hostile argument %zu: one line, no raw control byte", i))
+			tap_diag("stderr [%s]", r.err ? r.err : "");
+		ok(r.err && (strstr(r.err, "\\x1b") || strstr(r.err, "\\x0d")),
+		   "hostile argument %zu: the control byte shows escaped", i);
+		result_free(&r);
+	}
+}
+
 static int is_version(const char *s)
 {
 	int a, b, c, end = 0;
@@ -936,6 +966,7 @@ int main(void)
 	long ns;
 
 	usage_errors();
+	hostile_arguments();
 	help_version();
 	unprivileged();
 
