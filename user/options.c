@@ -143,20 +143,25 @@ static int parse_port_opt(const char *name, const char *arg, uint16_t *out)
 
 static int parse_states(const char *arg, uint32_t *mask)
 {
-	char buf[256], *tok, *save = NULL;
+	char buf[256], *tok, *next;
 
 	if (strlen(arg) >= sizeof(buf))
 		return usage_error("--state: list too long");
 	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int s = tcp_state_parse(tok);
+	/* by hand: strtok() skips empty names, and "LISTEN," is a typo to report */
+	for (tok = buf; tok; tok = next) {
+		int s;
 
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*tok)
+			return usage_error("--state: empty state name in '%s'", arg);
+		s = tcp_state_parse(tok);
 		if (s < 0)
 			return usage_error("--state: unknown state '%s'", tok);
 		*mask |= 1u << s;
 	}
-	if (!*mask)
-		return usage_error("--state: empty list");
 	return 0;
 }
 
