@@ -79,7 +79,7 @@ static const struct option long_opts[] = {
 	{"all", no_argument, NULL, 'a'},
 	{"program", no_argument, NULL, 'p'},
 	{"extend", no_argument, NULL, 'e'},
-	{"continuous", no_argument, NULL, 'c'},
+	{"continuous", optional_argument, NULL, 'c'},
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"web-config", required_argument, NULL, OPT_WEB_CONFIG},
 	{"metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES},
@@ -262,7 +262,7 @@ int options_parse(int argc, char **argv, struct options *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46HwTnvtulapec", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46HwTnvtulapec::", long_opts, NULL)) != -1) {
 		ret = 0;
 		switch (c) {
 		case OPT_JSON:
@@ -383,13 +383,12 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case 'c':
 			o->refresh_ns = 1000000000ull;
-			/* netstat's -c takes no value; ours may take the seconds next */
-			if (optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
-				if (parse_seconds(argv[optind], 0.1, 86400, &o->refresh_ns))
-					return usage_error("-c: '%s' is not a number of seconds",
-							   argv[optind]);
-				optind++;
-			}
+			/* the seconds attached (-c5, as netstat) or next (-c 5), or none */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' &&
+			    argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			if (optarg && parse_seconds(optarg, 0.1, 86400, &o->refresh_ns))
+				return usage_error("-c: '%s' is not a number of seconds", optarg);
 			break;
 		case OPT_MIN_MS:
 		case OPT_MAX_MS:

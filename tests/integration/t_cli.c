@@ -214,6 +214,9 @@ static void usage_errors(void)
 		{"watch", "-l"},
 		{"table", "-l", "-a"},
 		{"table", "--count", "3"},
+		{"table", "-cx"},
+		{"table", "-c0"},
+		{"table", "-c", "0"},
 		{"--hooks", "bogus"},
 		{"--seed", "bogus"},
 		{"--state-hook", "fentry"},
@@ -273,6 +276,37 @@ static void hostile_arguments(void)
 		   "hostile argument %zu: the control byte shows escaped", i);
 		result_free(&r);
 	}
+}
+
+/*
+ * netstat's -c with its seconds attached: -c5 and -tc5, as -c 5 (before, -c5
+ * was -c and an unknown option -5). A table each, then --duration ends it.
+ */
+static void refresh_attached(const char *netns)
+{
+	static const char *const forms[][2] = {{"-c5", "-t"}, {"-tc5", NULL}, {"-c", "5"}};
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const char *args[] = {"table", "--netns",   netns,	 "--duration",
+				      "0.5",   forms[i][0], forms[i][1], NULL};
+
+		run_split(args, 0, 30000, &r);
+		if (!is_int(r.status, 0, "table %s %s: exit status 0", forms[i][0],
+			    forms[i][1] ? forms[i][1] : ""))
+			tap_diag("stderr [%s]", r.err ? r.err : "");
+		ok(r.out && strstr(r.out, "Proto "), "table %s %s: a table", forms[i][0],
+		   forms[i][1] ? forms[i][1] : "");
+		result_free(&r);
+	}
+	/* the attached value is -c's: too small a refresh is refused as such */
+	run_split((const char *const[]){"table", "-c0.05", NULL}, 0, 10000, &r);
+	is_int(r.status, 2, "table -c0.05: exit status 2");
+	if (!ok(r.err && one_error_line(r.err) && strstr(r.err, "-c: '0.05'"),
+		"table -c0.05: the error names -c and its value"))
+		tap_diag("stderr [%s]", r.err ? r.err : "");
+	result_free(&r);
 }
 
 static int is_version(const char *s)
@@ -982,6 +1016,7 @@ int main(void)
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
 	ready_file_missing_dir(netns);
+	refresh_attached(netns);
 	duration(netns);
 	signals(netns);
 	count_limit(netns);
