@@ -470,6 +470,9 @@ int options_parse(int argc, char **argv, struct options *o)
 	ret = metrics_options_check(o);
 	if (ret)
 		return ret;
+	if (o->cmd == CMD_FEATURES && memcmp(&o->f, &(struct filter){0}, sizeof(o->f)))
+		return usage_error("'socktrace features' takes no filters (--pid --comm --port "
+				   "--lport --rport --state --netns -4 -6)");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;
