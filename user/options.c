@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "btf_file.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "numparse.h"
@@ -244,6 +245,7 @@ static int metrics_options_check(struct options *o)
 
 int options_parse(int argc, char **argv, struct options *o)
 {
+	char why[96];
 	uint64_t v;
 	int c, ret;
 
@@ -403,6 +405,8 @@ int options_parse(int argc, char **argv, struct options *o)
 			if (access(optarg, R_OK))
 				return usage_error("--btf: cannot read '%s': %s", optarg,
 						   strerror(errno));
+			if (btf_file_check(optarg, why, sizeof(why)))
+				return usage_error("--btf: '%s': %s", optarg, why);
 			o->btf = optarg;
 			break;
 		case OPT_INTERVAL:

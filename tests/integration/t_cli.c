@@ -315,6 +315,29 @@ static void refresh_attached(const char *netns)
 	result_free(&r);
 }
 
+/*
+ * --btf with a file that holds no BTF: one line that names the file as the
+ * problem (before: "cannot load or attach any set of hooks (load: Unknown
+ * error 4001)", exit 1).
+ */
+static void unusable_btf(void)
+{
+	static const char *const files[] = {"/dev/null", "/tmp", "/etc/passwd"};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct result r;
+
+		run_split((const char *const[]){"features", "--btf", files[i], NULL}, 0, 30000, &r);
+		is_int(r.status, 2, "--btf %s: exit status 2", files[i]);
+		if (!ok(r.err && one_error_line(r.err) && strstr(r.err, "--btf") &&
+				strstr(r.err, files[i]) && strstr(r.err, "BTF file"),
+			"--btf %s: one line saying the file is no BTF file", files[i]))
+			tap_diag("stderr [%s]", r.err ? r.err : "");
+		result_free(&r);
+	}
+}
+
 static int is_version(const char *s)
 {
 	int a, b, c, end = 0;
@@ -1012,6 +1035,7 @@ int main(void)
 
 	usage_errors();
 	hostile_arguments();
+	unusable_btf();
 	help_version();
 	unprivileged();
 
