@@ -29,6 +29,7 @@
 #include "view_reuseport.h"
 #include "view_watch.h"
 #include "warn.h"
+#include "write_stop.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
 #define POLL_MS		  50
@@ -42,12 +43,14 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	write_stop_poke(); /* a write blocked on a stalled reader must end too */
 }
 
 static void install_signals(void)
 {
 	/* a long start-up snapshot gives up on SIGINT/SIGTERM too */
 	snapshot_set_stop_flag(&stop_signal);
+	write_stop_init(&stop_signal);
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	/* no SA_RESTART: a signal must interrupt the poll */
@@ -267,12 +270,16 @@ static void run_summary(struct run *r)
 {
 	const struct table_stats *st = table_stats(r->tb);
 
-	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu\n",
+	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu",
 		(unsigned long long)r->records,
 		(unsigned long long)(r->reported.rb_full + r->reported.map_full + r->bad_records +
 				     st->full),
 		(unsigned long long)r->reported.kernel_missed,
 		(unsigned long long)st->sockets_seen);
+	/* lines made that never reached the reader (it stalled or left) */
+	if (r->out.unwritten)
+		fprintf(stderr, " unwritten=%llu", (unsigned long long)r->out.unwritten);
+	fputc('\n', stderr);
 }
 
 static void run_close(struct run *r)
@@ -289,8 +296,9 @@ static void run_close(struct run *r)
 
 static int output_status(struct run *r)
 {
-	/* a reader that went away (socktrace | head) is a normal end */
-	if (r->out.failed && r->out.err != EPIPE) {
+	/* a reader that went away (socktrace | head) is a normal end, and so is
+	 * a stop request that gave up on a reader that would not read */
+	if (r->out.failed && r->out.err != EPIPE && r->out.err != ECANCELED) {
 		warnf_errno(r->out.err, "writing output");
 		return 1;
 	}
@@ -384,8 +392,9 @@ static int cmd_stream(const struct options *o)
 		if (o->count && *shown >= o->count)
 			break;
 	}
-	/* what is already in the ring buffer was traced: show it */
-	if (!r.out.failed && !(o->count && *shown >= o->count)) {
+	/* what is already in the ring buffer was traced: show it (or, with
+	 * the output gone, count it as not written) */
+	if (!(o->count && *shown >= o->count)) {
 		loader_poll(r.ld, 0);
 		table_flush(r.tb);
 	}

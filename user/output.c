@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "write_stop.h"
 
 /* The next line's window: right after the lines held. */
 static void start_line(struct output *out)
@@ -17,17 +18,36 @@ static void start_line(struct output *out)
 		sb_init(&out->sb, out->fallback + out->held, sizeof(out->fallback) - out->held);
 }
 
-/* Write the held lines; on failure they are dropped, as later ones will be. */
+static uint64_t count_lines(const char *s, size_t len)
+{
+	uint64_t n = 0;
+	const char *end = s + len;
+
+	while (s < end && (s = memchr(s, '\n', (size_t)(end - s)))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/*
+ * Write the held lines; on failure they are dropped, as later ones will be,
+ * and counted: a line cut in the middle counts as not written.
+ */
 static void write_held(struct output *out)
 {
 	const char *base = out->storage ? out->storage : out->fallback;
+	size_t done = 0;
+	int err;
 
-	if (out->held && !out->failed &&
-	    (fwrite(base, 1, out->held, out->f) != out->held || fflush(out->f) == EOF ||
-	     ferror(out->f))) {
-		out->failed = true;
-		out->err = errno;
+	if (out->held && !out->failed) {
+		done = write_stoppable(fileno(out->f), base, out->held, &err);
+		if (done < out->held) {
+			out->failed = true;
+			out->err = err;
+		}
 	}
+	out->unwritten += count_lines(base + done, out->held - done);
 	out->held = 0;
 }
 
@@ -41,6 +61,7 @@ void output_init(struct output *out, FILE *f)
 	out->failed = false;
 	out->err = 0;
 	out->lines = 0;
+	out->unwritten = 0;
 	out->held = 0;
 	if (!out->storage)
 		out->storage = malloc(OUTPUT_BATCH + OUTPUT_LINE_MAX);

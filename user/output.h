@@ -14,9 +14,11 @@
 
 struct output {
 	FILE *f;
-	bool failed;   /* a write failed (closed pipe, full disk): stop */
-	int err;       /* its errno, taken at once: later calls overwrite errno */
-	bool per_line; /* a terminal: each line goes out as it is made */
+	bool failed;	    /* a write failed (closed pipe, full disk): stop */
+	int err;	    /* its errno, taken at once: later calls overwrite errno;
+			     * ECANCELED: a stop request cut a blocked write short */
+	uint64_t unwritten; /* lines made but not written, once failed */
+	bool per_line;	    /* a terminal: each line goes out as it is made */
 	int64_t mono_to_real_ns;
 	uint64_t lines;
 	/* the line being made: a window of OUTPUT_LINE_MAX bytes over storage,

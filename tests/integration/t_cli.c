@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -532,23 +533,19 @@ static void count_limit(const char *netns)
 	tracer_cleanup(&t);
 }
 
-/* A text watch on a pipe whose reader goes away after the header. */
-static void closed_stdout(const char *netns)
+/*
+ * Start av (argv[0] included) with stdout on the write end of a new pipe and
+ * stderr in dir/err; *rfd gets the read end. The pid, or -1.
+ */
+static pid_t start_piped(const char *const av[], char *dir, char *epath, size_t elen, int *rfd)
 {
-	char dir[] = "/tmp/socktrace-cli.XXXXXX", epath[64], line[512];
-	const char *av[] = {socktrace_path(), "watch", "--netns", netns, NULL};
-	size_t got = 0;
-	long long deadline;
-	int p[2], efd, st = 0, exited = 0, lfd, i;
-	struct pollfd pf;
-	char *err;
+	int p[2], efd;
 	pid_t pid;
 
-	if (!mkdtemp(dir) || pipe2(p, O_CLOEXEC)) {
-		ok(0, "closed stdout: setup");
-		return;
-	}
-	snprintf(epath, sizeof(epath), "%s/err", dir);
+	*rfd = -1;
+	if (!mkdtemp(dir) || pipe2(p, O_CLOEXEC))
+		return -1;
+	snprintf(epath, elen, "%s/err", dir);
 	efd = open(epath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	fflush(NULL);
 	pid = fork();
@@ -567,23 +564,65 @@ static void closed_stdout(const char *netns)
 	close(p[1]);
 	if (efd >= 0)
 		close(efd);
-	/* the header comes once the tracer is ready */
-	pf = (struct pollfd){.fd = p[0], .events = POLLIN};
-	deadline = now_ms() + 20000;
-	while (pid > 0 && got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
-	       now_ms() < deadline) {
+	*rfd = p[0];
+	return pid;
+}
+
+/* Read from fd until a whole first line (the header) is in: 1 when it names col. */
+static int read_header(int fd, const char *col)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	long long deadline = now_ms() + 20000;
+	char line[512];
+	size_t got = 0;
+
+	while (got < sizeof(line) - 1 && !memchr(line, '\n', got) && now_ms() < deadline) {
 		ssize_t r;
 
 		if (poll(&pf, 1, 100) <= 0)
 			continue;
-		r = read(p[0], line + got, sizeof(line) - 1 - got);
+		r = read(fd, line + got, sizeof(line) - 1 - got);
 		if (r <= 0)
 			break;
 		got += (size_t)r;
 	}
 	line[got] = '\0';
-	ok(strstr(line, "TIME") && strchr(line, '\n'), "closed stdout: header read from the pipe");
-	close(p[0]);
+	return strstr(line, col) && strchr(line, '\n');
+}
+
+/* Wait up to ms for pid to exit: 1 and *st when it did, else 0 (it is killed). */
+static int wait_or_kill(pid_t pid, int ms, int *st)
+{
+	long long deadline = now_ms() + ms;
+
+	while (pid > 0 && now_ms() < deadline) {
+		if (waitpid(pid, st, WNOHANG) == pid)
+			return 1;
+		usleep(20000);
+	}
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, st, 0);
+	}
+	return 0;
+}
+
+/* A text watch on a pipe whose reader goes away after the header. */
+static void closed_stdout(const char *netns)
+{
+	char dir[] = "/tmp/socktrace-cli.XXXXXX", epath[64];
+	const char *av[] = {socktrace_path(), "watch", "--netns", netns, NULL};
+	long long deadline;
+	int rfd, st = 0, exited = 0, lfd, i;
+	char *err;
+	pid_t pid = start_piped(av, dir, epath, sizeof(epath), &rfd);
+
+	if (!ok(pid > 0, "closed stdout: started"))
+		return;
+	/* the header comes once the tracer is ready */
+	ok(read_header(rfd, "TIME"), "closed stdout: header read from the pipe");
+	close(rfd);
 
 	lfd = tcp_listen_on(AF_INET, "127.0.0.1", PORT_MISC + 1, 16, NULL);
 	deadline = now_ms() + 5000;
@@ -599,11 +638,8 @@ static void closed_stdout(const char *netns)
 	}
 	if (lfd >= 0)
 		close(lfd);
-	if (!exited && pid > 0) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	if (!exited)
+		wait_or_kill(pid, 0, &st);
 	err = read_all(epath);
 	/*
 	 * A reader that went away is a normal end (main.c output_status()).
@@ -621,6 +657,102 @@ static void closed_stdout(const char *netns)
 		tap_diag("stderr [%s]", err ? err : "");
 	ok(err && !strstr(err, "socktrace:"), "closed stdout: no error message");
 	free(err);
+	unlink(epath);
+	rmdir(dir);
+}
+
+/* "unwritten=N" on the summary line in err: N, or -1 when it is not there. */
+static long long summary_unwritten(const char *err)
+{
+	const char *s = err ? strstr(err, "summary: ") : NULL;
+	const char *u = s ? strstr(s, " unwritten=") : NULL;
+
+	return u ? strtoll(u + 11, NULL, 10) : -1;
+}
+
+/*
+ * one_connection(), ended with a reset: hundreds of them leave no TIME_WAIT
+ * behind for the tracers that follow to read at start-up.
+ */
+static int reset_connection(int lfd, uint16_t port)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int c = tcp_connect_to(AF_INET, "127.0.0.1", port), s;
+
+	if (c < 0)
+		return -1;
+	s = accept(lfd, NULL, NULL);
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c);
+	if (s >= 0)
+		close(s);
+	return s >= 0 ? 0 : -1;
+}
+
+/*
+ * SIGTERM while stdout is a full pipe that nobody reads: one signal must end
+ * socktrace at once, status 0, with the summary counting the lines it could
+ * not write. Before, write() stayed blocked; a second signal gave "writing
+ * output: Interrupted system call" and status 1.
+ */
+static void stalled_reader(const char *netns)
+{
+	char dir[] = "/tmp/socktrace-cli.XXXXXX", epath[64], ready[64];
+	const char *av[] = {socktrace_path(), "watch", "--netns", netns,
+			    "--ready-file",   ready,   NULL};
+	int rfd, st = 0, exited, lfd, i, same = 0, size = 0, queued = 0, last = -1;
+	long long deadline, t0, el;
+	char *err;
+	pid_t pid;
+
+	snprintf(ready, sizeof(ready), "/tmp/socktrace-stall-ready.%d", (int)getpid());
+	unlink(ready);
+	pid = start_piped(av, dir, epath, sizeof(epath), &rfd);
+	if (!ok(pid > 0, "stalled reader: started"))
+		return;
+	/* a small pipe fills with a few connections' lines */
+	fcntl(rfd, F_SETPIPE_SZ, 4096);
+	size = fcntl(rfd, F_GETPIPE_SZ);
+	deadline = now_ms() + 20000;
+	while (access(ready, F_OK) && now_ms() < deadline)
+		usleep(20000);
+	ok(!access(ready, F_OK), "stalled reader: tracer ready");
+	lfd = tcp_listen_on(AF_INET, "127.0.0.1", PORT_MISC + 2, 64, NULL);
+	deadline = now_ms() + 10000;
+	/*
+	 * Fill the pipe, then give the tracer lines it cannot write: stalled
+	 * once what the pipe holds stops growing while connections go on (a
+	 * pipe is full before its bytes reach its size: it fills by pages).
+	 */
+	for (i = 0; lfd >= 0 && same < 10 && now_ms() < deadline; i++) {
+		reset_connection(lfd, PORT_MISC + 2);
+		usleep(10000);
+		if (ioctl(rfd, FIONREAD, &queued))
+			break;
+		same = queued > 0 && queued == last ? same + 1 : 0;
+		last = queued;
+	}
+	if (lfd >= 0)
+		close(lfd);
+	ok(same >= 10, "stalled reader: the pipe is full (%d bytes in a pipe of %d)", queued, size);
+	usleep(300000);
+	kill(pid, SIGTERM);
+	t0 = now_ms();
+	exited = wait_or_kill(pid, 10000, &st);
+	el = now_ms() - t0;
+	err = read_all(epath);
+	if (!ok(exited && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		"stalled reader: one SIGTERM ends it with status 0 (%s after %lld ms, status %d)",
+		exited ? "exited" : "killed", el, WIFEXITED(st) ? WEXITSTATUS(st) : -1))
+		tap_diag("stderr [%s]", err);
+	if (!ok(summary_unwritten(err) > 0,
+		"stalled reader: the summary counts the lines not written (unwritten=%lld)",
+		summary_unwritten(err)))
+		tap_diag("stderr [%s]", err);
+	ok(!strstr(err, "socktrace:"), "stalled reader: no error message");
+	free(err);
+	close(rfd);
+	unlink(ready);
 	unlink(epath);
 	rmdir(dir);
 }
@@ -1051,6 +1183,7 @@ int main(void)
 	signals(netns);
 	count_limit(netns);
 	closed_stdout(netns);
+	stalled_reader(netns);
 	views_and_filters(netns);
 	return tap_done();
 }
