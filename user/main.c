@@ -37,6 +37,8 @@
  * makes polls return far more often than POLL_MS, so they are read at most
  * this often (ring buffer losses are in .bss and cost nothing) */
 #define LOSS_CHECK_NS (100ull * 1000000ull)
+/* how often a quiet output is asked whether its reader is still there */
+#define READER_CHECK_NS (POLL_MS * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -81,6 +83,7 @@ struct run {
 	uint64_t reported_full; /* table-cap refusals already told */
 	uint64_t next_reconcile;
 	uint64_t next_loss_check;
+	uint64_t next_reader_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
 	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
@@ -316,6 +319,14 @@ static int run_step(struct run *r, int timeout_ms)
 		return -1;
 	}
 	now = mono_now_ns();
+	/* a reader that left while nothing was written: end as on EPIPE */
+	if (now >= r->next_reader_check) {
+		if (!r->out.failed && write_peer_gone(fileno(r->out.f))) {
+			r->out.failed = true;
+			r->out.err = EPIPE;
+		}
+		r->next_reader_check = now + READER_CHECK_NS;
+	}
 	table_tick(r->tb, now);
 	if (now >= r->next_loss_check) {
 		report_loss(r);

@@ -2,6 +2,7 @@
 #include "write_stop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #define DRAIN_SECONDS 1
@@ -70,4 +71,11 @@ size_t write_stoppable(int fd, const char *buf, size_t len, int *err)
 		armed = 0;
 	}
 	return done;
+}
+
+int write_peer_gone(int fd)
+{
+	struct pollfd pf = {.fd = fd};
+
+	return poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP));
 }

@@ -23,4 +23,11 @@ void write_stop_poke(void);
  */
 size_t write_stoppable(int fd, const char *buf, size_t len, int *err);
 
+/*
+ * 1 when @fd's reader is gone, found without writing: a pipe without readers
+ * (POLLERR) or a socket closed both ways (POLLHUP). A quiet run notices it
+ * as `tail -f` does, without waiting for a line to fail.
+ */
+int write_peer_gone(int fd);
+
 #endif

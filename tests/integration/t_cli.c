@@ -757,6 +757,36 @@ static void stalled_reader(const char *netns)
 	rmdir(dir);
 }
 
+/*
+ * life on a pipe whose reader leaves while nothing happens (socktrace life |
+ * head -1 on a quiet machine): it must notice and exit 0, as tail -f does,
+ * not wait for a line to fail.
+ */
+static void closed_stdout_idle(const char *netns)
+{
+	char dir[] = "/tmp/socktrace-cli.XXXXXX", epath[64];
+	const char *av[] = {socktrace_path(), "life", "--netns", netns, NULL};
+	int rfd, st = 0, exited;
+	char *err;
+	pid_t pid = start_piped(av, dir, epath, sizeof(epath), &rfd);
+
+	if (!ok(pid > 0, "idle, closed stdout: started"))
+		return;
+	ok(read_header(rfd, "ROLE"), "idle, closed stdout: header read from the pipe");
+	close(rfd);
+	exited = wait_or_kill(pid, 5000, &st);
+	err = read_all(epath);
+	if (!ok(exited && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		"idle, closed stdout: exits 0 by itself within 5 s, no connection made (%s)",
+		exited ? "exited" : "killed"))
+		tap_diag("stderr [%s]", err);
+	ok(strstr(err, "summary: events=") && !strstr(err, "socktrace:"),
+	   "idle, closed stdout: the summary, no error");
+	free(err);
+	unlink(epath);
+	rmdir(dir);
+}
+
 /* ---- one workload, many tracers: text view, filters, escaping ---- */
 
 struct proc {
@@ -1183,6 +1213,7 @@ int main(void)
 	signals(netns);
 	count_limit(netns);
 	closed_stdout(netns);
+	closed_stdout_idle(netns);
 	stalled_reader(netns);
 	views_and_filters(netns);
 	return tap_done();
