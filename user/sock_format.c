@@ -66,7 +66,7 @@ void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t
 	sb_putc(sb, '"');
 }
 
-void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n)
+void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n, size_t all)
 {
 	size_t i;
 
@@ -77,23 +77,43 @@ void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n)
 		sb_putc(sb, '/');
 		sb_put_text_escaped(sb, h[i].comm, ST_COMM_LEN);
 	}
+	if (all > n)
+		sb_printf(sb, ",(+%zu more)", all - n);
 }
 
-void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline)
+void put_cmdline_json(struct sbuf *sb, uint32_t pid, char *cmdline)
+{
+	bool cut = false;
+	size_t len = cmdline ? proc_cmdline(pid, cmdline, CMDLINE_SHOWN, &cut) : 0;
+
+	sb_puts(sb, "\"cmdline\":");
+	sb_put_cmdline_json(sb, cmdline ? cmdline : "", len);
+	sb_puts(sb, cut ? ",\"cmdline_truncated\":true" : ",\"cmdline_truncated\":false");
+}
+
+void put_cmdline_text(struct sbuf *sb, uint32_t pid, char *cmdline)
+{
+	bool cut;
+	size_t len = proc_cmdline(pid, cmdline, CMDLINE_SHOWN, &cut);
+
+	sb_put_cmdline_text(sb, cmdline, len);
+	if (cut)
+		sb_puts(sb, " [truncated]");
+}
+
+void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, size_t all, char *cmdline)
 {
 	size_t i;
 
 	sb_puts(sb, "\"pids\":[");
 	for (i = 0; i < n; i++) {
-		size_t len = cmdline ? proc_cmdline(h[i].pid, cmdline, CMDLINE_SHOWN) : 0;
-
 		sb_puts(sb, i ? ",{" : "{");
 		put_owner_json(sb, h[i].pid, h[i].comm);
-		sb_puts(sb, ",\"cmdline\":");
-		sb_put_cmdline_json(sb, cmdline ? cmdline : "", len);
+		sb_putc(sb, ',');
+		put_cmdline_json(sb, h[i].pid, cmdline);
 		sb_putc(sb, '}');
 	}
-	sb_putc(sb, ']');
+	sb_puts(sb, all > n ? "],\"holders_truncated\":true" : "],\"holders_truncated\":false");
 }
 
 const char *owner_src_name(uint8_t src)

@@ -28,13 +28,21 @@ void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t
 /* How the owner became known: "connect", "accept", "seed", ...; "unknown". */
 const char *owner_src_name(uint8_t src);
 
-/* netstat's PID/Program name for every holder: "pid/comm,pid/comm" */
-void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n);
 /*
- * "pids":[{"pid":N,"comm":"..","cmdline":".."},...]. Each command line is read
- * from /proc into cmdline (CMDLINE_SHOWN bytes); NULL where the processes are
- * known to be gone (their pids may be someone else's now): "cmdline":"".
+ * netstat's PID/Program name for the first n of all holders:
+ * "pid/comm,pid/comm", and ",(+K more)" when n < all.
  */
-void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, char *cmdline);
+void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n, size_t all);
+/*
+ * "pids":[{"pid":N,"comm":"..","cmdline":"..","cmdline_truncated":B},...],
+ * "holders_truncated":B (n < all). Each command line is read from /proc into
+ * cmdline (CMDLINE_SHOWN bytes); NULL where the processes are known to be
+ * gone (their pids may be someone else's now): "cmdline":"".
+ */
+void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, size_t all, char *cmdline);
+/* "cmdline":"..","cmdline_truncated":B for pid, read into cmdline (NULL: gone, "") */
+void put_cmdline_json(struct sbuf *sb, uint32_t pid, char *cmdline);
+/* pid's command line for text, read into cmdline, with a marker if it was cut */
+void put_cmdline_text(struct sbuf *sb, uint32_t pid, char *cmdline);
 
 #endif

@@ -162,19 +162,20 @@ static uint32_t queued_total(const struct reuseport_view *v, const struct rp_kno
 
 /* Its holders now, else the owner events named (none for a member that left). */
 static const struct holder *member_holders(struct reuseport_view *v, const struct rp_member *m,
-					   struct holder *owner, size_t *n)
+					   struct holder *owner, size_t *n, size_t *all)
 {
 	const struct holder *h = m->e ? holders_find(v->holders, m->e->ino, n) : NULL;
 
 	if (!m->e)
 		*n = 0;
+	*all = *n;
 	if (*n > HOLDERS_SHOWN)
 		*n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
 	if (*n)
 		return h;
 	owner->pid = m->k->pid;
 	memcpy(owner->comm, m->k->comm, ST_COMM_LEN);
-	*n = m->k->pid ? 1 : 0;
+	*n = *all = m->k->pid ? 1 : 0;
 	return owner;
 }
 
@@ -233,7 +234,7 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 	const struct holder *h;
 	struct holder owner;
 	struct group_stats g;
-	size_t i, nh;
+	size_t i, nh, all;
 
 	group_stats(m, n, &g);
 	sb_puts(sb, "{\"event\":\"reuseport\",");
@@ -250,16 +251,12 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 			  (unsigned long long)k->id, m[i].status);
 		sb_putc(sb, ',');
 		put_owner_json(sb, k->pid, k->comm);
-		{
-			size_t len = m[i].e ? proc_cmdline(k->pid, v->cmdline, CMDLINE_MAX) : 0;
-
-			sb_puts(sb, ",\"cmdline\":");
-			sb_put_cmdline_json(sb, v->cmdline, len);
-		}
-		h = member_holders(v, &m[i], &owner, &nh);
 		sb_putc(sb, ',');
 		/* a member that left: its pids may be someone else's by now */
-		put_holders_json(sb, h, nh, m[i].e ? v->cmdline : NULL);
+		put_cmdline_json(sb, k->pid, m[i].e ? v->cmdline : NULL);
+		h = member_holders(v, &m[i], &owner, &nh, &all);
+		sb_putc(sb, ',');
+		put_holders_json(sb, h, nh, all, m[i].e ? v->cmdline : NULL);
 		col_json_u64(sb, &cols[C_ACCEPTED], k->accepted);
 		col_json_u64(sb, &cols[C_QUEUED], queued_total(v, k));
 		col_json_u64(sb, &cols[C_QUEUE], k->queue);
@@ -282,7 +279,7 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 	const char *proto = proto_name(m[0].k->t.protocol, m[0].k->t.family);
 	const struct holder *h;
 	struct holder owner;
-	size_t i, from, nh;
+	size_t i, from, nh, all;
 
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
@@ -305,10 +302,10 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		sb_printf(sb, MEMBER_INDENT "%-*llu ", cols[C_SOCK].width,
 			  (unsigned long long)k->id);
 		from = sb->len;
-		h = member_holders(v, &m[i], &owner, &nh);
+		h = member_holders(v, &m[i], &owner, &nh, &all);
 		if (!nh)
 			sb_putc(sb, '-');
-		put_holders_text(sb, h, nh);
+		put_holders_text(sb, h, nh, all);
 		col_pad(sb, from, &cols[C_PIDS], false);
 		sb_printf(sb, " %*u %*u%s %*u %*u %*u %*.1f%% ", cols[C_ACCEPTED].width,
 			  k->accepted, cols[C_QUEUED].width, queued_total(v, k),

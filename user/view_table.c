@@ -121,13 +121,14 @@ static const char *row_state(const struct sock_entry *e)
 
 /* The processes to show: every holder, or the owner events named. */
 static const struct holder *row_holders(struct table_view *tv, const struct sock_entry *e,
-					size_t *n, struct holder *owner)
+					size_t *n, size_t *all, struct holder *owner)
 {
 	const struct holder *h = NULL;
 
 	*n = 0;
 	if (!(e->flags & ENTRY_TIMEWAIT))
 		h = holders_find(tv->holders, e->ino, n);
+	*all = *n;
 	if (*n > HOLDERS_SHOWN)
 		*n = HOLDERS_SHOWN; /* what one line holds; the first by pid */
 	if (*n)
@@ -137,7 +138,7 @@ static const struct holder *row_holders(struct table_view *tv, const struct sock
 	owner->ino = e->ino;
 	owner->pid = e->owner_pid;
 	memcpy(owner->comm, e->owner_comm, ST_COMM_LEN);
-	*n = 1;
+	*n = *all = 1;
 	return owner;
 }
 
@@ -154,10 +155,10 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 {
 	const struct options *o = tv->o;
 	struct sbuf *sb = &tv->out->sb;
-	size_t from, n, i;
+	size_t from, n, all, i;
 	const char *state = row_state(e), *proto = proto_name(e->t.protocol, e->t.family);
 	struct holder owner;
-	const struct holder *h = row_holders(tv, e, &n, &owner);
+	const struct holder *h = row_holders(tv, e, &n, &all, &owner);
 
 	from = sb->len;
 	sb_puts(sb, proto ? proto : "?");
@@ -183,14 +184,12 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 		from = sb->len;
 		if (!n)
 			sb_putc(sb, '-');
-		put_holders_text(sb, h, n);
+		put_holders_text(sb, h, n, all);
 		if (o->extended) {
 			col_pad(sb, from, &cols[C_PIDS], o->wide);
 			for (i = 0; i < n; i++) {
-				size_t len = proc_cmdline(h[i].pid, tv->cmdline, CMDLINE_MAX);
-
 				sb_puts(sb, i ? " | " : "  ");
-				sb_put_cmdline_text(sb, tv->cmdline, len);
+				put_cmdline_text(sb, h[i].pid, tv->cmdline);
 			}
 		}
 	}
@@ -206,8 +205,8 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	struct sbuf *sb = &tv->out->sb;
 	const char *state = row_state(e);
 	struct holder owner;
-	size_t n;
-	const struct holder *h = row_holders(tv, e, &n, &owner);
+	size_t n, all;
+	const struct holder *h = row_holders(tv, e, &n, &all, &owner);
 
 	sb_puts(sb, "{\"event\":\"socket\",");
 	put_time_json(sb, tv->out, now);
@@ -223,7 +222,7 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	col_json_bool(sb, &j_reuseport, e->t.flags & ST_SK_REUSEPORT);
 	col_json_str(sb, &j_owner, owner_src_name(e->owner_src));
 	sb_putc(sb, ',');
-	put_holders_json(sb, h, n, tv->cmdline);
+	put_holders_json(sb, h, n, all, tv->cmdline);
 	sb_putc(sb, '}');
 	output_line(tv->out);
 }

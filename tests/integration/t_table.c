@@ -15,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -473,6 +476,95 @@ static void check_text(void)
 	}
 }
 
+/*
+ * A listener held by more processes than a row shows (128), one of them with
+ * a command line longer than the 1 KiB shown: the row says that both were
+ * cut, in JSON and in text (before, nothing did, and the schema promised
+ * "every process").
+ */
+#define PORT_CUT 7106
+#define CUT_KIDS 140
+#define LONG_ARG 1500
+static void check_cut(void)
+{
+	static char arg[LONG_ARG + 1];
+	pid_t kids[CUT_KIDS + 1];
+	int lfd, hold[2], i, n = 0;
+	struct json_lines jl;
+	const struct json_obj *r;
+	char *text, want[32];
+
+	memset(arg, 'A', LONG_ARG);
+	lfd = tcp_listen_on(AF_INET, "127.0.0.1", PORT_CUT, 4, NULL);
+	if (!ok(lfd >= 0 && pipe2(hold, O_CLOEXEC) == 0, "cut: listener on %d", PORT_CUT))
+		return;
+	fflush(NULL);
+	/* first (a low pid, among the shown): a shell with a long command line,
+	 * holding the listener as fd 3, reading a pipe that stays open */
+	kids[n] = fork();
+	if (kids[n] == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dup2(hold[0], 0) < 0 || dup2(lfd, 3) < 0)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", "read x", "sh", arg, (char *)NULL);
+		_exit(127);
+	}
+	n += kids[n] > 0;
+	for (i = 0; i < CUT_KIDS; i++) {
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		n += kids[n] > 0;
+	}
+	ok(n == CUT_KIDS + 1, "cut: %d processes hold the listener", n);
+	usleep(200000); /* the shell is past its exec */
+
+	table_json("table -tl --json (cut)", "-tl", "--json", NULL, &jl);
+	r = row(&jl, "127.0.0.1", PORT_CUT, "0.0.0.0", 0);
+	if (ok(r != NULL, "cut: the listener's row")) {
+		size_t k, np = json_array_len(r, "pids"), cut = 0, whole = 0;
+
+		ok(np == 128, "cut: 128 pids shown (%zu)", np);
+		ok(json_bool_is(r, "holders_truncated", 1), "cut: holders_truncated is true");
+		for (k = 0; k < np; k++) {
+			const struct json_obj *p = json_array_obj(r, "pids", k);
+
+			cut += json_bool_is(p, "cmdline_truncated", 1);
+			whole += json_bool_is(p, "cmdline_truncated", 0);
+		}
+		ok(cut == 1 && whole == np - 1,
+		   "cut: the long command line says cmdline_truncated, the others not (%zu, %zu)",
+		   cut, whole);
+	}
+	json_lines_free(&jl);
+
+	text = table_text("table -tlpe (cut)", "-tlpe", NULL);
+	snprintf(want, sizeof(want), "127.0.0.1:%d ", PORT_CUT);
+	{
+		char *line = text ? strstr(text, want) : NULL,
+		     *nl = line ? strchr(line, '\n') : NULL;
+
+		if (nl)
+			*nl = '\0';
+		snprintf(want, sizeof(want), ",(+%d more)", CUT_KIDS + 2 - 128);
+		ok(line && strstr(line, want), "cut: the text row ends its holders with %s", want);
+		ok(line && strstr(line, "AAAA [truncated]"),
+		   "cut: the text row marks the long command line [truncated]");
+	}
+	free(text);
+
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	close(hold[0]);
+	close(hold[1]);
+	close(lfd);
+}
+
 /* -c: refreshes, and a socket made after the start */
 static void check_refresh(void)
 {
@@ -675,6 +767,8 @@ int main(int argc, char **argv)
 	kid_stop(&conn);
 	kid_stop(&h1);
 	kid_stop(&h2);
+	/* after: the kids above wait a minute at most, and 141 forks take a while */
+	check_cut();
 	close(lfd);
 	if (afd >= 0)
 		close(afd);
