@@ -17,12 +17,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/types.h>
 
+#include "own_mounts.h"
 #include "privs.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
@@ -117,7 +120,9 @@ int ensure_tracefs(void)
 	/* libbpf looks in debugfs first, then tracefs; either one will do */
 	if (stat(DEBUGFS_TRACING "/events", &st) == 0 || stat(TRACEFS "/events", &st) == 0)
 		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
+		own_mount_note(TRACEFS, NULL);
+	else if (errno != EBUSY)
 		return -errno;
 	return stat(TRACEFS "/events", &st) == 0 ? 0 : -ENOENT;
 }
@@ -143,17 +148,35 @@ int open_cgroup2_root(void)
 		mnt = strtok(NULL, " ");
 		if (mnt) {
 			int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			struct statfs sf;
 
-			fclose(f);
-			return fd < 0 ? -errno : fd;
+			/* another socktrace may unmount the one it made at any time:
+			 * what was opened must still be the cgroup2 root */
+			if (fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+				fclose(f);
+				return fd;
+			}
+			if (fd >= 0)
+				close(fd);
 		}
 	}
 	if (f)
 		fclose(f);
-	mkdir("/run/socktrace", 0700);
-	mkdir(CGROUP2_OWN, 0700);
-	if (mount("cgroup2", CGROUP2_OWN, "cgroup2", 0, NULL) && errno != EBUSY)
-		return -errno;
+	{
+		/* the directories made here go with the mount, innermost first */
+		static const char *made[3];
+		bool made_run = mkdir("/run/socktrace", 0700) == 0;
+		int n = 0;
+
+		if (mkdir(CGROUP2_OWN, 0700) == 0)
+			made[n++] = CGROUP2_OWN;
+		if (made_run)
+			made[n++] = "/run/socktrace";
+		if (mount("cgroup2", CGROUP2_OWN, "cgroup2", 0, NULL) == 0)
+			own_mount_note(CGROUP2_OWN, made);
+		else if (errno != EBUSY)
+			return -errno;
+	}
 	{
 		int fd = open(CGROUP2_OWN, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
