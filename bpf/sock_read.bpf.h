@@ -79,6 +79,9 @@ static __always_inline void skc_tuple(struct st_tuple *t, const struct sock_comm
 	t->family = family;
 	t->sport = sk_rd(btf, skc, skc_num);
 	t->dport = bpf_ntohs(sk_rd(btf, skc, skc_dport));
+	/* the scope of a link-local address; a request sock's ir_iif, a
+	 * timewait sock's tw_bound_dev_if */
+	t->bound_dev_if = sk_rd(btf, skc, skc_bound_dev_if);
 	if (family == AF_INET6) {
 		if (btf) {
 			__builtin_memcpy(t->saddr, &skc->skc_v6_rcv_saddr, 16);

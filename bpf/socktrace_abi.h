@@ -96,6 +96,9 @@ struct st_tuple {
 	__u16 protocol; /* IPPROTO_TCP, ...; IPPROTO_MPTCP (262) needs 16 bits */
 	__u8 flags;	/* enum st_sk_flags */
 	__u8 pad[3];
+	/* sk_bound_dev_if: the device the socket is bound to, which is the scope
+	 * (zone) of a link-local IPv6 address; 0 for none */
+	__u32 bound_dev_if;
 };
 
 struct st_task {
@@ -118,7 +121,6 @@ struct st_state_rec {
 	__u8 newstate;
 	__u8 sk_err;	  /* sk->sk_err at the transition: ECONNREFUSED, ECONNRESET, ... */
 	__u8 close_flags; /* -> CLOSE: enum st_close_flags */
-	__u8 pad[4];
 };
 
 /*
@@ -140,7 +142,7 @@ struct st_call_rec {
 	__u32 arg; /* listen: the backlog in effect; bind: the bound device's ifindex */
 	__u8 state;
 	__u8 call_flags; /* enum st_call_flags */
-	__u8 pad[2];
+	__u8 pad[6];
 };
 
 /* iter/tcp, iter/udp: a socket as it is now. */
@@ -157,7 +159,7 @@ struct st_sock_rec {
 	__u32 drops;	   /* LISTEN: connections the listener dropped (sk_drops) */
 	__u8 state;
 	__u8 rec_flags; /* enum st_sock_rec_flags */
-	__u8 pad[2];
+	__u8 pad[6];
 };
 
 /*
@@ -205,11 +207,11 @@ struct st_counters {
 #define ST_STATIC_ASSERT _Static_assert
 #endif
 ST_STATIC_ASSERT(sizeof(struct st_hdr) == 16, "st_hdr size");
-ST_STATIC_ASSERT(sizeof(struct st_tuple) == 48, "st_tuple size");
+ST_STATIC_ASSERT(sizeof(struct st_tuple) == 52, "st_tuple size");
 ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
 ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
-ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 128, "st_call_rec size");
-ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 112, "st_sock_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 136, "st_call_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 120, "st_sock_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
 
 #endif

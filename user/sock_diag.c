@@ -80,6 +80,7 @@ static void one_socket(struct diag_dump *d, const struct inet_diag_msg *m, size_
 	r.t.dport = ntohs(m->id.idiag_dport);
 	r.t.family = m->idiag_family;
 	r.t.protocol = d->protocol;
+	r.t.bound_dev_if = m->id.idiag_if;
 	r.state = m->idiag_state;
 	r.uid = m->idiag_uid;
 	/* the same meanings as the iterators': LISTEN queue and backlog, else bytes */

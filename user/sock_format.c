@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "states.h"
 #include "timefmt.h"
+#include "zone.h"
 
 void put_tuple_json(struct sbuf *sb, const struct st_tuple *t)
 {
@@ -26,10 +27,12 @@ void put_tuple_json(struct sbuf *sb, const struct st_tuple *t)
 	sb_puts(sb, family_name(t->family));
 	sb_puts(sb, "\",\"laddr\":\"");
 	sb_put_addr(sb, t->family, t->saddr);
+	sb_put_zone(sb, t, true);
 	sb_puts(sb, "\",\"lport\":");
 	sb_put_u64(sb, t->sport);
 	sb_puts(sb, ",\"raddr\":\"");
 	sb_put_addr(sb, t->family, t->daddr);
+	sb_put_zone(sb, t, false);
 	sb_puts(sb, "\",\"rport\":");
 	sb_put_u64(sb, t->dport);
 }

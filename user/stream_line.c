@@ -6,6 +6,7 @@
 #include "owner.h"
 #include "sock_format.h"
 #include "timefmt.h"
+#include "zone.h"
 
 static const struct column col_pid = STREAM_COL_PID, col_comm = STREAM_COL_COMM,
 			   col_local = STREAM_COL_LOCAL;
@@ -30,7 +31,7 @@ void stream_put_endpoint(const struct stream_line *s, const struct st_tuple *t, 
 	struct sbuf *sb = &s->out->sb;
 	size_t from = sb->len;
 
-	sb_put_endpoint(sb, t->family, local ? t->saddr : t->daddr, local ? t->sport : t->dport, 0);
+	sb_put_endpoint_zoned(sb, t, local);
 	/* LOCAL and REMOTE are as wide */
 	sb_pad(sb, from, col_width(&col_local, s->o->wide));
 	sb_putc(sb, ' ');

@@ -48,7 +48,8 @@ enum entry_flags {
  *   the snapshot sweep work on these; where a room needs the address, it
  *   asks one helper (listen_bucket(), tw_key(), the sweep's TCP grace).
  * - What the family adds: for AF_INET/AF_INET6 the tuple `t`, in a union,
- *   and after it, for TCP, sk_err, the state path and the byte counters.
+ *   and after it, for TCP, the state path and the byte counters (sk_err and
+ *   the path's length sit with the state bytes, in what was padding).
  *
  * A socket without ports (AF_UNIX: a struct sock address and an inode, with
  * a path and a peer inode instead of a 4-tuple) fits as a variant of the
@@ -77,6 +78,8 @@ struct sock_entry {
 	uint8_t missed;		    /* snapshots in a row that did not */
 	uint8_t pend_old, pend_new; /* ENTRY_PENDING: the held line's states */
 	uint8_t owner_src;	    /* enum owner_src */
+	uint8_t sk_err;		    /* TCP */
+	uint8_t path_len;	    /* TCP: states in path */
 	/* owner, queues */
 	char owner_comm[ST_COMM_LEN];
 	uint32_t owner_pid;
@@ -93,9 +96,7 @@ struct sock_entry {
 		struct st_tuple t; /* AF_INET, AF_INET6 */
 	};
 	/* TCP */
-	uint8_t sk_err;
-	uint8_t path_len; /* states in path */
-	uint64_t path;	  /* the states it went through, 4 bits each, oldest lowest */
+	uint64_t path; /* the states it went through, 4 bits each, oldest lowest */
 	uint64_t bytes_acked, bytes_received;
 };
 

@@ -244,6 +244,9 @@ static inline void merge_tuple(struct st_tuple *dst, const struct st_tuple *src)
 		memcpy(dst->saddr, src->saddr, sizeof(dst->saddr));
 	if (memcmp(src->daddr, zero, sizeof(zero)))
 		memcpy(dst->daddr, src->daddr, sizeof(dst->daddr));
+	/* a passive child gets its device (ir_iif) after its first transition */
+	if (src->bound_dev_if)
+		dst->bound_dev_if = src->bound_dev_if;
 	dst->flags = src->flags;
 	dst->netns = src->netns;
 }

@@ -23,6 +23,7 @@
 #include "proc.h"
 #include "sock_format.h"
 #include "states.h"
+#include "zone.h"
 
 #define CMDLINE_MAX CMDLINE_SHOWN
 #define BAR_WIDTH   20
@@ -283,7 +284,7 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
-	sb_put_endpoint(sb, m[0].k->t.family, m[0].k->t.saddr, m[0].k->t.sport, 0);
+	sb_put_endpoint_zoned(sb, &m[0].k->t, true);
 	sb_printf(sb, "  netns %u  %zu listener%s  %llu accepted", m[0].k->t.netns, g.present,
 		  g.present == 1 ? "" : "s", (unsigned long long)g.total);
 	if (g.total)

@@ -18,6 +18,7 @@
 #include "proc.h"
 #include "sock_format.h"
 #include "states.h"
+#include "zone.h"
 
 #define CMDLINE_MAX CMDLINE_SHOWN
 
@@ -102,6 +103,7 @@ static void put_endpoint_text(struct sbuf *sb, const struct st_tuple *t, bool lo
 	if (t->family == AF_INET6)
 		sb_putc(sb, '[');
 	sb_put_addr(sb, t->family, local ? t->saddr : t->daddr);
+	sb_put_zone(sb, t, local);
 	if (t->family == AF_INET6)
 		sb_putc(sb, ']');
 	sb_putc(sb, ':');

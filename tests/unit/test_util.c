@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "numparse.h"
 #include "addr.h"
+#include "zone.h"
 #include "states.h"
 #include "timefmt.h"
 #include "json_memo.h"
@@ -390,6 +391,29 @@ static void test_endpoint(void)
 	is_str(ep(0, "10.0.0.1", 65535, 1), "10.0.0.1:65535", "endpoint: max port");
 }
 
+/* The zone of a link-local address, for a socket in a namespace not ours (an index). */
+static const char *zoned(const char *laddr, uint32_t dev, uint16_t family)
+{
+	struct st_tuple t = {.family = AF_INET6, .sport = 6005, .bound_dev_if = dev, .netns = 1};
+	uint16_t fam;
+
+	if (parse_addr(laddr, &fam, t.saddr))
+		return "(parse error)";
+	t.family = family ? family : fam;
+	sb_put_endpoint_zoned(fresh(), &t, true);
+	return sb_str(&sb);
+}
+
+static void test_zone(void)
+{
+	is_str(zoned("fe80::a", 7, 0), "[fe80::a%7]:6005", "zone: link-local, bound: index");
+	is_str(zoned("febf::1", 7, 0), "[febf::1%7]:6005", "zone: the top of fe80::/10");
+	is_str(zoned("fe80::a", 0, 0), "[fe80::a]:6005", "zone: not bound to a device: none");
+	is_str(zoned("fec0::1", 7, 0), "[fec0::1]:6005", "zone: not link-local: none");
+	is_str(zoned("2001:db8::1", 7, 0), "[2001:db8::1]:6005", "zone: global: none");
+	is_str(zoned("127.0.0.1", 7, 0), "127.0.0.1:6005", "zone: IPv4 bound to a device: none");
+}
+
 static void test_states(void)
 {
 	static const char *const names[] = {NULL,	   "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
@@ -534,6 +558,7 @@ int main(void)
 	test_parse_size();
 	test_addr();
 	test_endpoint();
+	test_zone();
 	test_states();
 	test_time();
 	test_memo();

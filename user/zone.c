@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "zone.h"
+
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "addr.h"
+
+/* The network namespace names are looked up in: socktrace's own. */
+static uint64_t own_netns(void)
+{
+	static uint64_t ino;
+	static bool known;
+	struct stat st;
+
+	if (!known) {
+		known = true;
+		if (stat("/proc/self/ns/net", &st) == 0)
+			ino = st.st_ino;
+	}
+	return ino;
+}
+
+/* A name fit for text and JSON alike: no escaping needed, nothing to misread. */
+static bool plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.' || *s == '@'))
+			return false;
+	return true;
+}
+
+static bool has_zone(const struct st_tuple *t, bool local)
+{
+	const uint8_t *a = local ? t->saddr : t->daddr;
+
+	/* fe80::/10 */
+	return t->family == AF_INET6 && t->bound_dev_if && a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local)
+{
+	char name[IF_NAMESIZE];
+
+	if (!has_zone(t, local))
+		return;
+	sb_putc(sb, '%');
+	/* an index means another device in another namespace */
+	if (t->netns && t->netns == own_netns() && if_indextoname(t->bound_dev_if, name) &&
+	    plain_name(name))
+		sb_puts(sb, name);
+	else
+		sb_put_u64(sb, t->bound_dev_if);
+}
+
+void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local)
+{
+	const uint8_t *a = local ? t->saddr : t->daddr;
+	uint16_t port = local ? t->sport : t->dport;
+
+	if (!has_zone(t, local)) {
+		sb_put_endpoint(sb, t->family, a, port, 0);
+		return;
+	}
+	sb_putc(sb, '[');
+	sb_put_addr(sb, t->family, a);
+	sb_put_zone(sb, t, local);
+	sb_puts(sb, "]:");
+	sb_put_u64(sb, port);
+}
