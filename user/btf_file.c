@@ -23,8 +23,8 @@ int btf_file_check(const char *path, char *why, size_t len)
 		snprintf(why, len, "a directory, not a BTF file");
 		return -1;
 	}
-	print = libbpf_set_print(NULL); /* its notes would be more lines */
-
+	/* quiet: libbpf's notes on a bad file would be lines of their own */
+	print = libbpf_set_print(NULL);
 	btf = btf__parse(path, NULL);
 	err = libbpf_get_error(btf);
 	libbpf_set_print(print);
