@@ -37,6 +37,13 @@
 
 #define EVIL_COMM "\x1b[31mevil\x07"
 
+/*
+ * How long the workload's processes wait for the go: eleven tracers start
+ * first, each some seconds on a loaded machine or in the TCG guest, where 30 s
+ * ran out ("workload ran" failed with every tracer started).
+ */
+#define WORKLOAD_WAIT_MS 180000
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -807,7 +814,7 @@ static int server_main(void *arg)
 	int l, c;
 
 	set_comm(p->comm);
-	if (barrier_wait(&p->go, 30000))
+	if (barrier_wait(&p->go, WORKLOAD_WAIT_MS))
 		return 10;
 	l = tcp_listen_on(p->family, p->addr, p->port, 8, NULL);
 	if (l < 0)
@@ -830,7 +837,7 @@ static int client_main(void *arg)
 	int c;
 
 	set_comm(p->comm);
-	if (barrier_wait(&p->go, 30000))
+	if (barrier_wait(&p->go, WORKLOAD_WAIT_MS))
 		return 20;
 	c = tcp_connect_to(p->family, p->addr, p->port);
 	if (p->is_server < 0) /* the refused one */
