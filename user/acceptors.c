@@ -114,8 +114,6 @@ static struct acc_listener *add_listener(struct acceptors *a, uint64_t id)
 	l = &a->ls[a->n];
 	memset(l, 0, sizeof(*l));
 	l->id = id;
-	/* a listener that appears between two sweeps is known to the table */
-	l->marked = true;
 	for (s = slot_of(id, a->nidx); a->idx[s]; s = (s + 1) & (a->nidx - 1))
 		;
 	a->idx[s] = (uint32_t)++a->n;
