@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 struct acc_listener {
 	uint64_t id;
 	struct acceptor *v;
-	uint32_t n, cap;
-	uint32_t last; /* index of the last hit */
+	size_t n, cap;
+	size_t last; /* index of the last hit */
 	bool marked;
 };
 
@@ -100,15 +102,8 @@ static struct acc_listener *add_listener(struct acceptors *a, uint64_t id)
 	struct acc_listener *l;
 	size_t s;
 
-	if (a->n == a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 16;
-		struct acc_listener *nl = realloc(a->ls, ncap * sizeof(*nl));
-
-		if (!nl)
-			return NULL;
-		a->ls = nl;
-		a->cap = ncap;
-	}
+	if (grow_for_one(&a->ls, a->n, &a->cap, sizeof(*a->ls), 16))
+		return NULL;
 	if (2 * (a->n + 1) > a->nidx && grow_index(a, a->nidx * 2))
 		return NULL;
 	l = &a->ls[a->n];
@@ -122,10 +117,10 @@ static struct acc_listener *add_listener(struct acceptors *a, uint64_t id)
 
 static struct acceptor *find_acceptor(struct acc_listener *l, uint32_t pid)
 {
-	uint32_t i;
+	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		uint32_t k = (l->last + i) % l->n;
+		size_t k = (l->last + i) % l->n;
 
 		if (l->v[k].pid == pid) {
 			l->last = k;
@@ -139,17 +134,8 @@ static struct acceptor *add_acceptor(struct acc_listener *l, uint32_t pid)
 {
 	struct acceptor *p;
 
-	if (l->n == ACCEPTORS_PER_LISTENER)
+	if (l->n == ACCEPTORS_PER_LISTENER || grow_for_one(&l->v, l->n, &l->cap, sizeof(*l->v), 4))
 		return NULL;
-	if (l->n == l->cap) {
-		uint32_t ncap = l->cap ? l->cap * 2 : 4;
-		struct acceptor *nv = realloc(l->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		l->v = nv;
-		l->cap = ncap;
-	}
 	p = &l->v[l->n];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;

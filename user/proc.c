@@ -7,14 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-size_t proc_cmdline(uint32_t pid, char *buf, size_t cap)
+/* /proc/PID/WHAT into buf, at most cap bytes; its length, 0 when unreadable. */
+static size_t proc_read(uint32_t pid, const char *what, char *buf, size_t cap)
 {
-	char path[32];
+	char path[48];
 	size_t len = 0;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -30,21 +31,17 @@ size_t proc_cmdline(uint32_t pid, char *buf, size_t cap)
 	return len;
 }
 
+size_t proc_cmdline(uint32_t pid, char *buf, size_t cap)
+{
+	return proc_read(pid, "cmdline", buf, cap);
+}
+
 uint32_t proc_ppid(uint32_t pid)
 {
-	char path[32], buf[512], *p;
+	char buf[512], *p;
+	size_t n = proc_read(pid, "stat", buf, sizeof(buf) - 1);
 	unsigned long ppid;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
 	buf[n] = 0;
 	/* "pid (comm) S ppid ...": comm may hold ')' and spaces, the last ')' ends it */
 	p = strrchr(buf, ')');

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "grow.h"
 #include "proc.h"
 #include "sock_format.h"
 #include "timefmt.h"
@@ -46,15 +47,8 @@ static struct group_proc *proc_get(struct group_procs *g, uint32_t pid, const ch
 	for (i = 0; i < g->n; i++)
 		if (g->v[i].pid == pid)
 			return &g->v[i];
-	if (g->n == g->cap) {
-		size_t ncap = g->cap ? g->cap * 2 : 16;
-
-		p = realloc(g->v, ncap * sizeof(*p));
-		if (!p)
-			return NULL;
-		g->v = p;
-		g->cap = ncap;
-	}
+	if (grow_for_one(&g->v, g->n, &g->cap, sizeof(*g->v), 16))
+		return NULL;
 	p = &g->v[g->n++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;

@@ -410,6 +410,21 @@ static void check_compact(const char *netns, uint16_t port, pid_t *pids)
 	tracer_cleanup(&t);
 }
 
+/* The alias is in the help; -e belongs to table and reuseport alone. */
+static void cli(void)
+{
+	const char *help[] = {socktrace_path(), "help", NULL};
+	const char *bad[] = {socktrace_path(), "watch", "-e", NULL};
+	char *out = NULL;
+
+	ok(run_capture(help, &out, 10000) == 0 && out && strstr(out, "(or accept)"),
+	   "help names 'accept' as the reuseport view's alias");
+	free(out);
+	out = NULL;
+	is_int(run_capture(bad, &out, 10000), 2, "watch -e is a usage error");
+	free(out);
+}
+
 int main(void)
 {
 	struct turn turns[SHARED_N];
@@ -430,6 +445,7 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
+	cli();
 	if (!ok(start_tracer(&t, (const char *const[]){"reuseport", "--interval", "0.5", "--netns",
 						       netns, NULL}) == 0,
 		"reuseport --json started") ||
