@@ -9,7 +9,7 @@
  * variation) and members that accept nothing while connections wait.
  * A listener held or accepted from by several processes is a group of its own
  * (fork() or fd passing share one socket); per listener its acceptors, per
- * group the balance across processes (reuseport_procs.c).
+ * group the balance across processes (view_reuseport_procs.c).
  */
 #include "view_reuseport.h"
 

@@ -7,7 +7,7 @@
 #include "holders.h"
 #include "options.h"
 #include "output.h"
-#include "reuseport_procs.h"
+#include "view_reuseport_procs.h"
 #include "table.h"
 
 struct rp_known;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Unit tests for who-accepts bookkeeping (acceptors.c) and the pieces of the
- * reuseport view built on it (reuseport_procs.c): counts per listener and
+ * reuseport view built on it (view_reuseport_procs.c): counts per listener and
  * process, order, the cap, forgetting, compact holders, process balance.
  */
 #include <stdint.h>
@@ -11,7 +11,7 @@
 
 #include "tap.h"
 #include "acceptors.h"
-#include "reuseport_procs.h"
+#include "view_reuseport_procs.h"
 
 static char storage[4096];
 static struct sbuf sb;

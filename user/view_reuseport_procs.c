@@ -7,7 +7,7 @@
  * The second is told apart by being the parent of a process that accepted;
  * it is left out of the imbalance and never flagged.
  */
-#include "reuseport_procs.h"
+#include "view_reuseport_procs.h"
 
 #include <math.h>
 #include <stdlib.h>

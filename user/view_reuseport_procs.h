@@ -5,8 +5,8 @@
  * holders accept nothing while connections wait. The reuseport view prints
  * them beside its per-listener counts.
  */
-#ifndef SOCKTRACE_REUSEPORT_PROCS_H
-#define SOCKTRACE_REUSEPORT_PROCS_H
+#ifndef SOCKTRACE_VIEW_REUSEPORT_PROCS_H
+#define SOCKTRACE_VIEW_REUSEPORT_PROCS_H
 
 #include <stdbool.h>
 #include <stddef.h>
