@@ -63,8 +63,10 @@ int group_procs_add(struct group_procs *g, const struct holder *h, size_t nh,
 	size_t i;
 
 	for (i = 0; i < nh; i++) {
-		if (!h[i].pid || !(p = proc_get(g, h[i].pid, h[i].comm)))
-			return h[i].pid ? -1 : 0;
+		if (!h[i].pid) /* no process known */
+			continue;
+		if (!(p = proc_get(g, h[i].pid, h[i].comm)))
+			return -1;
 		p->waiting |= waiting;
 	}
 	for (i = 0; i < na; i++) {

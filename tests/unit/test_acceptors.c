@@ -133,6 +133,8 @@ static void procs(void)
 	struct acceptor a[] = {{.accepted = 30, .pid = 2}, {.accepted = 10, .pid = 3}};
 
 	group_procs_reset(&g);
+	ok(group_procs_add(&g, (struct holder[]){H(0, "")}, 1, NULL, 0, false) == 0 && g.n == 0,
+	   "a holder without a process is skipped");
 	ok(group_procs_add(&g, h, 3, a, 2, true) == 0, "a group's holders and acceptors");
 	group_procs_finish(&g);
 	/* pid 1 is not our parent's child: it is counted as an idle holder */
