@@ -8,7 +8,7 @@ _socktrace()
 	local cur prev words cword
 	_init_completion || return
 
-	local cmds="watch life table reuseport serve features help"
+	local cmds="watch life table reuseport accept serve features help"
 	local opts="--json -H --no-header -w --wide -T --timestamps -n --numeric
 		--pid --comm --port --lport --rport --state -4 -6 --netns
 		--duration --count --ready-file -v --ringbuf-size --max-sockets --btf

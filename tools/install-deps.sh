@@ -6,6 +6,8 @@ set -eu
 pkgs="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc iproute2 libcap2-bin"
 # the metrics server (serve, --metrics); the tests run promtool, a Prometheus, curl, openssl
 pkgs="$pkgs libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev prometheus curl openssl"
+# t_nginx: a real server (nginx) under a real client (ab)
+pkgs="$pkgs nginx apache2-utils"
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs="$pkgs bpftrace"
 missing=
 for p in $pkgs; do

@@ -227,9 +227,10 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
 	};
-	void *sink_ctx = sink == discard_transition ? (void *)r
-			 : sink == life_transition  ? (void *)&r->life
-						    : &r->watch;
+	void *sink_ctx = sink == discard_transition	     ? (void *)r
+			 : sink == life_transition	     ? (void *)&r->life
+			 : sink == reuseport_view_transition ? (void *)&r->rview
+							     : &r->watch;
 	int err;
 
 	r->o = o;
@@ -463,7 +464,7 @@ static int cmd_reuseport(const struct options *o)
 	struct run r = {0};
 	int status = 0;
 
-	if (run_open(&r, o, discard_transition)) {
+	if (run_open(&r, o, reuseport_view_transition)) {
 		run_close(&r);
 		return 1;
 	}

@@ -89,12 +89,13 @@ static const struct option long_opts[] = {
 
 void options_usage(FILE *out)
 {
-	fputs("usage: socktrace [watch|life|table|reuseport|serve|features] [OPTIONS]\n"
+	fputs("usage: socktrace [watch|life|table|reuseport|accept|serve|features] [OPTIONS]\n"
 	      "\n"
 	      "  watch (default)  stream TCP state transitions with the owning process\n"
 	      "  life             one line per TCP connection when it ends: lifetime, bytes\n"
 	      "  table            netstat-style table of the live socket table\n"
-	      "  reuseport        how the listeners of a port share its connections\n"
+	      "  reuseport        how the listeners of a port, and the processes that\n"
+	      "    (or accept)    accept from them, share its connections\n"
 	      "  serve            no output: serve Prometheus metrics (--metrics)\n"
 	      "  features         what this kernel offers and which hooks socktrace uses\n"
 	      "\n"
@@ -107,7 +108,7 @@ void options_usage(FILE *out)
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
-	      "reuseport: --port P  --interval SECONDS (default 1)\n"
+	      "reuseport: --port P  --interval SECONDS (default 1)  -e (list every process)\n"
 	      "Metrics:   --metrics [ADDR:]PORT (serve's default " METRICS_DEFAULT_ADDR "; also\n"
 	      "           with watch, life, reuseport)  --web-config FILE (TLS, basic auth)\n"
 	      "           --metrics-max-series N (default 1000)  serve: --interval SECONDS\n"
@@ -119,6 +120,7 @@ void options_usage(FILE *out)
 	      "  socktrace life --max-ms 10         connections that lived under 10 ms\n"
 	      "  socktrace table -tlp               listening TCP sockets and their processes\n"
 	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n"
+	      "  socktrace accept --port 8080       which processes take port 8080's connections\n"
 	      "  socktrace serve --metrics 127.0.0.1:9476   Prometheus metrics, no output\n",
 	      out);
 }
@@ -209,7 +211,7 @@ static int parse_command(const char *word, enum command *cmd)
 		*cmd = CMD_FEATURES;
 	else if (strcmp(word, "life") == 0)
 		*cmd = CMD_LIFE;
-	else if (strcmp(word, "reuseport") == 0)
+	else if (strcmp(word, "reuseport") == 0 || strcmp(word, "accept") == 0)
 		*cmd = CMD_REUSEPORT;
 	else if (strcmp(word, "serve") == 0)
 		*cmd = CMD_SERVE;
@@ -456,9 +458,11 @@ int options_parse(int argc, char **argv, struct options *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 
-	if (o->cmd != CMD_TABLE && (o->tcp || o->udp || o->listening || o->all || o->show_pids ||
-				    o->extended || o->refresh_ns))
-		return usage_error("-t -u -l -a -p -e -c belong to 'socktrace table'");
+	if (o->cmd != CMD_TABLE &&
+	    (o->tcp || o->udp || o->listening || o->all || o->show_pids || o->refresh_ns))
+		return usage_error("-t -u -l -a -p -c belong to 'socktrace table'");
+	if (o->cmd != CMD_TABLE && o->cmd != CMD_REUSEPORT && o->extended)
+		return usage_error("-e belongs to 'socktrace table' and 'socktrace reuseport'");
 	if (o->cmd == CMD_TABLE && o->count)
 		return usage_error("--count belongs to the streaming views");
 	if (o->cmd != CMD_LIFE && (o->min_ns || o->max_ns))

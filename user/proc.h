@@ -15,4 +15,7 @@
  */
 size_t proc_cmdline(uint32_t pid, char *buf, size_t cap, bool *cut);
 
+/* The parent of pid, 0 when it is gone or unreadable. */
+uint32_t proc_ppid(uint32_t pid);
+
 #endif

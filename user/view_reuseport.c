@@ -7,6 +7,9 @@
  * queued on it (a queue hook, else accepted + queue), its queue and backlog,
  * drops, and its share; per group: imbalance (max/mean, coefficient of
  * variation) and members that accept nothing while connections wait.
+ * A listener held or accepted from by several processes is a group of its own
+ * (fork() or fd passing share one socket); per listener its acceptors, per
+ * group the balance across processes (view_reuseport_procs.c).
  */
 #include "view_reuseport.h"
 
@@ -25,8 +28,9 @@
 #include "states.h"
 #include "zone.h"
 
-#define CMDLINE_MAX CMDLINE_SHOWN
-#define BAR_WIDTH   20
+#define CMDLINE_MAX	CMDLINE_SHOWN
+#define BAR_WIDTH	20
+#define ACCEPTORS_SHOWN 8 /* acceptor lines under a listener, without -e */
 
 enum { C_SOCK, C_PIDS, C_ACCEPTED, C_QUEUED, C_QUEUE, C_BACKLOG, C_DROPS, C_SHARE, C_N };
 
@@ -233,9 +237,10 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 {
 	struct sbuf *sb = &v->out->sb;
 	const struct holder *h;
+	const struct acceptor *a;
 	struct holder owner;
 	struct group_stats g;
-	size_t i, nh, all;
+	size_t i, nh, na, all;
 
 	group_stats(m, n, &g);
 	sb_puts(sb, "{\"event\":\"reuseport\",");
@@ -258,6 +263,9 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 		h = member_holders(v, &m[i], &owner, &nh, &all);
 		sb_putc(sb, ',');
 		put_holders_json(sb, h, nh, all, m[i].e ? v->cmdline : NULL);
+		a = v->acc ? acceptors_of(v->acc, k->id, &na) : (na = 0, NULL);
+		sb_putc(sb, ',');
+		put_acceptors_json(sb, v->out, a, na, k->accepted);
 		col_json_u64(sb, &cols[C_ACCEPTED], k->accepted);
 		col_json_u64(sb, &cols[C_QUEUED], queued_total(v, k));
 		col_json_u64(sb, &cols[C_QUEUE], k->queue);
@@ -269,7 +277,9 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 		col_json_str(sb, &j_counts_since, k->seeded ? "socktrace_start" : "listen");
 		sb_putc(sb, '}');
 	}
-	sb_printf(sb, "],\"imbalance\":{\"max_mean\":%.3f,\"cv\":%.3f}}", g.max_mean, g.cv);
+	sb_printf(sb, "],\"imbalance\":{\"max_mean\":%.3f,\"cv\":%.3f},", g.max_mean, g.cv);
+	put_group_procs_json(sb, &v->procs);
+	sb_putc(sb, '}');
 	output_line(v->out);
 }
 
@@ -279,8 +289,9 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 	struct group_stats g;
 	const char *proto = proto_name(m[0].k->t.protocol, m[0].k->t.family);
 	const struct holder *h;
+	const struct acceptor *a;
 	struct holder owner;
-	size_t i, from, nh, all;
+	size_t i, from, nh, na, all;
 
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
@@ -289,7 +300,9 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		  g.present == 1 ? "" : "s", (unsigned long long)g.total);
 	if (g.total)
 		sb_printf(sb, "  imbalance max/mean %.2f cv %.2f", g.max_mean, g.cv);
+	put_group_procs_text(sb, &v->procs);
 	output_line(v->out);
+	put_stalled_procs_text(v->out, &v->procs);
 	if (!v->o->no_header) {
 		sb_puts(sb, MEMBER_INDENT);
 		col_header(sb, cols, C_N, 0, false);
@@ -306,7 +319,11 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		h = member_holders(v, &m[i], &owner, &nh, &all);
 		if (!nh)
 			sb_putc(sb, '-');
-		put_holders_text(sb, h, nh, all);
+		/* one column: the full list with -e (and in JSON) */
+		if (nh > 1 && !v->o->extended)
+			put_holders_compact(sb, h, nh, all);
+		else
+			put_holders_text(sb, h, nh, all);
 		col_pad(sb, from, &cols[C_PIDS], false);
 		sb_printf(sb, " %*u %*u%s %*u %*u %*u %*.1f%% ", cols[C_ACCEPTED].width,
 			  k->accepted, cols[C_QUEUED].width, queued_total(v, k),
@@ -322,7 +339,47 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		if (k->seeded)
 			sb_puts(sb, " (counts since socktrace started)");
 		output_line(v->out);
+		a = v->acc ? acceptors_of(v->acc, k->id, &na) : (na = 0, NULL);
+		put_acceptors_text(v->out, a, na, k->accepted,
+				   v->o->extended ? ACCEPTORS_PER_LISTENER : ACCEPTORS_SHOWN,
+				   v->o->extended);
 	}
+}
+
+/* The processes of the group's present members, for its balance. */
+static int group_procs_of(struct reuseport_view *v, const struct rp_member *m, size_t n)
+{
+	const struct holder *h;
+	const struct acceptor *a;
+	size_t i, nh, na;
+
+	group_procs_reset(&v->procs);
+	for (i = 0; i < n; i++) {
+		if (!m[i].e)
+			continue;
+		h = holders_find(v->holders, m[i].e->ino, &nh);
+		a = v->acc ? acceptors_of(v->acc, m[i].e->id, &na) : (na = 0, NULL);
+		if (group_procs_add(&v->procs, h, nh, a, na, m[i].k->queue > 0))
+			return -1;
+	}
+	group_procs_finish(&v->procs);
+	return 0;
+}
+
+void reuseport_view_transition(void *ctx, const struct transition *tr)
+{
+	struct reuseport_view *v = ctx;
+	struct filter f;
+
+	if (tr->kind != TR_ACCEPT || !tr->peer || !tr->task || !tr->task->tgid)
+		return;
+	f = listener_filter(&v->o->f);
+	if (!listener_wanted(&f, tr->peer))
+		return;
+	/* no memory: the listener's count minus its acceptors' shows it */
+	if (!v->acc && !(v->acc = acceptors_new()))
+		return;
+	acceptors_note(v->acc, tr->peer->id, tr->task->tgid, tr->task->comm, tr->ts_ns);
 }
 
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
@@ -349,7 +406,8 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 
 		for (j = i; j < n && same_group(&ls[i]->t, &ls[j]->t); j++)
 			any_reuseport |= ls[j]->t.flags & ST_SK_REUSEPORT;
-		if (j - i < 2 && !any_reuseport)
+		if (j - i < 2 && !any_reuseport &&
+		    !listener_shared(v->holders, v->acc, ls[i]->id, ls[i]->ino))
 			continue;
 		/* present members, then the ones that left since the last report */
 		nm = 0;
@@ -387,6 +445,10 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 			break;
 		for (size_t x = 0; x < nm; x++)
 			m[x].k = &v->known[m[x].ki];
+		if (group_procs_of(v, m, nm)) {
+			err = -1;
+			break;
+		}
 		if (v->o->json)
 			print_json(v, m, nm, now, final);
 		else
@@ -397,6 +459,12 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 		if (v->known[i].round == v->round)
 			v->known[j++] = v->known[i];
 	v->nknown = j;
+	/* and their acceptors, with those of listeners that are gone */
+	if (v->acc) {
+		for (i = 0; i < n; i++)
+			acceptors_mark(v->acc, ls[i]->id);
+		acceptors_sweep(v->acc);
+	}
 	free(m);
 	free(ls);
 	return err;
@@ -406,6 +474,9 @@ void reuseport_view_free(struct reuseport_view *v)
 {
 	free(v->known);
 	free(v->cmdline);
+	acceptors_free(v->acc);
+	group_procs_free(&v->procs);
+	v->acc = NULL;
 	v->known = NULL;
 	v->cmdline = NULL;
 }

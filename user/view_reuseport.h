@@ -7,6 +7,7 @@
 #include "holders.h"
 #include "options.h"
 #include "output.h"
+#include "view_reuseport_procs.h"
 #include "table.h"
 
 struct rp_known;
@@ -20,7 +21,12 @@ struct reuseport_view {
 	struct rp_known *known; /* members of the last report */
 	size_t nknown, capknown;
 	uint32_t round;
+	struct acceptors *acc;	  /* who accepted from each listener */
+	struct group_procs procs; /* the group being printed */
 };
+
+/* The table's sink for this view: it counts who accepts from which listener. */
+void reuseport_view_transition(void *ctx, const struct transition *tr);
 
 /* One report of every group, as of now; final: the one at exit. 0 or -1. */
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final);
