@@ -86,12 +86,9 @@ void sb_put_addr(struct sbuf *sb, uint16_t family, const uint8_t addr[16])
 		sb_putc(sb, '?');
 }
 
-void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port,
-		     int star_wildcard)
+void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port)
 {
-	if (star_wildcard && addr_is_any(family, addr)) {
-		sb_putc(sb, '*');
-	} else if (family == AF_INET6) {
+	if (family == AF_INET6) {
 		sb_putc(sb, '[');
 		put_ip6(sb, addr);
 		sb_putc(sb, ']');
@@ -99,48 +96,5 @@ void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], u
 		sb_put_addr(sb, family, addr);
 	}
 	sb_putc(sb, ':');
-	if (star_wildcard && !port)
-		sb_putc(sb, '*');
-	else
-		sb_put_u64(sb, port);
-}
-
-int parse_addr(const char *s, uint16_t *family, uint8_t addr[16])
-{
-	char tmp[INET6_ADDRSTRLEN];
-	uint8_t a[16] = {0};
-	size_t n;
-
-	if (!s)
-		return -EINVAL;
-	n = strlen(s);
-	if (n && s[0] == '[') {
-		if (n < 3 || s[n - 1] != ']' || n - 2 >= sizeof(tmp))
-			return -EINVAL;
-		memcpy(tmp, s + 1, n - 2);
-		tmp[n - 2] = '\0';
-		/* Brackets only make sense around IPv6: "[1.2.3.4]" is refused. */
-		if (inet_pton(AF_INET6, tmp, a) != 1)
-			return -EINVAL;
-		*family = AF_INET6;
-	} else if (inet_pton(AF_INET, s, a) == 1) {
-		*family = AF_INET;
-	} else if (inet_pton(AF_INET6, s, a) == 1) {
-		*family = AF_INET6;
-	} else {
-		return -EINVAL;
-	}
-	memcpy(addr, a, sizeof(a));
-	return 0;
-}
-
-int addr_is_any(uint16_t family, const uint8_t addr[16])
-{
-	static const uint8_t zero[16];
-
-	if (family == AF_INET)
-		return memcmp(addr, zero, 4) == 0;
-	if (family == AF_INET6)
-		return memcmp(addr, zero, 16) == 0;
-	return 0;
+	sb_put_u64(sb, port);
 }

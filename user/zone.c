@@ -61,7 +61,7 @@ void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local
 	uint16_t port = local ? t->sport : t->dport;
 
 	if (!has_zone(t, local)) {
-		sb_put_endpoint(sb, t->family, a, port, 0);
+		sb_put_endpoint(sb, t->family, a, port);
 		return;
 	}
 	sb_putc(sb, '[');
