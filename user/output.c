@@ -41,7 +41,16 @@ static void write_held(struct output *out)
 	int err;
 
 	if (out->held && !out->failed) {
-		done = write_stoppable(fileno(out->f), base, out->held, &err);
+		int fd = fileno(out->f);
+
+		/* a stream with no descriptor (a memory or cookie stream) has no
+		 * write() to block in: stdio writes it */
+		if (fd >= 0) {
+			done = write_stoppable(fd, base, out->held, &err);
+		} else {
+			done = fwrite(base, 1, out->held, out->f);
+			err = ferror(out->f) ? EIO : 0;
+		}
 		if (done < out->held) {
 			out->failed = true;
 			out->err = err;
