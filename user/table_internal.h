@@ -62,8 +62,11 @@ struct table {
 	struct index by_sk;	/* every live entry, by sock address (TIME_WAIT: tuple hash) */
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
 	/* TIME_WAIT entries by the second they end: a timer wheel. Snapshots add
-	 * entries with any time left, so a sorted list would cost a walk each. */
+	 * entries with any time left, so a sorted list would cost a walk each.
+	 * Each bucket is a queue (head and tail): arrivals come in time order,
+	 * so a bucket's head is its soonest to end, to within that second. */
 	uint32_t tw_wheel[TW_WHEEL];
+	uint32_t tw_tail[TW_WHEEL];
 	uint64_t tw_sec; /* the first second not yet fully expired */
 	uint32_t listen[LISTEN_BUCKETS];
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */

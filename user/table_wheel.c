@@ -23,37 +23,47 @@ uint64_t tw_key(const struct st_tuple *t)
 	return h | 1;
 }
 
-/* Into the wheel, in the bucket of the second it ends (never one already past). */
+/* Onto the tail of the bucket of the second it ends (never one already past). */
 static void tw_insert(struct table *tb, struct sock_entry *e)
 {
 	uint64_t sec = e->expire_ns / NS_PER_SEC;
-	uint32_t *head;
+	uint32_t b, slot = entry_slot(tb, e);
 
 	if (sec < tb->tw_sec)
 		sec = tb->tw_sec;
-	head = &tb->tw_wheel[sec % TW_WHEEL];
-	e->next = *head;
-	*head = entry_slot(tb, e);
+	b = sec % TW_WHEEL;
+	e->next = 0;
+	if (tb->tw_tail[b])
+		tb->ents[tb->tw_tail[b] - 1].next = slot;
+	else
+		tb->tw_wheel[b] = slot;
+	tb->tw_tail[b] = slot;
 }
 
-/* Unlinks and returns the wheel's entry that ends first (NULL if none). */
+/*
+ * Unlinks and returns the head of the first bucket with entries from the
+ * current second on (NULL if none): the entry ending soonest, to within a
+ * second. The table calls this for every new socket once it is full, so it
+ * must not walk a bucket: at 50,000 connections a second one bucket holds
+ * that many entries.
+ */
 struct sock_entry *tw_take_soonest(struct table *tb)
 {
-	uint32_t b, *link, *best = NULL;
 	struct sock_entry *e;
+	uint32_t i, b;
 
-	for (b = 0; b < TW_WHEEL && !best; b++)
-		/* from the current second on: the soonest of the first bucket with entries */
-		for (link = &tb->tw_wheel[(tb->tw_sec + b) % TW_WHEEL]; *link;
-		     link = &tb->ents[*link - 1].next)
-			if (!best || tb->ents[*link - 1].expire_ns < tb->ents[*best - 1].expire_ns)
-				best = link;
-	if (!best)
-		return NULL;
-	e = &tb->ents[*best - 1];
-	*best = e->next;
-	e->next = 0;
-	return e;
+	for (i = 0; i < TW_WHEEL; i++) {
+		b = (tb->tw_sec + i) % TW_WHEEL;
+		if (!tb->tw_wheel[b])
+			continue;
+		e = &tb->ents[tb->tw_wheel[b] - 1];
+		tb->tw_wheel[b] = e->next;
+		if (!e->next)
+			tb->tw_tail[b] = 0;
+		e->next = 0;
+		return e;
+	}
+	return NULL;
 }
 
 /*
@@ -124,16 +134,20 @@ void tw_expire(struct table *tb, uint64_t now_ns)
 		tb->tw_sec = now_sec >= TW_WHEEL ? now_sec - TW_WHEEL + 1 : 1;
 	/* the buckets of the seconds up to now; the current one stays open */
 	for (sec = tb->tw_sec, n = 0; sec <= now_sec && n < TW_WHEEL; sec++, n++) {
-		uint32_t *link = &tb->tw_wheel[sec % TW_WHEEL];
+		uint32_t b = sec % TW_WHEEL, prev = 0;
+		uint32_t *link = &tb->tw_wheel[b];
 
 		while (*link) {
 			struct sock_entry *e = &tb->ents[*link - 1];
 
 			if (e->expire_ns > now_ns) { /* later this second, or a later round */
+				prev = *link;
 				link = &e->next;
 				continue;
 			}
 			*link = e->next;
+			if (!e->next)
+				tb->tw_tail[b] = prev;
 			e->next = 0;
 			if (!(e->flags & ENTRY_GONE))
 				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL,

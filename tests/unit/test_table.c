@@ -1292,6 +1292,36 @@ static void test_cap(void)
 	table_free(tb);
 }
 
+/* Full of TIME_WAIT entries that end in the same second: they make room in the order they came. */
+static void test_cap_same_second(void)
+{
+	struct table *tb = fresh(6);
+	const uint64_t base = 0xffff88800a000000ull;
+	const char *w = "cap 6, one second";
+	uint64_t id[6];
+	struct st_tuple t;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		to_timewait(tb, 10 * SEC + (uint64_t)i * 1000, base + (uint64_t)i * 0x1000,
+			    47000 + i);
+		id[i] = ev_at(R.n - 1)->id;
+	}
+	for (i = 0; i < 3; i++) {
+		t = tup(AF_INET, "10.0.0.1", 48000 + i, "10.0.0.2", 80);
+		state(tb, 11 * SEC, base + 0x100000 + (uint64_t)i * 0x1000, 0, ST_TCP_CLOSE,
+		      ST_TCP_SYN_SENT, &t, &T_CLIENT, 0);
+		ok(!find_id(tb, id[i], NULL) && find_id(tb, id[i + 1], NULL),
+		   "%s: new socket %d evicts TIME_WAIT %d, the oldest", w, i, i);
+	}
+	is_int(table_stats(tb)->evicted, 3, "%s: evictions counted", w);
+	/* the rest still expire on time, and nothing is lost from the queue */
+	table_tick(tb, 10 * SEC + TIMEWAIT_NS + SEC);
+	is_int(count_entries(tb), 3, "%s: the three TIME_WAIT entries left expired", w);
+	is_int(count_entries(tb), table_stats(tb)->entries, "%s: foreach agrees", w);
+	table_free(tb);
+}
+
 /*
  * Run fn(arg) in a child with an alarm: a table that loops forever must fail
  * the test, not hang the suite. The child sends arg (len bytes) back when fn
@@ -1836,6 +1866,7 @@ int main(void)
 	test_seed_timewait_order();
 	test_snapshot_sweep();
 	test_cap();
+	test_cap_same_second();
 	test_random();
 	return tap_done();
 }

@@ -25,6 +25,9 @@
 #                      as skipped); every wait below has its own bound too
 #   BENCH_OUT=build/bench  BENCH_KEEP=0 (1: keep the raw tracer outputs)
 #   SOCKTRACE=build/socktrace  CONNSTORM=build/tools/connstorm  FLOOR=build/tools/bench-floor
+#   SOCKTRACE_BASE=    another socktrace binary (an older build, say) that the
+#                      tools base-watch and base-life run, so that a change is
+#                      measured against its baseline in the same run
 #
 # Safety: traffic only on loopback inside namespaces created here (connstorm
 # refuses anything but 127.0.0.0/8 anyway); every loop is bounded in count and
@@ -37,6 +40,7 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 ST=${SOCKTRACE:-$ROOT/build/socktrace}
+ST_BASE=${SOCKTRACE_BASE:-}
 CS=${CONNSTORM:-$ROOT/build/tools/connstorm}
 OUTDIR=${BENCH_OUT:-$ROOT/build/bench}
 N=${BENCH_CONNS:-50000}
@@ -64,7 +68,9 @@ isint "$DRAIN_MAX" && [ "$DRAIN_MAX" -ge 1 ] && [ "$DRAIN_MAX" -le 300 ] || die 
 isint "$MAXSECS" || die "BENCH_MAX_SECONDS=$MAXSECS: an integer"
 case $MODE in server-first | client-first | rst) ;; *) die "BENCH_MODE=$MODE: server-first, client-first or rst" ;; esac
 for t in $TOOLS; do
-	case $t in watch | life | floor | floor-out | bpftrace | ss) ;; *) die "BENCH_TOOLS: unknown tool '$t' (watch life floor floor-out bpftrace ss)" ;; esac
+	case $t in watch | life | floor | floor-out | bpftrace | ss) ;;
+	base-watch | base-life) [ -x "$ST_BASE" ] || die "BENCH_TOOLS: $t needs SOCKTRACE_BASE, an executable socktrace" ;;
+	*) die "BENCH_TOOLS: unknown tool '$t' (watch life base-watch base-life floor floor-out bpftrace ss)" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
 [ -x "$ST" ] || die "$ST missing: run make"
@@ -247,8 +253,9 @@ start_tracer() {
 	TERR=
 	_t0=$(now_ms)
 	case $1 in
-	watch | life)
-		"$ST" "$1" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
+	watch | life | base-watch | base-life)
+		_bin=$ST; case $1 in base-*) _bin=$ST_BASE ;; esac
+		"$_bin" "${1#base-}" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
 			> "$W/trace.out" 2> "$W/trace.err" &
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
@@ -397,8 +404,8 @@ traced_storm() {
 	_bytes=$(wc -c < "$W/trace.out" 2>/dev/null || echo 0)
 	_extra=
 	case $_tool in
-	watch | life)
-		_ev=state; [ "$_tool" = life ] && _ev=close
+	watch | life | base-watch | base-life)
+		_ev=state; [ "${_tool#base-}" = life ] && _ev=close
 		_seen=$(awk -v fmt=json -v ino="$NSINO" -v port="$STORM_PORT" -v ev="$_ev" -f "$HERE/seen.awk" "$W/trace.out")
 		SUMMARY=$(grep '^summary:' "$W/trace.err" | tail -n 1)
 		T_LOST=$(echo "$SUMMARY" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
@@ -456,7 +463,7 @@ traced_storm() {
 		T_HWM=$HWM
 	fi
 	[ "$STORM_RC" = 0 ] || { T_STATUS=storm-failed; T_NOTE="connstorm exit $STORM_RC"; }
-	case $_tool in watch | life | floor | floor-out | bpftrace)
+	case $_tool in watch | life | base-watch | base-life | floor | floor-out | bpftrace)
 		[ "${TRC:-0}" = 0 ] || T_NOTE="rep $REP: tracer exit status $TRC${DRAIN_CAPPED:+, still busy after the ${DRAIN_MAX}s drain limit}" ;;
 	esac
 	[ -n "$DRAIN_CAPPED" ] && [ "$T_NOTE" = - ] && T_NOTE="rep $REP: still busy after the ${DRAIN_MAX}s drain limit"
@@ -648,7 +655,7 @@ while [ "$REP" -lt "$REPS" ]; do
 done
 
 if [ "$BPFSTATS" = 1 ]; then
-	for t in watch floor bpftrace; do
+	for t in watch base-watch floor bpftrace; do
 		case " $TOOLS " in *" $t "*) ;; *) continue ;; esac
 		case " $UNAVAIL " in *" $t "*) continue ;; esac
 		if [ "$(elapsed)" -ge "$MAXSECS" ]; then TRUNCATED=true; continue; fi

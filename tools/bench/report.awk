@@ -42,13 +42,13 @@ NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
 }
 END {
 	nt = split(tools, tl, " ")
-	printf "%-9s %4s  %-26s %-15s %-17s %-15s %9s  %-13s\n", "tool", "reps", \
+	printf "%-10s %4s  %-26s %-15s %-17s %-15s %9s  %-13s\n", "tool", "reps", \
 		"traced/untraced med[min-max]", "seen/made (min)", "lost+kmissed", "CPU us/conn", \
 		"peak RSS", "B/socket"
 	printf "{" > json
 	for (k = 1; k <= nt; k++) {
 		t = tl[k]
-		target = (t == "watch" || t == "life")
+		target = (t == "watch" || t == "life" || t == "base-watch" || t == "base-life")
 		okrows = 0; bad = ""; notes = ""
 		for (i = 1; i <= nrows; i++) if (tool[i] == t) {
 			if (status[i] == "ok") { okrows++; if (note[i] != "" && note[i] != "-") notes = notes sprintf("          (%s)\n", note[i]) }
@@ -57,7 +57,7 @@ END {
 		printf "%s\"%s\": {", (k > 1 ? ", " : ""), t > json
 		if (okrows == 0) {
 			msg = bad == "" ? "not run" : bad
-			printf "%-9s %4d  %s\n", t, 0, msg
+			printf "%-10s %4d  %s\n", t, 0, msg
 			gsub(/["\\]/, "", msg)
 			printf "\"reps\": 0, \"status\": \"%s\"}", msg > json
 			continue
@@ -86,7 +86,7 @@ END {
 			cpu_s = cpu_s " " mark(isnum(cmed) && cmed <= 2)
 			mem_s = mem_s " " mark(isnum(mmed) && mmed <= 256)
 		}
-		printf "%-9s %4d  %-26s %-15s %-17s %-15s %9s  %-13s\n", t, okrows, ratio_s, seen_s, \
+		printf "%-10s %4d  %-26s %-15s %-17s %-15s %9s  %-13s\n", t, okrows, ratio_s, seen_s, \
 			lost_s, cpu_s, rss_s, mem_s
 		if (bad != "") printf "          (also: %s)\n", bad
 		printf "%s", notes
