@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * connstorm: a bounded loopback TCP connection generator for socktrace's
- * benchmarks and tests.
+ * connstorm: a bounded loopback TCP (or UNIX stream) connection generator
+ * for socktrace's benchmarks and tests.
  *
  * It opens N connections from T client threads to a server of its own (a
  * thread, or a forked child with --fork-server) and reports how many
  * completed and how fast. A trace of the run can then be checked exactly:
  * with IPv4 every connection comes from its own source address, so counting
- * distinct source addresses in the trace counts connections.
+ * distinct source addresses in the trace counts connections; with --unix
+ * every connection goes to one socket path that exists only for this run.
  *
- * Safety: it only ever talks to loopback. The destination must be in
- * 127.0.0.0/8 or be ::1, and every address is checked again right before it
- * is bound or connected to. Every loop is bounded by a count or by the
- * --timeout deadline, so a run always ends by itself.
+ * Safety: it only ever talks to loopback or to its own UNIX socket. The
+ * destination must be in 127.0.0.0/8 or be ::1, and every address is checked
+ * again right before it is bound or connected to. Every loop is bounded by a
+ * count or by the --timeout deadline, so a run always ends by itself.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,6 +31,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +107,11 @@ static struct config {
 	bool fork_server;
 	bool unique_src;
 	bool json;
+	/* --unix: the socket's directory (ours, made and removed) or an abstract name */
+	bool abstract;
+	const char *unix_parent; /* where the directory is made */
+	char unix_dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char unix_name[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* "@name" if abstract */
 } cfg = {
 	.conns = 10000,
 	.threads = 2,
@@ -162,9 +170,14 @@ static void format_failure(char *buf, size_t len, const struct failure *f)
 		snprintf(buf + n, len - n, " (connection %" PRIu64 ")", f->idx);
 }
 
-/* The loopback rule, checked on every address we bind or connect to. */
+/*
+ * The loopback rule, checked on every address we bind or connect to. A UNIX
+ * socket never leaves the machine: it passes.
+ */
 static bool is_loopback(const struct sockaddr *sa)
 {
+	if (sa->sa_family == AF_UNIX)
+		return true;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 
@@ -201,7 +214,7 @@ static void set_port(struct sockaddr_storage *ss, unsigned int port)
 {
 	if (ss->ss_family == AF_INET)
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
+	else if (ss->ss_family == AF_INET6)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
@@ -502,17 +515,22 @@ static int server_start(struct server *s, uint64_t deadline_ns)
 		return -1;
 	}
 	/* A fixed --port must be reusable while the last run's TIME_WAITs linger. */
-	if (setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (cfg.family == AF_INET6 &&
-	     setsockopt(s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)) {
+	if (cfg.family != AF_UNIX &&
+	    (setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	     (cfg.family == AF_INET6 &&
+	      setsockopt(s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))) {
 		snprintf(s->err, sizeof(s->err), "setsockopt: %s", strerror(errno));
 		return -1;
 	}
 	set_port(&ss, cfg.port);
 	assert_loopback((struct sockaddr *)&ss);
 	if (bind(s->lfd, (struct sockaddr *)&ss, sslen) < 0) {
-		snprintf(s->err, sizeof(s->err), "bind %s port %u: %s", cfg.addr_str, cfg.port,
-			 strerror(errno));
+		if (cfg.family == AF_UNIX)
+			snprintf(s->err, sizeof(s->err), "bind %s: %s", cfg.unix_name,
+				 strerror(errno));
+		else
+			snprintf(s->err, sizeof(s->err), "bind %s port %u: %s", cfg.addr_str,
+				 cfg.port, strerror(errno));
 		return -1;
 	}
 	/* The kernel caps this at net.core.somaxconn. */
@@ -520,8 +538,10 @@ static int server_start(struct server *s, uint64_t deadline_ns)
 		snprintf(s->err, sizeof(s->err), "listen: %s", strerror(errno));
 		return -1;
 	}
-	s->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						: ((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (ss.ss_family == AF_INET)
+		s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 
 	s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->th = calloc(s->nthreads, sizeof(*s->th));
@@ -918,10 +938,17 @@ static int client_open(struct client *c, int ep, struct cconn *k, uint32_t slot,
 	assert_loopback((struct sockaddr *)&cfg.dst);
 	if (!c->t_first_ns)
 		c->t_first_ns = now_ns();
+	/*
+	 * A non-blocking UNIX connect() never says EINPROGRESS: it is done at
+	 * once, or EAGAIN when the listener's backlog is full. The window keeps
+	 * far fewer connections pending than net.core.somaxconn allows.
+	 */
 	if (connect(k->fd, (struct sockaddr *)&cfg.dst, cfg.dstlen) < 0 && errno != EINPROGRESS)
 		return cfail(c, k,
 			     errno == EADDRNOTAVAIL ? "connect (source ports exhausted?)"
-						    : "connect",
+			     : errno == EAGAIN && cfg.family == AF_UNIX
+				     ? "connect (listener backlog full)"
+				     : "connect",
 			     errno);
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, k->fd, &ev) < 0)
 		return cfail(c, k, "epoll_ctl", errno);
@@ -1065,9 +1092,10 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t
 static void usage(void)
 {
 	printf("Usage: connstorm [OPTION]...\n"
-	       "Open N TCP connections over loopback, as fast as possible, against a server\n"
-	       "of our own, and report how many completed and the rate. Loopback only:\n"
-	       "127.0.0.0/8 and ::1; any other address is refused.\n"
+	       "Open N TCP connections over loopback (or N UNIX stream connections with -x),\n"
+	       "as fast as possible, against a server of our own, and report how many\n"
+	       "completed and the rate. Loopback only: 127.0.0.0/8 and ::1; any other\n"
+	       "address is refused.\n"
 	       "\n"
 	       "  -n, --connections N    connections to make (default 10000, max %u)\n"
 	       "  -t, --threads T        client threads (default 2, max %d)\n"
@@ -1091,6 +1119,13 @@ static void usage(void)
 	       "      --server-threads S server threads sharing the listener (default 1: the\n"
 	       "                         server's half of the work is the smaller one)\n"
 	       "      --no-unique-src    do not bind a distinct source address per connection\n"
+	       "  -x, --unix             UNIX stream sockets instead of TCP: the server listens\n"
+	       "                         at DIR/connstorm.XXXXXX/storm.sock, in a directory\n"
+	       "                         made for the run and removed at its end\n"
+	       "      --unix-dir DIR     where that directory is made (default $TMPDIR, else\n"
+	       "                         /tmp); implies --unix\n"
+	       "      --abstract         listen at an abstract name, @connstorm.PID.N, instead\n"
+	       "                         of a path; implies --unix\n"
 	       "      --timeout SEC      give up after SEC seconds of storm, report, exit 1\n"
 	       "                         (default 60, max %d)\n"
 	       "      --start-file PATH  wait until PATH exists before the storm (at most\n"
@@ -1112,6 +1147,11 @@ static void usage(void)
 	       "(TIME_WAIT on the client side) may exhaust the ephemeral ports for large N.\n"
 	       "Such connects fail with EADDRNOTAVAIL and are counted as failed, never retried.\n"
 	       "\n"
+	       "UNIX sockets: clients are unnamed and all connect to the one listener; -6,\n"
+	       "--addr, --port, --no-unique-src and --mode rst (a UNIX socket has no reset) are\n"
+	       "refused. --ready-fd then also gives the socket's name: \"ready 0 SERVER_PID\n"
+	       "CLIENT_PID NAME\".\n"
+	       "\n"
 	       "Timing: from the first connect() to the end of the last connection (the client\n"
 	       "has seen the server's FIN or RST and closed). Summary on stderr; exit status 0\n"
 	       "only if every connection completed, 1 otherwise, 2 for bad arguments.\n"
@@ -1120,8 +1160,49 @@ static void usage(void)
 	       "  connstorm -n 50000 -m client-first --json\n"
 	       "  connstorm -n 50000 --fork-server -m rst --payload 1000\n"
 	       "  unshare -n sh -c 'ip link set lo up; connstorm -6 -n 20000'\n"
+	       "  connstorm -x -n 50000 --fork-server -m client-first --json\n"
 	       "  connstorm --start-file /tmp/tracer-ready --server-pid-file /tmp/srv.pid\n",
 	       MAX_CONNS, MAX_THREADS, MAX_WINDOW, MAX_PAYLOAD, MAX_TIMEOUT_S);
+}
+
+#define UNIX_DIR_TEMPLATE "/connstorm.XXXXXX"
+#define UNIX_SOCK_NAME	  "/storm.sock"
+
+/*
+ * The UNIX destination. An abstract name is complete here; a path gets its
+ * directory later (make_unix_dir), but its length is checked now so a bad
+ * --unix-dir is a usage error like any other.
+ */
+static void unix_dest(void)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&cfg.dst;
+	const char *parent = cfg.unix_parent, *what = "--unix-dir";
+	size_t max = sizeof(un->sun_path) - 1 - strlen(UNIX_DIR_TEMPLATE UNIX_SOCK_NAME);
+
+	memset(&cfg.dst, 0, sizeof(cfg.dst));
+	un->sun_family = AF_UNIX;
+	cfg.family = AF_UNIX;
+	cfg.unique_src = false; /* clients stay unnamed */
+	if (cfg.abstract) {
+		/* Unique per run: the pid, and the clock for a pid that comes round again. */
+		int n = snprintf(cfg.unix_name, sizeof(cfg.unix_name), "@connstorm.%d.%llu",
+				 (int)getpid(), (unsigned long long)(now_ns() % NSEC_PER_SEC));
+
+		/* sun_path[0] stays NUL: that makes the name abstract; "@" is how it is shown */
+		memcpy(un->sun_path + 1, cfg.unix_name + 1, n - 1);
+		cfg.dstlen = offsetof(struct sockaddr_un, sun_path) + n;
+		return;
+	}
+	if (!parent) {
+		parent = getenv("TMPDIR");
+		what = "TMPDIR";
+		if (!parent || !*parent)
+			parent = "/tmp";
+	}
+	if (strlen(parent) > max)
+		usage_error("%s: '%s' is too long for a UNIX socket path (at most %zu bytes)", what,
+			    parent, max);
+	snprintf(cfg.unix_dir, sizeof(cfg.unix_dir), "%s" UNIX_DIR_TEMPLATE, parent);
 }
 
 static void parse_args(int argc, char **argv)
@@ -1138,6 +1219,8 @@ static void parse_args(int argc, char **argv)
 		OPT_READY_FD,
 		OPT_PID_FILE,
 		OPT_JSON,
+		OPT_UNIX_DIR,
+		OPT_ABSTRACT,
 	};
 	static const struct option opts[] = {
 		{"connections", required_argument, NULL, 'n'},
@@ -1158,12 +1241,17 @@ static void parse_args(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"server-pid-file", required_argument, NULL, OPT_PID_FILE},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"unix", no_argument, NULL, 'x'},
+		{"unix-dir", required_argument, NULL, OPT_UNIX_DIR},
+		{"abstract", no_argument, NULL, OPT_ABSTRACT},
 		{NULL, 0, NULL, 0},
 	};
+	const char *tcp_only = NULL; /* the first option given that UNIX sockets refuse */
+	bool unix_mode = false;
 	int c;
 
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":n:t:w:m:p:6h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:t:w:m:p:6xh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			cfg.conns = parse_num("--connections", optarg, 1, MAX_CONNS);
@@ -1184,9 +1272,22 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.port = parse_num("--port", optarg, 0, 65535);
+			tcp_only = tcp_only ? tcp_only : "--port";
 			break;
 		case '6':
 			cfg.family = AF_INET6;
+			tcp_only = tcp_only ? tcp_only : "-6";
+			break;
+		case 'x':
+			unix_mode = true;
+			break;
+		case OPT_UNIX_DIR:
+			cfg.unix_parent = optarg;
+			unix_mode = true;
+			break;
+		case OPT_ABSTRACT:
+			cfg.abstract = true;
+			unix_mode = true;
 			break;
 		case 'h':
 			usage();
@@ -1196,6 +1297,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_ADDR:
 			cfg.addr_str = optarg;
+			tcp_only = tcp_only ? tcp_only : "--addr";
 			break;
 		case OPT_FORK:
 			cfg.fork_server = true;
@@ -1205,6 +1307,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_NO_UNIQUE:
 			cfg.unique_src = false;
+			tcp_only = tcp_only ? tcp_only : "--no-unique-src";
 			break;
 		case OPT_TIMEOUT:
 			cfg.timeout_s = parse_num("--timeout", optarg, 1, MAX_TIMEOUT_S);
@@ -1237,8 +1340,23 @@ static void parse_args(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg.server_threads)
 		cfg.server_threads = 1;
-	if ((cfg.start_file && !*cfg.start_file) || (cfg.server_pid_file && !*cfg.server_pid_file))
+	if ((cfg.start_file && !*cfg.start_file) ||
+	    (cfg.server_pid_file && !*cfg.server_pid_file) ||
+	    (cfg.unix_parent && !*cfg.unix_parent))
 		usage_error("empty file name");
+	if (unix_mode) {
+		if (tcp_only)
+			usage_error("%s does not apply to UNIX sockets (--unix)", tcp_only);
+		if (cfg.mode == MODE_RST)
+			usage_error("--mode rst: a UNIX socket has no reset (use server-first or "
+				    "client-first with --unix)");
+		if (cfg.abstract && cfg.unix_parent)
+			usage_error(
+				"--abstract and --unix-dir exclude each other: an abstract name "
+				"has no directory");
+		unix_dest();
+		return;
+	}
 
 	/* The destination, which must be loopback: this is the hard rule. */
 	memset(&cfg.dst, 0, sizeof(cfg.dst));
@@ -1309,20 +1427,90 @@ static bool wait_for_file(const char *path, unsigned int timeout_s)
 	return true;
 }
 
-static void json_string(const char *s)
+/*
+ * s as in a JSON string, without the quotes: quote, backslash and control
+ * characters escaped. Cut short (at a whole character) if out is too small.
+ */
+static const char *escape(char *out, size_t len, const char *s)
 {
-	putchar('"');
+	size_t n = 0;
+
 	for (; *s; s++) {
 		unsigned char ch = *s;
+		char one[8];
+		int k;
 
 		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
+			k = snprintf(one, sizeof(one), "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			k = snprintf(one, sizeof(one), "\\u%04x", ch);
 		else
-			putchar(ch);
+			k = snprintf(one, sizeof(one), "%c", ch);
+		if (n + k >= len)
+			break;
+		memcpy(out + n, one, k);
+		n += k;
 	}
-	putchar('"');
+	out[n] = '\0';
+	return out;
+}
+
+static void json_string(const char *s)
+{
+	char buf[2048];
+
+	printf("\"%s\"", escape(buf, sizeof(buf), s));
+}
+
+/* ------------------------------------------------------- UNIX socket path */
+
+static pid_t unix_owner; /* the process that made the directory and removes it */
+
+/* Async-signal-safe: also run from the signal handler. */
+static void unix_remove(void)
+{
+	if (!unix_owner || getpid() != unix_owner)
+		return;
+	unlink(cfg.unix_name);
+	rmdir(cfg.unix_dir);
+}
+
+static void on_fatal_signal(int sig)
+{
+	unix_remove();
+	raise(sig); /* SA_RESETHAND: the default action now */
+}
+
+/* Our own directory for the socket, removed on exit and on SIGINT/TERM/HUP. */
+static int make_unix_dir(void)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&cfg.dst;
+	struct sigaction sa = {.sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND};
+	int len;
+
+	if (cfg.family != AF_UNIX || cfg.abstract)
+		return 0;
+	if (!mkdtemp(cfg.unix_dir)) {
+		int err = errno;
+
+		*strrchr(cfg.unix_dir, '/') = '\0'; /* the template ends in UNIX_DIR_TEMPLATE */
+		fprintf(stderr, "connstorm: cannot make a directory in %s: %s\n", cfg.unix_dir,
+			strerror(err));
+		return -1;
+	}
+	unix_owner = getpid();
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* unix_dest() checked that it fits; a bug if it does not */
+	len = snprintf(cfg.unix_name, sizeof(cfg.unix_name), "%s" UNIX_SOCK_NAME, cfg.unix_dir);
+	if (len < 0 || (size_t)len >= sizeof(un->sun_path)) {
+		fprintf(stderr, "connstorm: internal error: socket path too long\n");
+		abort();
+	}
+	memcpy(un->sun_path, cfg.unix_name, len + 1);
+	cfg.dstlen = sizeof(*un);
+	return 0;
 }
 
 static void raise_nofile(void)
@@ -1348,10 +1536,14 @@ int main(int argc, char **argv)
 	pid_t server_pid = 0, client_pid = getpid();
 	unsigned int port = 0;
 	char err[256] = "", srv_err[256] = "", first_str[320] = "";
+	char name[sizeof(cfg.unix_name) * 6], endpoint[sizeof(name) + 8];
+	const char *family;
 	double secs, rate;
 	int status = 1;
 
 	parse_args(argc, argv);
+	if (make_unix_dir() < 0)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	memset(txbuf, 'x', sizeof(txbuf));
@@ -1385,7 +1577,11 @@ int main(int argc, char **argv)
 		goto stop;
 	}
 	if (cfg.ready_fd >= 0) {
-		dprintf(cfg.ready_fd, "ready %u %d %d\n", port, (int)server_pid, (int)client_pid);
+		char name[sizeof(cfg.unix_name) * 6];
+
+		dprintf(cfg.ready_fd, "ready %u %d %d%s%s\n", port, (int)server_pid,
+			(int)client_pid, cfg.family == AF_UNIX ? " " : "",
+			cfg.family == AF_UNIX ? escape(name, sizeof(name), cfg.unix_name) : "");
 		if (cfg.ready_fd > 2) /* closing stdout would lose the --json line */
 			close(cfg.ready_fd);
 	}
@@ -1408,6 +1604,7 @@ int main(int argc, char **argv)
 		if (e) {
 			/* The barrier counts on every thread: nothing sane is left to do. */
 			fprintf(stderr, "connstorm: pthread_create: %s\n", strerror(e));
+			unix_remove();
 			exit(1);
 		}
 	}
@@ -1442,6 +1639,7 @@ stop:
 		if (srv_first.what)
 			format_failure(srv_err, sizeof(srv_err), &srv_first);
 	}
+	unix_remove(); /* the server is gone: nothing listens there any more */
 	if (status == 1 && !completed && !failed)
 		return 1; /* setup failed; already said why */
 
@@ -1450,15 +1648,21 @@ stop:
 	if (first.what)
 		format_failure(first_str, sizeof(first_str), &first);
 
+	family = cfg.family == AF_INET ? "ipv4" : cfg.family == AF_INET6 ? "ipv6" : "unix";
+	escape(name, sizeof(name), cfg.unix_name);
+	if (cfg.family == AF_UNIX)
+		snprintf(endpoint, sizeof(endpoint), "path %s", name);
+	else
+		snprintf(endpoint, sizeof(endpoint), "port %u", port);
 	fprintf(stderr,
 		"connstorm: %s%" PRIu64 "/%" PRIu64 " completed, %" PRIu64 " failed in %.3f s: "
 		"%.0f conn/s (%s, %s%s, %u client threads x %u in flight, %u server thread%s%s, "
-		"payload %" PRIu64 ", port %u, client pid %d, server pid %d, accepted %" PRIu64 ")",
+		"payload %" PRIu64 ", %s, client pid %d, server pid %d, accepted %" PRIu64 ")",
 		timed_out ? "TIMED OUT: " : "", completed, cfg.conns, failed, secs, rate,
-		mode_names[cfg.mode], cfg.family == AF_INET ? "ipv4" : "ipv6",
-		cfg.unique_src ? " unique-src" : "", cfg.threads, cfg.window, cfg.server_threads,
-		cfg.server_threads == 1 ? "" : "s", cfg.fork_server ? " forked" : "", cfg.payload,
-		port, (int)client_pid, (int)server_pid, accepted);
+		mode_names[cfg.mode], family, cfg.unique_src ? " unique-src" : "", cfg.threads,
+		cfg.window, cfg.server_threads, cfg.server_threads == 1 ? "" : "s",
+		cfg.fork_server ? " forked" : "", cfg.payload, endpoint, (int)client_pid,
+		(int)server_pid, accepted);
 	if (first.what)
 		fprintf(stderr, "; first error: %s", first_str);
 	if (srv_errors)
@@ -1469,15 +1673,17 @@ stop:
 		printf("{\"connections\": %" PRIu64 ", \"completed\": %" PRIu64
 		       ", \"failed\": %" PRIu64 ", \"seconds\": %.6f, \"rate\": %.1f, "
 		       "\"mode\": \"%s\", \"family\": \"%s\", \"threads\": %u, \"client_pid\": %d, "
-		       "\"server_pid\": %d, \"port\": %u, \"payload\": %" PRIu64
+		       "\"server_pid\": %d, \"port\": %u, \"path\": %s%s%s, \"payload\": %" PRIu64
 		       ", \"unique_src\": %s, \"window\": %u, \"server_threads\": %u, "
 		       "\"fork_server\": %s, \"accepted\": %" PRIu64 ", \"server_errors\": %" PRIu64
 		       ", \"timed_out\": %s, \"first_error\": ",
-		       cfg.conns, completed, failed, secs, rate, mode_names[cfg.mode],
-		       cfg.family == AF_INET ? "ipv4" : "ipv6", cfg.threads, (int)client_pid,
-		       (int)server_pid, port, cfg.payload, cfg.unique_src ? "true" : "false",
-		       cfg.window, cfg.server_threads, cfg.fork_server ? "true" : "false", accepted,
-		       srv_errors, timed_out ? "true" : "false");
+		       cfg.conns, completed, failed, secs, rate, mode_names[cfg.mode], family,
+		       cfg.threads, (int)client_pid, (int)server_pid, port,
+		       cfg.family == AF_UNIX ? "\"" : "", cfg.family == AF_UNIX ? name : "null",
+		       cfg.family == AF_UNIX ? "\"" : "", cfg.payload,
+		       cfg.unique_src ? "true" : "false", cfg.window, cfg.server_threads,
+		       cfg.fork_server ? "true" : "false", accepted, srv_errors,
+		       timed_out ? "true" : "false");
 		if (first.what)
 			json_string(first_str);
 		else
