@@ -6,7 +6,6 @@
  * size per record, nothing is lost, and bad options are refused.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +28,9 @@
 /* bench-floor sits beside connstorm: $SOCKTRACE's directory/tools/. */
 static int floor_path(char *out, size_t len)
 {
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s", socktrace_path());
-	if (!strchr(dir, '/'))
+	if (!strchr(socktrace_path(), '/'))
 		return -1;
-	snprintf(out, len, "%s/tools/bench-floor", dirname(dir));
+	snprintf(out, len, "%s", tool_path("bench-floor", NULL));
 	return access(out, X_OK);
 }
 

@@ -6,8 +6,6 @@
  * stdout, --duration), no BPF program of its own outlives it.
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <linux/bpf.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,12 +21,7 @@
 
 static const char *connstorm_path(void)
 {
-	static char path[PATH_MAX];
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", socktrace_path());
-	snprintf(path, sizeof(path), "%s/tools/connstorm", dirname(tmp));
-	return path;
+	return tool_path("connstorm", "CONNSTORM");
 }
 
 static int storm(int n)

@@ -6,8 +6,6 @@
  * the payload's byte counts, and nothing may be lost.
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +26,7 @@ struct mode {
 
 static const char *connstorm_path(void)
 {
-	static char path[PATH_MAX];
-	char tmp[PATH_MAX];
-	const char *env = getenv("CONNSTORM");
-
-	if (env && *env)
-		return env;
-	/* next to the tracer: build/tools/connstorm, or /opt/socktrace/tools/ in the guest */
-	snprintf(tmp, sizeof(tmp), "%s", socktrace_path());
-	snprintf(path, sizeof(path), "%s/tools/connstorm", dirname(tmp));
-	return path;
+	return tool_path("connstorm", "CONNSTORM");
 }
 
 /* connstorm's JSON result line, out of its combined output. */

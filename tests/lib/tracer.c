@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,6 +47,19 @@ const char *socktrace_path(void)
 	const char *p = getenv("SOCKTRACE");
 
 	return p && *p ? p : "socktrace";
+}
+
+const char *tool_path(const char *name, const char *env)
+{
+	static char path[PATH_MAX];
+	char dir[PATH_MAX];
+	const char *e = env ? getenv(env) : NULL;
+
+	if (e && *e)
+		return e;
+	snprintf(dir, sizeof(dir), "%s", socktrace_path());
+	snprintf(path, sizeof(path), "%s/tools/%s", dirname(dir), name);
+	return path;
 }
 
 /* Only async-signal-safe calls from here to exec: the test may have threads. */

@@ -60,4 +60,11 @@ void tracer_cleanup(struct tracer *t);
 int run_capture(const char *const argv[], char **output, int timeout_ms);
 /* $SOCKTRACE if set and non-empty, else "socktrace". */
 const char *socktrace_path(void);
+/*
+ * A tool built beside the tracer: $env if that is set and non-empty (env may
+ * be NULL), else socktrace_path()'s directory + "/tools/" + name
+ * (build/tools/connstorm, or /opt/socktrace/tools/ in the guest). Static
+ * buffer, overwritten by the next call.
+ */
+const char *tool_path(const char *name, const char *env);
 #endif
