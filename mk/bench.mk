@@ -8,7 +8,7 @@
 BENCH_CONNS ?= 50000
 BENCH_REPS  ?= 3
 BENCH_MODE  ?= server-first
-BENCH_TOOLS ?= watch life floor floor-out bpftrace ss
+BENCH_TOOLS ?= watch life floor floor-out bpftrace ss watch-unix
 
 # the floor: a minimal tracer to measure socktrace against (tools/bench/floor.c)
 $(OUT)/floor.bpf.o: tools/bench/floor.bpf.c | $(OUT)

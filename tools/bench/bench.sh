@@ -11,11 +11,14 @@
 #
 # Environment (defaults):
 #   BENCH_CONNS=50000  BENCH_REPS=3  BENCH_MODE=server-first
-#   BENCH_TOOLS="watch life floor floor-out bpftrace ss"
+#   BENCH_TOOLS="watch life floor floor-out bpftrace ss watch-unix"
 #                      floor: tools/bench/floor.c, the least a tracer of every
 #                      state change can do; floor-out: the same, writing a
 #                      FLOOR_LINE_BYTES (330, about a watch --json line) line
-#                      per record
+#                      per record; watch-unix: pairs of UNIX stream storms
+#                      (connstorm -x, the socket in a directory of its own
+#                      in this run's private temp dir), the traced one under
+#                      socktrace watch --json (not with BENCH_MODE=rst)
 #   BENCH_BPFSTATS=1 (0: skip that run)
 #   BENCH_BG_SECONDS=3 quiet window before each traced storm (and after the
 #                      BPF-stats storm): the tracer settles, its idle rate is kept
@@ -46,7 +49,7 @@ OUTDIR=${BENCH_OUT:-$ROOT/build/bench}
 N=${BENCH_CONNS:-50000}
 REPS=${BENCH_REPS:-3}
 MODE=${BENCH_MODE:-server-first}
-TOOLS=${BENCH_TOOLS:-watch life floor floor-out bpftrace ss}
+TOOLS=${BENCH_TOOLS:-watch life floor floor-out bpftrace ss watch-unix}
 FL=${FLOOR:-$ROOT/build/tools/bench-floor}
 FLOOR_LINE_BYTES=330
 SETTLE=${BENCH_SETTLE:-2}
@@ -68,9 +71,9 @@ isint "$DRAIN_MAX" && [ "$DRAIN_MAX" -ge 1 ] && [ "$DRAIN_MAX" -le 300 ] || die 
 isint "$MAXSECS" || die "BENCH_MAX_SECONDS=$MAXSECS: an integer"
 case $MODE in server-first | client-first | rst) ;; *) die "BENCH_MODE=$MODE: server-first, client-first or rst" ;; esac
 for t in $TOOLS; do
-	case $t in watch | life | floor | floor-out | bpftrace | ss) ;;
+	case $t in watch | life | floor | floor-out | bpftrace | ss | watch-unix) ;;
 	base-watch | base-life) [ -x "$ST_BASE" ] || die "BENCH_TOOLS: $t needs SOCKTRACE_BASE, an executable socktrace" ;;
-	*) die "BENCH_TOOLS: unknown tool '$t' (watch life base-watch base-life floor floor-out bpftrace ss)" ;; esac
+	*) die "BENCH_TOOLS: unknown tool '$t' (watch life base-watch base-life floor floor-out bpftrace ss watch-unix)" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
 [ -x "$ST" ] || die "$ST missing: run make"
@@ -158,6 +161,8 @@ wait_for() {
 }
 # one numeric field of connstorm's JSON
 cs_num() { sed -n "s/.*\"$2\": *\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1; }
+# one string field of connstorm's JSON (no escaped quotes in it)
+cs_str() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1; }
 # a JSON string: escape backslash, quote and control characters
 jstr() { _J=$1 awk 'BEGIN { n = split(ENVIRON["_J"], p, /\\/); s = p[1]; for (i = 2; i <= n; i++) s = s "\\\\" p[i]; gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); gsub(/\n/, "\\n", s); gsub(/\r/, "\\r", s); gsub(/[\001-\037]/, " ", s); printf "\"%s\"", s }'; }
 jnull() { [ -n "$1" ] && [ "$1" != - ] && echo "$1" || echo null; }
@@ -220,11 +225,15 @@ del_ns() {
 
 # all CPUs from /proc/stat: "total idle+iowait steal" in ticks
 stat_cpu() { awk '$1 == "cpu" {t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $5 + $6, $9}' /proc/stat; }
-# ---- one storm in namespace $NS; sets STORM_RC, STORM_JSON (one line),
-#      STORM_RATE, STORM_DONE, STORM_PORT, STORM_CPU (machine busy/steal %) ----
+# ---- one storm for TOOL in namespace $NS; sets STORM_RC, STORM_JSON (one
+#      line), STORM_RATE, STORM_DONE, STORM_PORT, STORM_PATH (a UNIX storm's
+#      listener), STORM_CPU (machine busy/steal %) ----
 run_storm() {
 	_s0=$(stat_cpu)
-	ip netns exec "$NS" "$CS" -n "$N" -t "$THREADS" -m "$MODE" --timeout "$STORM_TIMEOUT" --json \
+	# watch-unix: UNIX stream sockets; connstorm makes (and removes) the
+	# socket's directory inside $W, which only root can enter
+	if [ "$1" = watch-unix ]; then set -- -x --unix-dir "$W"; else set --; fi
+	ip netns exec "$NS" "$CS" "$@" -n "$N" -t "$THREADS" -m "$MODE" --timeout "$STORM_TIMEOUT" --json \
 		> "$W/storm.json" 2> "$W/storm.err" &
 	_p=$!
 	addpid "$_p"
@@ -236,6 +245,7 @@ run_storm() {
 	STORM_RATE=$(cs_num "$W/storm.json" rate)
 	STORM_DONE=$(cs_num "$W/storm.json" completed)
 	STORM_PORT=$(cs_num "$W/storm.json" port)
+	STORM_PATH=$(cs_str "$W/storm.json" path)
 	[ -n "$STORM_RATE" ] || STORM_RATE=-
 	[ -n "$STORM_DONE" ] || STORM_DONE=0
 	[ -n "$STORM_PORT" ] || STORM_PORT=0
@@ -253,9 +263,10 @@ start_tracer() {
 	TERR=
 	_t0=$(now_ms)
 	case $1 in
-	watch | life | base-watch | base-life)
+	watch | life | base-watch | base-life | watch-unix)
 		_bin=$ST; case $1 in base-*) _bin=$ST_BASE ;; esac
-		"$_bin" "${1#base-}" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
+		_cmd=${1#base-}; [ "$1" = watch-unix ] && _cmd=watch
+		"$_bin" "$_cmd" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
 			> "$W/trace.out" 2> "$W/trace.err" &
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
@@ -397,16 +408,21 @@ traced_storm() {
 		return
 	fi
 	background_window - "$_tool"
-	run_storm
+	run_storm "$_tool"
 	quiesce_tracer "$_tool"
 	[ "$_tool" = ss ] || stop_tracer "$_tool"
 	T_RATE=$STORM_RATE; T_MADE=$STORM_DONE
 	_bytes=$(wc -c < "$W/trace.out" 2>/dev/null || echo 0)
 	_extra=
 	case $_tool in
-	watch | life | base-watch | base-life)
-		_ev=state; [ "${_tool#base-}" = life ] && _ev=close
-		_seen=$(awk -v fmt=json -v ino="$NSINO" -v port="$STORM_PORT" -v ev="$_ev" -f "$HERE/seen.awk" "$W/trace.out")
+	watch | life | base-watch | base-life | watch-unix)
+		if [ "$_tool" = watch-unix ]; then
+			# the storm's listener path is its own: no namespace needed to tell it apart
+			_seen=$(awk -v fmt=unix -v path="$STORM_PATH" -f "$HERE/seen.awk" "$W/trace.out")
+		else
+			_ev=state; [ "${_tool#base-}" = life ] && _ev=close
+			_seen=$(awk -v fmt=json -v ino="$NSINO" -v port="$STORM_PORT" -v ev="$_ev" -f "$HERE/seen.awk" "$W/trace.out")
+		fi
 		SUMMARY=$(grep '^summary:' "$W/trace.err" | tail -n 1)
 		T_LOST=$(echo "$SUMMARY" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
 		T_KM=$(echo "$SUMMARY" | sed -n 's/.* kernel_missed=\([0-9]*\).*/\1/p')
@@ -415,8 +431,9 @@ traced_storm() {
 		[ -n "$T_KM" ] || T_KM=-
 		# table memory: anonymous RSS growth from before the storm to after
 		# it, per socket the table holds at the end: every connection leaves
-		# one TIME_WAIT socket, which socktrace keeps 60 s (none in rst mode)
-		if [ "$MODE" != rst ] && [ -n "$ANON1" ] && [ -n "$ANON0" ]; then
+		# one TIME_WAIT socket, which socktrace keeps 60 s (none in rst mode;
+		# none for UNIX sockets, which are gone at close)
+		if [ "$MODE" != rst ] && [ "$_tool" != watch-unix ] && [ -n "$ANON1" ] && [ -n "$ANON0" ]; then
 			T_MEM=$(fdiv $(((ANON1 - ANON0) * 1024)) "$T_MADE" %.0f)
 		fi
 		_extra="\"summary\": $(jstr "$SUMMARY"), \"summary_sockets\": $(jnull "$_socks"), "
@@ -457,17 +474,26 @@ traced_storm() {
 		# sockets too: the CPU is shared out by output lines, the storm's
 		# part being its lines / all lines (raw: all of it; all of it too
 		# when the output has none of the storm's lines)
-		_share=$(echo "$_seen" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } } END { t = v["lines"] + v["other_netns"]; printf "%.4f", (v["lines"] > 0 ? v["lines"] / t : 1) }')
+		_share=$(echo "$_seen" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } } END { t = v["lines"] + v["other_netns"] + v["other_lines"]; printf "%.4f", (v["lines"] > 0 ? v["lines"] / t : 1) }')
 		T_CPU_RAW=$(fdiv $(((CPU1 - CPU0) * 1000000 / HZ)) "$T_MADE" %.3f)
 		T_CPU=$(awk -v t=$((CPU1 - CPU0)) -v s="$_share" -v hz="$HZ" -v n="$T_MADE" 'BEGIN { if (n > 0) printf "%.3f", t * s * 1e6 / hz / n; else print "-" }')
 		T_HWM=$HWM
 	fi
 	[ "$STORM_RC" = 0 ] || { T_STATUS=storm-failed; T_NOTE="connstorm exit $STORM_RC"; }
-	case $_tool in watch | life | base-watch | base-life | floor | floor-out | bpftrace)
+	case $_tool in watch | life | base-watch | base-life | watch-unix | floor | floor-out | bpftrace)
 		[ "${TRC:-0}" = 0 ] || T_NOTE="rep $REP: tracer exit status $TRC${DRAIN_CAPPED:+, still busy after the ${DRAIN_MAX}s drain limit}" ;;
 	esac
 	[ -n "$DRAIN_CAPPED" ] && [ "$T_NOTE" = - ] && T_NOTE="rep $REP: still busy after the ${DRAIN_MAX}s drain limit"
+	# a socktrace without UNIX tracing (before issue 13) measures its cost
+	# on a UNIX storm all the same, but must not look like a tracer that lost
+	# every connection
+	_un=
+	if [ "$_tool" = watch-unix ] && [ "$(echo "$_seen" | sed -n 's/.* unix=\([0-9]*\).*/\1/p')" = 0 ]; then
+		_un="no UNIX events in the output: this socktrace does not trace UNIX sockets, so seen is 0"
+		if [ "$T_NOTE" = - ]; then T_NOTE="rep $REP: $_un"; else T_NOTE="$T_NOTE; $_un"; fi
+	fi
 	echo "    $_tool: seen $T_SEEN/$T_MADE, lost $T_LOST (kernel_missed $T_KM), cpu $T_CPU us/conn (raw $T_CPU_RAW, storm share $_share), peak RSS ${T_HWM:-?} kB, $T_MEM B/socket, ready ${READY_S}s, drain ${DRAIN_S}s${TRC:+, exit $TRC}"
+	[ "$_tool" = watch-unix ] && echo "      $STORM_PATH: $(echo "$_seen" | cut -d' ' -f3-)${_un:+ ($_un)}"
 	printf '{"rep": %s, "tool": "%s", "traced": true, "status": "%s", "note": %s, "netns": "%s", "netns_inode": %s, "storm_exit": %s, "storm": %s, "storm_cpu": %s, "tracer_pid": %s, "ready_s": %s, "drain_s": %s, "drain_capped": %s, "tracer_exit": %s, "clk_tck": %s, "quiet_ms": %s, "cpu_ticks_quiet_start": %s, "cpu_ticks_before_storm": %s, "cpu_ticks_after_storm": %s, "storm_window_ms": %s, "storm_share_of_output": %s, "cpu_us_per_conn": %s, "cpu_us_per_conn_raw": %s, "rss_kb_before_storm": %s, "rss_anon_kb_before_storm": %s, "rss_kb_after_storm": %s, "rss_anon_kb_after_storm": %s, "vmhwm_kb": %s, "mem_b_per_socket": %s, "lost": %s, "kernel_missed": %s, %s"seen": %s, "seen_pct": %s, "output_bytes": %s, "counts": %s}\n' \
 		"$REP" "$_tool" "$T_STATUS" "$(jstr "$T_NOTE")" "$NS" "$NSINO" "$STORM_RC" "$STORM_JSON" "$STORM_CPU" "$TPID" "$(jnull "$READY_S")" \
 		"$(jnull "$DRAIN_S")" "$([ -n "$DRAIN_CAPPED" ] && echo true || echo false)" "$(jnull "$TRC")" "$HZ" "$BG_MS" "$(jnull "$CPUB")" "$(jnull "$CPU0")" "$(jnull "$CPU1")" \
@@ -486,7 +512,7 @@ traced_storm() {
 untraced_storm() {
 	U_RATE=-; U_RC=1
 	new_ns || return
-	run_storm
+	run_storm "$1"
 	U_RATE=$STORM_RATE; U_RC=$STORM_RC
 	printf '{"rep": %s, "tool": "%s", "traced": false, "netns": "%s", "storm_exit": %s, "storm": %s, "storm_cpu": %s}\n' \
 		"$REP" "$1" "$NS" "$STORM_RC" "$STORM_JSON" "$STORM_CPU" >> "$W/runs.jsonl"
@@ -515,7 +541,7 @@ bpfstats_run() { # TOOL
 	# BG_SECONDS before and after measure what the rest of the machine makes
 	# them do
 	background_window bpf "$_tool"
-	run_storm
+	run_storm "$_tool"
 	quiesce_tracer "$_tool"
 	bpftool prog show --json --pretty 2>/dev/null | awk -f "$HERE/bpfstats.awk" > "$W/bpf1"
 	post_window bpf "$_tool"
@@ -615,6 +641,13 @@ for t in $TOOLS; do
 			echo "  bpftrace: unavailable (not installed: WITH_BENCH=1 sh tools/install-deps.sh)"
 			UNAVAIL="$UNAVAIL bpftrace"
 			printf '0\tbpftrace\t-\tunavailable\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\tnot installed\n' >> "$W/pairs.tsv"
+		fi
+		;;
+	watch-unix)
+		if [ "$MODE" = rst ]; then
+			echo "  watch-unix: not run (BENCH_MODE=rst: a UNIX socket has no reset)"
+			UNAVAIL="$UNAVAIL watch-unix"
+			printf '0\twatch-unix\t-\tunavailable\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\tBENCH_MODE=rst: a UNIX socket has no reset\n' >> "$W/pairs.tsv"
 		fi
 		;;
 	esac

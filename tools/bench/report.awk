@@ -115,4 +115,9 @@ END {
 	print "B/socket: anonymous RSS growth over the storm / the TIME_WAIT sockets it left in the table."
 	print "floor: one 32-byte record per state change and nothing else; floor-out: the same plus a"
 	print "fixed 330-byte output line per record (tools/bench/floor.c). Neither has targets."
+	if (index(" " tools " ", " watch-unix ")) {
+		print "watch-unix: UNIX stream storms (connstorm -x) under watch --json; seen: connections whose"
+		print "connect (errno 0) to the storm's socket path and whose close are both in the output."
+		print "No targets; B/socket n/a (a closed UNIX socket leaves nothing in the table)."
+	}
 }
