@@ -112,6 +112,7 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	const struct sock *sk;
 	struct st_sock_rec r;
+	__s32 wmem;
 
 	if (!udp)
 		return 0;
@@ -125,7 +126,10 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	r.cookie = bpf_get_socket_cookie((void *)sk);
 	r.ino = sock_ino(sk);
 	r.rx_queue = sk->sk_backlog.rmem_alloc.counter;
-	r.tx_queue = sk->sk_wmem_alloc.refs.counter;
+	/* as sk_wmem_alloc_get(): the count starts at 1 (sk_alloc), a bias the
+	 * kernel takes off before sock_diag, ss and netstat see it */
+	wmem = sk->sk_wmem_alloc.refs.counter - 1;
+	r.tx_queue = wmem > 0 ? wmem : 0;
 	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
 		return 0;
 	bpf_seq_write(seq, &r, sizeof(r));
