@@ -42,7 +42,9 @@ enum st_rec_type {
 
 /* st_call_rec.call_flags */
 enum st_call_flags {
-	ST_CALL_ADDR_USER = 1 << 0, /* the local address came from the caller's memory */
+	/* a failed call's address (bind: local, connect: remote) came from the
+	 * caller's memory */
+	ST_CALL_ADDR_USER = 1 << 0,
 };
 
 /* st_tuple.flags */
@@ -126,9 +128,9 @@ struct st_state_rec {
 /*
  * bind, listen, accept, connect returns and UDP releases: the socket's tuple as
  * the kernel has it after the call. A failed bind has no bound address in the
- * socket: the address it asked for is copied from the call's sockaddr instead
- * (the kernel's copy where the hook has one, else the caller's memory, flagged
- * ST_CALL_ADDR_USER).
+ * socket, a connect that failed before SYN_SENT no remote end: the address
+ * the call asked for is copied from its sockaddr instead (the kernel's copy
+ * where the hook has one, else the caller's memory, flagged ST_CALL_ADDR_USER).
  */
 struct st_call_rec {
 	struct st_hdr hdr;

@@ -119,8 +119,16 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		return;
 	}
 	if (e) {
-		/* connect() returned: the source port is known now */
-		merge_tuple(&e->t, &r->t);
+		/* connect() returned: the source port is known now. A failed
+		 * call's remote end is the address it asked for, which the
+		 * socket (a bound UDP one) is not connected to. */
+		struct st_tuple t = r->t;
+
+		if (connect_error(r->ret)) {
+			memset(t.daddr, 0, sizeof(t.daddr));
+			t.dport = 0;
+		}
+		merge_tuple(&e->t, &t);
 		listen_rehash(tb, e);
 		release_pending(tb, e);
 	}
@@ -128,7 +136,8 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		: (!connect_error(r->ret) || failure_reported(tb, r->cookie) ||
 		   failure_reported(tb, r->sk)))
 		return;
-	call_line(tb, e, r, tr, OWNER_CONNECT);
+	/* the line describes the address connect() was given */
+	call_line(tb, NULL, r, tr, OWNER_CONNECT);
 }
 
 static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,

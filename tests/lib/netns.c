@@ -247,6 +247,34 @@ static int addr_add(int ifindex, const char *addr, int prefix)
 	return nl_talk(&r);
 }
 
+int netns_blackhole_route(const char *prefix_addr, int prefix)
+{
+	struct rtmsg rtm = {.rtm_dst_len = (unsigned char)prefix,
+			    .rtm_table = RT_TABLE_MAIN,
+			    .rtm_protocol = RTPROT_STATIC,
+			    .rtm_scope = RT_SCOPE_UNIVERSE,
+			    .rtm_type = RTN_BLACKHOLE};
+	unsigned char bin[16];
+	size_t alen;
+	struct nlreq r;
+
+	if (inet_pton(AF_INET, prefix_addr, bin) == 1) {
+		rtm.rtm_family = AF_INET;
+		alen = 4;
+	} else if (inet_pton(AF_INET6, prefix_addr, bin) == 1) {
+		rtm.rtm_family = AF_INET6;
+		alen = 16;
+	} else {
+		return -EINVAL;
+	}
+	if (prefix < 0 || (size_t)prefix > alen * 8)
+		return -EINVAL;
+	nl_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nl_append(&r, &rtm, sizeof(rtm)) || !nl_attr(&r, RTA_DST, bin, alen))
+		return -ENOBUFS;
+	return nl_talk(&r);
+}
+
 /* Address the named link of the calling thread's namespace and bring it up. */
 static int configure_end(const char *name, const char *addr, int prefix, int *ifindex)
 {
