@@ -113,19 +113,33 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 }
 
 /*
- * One record for a finished call, if the socket is TCP or UDP and wanted.
+ * One record for a finished call, if the socket is TCP, UDP or MPTCP and wanted.
  * btf: c->sk and c->listener are BTF pointers.
  */
 static __always_inline void record_call(const struct call_done *c, bool btf)
 {
 	struct st_call_rec *r;
-	struct sock *sk = c->sk;
+	struct sock *sk = c->sk, *listener = c->listener;
 	__u16 proto;
 
 	if (!sk)
 		return;
 	proto = sk_protocol(sk, btf);
-	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP)
+	if (proto == ST_IPPROTO_TCP && !btf) {
+		/* fexit and kprobes see what MPTCP does to its subflows (accept
+		 * everywhere; bind, listen and connect too on 6.1): the call is
+		 * the MPTCP socket's, as the syscall hooks see it */
+		__u64 parent = mptcp_parent((const struct tcp_sock *)sk, false);
+
+		if (parent) {
+			sk = (struct sock *)parent;
+			proto = ST_IPPROTO_MPTCP;
+			parent = mptcp_parent((const struct tcp_sock *)listener, false);
+			if (parent)
+				listener = (struct sock *)parent;
+		}
+	}
+	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)
@@ -142,11 +156,15 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	}
 	hdr_init(&r->hdr, c->kind, sizeof(*r));
 	r->sk = (__u64)(long)sk;
-	r->listener = (__u64)(long)c->listener;
+	r->listener = (__u64)(long)listener;
 	r->ret = c->ret;
 	r->fd = c->fd;
-	/* as clamped by somaxconn */
-	if (c->kind == ST_REC_LISTEN && !c->ret)
+	/* as clamped by somaxconn; an MPTCP listener's is its listening subflow's */
+	if (c->kind == ST_REC_LISTEN && !c->ret && proto == ST_IPPROTO_MPTCP) {
+		const struct sock *first = mptcp_first(sk);
+
+		r->arg = first ? BPF_CORE_READ(first, sk_max_ack_backlog) : c->arg;
+	} else if (c->kind == ST_REC_LISTEN && !c->ret)
 		r->arg = sk_rd(btf, sk, sk_max_ack_backlog);
 	else if (c->kind != ST_REC_BIND)
 		r->arg = c->arg;

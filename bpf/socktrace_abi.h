@@ -23,8 +23,9 @@
 #define ST_ADDR_LEN 16
 
 /* st_tuple.protocol */
-#define ST_IPPROTO_TCP 6
-#define ST_IPPROTO_UDP 17
+#define ST_IPPROTO_TCP	 6
+#define ST_IPPROTO_UDP	 17
+#define ST_IPPROTO_MPTCP 262
 
 enum st_rec_type {
 	ST_REC_STATE = 1,   /* inet_sock_set_state fired */
@@ -115,6 +116,9 @@ struct st_state_rec {
 	__u64 cookie;	   /* socket cookie; 0 where the hook cannot get one */
 	__u64 bytes_acked; /* tcp_sock counters, sent and acknowledged */
 	__u64 bytes_received;
+	/* a TCP subflow of an MPTCP connection: the MPTCP socket's sock address
+	 * (read on -> SYN_SENT, ESTABLISHED and LISTEN, once it is set); else 0 */
+	__u64 mptcp_parent;
 	struct st_tuple t;
 	__u32 rx_queue;	     /* LISTEN: accept queue length; else 0 */
 	__u32 tx_queue;	     /* LISTEN: accept backlog limit; else 0 */
@@ -152,7 +156,8 @@ struct st_sock_rec {
 	struct st_hdr hdr;
 	__u64 sk;
 	__u64 cookie;
-	__u64 ino; /* socket inode, 0 if none (timewait, request, orphan) */
+	__u64 ino;	    /* socket inode, 0 if none (timewait, request, orphan) */
+	__u64 mptcp_parent; /* a TCP subflow: its MPTCP socket's sock address; else 0 */
 	struct st_tuple t;
 	__u32 rx_queue; /* as netstat: LISTEN accept queue, else unread bytes */
 	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
@@ -211,9 +216,9 @@ struct st_counters {
 ST_STATIC_ASSERT(sizeof(struct st_hdr) == 16, "st_hdr size");
 ST_STATIC_ASSERT(sizeof(struct st_tuple) == 52, "st_tuple size");
 ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
-ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 144, "st_state_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 136, "st_call_rec size");
-ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 120, "st_sock_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 128, "st_sock_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
 
 #endif

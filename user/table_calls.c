@@ -175,6 +175,8 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	} else {
 		merge_tuple(&e->t, &r->t);
 		listen_rehash(tb, e);
+		/* an accepted MPTCP socket's first line waits for its remote end */
+		release_pending(tb, e);
 	}
 	{
 		struct sock_entry *l = accept_listener(tb, r->listener, &r->t);
@@ -190,10 +192,18 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	tb->sink(tb->sink_ctx, tr);
 }
 
-void table_apply_call(struct table *tb, const struct st_call_rec *r)
+void table_apply_call(struct table *tb, const struct st_call_rec *rec)
 {
+	struct st_call_rec mr;
+	const struct st_call_rec *r = rec;
 	struct sock_entry *e;
-	struct transition tr = {.ts_ns = r->hdr.ts_ns, .task = &r->task};
+	struct transition tr = {.ts_ns = rec->hdr.ts_ns, .task = &rec->task};
+
+	if (record_cookie(&rec->t, rec->cookie) != rec->cookie) {
+		mr = *rec;
+		mr.cookie = 0;
+		r = &mr;
+	}
 
 	if (r->hdr.type == ST_REC_PORT) {
 		/* the source port, chosen inside connect(): the held line can go */
