@@ -155,10 +155,10 @@ static void check_text(const char *text, const struct attempt *a)
 
 int main(void)
 {
-	struct tracer jt, tt;
-	struct json_lines jl = {0};
+	struct watch_pair w;
+	struct json_lines jl;
 	char netns[32], *text;
-	int v6, jok, tok, err;
+	int v6, err;
 	size_t i;
 	long ns;
 
@@ -176,10 +176,7 @@ int main(void)
 		ok(err == 0, "blackhole route 2001:db8:9::/48: %s", strerror(-err));
 	}
 
-	jok = start_tracer(&jt, (const char *const[]){"watch", "--netns", netns, NULL}) == 0;
-	tok = tracer_start(&tt, (const char *const[]){"watch", "--netns", netns, "-w", NULL},
-			   20000) == 0;
-	ok(jok && tok, "watch --json and text watch started");
+	watch_pair_start(&w, netns, "-w");
 
 	for (i = 0; i < N_ATTEMPTS; i++) {
 		struct attempt *a = &attempts[i];
@@ -191,13 +188,7 @@ int main(void)
 		   a->addr, a->port, a->err > 0 ? strerror(a->err) : "it did not");
 	}
 	usleep(300000);
-	ok(!jok || tracer_stop(&jt, 10000) == 0, "watch --json exits 0");
-	ok(!tok || tracer_stop(&tt, 10000) == 0, "text watch exits 0");
-
-	if (!ok(jok && json_lines_load(jt.out_path, &jl) == 0 && jl.bad == 0,
-		"json: output read, every line valid"))
-		tap_diag("stderr: %s", tracer_stderr(&jt));
-	text = tok ? read_text_file(tt.out_path, NULL) : NULL;
+	watch_pair_stop(&w, &jl, &text);
 	for (i = 0; i < N_ATTEMPTS; i++) {
 		const struct attempt *a = &attempts[i];
 
@@ -214,7 +205,6 @@ int main(void)
 		tap_diag("watch:\n%s", text ? text : "");
 	free(text);
 	json_lines_free(&jl);
-	tracer_cleanup(&jt);
-	tracer_cleanup(&tt);
+	watch_pair_cleanup(&w);
 	return tap_done();
 }

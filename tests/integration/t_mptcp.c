@@ -299,10 +299,10 @@ int main(void)
 		{AF_INET, "127.0.0.1", PORT4, "mptcp", "tcp", 0, 0},
 		{AF_INET6, "::1", PORT6, "mptcp6", "tcp6", 0, 0},
 	};
-	struct tracer jt, tt;
-	struct json_lines jl = {0};
+	struct watch_pair w;
+	struct json_lines jl;
 	char *text;
-	int jok, tok, fd, v6;
+	int fd, v6;
 	size_t i;
 	long ns;
 
@@ -322,22 +322,14 @@ int main(void)
 	close(fd);
 	v6 = netns_ipv6_ok();
 
-	jok = start_tracer(&jt, (const char *const[]){"watch", "--netns", netns, NULL}) == 0;
-	tok = tracer_start(&tt, (const char *const[]){"watch", "--netns", netns, NULL}, 20000) == 0;
-	ok(jok && tok, "watch --json and text watch started");
+	watch_pair_start(&w, netns, NULL);
 
 	for (i = 0; i < 2; i++)
 		if (i == 0 || v6)
 			run_family(&fams[i]);
 	tcp_wait_settled(5000);
 	usleep(300000);
-	ok(!jok || tracer_stop(&jt, 10000) == 0, "watch --json exits 0");
-	ok(!tok || tracer_stop(&tt, 10000) == 0, "text watch exits 0");
-
-	if (!ok(jok && json_lines_load(jt.out_path, &jl) == 0 && jl.bad == 0,
-		"watch --json: every line valid"))
-		tap_diag("%s", tracer_stderr(&jt));
-	text = tok ? read_text_file(tt.out_path, NULL) : NULL;
+	watch_pair_stop(&w, &jl, &text);
 	for (i = 0; i < 2; i++) {
 		char star[16];
 
@@ -356,7 +348,6 @@ int main(void)
 		tap_diag("watch:\n%s", text ? text : "");
 	free(text);
 	json_lines_free(&jl);
-	tracer_cleanup(&jt);
-	tracer_cleanup(&tt);
+	watch_pair_cleanup(&w);
 	return tap_done();
 }
