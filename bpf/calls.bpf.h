@@ -19,20 +19,26 @@
 
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
-/*
- * The local address a failed bind asked for: family, port and address out of
- * a sockaddr_in or sockaddr_in6, reading at most what the caller passed.
- */
 static __always_inline long read_mem(void *dst, __u32 size, __u64 src, bool user)
 {
 	return user ? bpf_probe_read_user(dst, size, (void *)src)
 		    : bpf_probe_read_kernel(dst, size, (void *)src);
 }
 
-static __always_inline void tuple_from_sockaddr(struct st_tuple *t, __u64 addr, int alen, bool user)
+/*
+ * The address a failed call asked for, out of a sockaddr_in or sockaddr_in6,
+ * reading at most what the caller passed: bind's is the local end, connect's
+ * the remote one (a connect that fails before SYN_SENT leaves the socket's
+ * remote end zero, or its address without the port). An IPv4 sockaddr given
+ * to an IPv6 socket is shown as the mapped address the kernel makes of it; an
+ * IPv6 one given to an IPv4 socket (refused) is not shown.
+ */
+static __always_inline void tuple_from_sockaddr(struct st_tuple *t, __u64 addr, int alen, bool user,
+						bool remote)
 {
 	__u8 sa[ST_SOCKADDR_MAX] = {};
-	__u16 family;
+	__u8 *ip = remote ? t->daddr : t->saddr;
+	__u16 family, port;
 	long err;
 
 	if (!addr || alen < 8)
@@ -47,13 +53,25 @@ static __always_inline void tuple_from_sockaddr(struct st_tuple *t, __u64 addr, 
 	if (err)
 		return;
 	family = *(__u16 *)sa;
-	t->sport = bpf_ntohs(*(__u16 *)(sa + 2));
+	port = bpf_ntohs(*(__u16 *)(sa + 2));
 	if (family == AF_INET) {
-		__builtin_memset(t->saddr, 0, sizeof(t->saddr));
-		__builtin_memcpy(t->saddr, sa + 4, 4);
-	} else if (family == AF_INET6 && alen >= 24) {
-		__builtin_memcpy(t->saddr, sa + 8, 16);
+		__builtin_memset(ip, 0, ST_ADDR_LEN);
+		if (t->family == AF_INET6) {
+			ip[10] = 0xff;
+			ip[11] = 0xff;
+			__builtin_memcpy(ip + 12, sa + 4, 4);
+		} else {
+			__builtin_memcpy(ip, sa + 4, 4);
+		}
+	} else if (family == AF_INET6 && alen >= 24 && t->family == AF_INET6) {
+		__builtin_memcpy(ip, sa + 8, 16);
+	} else {
+		return;
 	}
+	if (remote)
+		t->dport = port;
+	else
+		t->sport = port;
 }
 
 struct call_done {
@@ -63,7 +81,7 @@ struct call_done {
 	long ret;
 	int fd;
 	__u32 arg;
-	__u64 addr; /* bind: the sockaddr, when the socket has no bound address */
+	__u64 addr; /* bind, connect: the sockaddr, for a call that failed */
 	int alen;
 	bool addr_user;
 };
@@ -95,19 +113,33 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 }
 
 /*
- * One record for a finished call, if the socket is TCP or UDP and wanted.
+ * One record for a finished call, if the socket is TCP, UDP or MPTCP and wanted.
  * btf: c->sk and c->listener are BTF pointers.
  */
 static __always_inline void record_call(const struct call_done *c, bool btf)
 {
 	struct st_call_rec *r;
-	struct sock *sk = c->sk;
+	struct sock *sk = c->sk, *listener = c->listener;
 	__u16 proto;
 
 	if (!sk)
 		return;
 	proto = sk_protocol(sk, btf);
-	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP)
+	if (proto == ST_IPPROTO_TCP && !btf) {
+		/* fexit and kprobes see what MPTCP does to its subflows (accept
+		 * everywhere; bind, listen and connect too on 6.1): the call is
+		 * the MPTCP socket's, as the syscall hooks see it */
+		__u64 parent = mptcp_parent((const struct tcp_sock *)sk, false);
+
+		if (parent) {
+			sk = (struct sock *)parent;
+			proto = ST_IPPROTO_MPTCP;
+			parent = mptcp_parent((const struct tcp_sock *)listener, false);
+			if (parent)
+				listener = (struct sock *)parent;
+		}
+	}
+	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)
@@ -116,18 +148,23 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (!wanted(r, &r->t))
 		return;
 	r->call_flags = 0;
-	if (c->kind == ST_REC_BIND && c->ret) {
-		tuple_from_sockaddr(&r->t, c->addr, c->alen, c->addr_user);
+	if ((c->kind == ST_REC_BIND || c->kind == ST_REC_CONNECT) && c->ret) {
+		tuple_from_sockaddr(&r->t, c->addr, c->alen, c->addr_user,
+				    c->kind == ST_REC_CONNECT);
 		if (c->addr_user)
 			r->call_flags = ST_CALL_ADDR_USER;
 	}
 	hdr_init(&r->hdr, c->kind, sizeof(*r));
 	r->sk = (__u64)(long)sk;
-	r->listener = (__u64)(long)c->listener;
+	r->listener = (__u64)(long)listener;
 	r->ret = c->ret;
 	r->fd = c->fd;
-	/* as clamped by somaxconn */
-	if (c->kind == ST_REC_LISTEN && !c->ret)
+	/* as clamped by somaxconn; an MPTCP listener's is its listening subflow's */
+	if (c->kind == ST_REC_LISTEN && !c->ret && proto == ST_IPPROTO_MPTCP) {
+		const struct sock *first = mptcp_first(sk);
+
+		r->arg = first ? BPF_CORE_READ(first, sk_max_ack_backlog) : c->arg;
+	} else if (c->kind == ST_REC_LISTEN && !c->ret)
 		r->arg = sk_rd(btf, sk, sk_max_ack_backlog);
 	else if (c->kind != ST_REC_BIND)
 		r->arg = c->arg;

@@ -2,8 +2,9 @@
 /*
  * The fentry/fexit family: one fexit per call, with the socket and the return
  * value in hand and no entry/exit pairing. Typical distro kernels have it;
- * our 6.18 machines refuse it (EPERM at load). The sockaddr a failed bind
- * asked for is the kernel's copy here (__sys_bind copied it in).
+ * our 6.18 machines refuse it (EPERM at load). The sockaddr a failed bind or
+ * connect asked for is the kernel's copy here (__sys_bind and __sys_connect
+ * copied it in).
  */
 #ifndef SOCKTRACE_HOOKS_FENTRY_BPF_H
 #define SOCKTRACE_HOOKS_FENTRY_BPF_H
@@ -77,13 +78,16 @@ int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 	return 0;
 }
 
-static __always_inline int fexit_connect(struct socket *sock, int ret)
+static __always_inline int fexit_connect(struct socket *sock, struct sockaddr *uaddr, int alen,
+					 int ret)
 {
 	struct call_done c = {
 		.kind = ST_REC_CONNECT,
 		.sk = BPF_CORE_READ(sock, sk),
 		.ret = ret,
 		.fd = -1,
+		.addr = (__u64)(long)uaddr,
+		.alen = alen,
 	};
 
 	record_call(&c, false);
@@ -94,7 +98,7 @@ SEC("fexit/inet_stream_connect")
 int BPF_PROG(fx_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
 	     int flags, int ret)
 {
-	return fexit_connect(sock, ret);
+	return fexit_connect(sock, uaddr, alen, ret);
 }
 
 /* UDP (IPv4 and IPv6 sockets alike) */
@@ -102,7 +106,7 @@ SEC("fexit/inet_dgram_connect")
 int BPF_PROG(fx_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
 	     int flags, int ret)
 {
-	return fexit_connect(sock, ret);
+	return fexit_connect(sock, uaddr, alen, ret);
 }
 
 #endif

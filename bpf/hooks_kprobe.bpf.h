@@ -18,10 +18,10 @@
 /* What a kprobe saves for its kretprobe, per thread. */
 struct call_arg {
 	__u64 sk;   /* the sock (the listener, for accept) */
-	__u64 addr; /* bind: the sockaddr (kernel memory) */
+	__u64 addr; /* bind, connect: the sockaddr (kernel memory) */
 	__s32 fd;   /* -1: these functions see no fd */
 	__u32 kind; /* ST_REC_* */
-	__s32 alen; /* bind: the sockaddr's length */
+	__s32 alen; /* bind, connect: the sockaddr's length */
 	__s32 backlog;
 };
 
@@ -143,9 +143,9 @@ int BPF_KRETPROBE(kr_inet_csk_accept, void *newsk)
 }
 
 SEC("kprobe/inet_stream_connect")
-int BPF_KPROBE(kp_inet_stream_connect, struct socket *sock)
+int BPF_KPROBE(kp_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen)
 {
-	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), NULL, 0, 0);
+	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
 }
 
 SEC("kretprobe/inet_stream_connect")
@@ -155,9 +155,9 @@ int BPF_KRETPROBE(kr_inet_stream_connect, int ret)
 }
 
 SEC("kprobe/inet_dgram_connect")
-int BPF_KPROBE(kp_inet_dgram_connect, struct socket *sock)
+int BPF_KPROBE(kp_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int alen)
 {
-	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), NULL, 0, 0);
+	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
 }
 
 SEC("kretprobe/inet_dgram_connect")

@@ -2,8 +2,8 @@
 /*
  * The syscall tracepoint family: every kernel with tracepoints has it (our
  * 6.18 machines have nothing else: fentry is refused, kprobes do not exist).
- * The exit reads the call's arguments (the fd; bind's sockaddr, which is the
- * caller's memory here; listen's backlog) and turns the fd into the sock.
+ * The exit reads the call's arguments (the fd; bind's and connect's sockaddr,
+ * which is the caller's memory here; listen's backlog) and turns the fd into the sock.
  * Needs tracefs.
  */
 #ifndef SOCKTRACE_HOOKS_SYSCALLS_BPF_H
@@ -54,7 +54,7 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 	} else {
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}
-	if (kind == ST_REC_BIND) {
+	if (kind == ST_REC_BIND || kind == ST_REC_CONNECT) {
 		c.addr = PT_REGS_PARM2_SYSCALL(regs);
 		c.alen = (int)PT_REGS_PARM3_SYSCALL(regs);
 	} else if (kind == ST_REC_LISTEN) {

@@ -42,6 +42,41 @@ static __always_inline void mini_tuple(struct st_tuple *t, const struct sock_com
 	t->flags = flags;
 }
 
+/*
+ * An MPTCP socket, met through one of its TCP subflows: no iterator walks
+ * MPTCP sockets, and each has a subflow while it is open (a listener its
+ * listening one). A socket with several subflows comes once per subflow;
+ * userspace keys them by address. sk is a raw pointer: probed reads.
+ */
+static __always_inline void dump_mptcp(struct seq_file *seq, __u64 parent, __u32 uid)
+{
+	const struct sock *sk = (const struct sock *)parent;
+	struct socket *sock;
+	struct st_sock_rec r;
+
+	rec_init(&r, sk);
+	sk_tuple(&r.t, sk, false);
+	if (r.t.protocol != ST_IPPROTO_MPTCP)
+		return;
+	r.uid = uid;
+	r.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
+		return;
+	/* the listener's cookie, on an accepted socket: userspace ignores it */
+	r.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	sock = BPF_CORE_READ(sk, sk_socket);
+	r.ino = sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+	if (r.state == ST_TCP_LISTEN) {
+		const struct sock *first = mptcp_first(sk);
+
+		if (first) {
+			r.rx_queue = BPF_CORE_READ(first, sk_ack_backlog);
+			r.tx_queue = BPF_CORE_READ(first, sk_max_ack_backlog);
+		}
+	}
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
 SEC("iter/tcp")
 int dump_tcp(struct bpf_iter__tcp *ctx)
 {
@@ -82,6 +117,7 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 			r.rx_queue = rx > 0 ? rx : 0;
 			r.tx_queue = tx > 0 ? tx : 0;
 		}
+		r.mptcp_parent = mptcp_parent(tp, true);
 	} else if ((tw = bpf_skc_to_tcp_timewait_sock(skc))) {
 		__u64 expires = tw->tw_sk.tw_timer.expires, now = bpf_jiffies64();
 
@@ -101,6 +137,9 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 	}
 	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
 		return 0;
+	/* the MPTCP socket first: its subflows are linked to its entry */
+	if (r.mptcp_parent)
+		dump_mptcp(seq, r.mptcp_parent, r.uid);
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }
@@ -112,6 +151,7 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	const struct sock *sk;
 	struct st_sock_rec r;
+	__s32 wmem;
 
 	if (!udp)
 		return 0;
@@ -125,7 +165,10 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	r.cookie = bpf_get_socket_cookie((void *)sk);
 	r.ino = sock_ino(sk);
 	r.rx_queue = sk->sk_backlog.rmem_alloc.counter;
-	r.tx_queue = sk->sk_wmem_alloc.refs.counter;
+	/* as sk_wmem_alloc_get(): the count starts at 1 (sk_alloc), a bias the
+	 * kernel takes off before sock_diag, ss and netstat see it */
+	wmem = sk->sk_wmem_alloc.refs.counter - 1;
+	r.tx_queue = wmem > 0 ? wmem : 0;
 	if (r.state < ST_TCP_ESTABLISHED || r.state > ST_TCP_MAX_STATE)
 		return 0;
 	bpf_seq_write(seq, &r, sizeof(r));

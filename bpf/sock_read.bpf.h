@@ -121,6 +121,35 @@ static __always_inline void sk_tuple(struct st_tuple *t, const struct sock *sk, 
 }
 
 /*
+ * The MPTCP socket a TCP subflow belongs to, or 0. A subflow is a TCP socket
+ * with tcp_sock.is_mptcp set (5.6+, CONFIG_MPTCP; the field is missing
+ * without it), whose ULP data is its mptcp_subflow_context; the context's
+ * conn is the MPTCP socket (a passive subflow's is set once its MPTCP socket
+ * is made, after its first transition). One probed read for a subflow.
+ */
+static __always_inline __u64 mptcp_parent(const struct tcp_sock *tp, bool btf)
+{
+	const struct mptcp_subflow_context *ctx;
+
+	if (!bpf_core_field_exists(struct tcp_sock, is_mptcp) || !tp || !sk_rd(btf, tp, is_mptcp))
+		return 0;
+	ctx = sk_rd(btf, tp, inet_conn.icsk_ulp_data);
+	return ctx ? (__u64)(long)BPF_CORE_READ(ctx, conn) : 0;
+}
+
+/*
+ * An MPTCP listener's accept queue and backlog are its listening subflow's
+ * (mptcp_sock.first): mptcp_listen() leaves the MPTCP socket's own at 0.
+ * sk is a raw pointer.
+ */
+static __always_inline const struct sock *mptcp_first(const struct sock *sk)
+{
+	if (!bpf_core_field_exists(struct mptcp_sock, first))
+		return NULL;
+	return BPF_CORE_READ((const struct mptcp_sock *)sk, first);
+}
+
+/*
  * A copy of a sock's sock_common, made with one probed read: the tuple,
  * state, cookie and bound device are all in it, and reading them one probed
  * read each cost a dozen helper calls per call record. Large enough for

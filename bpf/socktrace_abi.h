@@ -23,8 +23,9 @@
 #define ST_ADDR_LEN 16
 
 /* st_tuple.protocol */
-#define ST_IPPROTO_TCP 6
-#define ST_IPPROTO_UDP 17
+#define ST_IPPROTO_TCP	 6
+#define ST_IPPROTO_UDP	 17
+#define ST_IPPROTO_MPTCP 262
 
 enum st_rec_type {
 	ST_REC_STATE = 1,   /* inet_sock_set_state fired */
@@ -42,7 +43,9 @@ enum st_rec_type {
 
 /* st_call_rec.call_flags */
 enum st_call_flags {
-	ST_CALL_ADDR_USER = 1 << 0, /* the local address came from the caller's memory */
+	/* a failed call's address (bind: local, connect: remote) came from the
+	 * caller's memory */
+	ST_CALL_ADDR_USER = 1 << 0,
 };
 
 /* st_tuple.flags */
@@ -113,6 +116,9 @@ struct st_state_rec {
 	__u64 cookie;	   /* socket cookie; 0 where the hook cannot get one */
 	__u64 bytes_acked; /* tcp_sock counters, sent and acknowledged */
 	__u64 bytes_received;
+	/* a TCP subflow of an MPTCP connection: the MPTCP socket's sock address
+	 * (read on -> SYN_SENT, ESTABLISHED and LISTEN, once it is set); else 0 */
+	__u64 mptcp_parent;
 	struct st_tuple t;
 	__u32 rx_queue;	     /* LISTEN: accept queue length; else 0 */
 	__u32 tx_queue;	     /* LISTEN: accept backlog limit; else 0 */
@@ -126,9 +132,9 @@ struct st_state_rec {
 /*
  * bind, listen, accept, connect returns and UDP releases: the socket's tuple as
  * the kernel has it after the call. A failed bind has no bound address in the
- * socket: the address it asked for is copied from the call's sockaddr instead
- * (the kernel's copy where the hook has one, else the caller's memory, flagged
- * ST_CALL_ADDR_USER).
+ * socket, a connect that failed before SYN_SENT no remote end: the address
+ * the call asked for is copied from its sockaddr instead (the kernel's copy
+ * where the hook has one, else the caller's memory, flagged ST_CALL_ADDR_USER).
  */
 struct st_call_rec {
 	struct st_hdr hdr;
@@ -150,7 +156,8 @@ struct st_sock_rec {
 	struct st_hdr hdr;
 	__u64 sk;
 	__u64 cookie;
-	__u64 ino; /* socket inode, 0 if none (timewait, request, orphan) */
+	__u64 ino;	    /* socket inode, 0 if none (timewait, request, orphan) */
+	__u64 mptcp_parent; /* a TCP subflow: its MPTCP socket's sock address; else 0 */
 	struct st_tuple t;
 	__u32 rx_queue; /* as netstat: LISTEN accept queue, else unread bytes */
 	__u32 tx_queue; /* as netstat: LISTEN backlog, else unacked bytes */
@@ -209,9 +216,9 @@ struct st_counters {
 ST_STATIC_ASSERT(sizeof(struct st_hdr) == 16, "st_hdr size");
 ST_STATIC_ASSERT(sizeof(struct st_tuple) == 52, "st_tuple size");
 ST_STATIC_ASSERT(sizeof(struct st_task) == 24, "st_task size");
-ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 136, "st_state_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 144, "st_state_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 136, "st_call_rec size");
-ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 120, "st_sock_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 128, "st_sock_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
 
 #endif

@@ -67,6 +67,14 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 		r->tx_queue = 0;
 	}
 	r->close_flags = 0;
+	/* a subflow's MPTCP socket: set at an active subflow's creation, a
+	 * passive one's before its ESTABLISHED; read where the table links it */
+	r->mptcp_parent = 0;
+	if (r->t.protocol == ST_IPPROTO_TCP &&
+	    (newstate == ST_TCP_SYN_SENT || newstate == ST_TCP_ESTABLISHED ||
+	     newstate == ST_TCP_LISTEN))
+		r->mptcp_parent = mptcp_parent(
+			btf ? bpf_skc_to_tcp_sock((void *)sk) : (const struct tcp_sock *)sk, btf);
 	/* byte counters only matter once, when the connection ends */
 	if (r->t.protocol == ST_IPPROTO_TCP && newstate == ST_TCP_CLOSE) {
 		/* a BTF-typed sock cannot simply be cast to tcp_sock: the verifier

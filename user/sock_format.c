@@ -53,6 +53,24 @@ void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t)
 	put_tuple_json(sb, t);
 }
 
+void put_mptcp_parent_json(struct sbuf *sb, const struct sock_entry *e)
+{
+	if (!e->mptcp_parent)
+		return;
+	sb_puts(sb, ",\"mptcp_parent\":");
+	sb_put_u64(sb, e->mptcp_parent);
+}
+
+void put_proto_text(struct sbuf *sb, const struct sock_entry *e)
+{
+	const char *proto = proto_name(e->t.protocol, e->t.family);
+
+	sb_puts(sb, proto ? proto : "?");
+	/* ss -ti says tcp-ulp-mptcp; a column of 5 has room for one mark */
+	if (e->mptcp_parent)
+		sb_putc(sb, '*');
+}
+
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm)
 {
 	sb_puts(sb, "\"pid\":");
@@ -124,7 +142,7 @@ const char *owner_src_name(uint8_t src)
 	static const char *const names[] = {
 		[OWNER_NONE] = "unknown",  [OWNER_CONNECT] = "connect",	  [OWNER_LISTEN] = "listen",
 		[OWNER_ACCEPT] = "accept", [OWNER_LISTENER] = "listener", [OWNER_SEED] = "seed",
-		[OWNER_TASK] = "task",	   [OWNER_BIND] = "bind",
+		[OWNER_TASK] = "task",	   [OWNER_BIND] = "bind",	  [OWNER_MPTCP] = "mptcp",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";

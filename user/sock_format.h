@@ -21,6 +21,10 @@ void put_tuple_json(struct sbuf *sb, const struct st_tuple *t);
 void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns);
 /* "sock":ID, then put_tuple_json() */
 void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
+/* ,"mptcp_parent":ID for a subflow of an MPTCP connection; nothing for others */
+void put_mptcp_parent_json(struct sbuf *sb, const struct sock_entry *e);
+/* The Proto column: "tcp", "mptcp6", ...; a subflow of an MPTCP connection is "tcp*" */
+void put_proto_text(struct sbuf *sb, const struct sock_entry *e);
 /* "pid":N,"comm":".." */
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
 /* put_owner_json(), then "owner":"SRC" (owner_src_name) */

@@ -24,6 +24,7 @@ enum owner_src {
 	OWNER_SEED,	/* a process holding it when socktrace started */
 	OWNER_TASK,	/* adopted from a transition only a process can make */
 	OWNER_BIND,	/* the process that bound it (UDP) */
+	OWNER_MPTCP,	/* a subflow: the owner of its MPTCP connection */
 };
 
 enum entry_flags {
@@ -58,7 +59,7 @@ enum entry_flags {
  * t.flags stay meaningful for every entry and the filters need no case of
  * their own; only the helpers above learn its key. (`path` is TCP's state
  * path: a UNIX path wants another name.) Memory per socket is a target:
- * table_internal.h asserts the size (216 bytes), and a variant must fit.
+ * table_internal.h asserts the size (224 bytes), and a variant must fit.
  */
 struct sock_entry {
 	/* identity */
@@ -98,6 +99,7 @@ struct sock_entry {
 	/* TCP */
 	uint64_t path; /* the states it went through, 4 bits each, oldest lowest */
 	uint64_t bytes_acked, bytes_received;
+	uint64_t mptcp_parent; /* a subflow of an MPTCP connection: that socket's id; else 0 */
 };
 
 #define PATH_MAX_STATES 16

@@ -119,8 +119,16 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		return;
 	}
 	if (e) {
-		/* connect() returned: the source port is known now */
-		merge_tuple(&e->t, &r->t);
+		/* connect() returned: the source port is known now. A failed
+		 * call's remote end is the address it asked for, which the
+		 * socket (a bound UDP one) is not connected to. */
+		struct st_tuple t = r->t;
+
+		if (connect_error(r->ret)) {
+			memset(t.daddr, 0, sizeof(t.daddr));
+			t.dport = 0;
+		}
+		merge_tuple(&e->t, &t);
 		listen_rehash(tb, e);
 		release_pending(tb, e);
 	}
@@ -128,7 +136,8 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		: (!connect_error(r->ret) || failure_reported(tb, r->cookie) ||
 		   failure_reported(tb, r->sk)))
 		return;
-	call_line(tb, e, r, tr, OWNER_CONNECT);
+	/* the line describes the address connect() was given */
+	call_line(tb, NULL, r, tr, OWNER_CONNECT);
 }
 
 static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
@@ -166,6 +175,8 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	} else {
 		merge_tuple(&e->t, &r->t);
 		listen_rehash(tb, e);
+		/* an accepted MPTCP socket's first line waits for its remote end */
+		release_pending(tb, e);
 	}
 	{
 		struct sock_entry *l = accept_listener(tb, r->listener, &r->t);
@@ -181,10 +192,18 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	tb->sink(tb->sink_ctx, tr);
 }
 
-void table_apply_call(struct table *tb, const struct st_call_rec *r)
+void table_apply_call(struct table *tb, const struct st_call_rec *rec)
 {
+	struct st_call_rec mr;
+	const struct st_call_rec *r = rec;
 	struct sock_entry *e;
-	struct transition tr = {.ts_ns = r->hdr.ts_ns, .task = &r->task};
+	struct transition tr = {.ts_ns = rec->hdr.ts_ns, .task = &rec->task};
+
+	if (record_cookie(&rec->t, rec->cookie) != rec->cookie) {
+		mr = *rec;
+		mr.cookie = 0;
+		r = &mr;
+	}
 
 	if (r->hdr.type == ST_REC_PORT) {
 		/* the source port, chosen inside connect(): the held line can go */

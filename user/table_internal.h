@@ -32,7 +32,7 @@
 #define FAILED_KEYS    64
 
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
-_Static_assert(sizeof(struct sock_entry) <= 216, "struct sock_entry grew");
+_Static_assert(sizeof(struct sock_entry) <= 224, "struct sock_entry grew");
 
 /* A held line: the entry's slot, and its id to tell a reused slot. */
 struct pending {
@@ -216,6 +216,18 @@ struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cooki
 void entry_free(struct table *tb, struct sock_entry *e);
 void cookie_index(struct table *tb, struct sock_entry *e);
 void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie);
+void link_subflow(struct table *tb, struct sock_entry *e, uint64_t parent_sk, uint64_t ts);
+
+/*
+ * The cookie a record may name its socket by. An accepted MPTCP socket
+ * carries its listener's (sk_clone_lock() copies it, and a cookie once made
+ * is never made again): MPTCP sockets are known by address alone, and their
+ * ids are the table's own.
+ */
+static inline uint64_t record_cookie(const struct st_tuple *t, uint64_t cookie)
+{
+	return t->protocol == IPPROTO_MPTCP ? 0 : cookie;
+}
 
 static inline void set_owner(struct sock_entry *e, const struct st_task *task, enum owner_src src)
 {

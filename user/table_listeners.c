@@ -50,7 +50,8 @@ static bool addr_any(const struct st_tuple *t)
 }
 
 /*
- * The listener a passive child came from: same netns, port and family (an
+ * The listener a passive child came from: same netns, port, protocol (an
+ * MPTCP listener has a TCP one of its own on the same port) and family (an
  * IPv4 client of a dual-stack listener makes an IPv6 child with a v4-mapped
  * address); an exact address beats a wildcard, as in the kernel's lookup.
  * Among SO_REUSEPORT siblings the kernel's choice is not visible here; the
@@ -63,7 +64,8 @@ struct sock_entry *find_listener(struct table *tb, const struct st_tuple *c)
 
 	for (slot = tb->listen[listen_bucket(c)]; slot; slot = l->lnext) {
 		l = &tb->ents[slot - 1];
-		if (l->t.sport != c->sport || l->t.netns != c->netns || l->t.family != c->family)
+		if (l->t.sport != c->sport || l->t.netns != c->netns || l->t.family != c->family ||
+		    l->t.protocol != c->protocol)
 			continue;
 		if (memcmp(l->t.saddr, c->saddr, addr_len(c)) == 0)
 			return l;

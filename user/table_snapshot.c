@@ -18,11 +18,19 @@ void table_snapshot_begin(struct table *tb, uint64_t now_ns)
 	tb->snap_start = now_ns;
 }
 
-void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
+void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 {
-	bool tw = r->t.flags & ST_SK_TIMEWAIT;
+	struct st_sock_rec mr;
+	const struct st_sock_rec *r = rec;
+	bool tw = rec->t.flags & ST_SK_TIMEWAIT;
 	uint64_t key;
 	struct sock_entry *e;
+
+	if (record_cookie(&rec->t, rec->cookie) != rec->cookie) {
+		mr = *rec;
+		mr.cookie = 0;
+		r = &mr;
+	}
 
 	if (tw) {
 		key = tw_key(&r->t);
@@ -97,6 +105,8 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *r)
 	e->missed = 0;
 	if (r->t.protocol == IPPROTO_UDP)
 		cookie_index(tb, e);
+	if (r->mptcp_parent)
+		link_subflow(tb, e, r->mptcp_parent, r->hdr.ts_ns);
 }
 
 void table_snapshot_end(struct table *tb)
@@ -109,7 +119,8 @@ void table_snapshot_end(struct table *tb)
 		if (!e->sk || (e->flags & ENTRY_GONE) || e->seen_gen == tb->gen ||
 		    e->first_ns >= tb->snap_start || (e->flags & ENTRY_PENDING))
 			continue;
-		if (++e->missed < 2 && e->t.protocol == IPPROTO_TCP)
+		if (++e->missed < 2 &&
+		    (e->t.protocol == IPPROTO_TCP || e->t.protocol == IPPROTO_MPTCP))
 			continue;
 		tb->st.swept++;
 		if (e->flags & ENTRY_TIMEWAIT)

@@ -61,21 +61,28 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 {
 	struct sock_entry *e;
 	uint8_t old_state = r->oldstate, new_state = r->newstate;
-	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
+	bool mptcp = r->t.protocol == IPPROTO_MPTCP;
+	/* an accepted MPTCP socket is cloned from its listener straight into
+	 * ESTABLISHED, before its remote end is set */
+	bool child = old_state == ST_TCP_LISTEN &&
+		     (new_state == ST_TCP_SYN_RECV || (mptcp && new_state == ST_TCP_ESTABLISHED));
 	bool prev_known = false;
+	uint64_t rcookie = record_cookie(&r->t, r->cookie);
 
-	if (bad_sk(r->sk))
+	/* MPTCP stores a state it has already (a listener takes its listening
+	 * subflow's; a closed socket is closed again when freed): no change */
+	if (bad_sk(r->sk) || old_state == new_state)
 		return;
 	/* a child's first event may carry its listener's cookie (below) */
-	e = lookup_event(tb, r->sk, child ? 0 : r->cookie);
+	e = lookup_event(tb, r->sk, child ? 0 : rcookie);
 
 	/*
 	 * The address belongs to a new socket if the cookies differ, or if this
 	 * is a first transition (from CLOSE, or a child's) while the entry still
 	 * lives: the previous owner's final CLOSE was lost.
 	 */
-	if (e && ((r->cookie && e->cookie && r->cookie != e->cookie) ||
-		  (!(r->cookie && r->cookie == e->cookie) &&
+	if (e && ((rcookie && e->cookie && rcookie != e->cookie) ||
+		  (!(rcookie && rcookie == e->cookie) &&
 		   (child || (old_state == ST_TCP_CLOSE && e->state != ST_TCP_CLOSE))))) {
 		tb->st.reused++;
 		entry_free(tb, e);
@@ -83,7 +90,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	}
 
 	if (!e) {
-		uint64_t cookie = r->cookie;
+		uint64_t cookie = rcookie;
 
 		/* before 6.18 (at least on 6.1) a child's first transition runs
 		 * before sk_clone_lock()'s copy of the listener's cookie is reset:
@@ -106,11 +113,15 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	} else {
 		merge_tuple(&e->t, &r->t);
 		listen_rehash(tb, e);
-		if (e->state == old_state)
+		/* time spent closed means nothing: an entry closed before its
+		 * first transition was made for a subflow's MPTCP socket */
+		if (e->state == old_state && old_state != ST_TCP_CLOSE)
 			prev_known = true;
-		else
+		else if (e->state != old_state)
 			tb->st.out_of_order++;
-		take_cookie(tb, e, r->cookie);
+		if (old_state == ST_TCP_CLOSE)
+			e->flags |= ENTRY_SEEN_START;
+		take_cookie(tb, e, rcookie);
 	}
 
 	/* a snapshot may have found the child before this event arrived */
@@ -132,6 +143,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		set_owner(e, &r->task, OWNER_LISTEN);
 	else if (e->owner_src == OWNER_NONE && made_by_process(old_state, new_state))
 		set_owner(e, &r->task, OWNER_TASK);
+	if (r->mptcp_parent)
+		link_subflow(tb, e, r->mptcp_parent, r->hdr.ts_ns);
 
 	e->sk_err = r->sk_err;
 	if (new_state == ST_TCP_LISTEN || old_state == ST_TCP_LISTEN) {
@@ -159,8 +172,9 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	release_pending(tb, e);
 
 	/* The kernel hands an active closer over to a timewait socket and closes
-	 * the full one; no transition reports it. A reset closes with sk_err set. */
-	if (new_state == ST_TCP_CLOSE && !r->sk_err &&
+	 * the full one; no transition reports it. A reset closes with sk_err set.
+	 * An MPTCP socket has no TIME_WAIT: its subflows do. */
+	if (new_state == ST_TCP_CLOSE && !r->sk_err && !mptcp &&
 	    (old_state == ST_TCP_FIN_WAIT2 || old_state == ST_TCP_CLOSING))
 		new_state = ST_TCP_TIME_WAIT;
 	path_push(e, old_state);

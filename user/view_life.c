@@ -176,6 +176,7 @@ static void json_line(struct life_view *v, const struct transition *tr, uint64_t
 	sb_putc(sb, ',');
 	/* one close line per socket: its tuple never repeats, so no memo */
 	put_sock_tuple_json(sb, e->id, &e->t);
+	put_mptcp_parent_json(sb, e);
 	sb_putc(sb, ',');
 	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
 	sb_puts(sb, ",\"role\":\"");

@@ -68,7 +68,9 @@ static bool row_wanted(const void *ctx, const struct sock_entry *e)
 	const struct options *o = ctx;
 	bool tcp = o->tcp || !o->udp, udp = o->udp || !o->tcp;
 
-	if (is_udp(e) ? !udp : (!tcp || e->t.protocol != IPPROTO_TCP))
+	/* -t: MPTCP too, a stream protocol netstat does not know (ss -M) */
+	if (is_udp(e) ? !udp
+		      : (!tcp || (e->t.protocol != IPPROTO_TCP && e->t.protocol != IPPROTO_MPTCP)))
 		return false;
 	if (!o->all && o->listening != is_listening(e))
 		return false;
@@ -158,12 +160,12 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 	const struct options *o = tv->o;
 	struct sbuf *sb = &tv->out->sb;
 	size_t from, n, all, i;
-	const char *state = row_state(e), *proto = proto_name(e->t.protocol, e->t.family);
+	const char *state = row_state(e);
 	struct holder owner;
 	const struct holder *h = row_holders(tv, e, &n, &all, &owner);
 
 	from = sb->len;
-	sb_puts(sb, proto ? proto : "?");
+	put_proto_text(sb, e);
 	col_pad(sb, from, &cols[C_PROTO], o->wide);
 	sb_printf(sb, " %*u %*u ", cols[C_RECVQ].width, e->rx_queue, cols[C_SENDQ].width,
 		  e->tx_queue);
@@ -214,6 +216,7 @@ static void json_row(struct table_view *tv, const struct sock_entry *e, uint64_t
 	put_time_json(sb, tv->out, now);
 	sb_putc(sb, ',');
 	put_sock_tuple_json(sb, e->id, &e->t);
+	put_mptcp_parent_json(sb, e);
 	col_json_str(sb, &cols[C_STATE], state);
 	col_json_u64(sb, &cols[C_RECVQ], e->rx_queue);
 	col_json_u64(sb, &cols[C_SENDQ], e->tx_queue);

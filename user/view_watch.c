@@ -68,14 +68,13 @@ static void text_line(struct watch_view *w, const struct transition *tr)
 	const struct stream_line *s = &w->line;
 	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
-	const char *proto = proto_name(e->t.protocol, e->t.family);
 	size_t from;
 
 	if (s->o->wide)
 		sb_printf(sb, "%-*llx ", cols[C_SOCK].width, (unsigned long long)e->id);
 	stream_put_who(s, tr);
 	from = sb->len;
-	sb_puts(sb, proto ? proto : "?");
+	put_proto_text(sb, e);
 	sb_pad(sb, from, cols[C_PROTO].width);
 	sb_putc(sb, ' ');
 	stream_put_endpoint(s, &e->t, true);
@@ -160,6 +159,7 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 	put_time_json(sb, w->line.out, tr->ts_ns);
 	sb_putc(sb, ',');
 	memo_put_sock_tuple(sb, e->id, &e->t);
+	put_mptcp_parent_json(sb, e);
 	if (tr->kind == TR_STATE) {
 		sb_puts(sb, ",\"old_state\":\"");
 		sb_puts(sb, tcp_state_name(tr->old_state));

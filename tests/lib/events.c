@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
+#include "tap.h"
+
 /* A NULL string or a negative number matches anything. */
 static int str_match(const struct json_obj *o, const char *key, const char *want)
 {
@@ -111,4 +114,31 @@ int start_tracer(struct tracer *t, const char *const args[])
 	}
 	argv[n] = NULL;
 	return tracer_start(t, argv, 20000);
+}
+
+int watch_pair_start(struct watch_pair *w, const char *netns, const char *text_arg)
+{
+	w->json_ok =
+		start_tracer(&w->json, (const char *const[]){"watch", "--netns", netns, NULL}) == 0;
+	w->text_ok = tracer_start(&w->text,
+				  (const char *const[]){"watch", "--netns", netns, text_arg, NULL},
+				  20000) == 0;
+	return ok(w->json_ok && w->text_ok, "watch --json and text watch started");
+}
+
+void watch_pair_stop(struct watch_pair *w, struct json_lines *jl, char **text)
+{
+	memset(jl, 0, sizeof(*jl));
+	ok(!w->json_ok || tracer_stop(&w->json, 10000) == 0, "watch --json exits 0");
+	ok(!w->text_ok || tracer_stop(&w->text, 10000) == 0, "text watch exits 0");
+	if (!ok(w->json_ok && json_lines_load(w->json.out_path, jl) == 0 && jl->bad == 0,
+		"watch --json: output read, every line valid"))
+		tap_diag("stderr: %s", tracer_stderr(&w->json));
+	*text = w->text_ok ? read_text_file(w->text.out_path, NULL) : NULL;
+}
+
+void watch_pair_cleanup(struct watch_pair *w)
+{
+	tracer_cleanup(&w->json);
+	tracer_cleanup(&w->text);
 }

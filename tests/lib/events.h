@@ -36,4 +36,19 @@ int ev_no_zero_port(const struct json_obj *const *ev, size_t n, char *why, size_
 /* Start $SOCKTRACE with args plus --json (and --hooks $SOCKTRACE_HOOKS if set). */
 int start_tracer(struct tracer *t, const char *const args[]);
 
+/* A watch --json and a text watch of one network namespace, run together. */
+struct watch_pair {
+	struct tracer json, text;
+	int json_ok, text_ok; /* started */
+};
+
+/* Start both (the text one with text_arg too, if not NULL); one test point. 1 if both run. */
+int watch_pair_start(struct watch_pair *w, const char *netns, const char *text_arg);
+/*
+ * Stop both (a test point each), load the JSON into jl (a test point: read,
+ * every line valid) and the text into *text (malloc'd; NULL if none).
+ */
+void watch_pair_stop(struct watch_pair *w, struct json_lines *jl, char **text);
+void watch_pair_cleanup(struct watch_pair *w);
+
 #endif

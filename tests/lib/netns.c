@@ -218,6 +218,22 @@ static int link_del(int ifindex)
 	return nl_talk(&r);
 }
 
+/* An IPv4 or IPv6 address with a prefix length that fits it: 0, or -EINVAL. */
+static int parse_prefix(const char *addr, int prefix, unsigned char bin[16], unsigned char *family,
+			size_t *alen)
+{
+	if (inet_pton(AF_INET, addr, bin) == 1) {
+		*family = AF_INET;
+		*alen = 4;
+	} else if (inet_pton(AF_INET6, addr, bin) == 1) {
+		*family = AF_INET6;
+		*alen = 16;
+	} else {
+		return -EINVAL;
+	}
+	return prefix < 0 || (size_t)prefix > *alen * 8 ? -EINVAL : 0;
+}
+
 static int addr_add(int ifindex, const char *addr, int prefix)
 {
 	struct ifaddrmsg ifa = {.ifa_prefixlen = (unsigned char)prefix,
@@ -227,22 +243,33 @@ static int addr_add(int ifindex, const char *addr, int prefix)
 	size_t alen;
 	struct nlreq r;
 
-	if (inet_pton(AF_INET, addr, bin) == 1) {
-		ifa.ifa_family = AF_INET;
-		alen = 4;
-	} else if (inet_pton(AF_INET6, addr, bin) == 1) {
-		ifa.ifa_family = AF_INET6;
-		/* A tentative address cannot be bound; the test has no duplicate to detect. */
+	if (parse_prefix(addr, prefix, bin, &ifa.ifa_family, &alen))
+		return -EINVAL;
+	/* A tentative address cannot be bound; the test has no duplicate to detect. */
+	if (ifa.ifa_family == AF_INET6)
 		ifa.ifa_flags = IFA_F_NODAD;
-		alen = 16;
-	} else {
-		return -EINVAL;
-	}
-	if (prefix < 0 || (size_t)prefix > alen * 8)
-		return -EINVAL;
 	nl_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	if (!nl_append(&r, &ifa, sizeof(ifa)) || !nl_attr(&r, IFA_LOCAL, bin, alen) ||
 	    !nl_attr(&r, IFA_ADDRESS, bin, alen))
+		return -ENOBUFS;
+	return nl_talk(&r);
+}
+
+int netns_blackhole_route(const char *prefix_addr, int prefix)
+{
+	struct rtmsg rtm = {.rtm_dst_len = (unsigned char)prefix,
+			    .rtm_table = RT_TABLE_MAIN,
+			    .rtm_protocol = RTPROT_STATIC,
+			    .rtm_scope = RT_SCOPE_UNIVERSE,
+			    .rtm_type = RTN_BLACKHOLE};
+	unsigned char bin[16];
+	size_t alen;
+	struct nlreq r;
+
+	if (parse_prefix(prefix_addr, prefix, bin, &rtm.rtm_family, &alen))
+		return -EINVAL;
+	nl_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nl_append(&r, &rtm, sizeof(rtm)) || !nl_attr(&r, RTA_DST, bin, alen))
 		return -ENOBUFS;
 	return nl_talk(&r);
 }

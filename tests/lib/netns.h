@@ -14,6 +14,12 @@
  * inode number or -errno (-EPERM without CAP_SYS_ADMIN).
  */
 long netns_enter_new(void);
+/*
+ * A blackhole route to prefix_addr/prefix (IPv4 or IPv6) in the calling
+ * thread's namespace: connect() to it fails with EINVAL before any packet.
+ * 0 or -errno.
+ */
+int netns_blackhole_route(const char *prefix_addr, int prefix);
 /* Inode of the calling thread's network namespace (what --netns takes); 0 on error. */
 unsigned long netns_current_inode(void);
 /* 1 if ::1 can be bound here (IPv6 built in and not disabled), else 0: tests skip on 0. */

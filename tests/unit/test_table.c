@@ -36,7 +36,7 @@ struct ev {
 	uint32_t task_pid;
 	int err;
 	uint8_t sk_err;
-	uint64_t sk, id, cookie, listener_id;
+	uint64_t sk, id, cookie, listener_id, mptcp_parent;
 	struct st_tuple t;
 	uint32_t owner_pid;
 	char owner_comm[ST_COMM_LEN + 1];
@@ -80,6 +80,7 @@ static void rec_sink(void *ctx, const struct transition *tr)
 		v->id = tr->e->id;
 		v->cookie = tr->e->cookie;
 		v->listener_id = tr->e->listener_id;
+		v->mptcp_parent = tr->e->mptcp_parent;
 		v->t = tr->e->t;
 		v->owner_pid = tr->e->owner_pid;
 		memcpy(v->owner_comm, tr->e->owner_comm, ST_COMM_LEN);
@@ -345,6 +346,26 @@ static void check_tuple(int i, const char *what, const struct st_tuple *want)
 	if (v->t.sport != want->sport || v->t.dport != want->dport)
 		tap_diag("  got ports %u->%u, want %u->%u", v->t.sport, v->t.dport, want->sport,
 			 want->dport);
+}
+
+/* A state record of a TCP subflow that names its MPTCP socket. */
+static void subflow_state(struct table *tb, uint64_t ts, uint64_t sk, uint64_t cookie,
+			  uint64_t parent, uint8_t old, uint8_t new, const struct st_tuple *t,
+			  const struct st_task *task)
+{
+	struct st_state_rec r = {
+		.hdr = {ST_REC_STATE, sizeof(r), ts},
+		.sk = sk,
+		.cookie = cookie,
+		.mptcp_parent = parent,
+		.t = *t,
+		.task = *task,
+		.oldstate = old,
+		.newstate = new,
+	};
+
+	must_decode(&r, sizeof(r), "subflow state");
+	table_apply_state(tb, &r);
 }
 
 /* ---- scenarios ---- */
@@ -1844,6 +1865,77 @@ static void test_random(void)
 	fuzz_test("random, wild tuples", true, true);
 }
 
+/*
+ * MPTCP: the accepted socket carries its listener's cookie, yet has an id of
+ * its own; subflows name their MPTCP socket (made for them when its own
+ * first line has not come yet) and take its owner; LISTEN -> LISTEN and
+ * CLOSE -> CLOSE make no line; no derived TIME_WAIT.
+ */
+static void test_mptcp(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t l = 0xffff888009000000ull, ls = 0xffff888009001000ull,
+		       c = 0xffff888009002000ull, cs = 0xffff888009003000ull,
+		       a = 0xffff888009004000ull, t0 = 90 * SEC;
+	struct st_tuple lt = tup(AF_INET, "127.0.0.1", 7201, NULL, 0);
+	struct st_tuple ct = tup(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 7201);
+	struct st_tuple at = tup(AF_INET, "127.0.0.1", 7201, "127.0.0.1", 40000);
+	struct st_tuple a0 = tup(AF_INET, "127.0.0.1", 7201, NULL, 0);
+	struct st_tuple z = zero4();
+	const char *w = "mptcp";
+	uint64_t lid, cid, aid;
+
+	lt.protocol = ct.protocol = at.protocol = a0.protocol = z.protocol = IPPROTO_MPTCP;
+	state(tb, t0, l, 50, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
+	lid = ev_at(0)->id;
+	ok(lid >= SYNTH, "%s: the listener's id is the table's own, not its cookie", w);
+	lt.protocol = IPPROTO_TCP;
+	subflow_state(tb, t0 + 1, ls, 51, l, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER);
+	lt.protocol = IPPROTO_MPTCP;
+	state(tb, t0 + 2, l, 50, ST_TCP_LISTEN, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
+	is_int(R.n, 2, "%s: LISTEN -> LISTEN makes no line", w);
+	is_int(ev_at(1)->mptcp_parent, lid, "%s: the listening subflow names its listener", w);
+	check_owner(1, w, 2000, OWNER_MPTCP);
+
+	/* the client's subflow connects before its MPTCP socket says SYN_SENT */
+	ct.protocol = IPPROTO_TCP;
+	subflow_state(tb, t0 + SEC, cs, 60, c, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &ct, &T_CLIENT);
+	cid = ev_at(2)->mptcp_parent;
+	ok(cid != 0, "%s: the client's subflow names its MPTCP socket from its first line", w);
+	check_owner(2, w, 1000, OWNER_CONNECT);
+	ct.protocol = IPPROTO_MPTCP;
+	state(tb, t0 + SEC + 10, c, 61, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &ct, &T_CLIENT, 0);
+	is_int(ev_at(3)->id, cid, "%s: the MPTCP socket's line has the id its subflow named", w);
+	ok(!ev_at(3)->prev_known, "%s: its first line has no previous time", w);
+	check_owner(3, w, 1000, OWNER_CONNECT);
+
+	/* the accepted socket: its listener's cookie, cloned into ESTABLISHED */
+	state(tb, t0 + 2 * SEC, a, 50, ST_TCP_LISTEN, ST_TCP_ESTABLISHED, &a0, &T_CLIENT, 0);
+	is_int(R.n, 4, "%s: the accepted socket's first line waits for its remote end", w);
+	call(tb, ST_REC_ACCEPT, t0 + 2 * SEC + 5, a, 50, l, &at, &T_WORKER, 5, ST_TCP_ESTABLISHED);
+	is_int(R.n, 6, "%s: accept() releases it, then its own line", w);
+	check_state(4, w, ST_TCP_LISTEN, ST_TCP_ESTABLISHED, t0 + 2 * SEC);
+	check_tuple(4, w, &at);
+	aid = ev_at(4)->id;
+	ok(aid != lid && aid >= SYNTH, "%s: the accepted socket's id is not its listener's", w);
+	is_int(ev_at(5)->kind, TR_ACCEPT, "%s: TR_ACCEPT", w);
+	is_int(ev_at(5)->id, aid, "%s: accept names the accepted socket", w);
+	ok(ev_at(5)->has_peer && ev_at(5)->peer_id == lid, "%s: and its listener", w);
+	check_owner(5, w, 2001, OWNER_ACCEPT);
+	ok(find_id(tb, lid, NULL) && find_id(tb, aid, NULL), "%s: both entries live", w);
+
+	/* closing: no TIME_WAIT for MPTCP; CLOSE -> CLOSE makes no line */
+	state(tb, t0 + 3 * SEC, c, 61, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &ct, &T_CLIENT, 0);
+	state(tb, t0 + 4 * SEC, c, 61, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &ct, &T_CLIENT, 0);
+	state(tb, t0 + 4 * SEC + 1, c, 61, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &ct, &T_IRQ, 0);
+	state(tb, t0 + 4 * SEC + 2, c, 61, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, &z, &T_IRQ, 0);
+	state(tb, t0 + 4 * SEC + 3, c, 61, ST_TCP_CLOSE, ST_TCP_CLOSE, &z, &T_IRQ, 0);
+	is_int(R.n, 10, "%s: four closing lines, none for CLOSE -> CLOSE", w);
+	check_state(9, w, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, t0 + 4 * SEC + 2);
+	ok(!find_id(tb, cid, NULL), "%s: the closed MPTCP socket left the table", w);
+	table_free(tb);
+}
+
 int main(void)
 {
 	test_active_close();
@@ -1861,6 +1953,7 @@ int main(void)
 	test_listener_port_change();
 	test_close_on_timewait();
 	test_reuseport();
+	test_mptcp();
 	test_seed();
 	test_seed_diag();
 	test_seed_timewait_order();

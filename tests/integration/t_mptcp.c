@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * MPTCP: an MPTCP listener (this process) and a client (a child, st_mpcli) in
+ * a namespace of the test's own, IPv4 and IPv6. The MPTCP sockets are
+ * "mptcp"/"mptcp6" with their owners (listen, connect, accept: never a
+ * kernel worker); the accepted one has an id of its own although the kernel
+ * gives it its listener's cookie; the TCP subflows name their MPTCP socket
+ * ("mptcp_parent" in JSON, "tcp*" in text), in watch and in table.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "files.h"
+#include "netns.h"
+#include "tap.h"
+#include "tracer.h"
+#include "workload.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+#define PORT4 7201
+#define PORT6 7202
+
+static char netns[32];
+
+struct fam {
+	int family;
+	const char *addr; /* loopback, as JSON prints it */
+	uint16_t port;
+	const char *mptcp, *tcp; /* proto names */
+	/* filled by the run */
+	pid_t client;
+	uint16_t cport; /* the client's port */
+};
+
+static int mptcp_socket(int family)
+{
+	return socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+}
+
+static socklen_t loopback(const struct fam *f, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (f->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	{
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = in6addr_loopback;
+		return sizeof(*sin6);
+	}
+}
+
+/* The client: connects, reports its port, sends a byte, waits, closes. */
+static struct fam *client_fam;
+static int port_pipe[2];
+static struct barrier client_go;
+
+static int client_main(void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(client_fam, client_fam->port, &ss);
+	int fd = mptcp_socket(client_fam->family);
+	uint16_t port;
+
+	(void)arg;
+	set_comm("st_mpcli");
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))
+		return 1;
+	port = sock_local_port(fd);
+	if (write(port_pipe[1], &port, sizeof(port)) != sizeof(port) || write_all(fd, "x", 1))
+		return 2;
+	barrier_wait(&client_go, 20000);
+	close(fd);
+	return 0;
+}
+
+/* One JSON object of the table's output: the row with this protocol and tuple. */
+static const struct json_obj *row(const struct json_lines *jl, const char *proto,
+				  const struct fam *f, long lport, long rport)
+{
+	const struct json_obj *o[8];
+	size_t n = ev_select(jl, (struct ev_match){"socket", f->addr, lport, NULL, rport}, o, 8), i;
+
+	for (i = 0; i < n && i < 8; i++)
+		if (json_str_is(o[i], "proto", proto))
+			return o[i];
+	return NULL;
+}
+
+static long long get(const struct json_obj *o, const char *key)
+{
+	long long v;
+
+	return o && json_int(o, key, &v) == 0 ? v : -1;
+}
+
+static int first_pid_is(const struct json_obj *r, pid_t pid)
+{
+	const struct json_obj *p = json_array_obj(r, "pids", 0);
+
+	return p && json_int_is(p, "pid", pid);
+}
+
+/* While connected: the table, JSON and text. */
+static void check_table(const struct fam *f)
+{
+	const char *const args[] = {"table", "-tanp", "--netns", netns, NULL};
+	struct json_lines jl = {0};
+	struct tracer t;
+	char *text = NULL;
+	const pid_t me = getpid();
+
+	if (start_tracer(&t, args) == 0 && tracer_wait(&t, 15000) == 0)
+		json_lines_load(t.out_path, &jl);
+	else
+		tap_diag("table: %s", tracer_stderr(&t));
+	tracer_cleanup(&t);
+	if (tracer_start(&t, args, 20000) == 0 && tracer_wait(&t, 15000) == 0)
+		text = read_text_file(t.out_path, NULL);
+	tracer_cleanup(&t);
+
+	{
+		const struct json_obj *ml = row(&jl, f->mptcp, f, f->port, 0),
+				      *tl = row(&jl, f->tcp, f, f->port, 0),
+				      *mc = row(&jl, f->mptcp, f, f->cport, f->port),
+				      *tc = row(&jl, f->tcp, f, f->cport, f->port),
+				      *ms = row(&jl, f->mptcp, f, f->port, f->cport),
+				      *ts = row(&jl, f->tcp, f, f->port, f->cport);
+
+		if (!ok(ml && json_str_is(ml, "state", "LISTEN") && first_pid_is(ml, me),
+			"table: the %s listener, held by the test (%d)", f->mptcp, (int)me))
+			tap_diag("table output: %zu rows", jl.n);
+		ok(mc && json_str_is(mc, "state", "ESTABLISHED") && first_pid_is(mc, f->client),
+		   "table: the %s client side, held by st_mpcli (%d)", f->mptcp, (int)f->client);
+		ok(ms && json_str_is(ms, "state", "ESTABLISHED") && first_pid_is(ms, me),
+		   "table: the %s accepted side, held by the test", f->mptcp);
+		ok(ms && ml && get(ms, "sock") != get(ml, "sock"),
+		   "table: the accepted %s socket's id is not its listener's (%lld, %lld)",
+		   f->mptcp, get(ms, "sock"), get(ml, "sock"));
+		ok(tl && ml && get(tl, "mptcp_parent") == get(ml, "sock"),
+		   "table: the listening subflow names the %s listener", f->mptcp);
+		ok(tc && mc && get(tc, "mptcp_parent") == get(mc, "sock") &&
+			   first_pid_is(tc, f->client),
+		   "table: the client's subflow names its %s socket, held by st_mpcli", f->mptcp);
+		ok(ts && ms && get(ts, "mptcp_parent") == get(ms, "sock"),
+		   "table: the accepted subflow names its %s socket", f->mptcp);
+		ok(!json_has(ml, "mptcp_parent") && !json_has(mc, "mptcp_parent"),
+		   "table: MPTCP sockets have no mptcp_parent");
+	}
+	{
+		char star[16];
+
+		snprintf(star, sizeof(star), "\n%s* ", f->tcp);
+		if (!ok(text && strstr(text, star) && strstr(text, f->mptcp),
+			"table text: %s rows and subflows marked %s*", f->mptcp, f->tcp))
+			tap_diag("table:\n%s", text ? text : "");
+	}
+	free(text);
+	json_lines_free(&jl);
+}
+
+/* The state lines of one socket, by protocol and ports. */
+static size_t lines_of(const struct json_lines *jl, const char *event, const char *proto,
+		       const struct fam *f, long lport, long rport, const struct json_obj **out,
+		       size_t max)
+{
+	const struct json_obj *all[64];
+	/* a listener's remote end is the wildcard */
+	const char *raddr = rport ? f->addr : NULL;
+	size_t n = ev_select(jl, (struct ev_match){event, f->addr, lport, raddr, rport}, all, 64),
+	       i, k = 0;
+
+	for (i = 0; i < n && i < 64; i++)
+		if (json_str_is(all[i], "proto", proto) && k < max)
+			out[k++] = all[i];
+	return k;
+}
+
+/* Every line has mptcp_parent == parent (or, where allowed, none). */
+static int all_parent(const struct json_obj *const *ev, size_t n, long long parent, size_t *linked)
+{
+	size_t i;
+
+	*linked = 0;
+	for (i = 0; i < n; i++) {
+		if (!json_has(ev[i], "mptcp_parent"))
+			continue;
+		if (get(ev[i], "mptcp_parent") != parent)
+			return 0;
+		(*linked)++;
+	}
+	return 1;
+}
+
+static void check_watch(const struct json_lines *jl, const struct fam *f)
+{
+	const struct json_obj *ml[8], *mc[8], *acc[4], *tc[16], *ts[16];
+	const pid_t me = getpid();
+	size_t nml = lines_of(jl, "state", f->mptcp, f, f->port, 0, ml, 8);
+	size_t nmc = lines_of(jl, "state", f->mptcp, f, f->cport, f->port, mc, 8);
+	size_t nacc = lines_of(jl, "accept", f->mptcp, f, f->port, f->cport, acc, 4);
+	size_t ntc = lines_of(jl, "state", f->tcp, f, f->cport, f->port, tc, 16);
+	size_t nts = lines_of(jl, "state", f->tcp, f, f->port, f->cport, ts, 16);
+	size_t linked;
+	char why[256] = "no lines";
+
+	ok(nml >= 1 && json_str_is(ml[0], "new_state", "LISTEN") &&
+		   json_str_is(ml[0], "owner", "listen") && json_int_is(ml[0], "pid", me),
+	   "watch: %s CLOSE -> LISTEN by the test, owner listen", f->mptcp);
+	if (!ok(nmc >= 2 && json_str_is(mc[0], "new_state", "SYN_SENT") &&
+			ev_all_pid(mc, nmc, f->client, why, sizeof(why)),
+		"watch: the %s client's %zu lines all name st_mpcli (%d)", f->mptcp, nmc,
+		(int)f->client))
+		tap_diag("%s", nmc ? why : "no lines");
+	ok(nmc >= 1 && json_str_is(mc[0], "owner", "connect"), "watch: its owner is connect");
+	if (!ok(nacc == 1 && json_int_is(acc[0], "pid", me) &&
+			json_str_is(acc[0], "owner", "accept") && nml >= 1 &&
+			get(acc[0], "listener") == get(ml[0], "sock") &&
+			get(acc[0], "sock") != get(ml[0], "sock"),
+		"watch: one %s accept() by the test, naming its listener, an id of its own",
+		f->mptcp))
+		tap_diag("%zu accept lines; sock %lld listener %lld, listener's sock %lld", nacc,
+			 nacc ? get(acc[0], "sock") : -1, nacc ? get(acc[0], "listener") : -1,
+			 nml ? get(ml[0], "sock") : -1);
+
+	/* subflows: each line that names a parent names the right one; the
+	 * client's from its first line, the accepted one from ESTABLISHED */
+	ok(ntc >= 2 && nmc >= 1 && all_parent(tc, ntc, get(mc[0], "sock"), &linked) &&
+		   linked == ntc,
+	   "watch: the client's subflow: all %zu lines name its %s socket", ntc, f->mptcp);
+	ok(nts >= 2 && nacc == 1 && all_parent(ts, nts, get(acc[0], "sock"), &linked) &&
+		   linked >= 1,
+	   "watch: the accepted subflow: %zu of %zu lines name its %s socket", linked, nts,
+	   f->mptcp);
+	if (!ok(ntc && ev_all_pid(tc, ntc, f->client, why, sizeof(why)),
+		"watch: the client's subflow lines name st_mpcli"))
+		tap_diag("%s", why);
+	if (!ok(nts && ev_all_pid(ts, nts, me, why, sizeof(why)),
+		"watch: the accepted subflow's lines name the test"))
+		tap_diag("%s", why);
+}
+
+static int run_family(struct fam *f)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(f, f->port, &ss);
+	int one = 1, l = mptcp_socket(f->family), a = -1, rc;
+	char buf[1];
+
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&ss, len) || listen(l, 5)) {
+		ok(0, "%s listener on port %u: %s", f->mptcp, f->port, strerror(errno));
+		return -1;
+	}
+	client_fam = f;
+	if (pipe(port_pipe) || barrier_init(&client_go))
+		return -1;
+	f->client = spawn(client_main, NULL);
+	rc = read(port_pipe[0], &f->cport, sizeof(f->cport)) == sizeof(f->cport) ? 0 : -1;
+	if (!rc)
+		a = accept(l, NULL, NULL);
+	if (!ok(a >= 0 && read_exact(a, buf, 1, 5000) == 1, "%s: st_mpcli (%d) connected from %u",
+		f->mptcp, (int)f->client, f->cport))
+		rc = -1;
+	if (!rc)
+		check_table(f);
+	barrier_signal(&client_go);
+	ok(wait_exit(f->client, 10000) == 0, "%s: st_mpcli exits 0", f->mptcp);
+	if (a >= 0)
+		close(a);
+	close(l);
+	close(port_pipe[0]);
+	close(port_pipe[1]);
+	barrier_destroy(&client_go);
+	return rc;
+}
+
+int main(void)
+{
+	struct fam fams[] = {
+		{AF_INET, "127.0.0.1", PORT4, "mptcp", "tcp", 0, 0},
+		{AF_INET6, "::1", PORT6, "mptcp6", "tcp6", 0, 0},
+	};
+	struct watch_pair w;
+	struct json_lines jl;
+	char *text;
+	int fd, v6;
+	size_t i;
+	long ns;
+
+	set_comm("st_mptest");
+	ns = netns_enter_new();
+	if (ns < 0) {
+		ok(0, "enter a new network namespace: %s", strerror((int)-ns));
+		return tap_done();
+	}
+	snprintf(netns, sizeof(netns), "%ld", ns);
+	fd = mptcp_socket(AF_INET);
+	if (fd < 0) {
+		/* no CONFIG_MPTCP, or net.mptcp.enabled=0 */
+		tap_skip(strerror(errno), "MPTCP sockets");
+		return tap_done();
+	}
+	close(fd);
+	v6 = netns_ipv6_ok();
+
+	watch_pair_start(&w, netns, NULL);
+
+	for (i = 0; i < 2; i++)
+		if (i == 0 || v6)
+			run_family(&fams[i]);
+	tcp_wait_settled(5000);
+	usleep(300000);
+	watch_pair_stop(&w, &jl, &text);
+	for (i = 0; i < 2; i++) {
+		char star[16];
+
+		if (i == 1 && !v6) {
+			tap_skip("no IPv6", "mptcp6");
+			continue;
+		}
+		if (!fams[i].cport)
+			continue;
+		check_watch(&jl, &fams[i]);
+		snprintf(star, sizeof(star), " %s* ", fams[i].tcp);
+		ok(text && strstr(text, star) && strstr(text, fams[i].mptcp),
+		   "watch text: %s lines and subflow lines marked %s*", fams[i].mptcp, fams[i].tcp);
+	}
+	if (tap_failed)
+		tap_diag("watch:\n%s", text ? text : "");
+	free(text);
+	json_lines_free(&jl);
+	watch_pair_cleanup(&w);
+	return tap_done();
+}
