@@ -178,6 +178,7 @@ static void json_line(struct life_view *v, const struct transition *tr, uint64_t
 	put_sock_tuple_json(sb, e->id, &e->t);
 	sb_putc(sb, ',');
 	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
+	put_origin_json(sb, tr->origin);
 	sb_puts(sb, ",\"role\":\"");
 	sb_puts(sb, role(e));
 	sb_puts(sb, "\",\"end\":\"");

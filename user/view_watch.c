@@ -211,6 +211,7 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 	}
 	sb_putc(sb, ',');
 	memo_put_owner(sb, pid, shown_comm(e, tr->task), e->owner_src);
+	put_origin_json(sb, tr->origin);
 	if (tr->task && tr->task->tgid != pid) {
 		sb_puts(sb, ",\"task_pid\":");
 		sb_put_u64(sb, tr->task->tgid);
