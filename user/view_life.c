@@ -163,6 +163,7 @@ static void text_line(struct life_view *v, const struct transition *tr, uint64_t
 		  (unsigned long long)e->bytes_acked, cols[C_RX].width,
 		  (unsigned long long)e->bytes_received);
 	put_path(sb, e);
+	stream_put_origin(s, tr);
 }
 
 static void json_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)

@@ -128,6 +128,7 @@ static void text_line(struct watch_view *w, const struct transition *tr)
 		sb_put_text_escaped(sb, tr->task->comm, ST_COMM_LEN);
 		sb_putc(sb, ']');
 	}
+	stream_put_origin(s, tr);
 }
 
 static const char *kind_name(uint8_t kind)

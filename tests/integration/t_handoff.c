@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -194,25 +195,45 @@ static void check_holder(const struct json_obj *o, const char *what, long long h
 	is_int(opid, origin, "%s: origin_pid is the first owner", what);
 }
 
+/* watch -w: the FIN_WAIT1 line names the receiver and, at its end, the acceptor. */
+static void check_text(const char *path, pid_t receiver, pid_t acceptor)
+{
+	char *text = read_text_file(path, NULL), *line, *save = NULL, want[64], who[64];
+	bool seen = false;
+
+	snprintf(want, sizeof(want), "[origin %d ho_acceptor]", acceptor);
+	snprintf(who, sizeof(who), " %d ", receiver);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !seen;
+	     line = strtok_r(NULL, "\n", &save))
+		seen = strstr(line, "ESTABLISHED -> FIN_WAIT1") && strstr(line, who) &&
+		       strstr(line, "ho_receiver") && strstr(line, want);
+	if (!ok(seen, "passed: watch -w names the receiver, and the acceptor as origin") && text)
+		tap_diag("%s", text);
+	free(text);
+}
+
 struct tracers {
-	struct tracer watch, life;
+	struct tracer watch, life, text; /* text: watch -w */
 };
 
 static int tracers_start(struct tracers *t, const char *netns)
 {
 	int w = start_tracer(&t->watch, (const char *const[]){"watch", "--netns", netns, NULL});
 	int l = start_tracer(&t->life, (const char *const[]){"life", "--netns", netns, NULL});
+	int x = tracer_start(&t->text, (const char *const[]){"watch", "-w", "--netns", netns, NULL},
+			     20000);
 
-	if (w || l)
-		tap_diag("%s", tracer_stderr(w ? &t->watch : &t->life));
-	return w || l ? -1 : 0;
+	if (w || l || x)
+		tap_diag("%s", tracer_stderr(w ? &t->watch : l ? &t->life : &t->text));
+	return w || l || x ? -1 : 0;
 }
 
 static int tracers_stop(struct tracers *t, struct json_lines *watch, struct json_lines *life)
 {
 	int w = tracer_stop(&t->watch, 10000), l = tracer_stop(&t->life, 10000);
+	int x = tracer_stop(&t->text, 10000);
 
-	if (w || l || json_lines_load(t->watch.out_path, watch) ||
+	if (w || l || x || json_lines_load(t->watch.out_path, watch) ||
 	    json_lines_load(t->life.out_path, life))
 		return -1;
 	return 0;
@@ -281,11 +302,14 @@ static void passed(const char *netns, bool peer_first)
 	}
 	n = lines_of(&jl, "close", port, cport, ev, 64);
 	check_holder(n == 1 ? ev[0] : NULL, "passed: life's close line", receiver, acceptor);
+	if (!peer_first)
+		check_text(t.text.out_path, receiver, acceptor);
 out_t:
 	json_lines_free(&jw);
 	json_lines_free(&jl);
 	tracer_cleanup(&t.watch);
 	tracer_cleanup(&t.life);
+	tracer_cleanup(&t.text);
 out:
 	close(unix_pair[0]);
 	close(unix_pair[1]);
@@ -338,6 +362,7 @@ out:
 	json_lines_free(&jl);
 	tracer_cleanup(&t.watch);
 	tracer_cleanup(&t.life);
+	tracer_cleanup(&t.text);
 	close(pid_pipe[0]);
 	close(pid_pipe[1]);
 	barrier_destroy(&speak);
