@@ -21,6 +21,7 @@
 /* A socket fd: which socket (its address, or its cookie for a /proc scan) and who. */
 struct held {
 	uint64_t key;
+	uint64_t cookie;
 	struct st_task task;
 };
 
@@ -90,7 +91,8 @@ static int on_file(void *ctx, void *data, size_t len)
 		hs->cap = ncap;
 	}
 	/* iterators name the socket by address, a /proc scan by cookie */
-	hs->v[hs->n++] = (struct held){.key = hs->by_cookie ? r->cookie : r->sk, .task = r->task};
+	hs->v[hs->n++] = (struct held){
+		.key = hs->by_cookie ? r->cookie : r->sk, .cookie = r->cookie, .task = r->task};
 	return 0;
 }
 
@@ -138,8 +140,9 @@ static bool lookup(const struct holder_scan *hs, const struct sock_entry *e, str
 		else
 			hi = mid;
 	}
+	/* a line is made after its event: the address may be another socket's by now */
 	for (h = hs->v + lo; h < hs->v + hs->n && h->key == want.key; h++)
-		if (h->task.tgid != e->owner_pid) {
+		if (h->task.tgid != e->owner_pid && (!e->cookie || h->cookie == e->cookie)) {
 			*task = h->task;
 			return true;
 		}
