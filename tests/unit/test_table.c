@@ -550,6 +550,18 @@ static bool fake_find(void *ctx, const struct sock_entry *e, struct st_task *tas
 	return true;
 }
 
+/* A fresh table whose probe says gone_pid has exited and holder holds every socket. */
+static struct table *probed(struct fake_probe *fp, uint32_t gone_pid, const struct st_task *holder)
+{
+	static struct holder_probe hp = {.gone = fake_gone, .find = fake_find};
+	struct table *tb = fresh(64);
+
+	*fp = (struct fake_probe){.gone_pid = gone_pid, .holder = holder};
+	hp.ctx = fp;
+	table_set_holder_probe(tb, &hp);
+	return tb;
+}
+
 static void check_origin(int i, const char *what, uint32_t pid, enum owner_src src,
 			 const char *comm)
 {
@@ -583,8 +595,7 @@ static void test_changed_hands(void)
 	struct st_tuple lt = tup(AF_INET, "0.0.0.0", 8080, NULL, 0);
 	struct st_tuple ct = tup(AF_INET, "10.0.0.2", 8080, "10.0.0.1", 40001);
 	struct st_tuple z = zero4();
-	struct fake_probe fp = {0};
-	struct holder_probe hp = {.gone = fake_gone, .find = fake_find, .ctx = &fp};
+	struct fake_probe fp;
 	struct table *tb = fresh(64);
 	const char *w = "fork, parent gone";
 	int i;
@@ -608,8 +619,7 @@ static void test_changed_hands(void)
 
 	/* an owner that lives is asked about once per FIN or reset, and kept */
 	w = "owner alive";
-	tb = fresh(64);
-	table_set_holder_probe(tb, &hp);
+	tb = probed(&fp, 0, NULL);
 	accepted_conn(tb, t0, l, c, &lt, &ct);
 	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
 	is_int(fp.gone_asked, 1, "%s: the owner's life asked about once", w);
@@ -625,11 +635,7 @@ static void test_changed_hands(void)
 
 	/* fd passing, then the acceptor exits: the peer's FIN names the receiver */
 	w = "passed, acceptor gone";
-	memset(&fp, 0, sizeof(fp));
-	fp.gone_pid = 2001;
-	fp.holder = &T_HOLDER;
-	tb = fresh(64);
-	table_set_holder_probe(tb, &hp);
+	tb = probed(&fp, 2001, &T_HOLDER);
 	accepted_conn(tb, t0, l, c, &lt, &ct);
 	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
 	is_int(fp.find_asked, 1, "%s: the holder looked for", w);
@@ -647,10 +653,7 @@ static void test_changed_hands(void)
 
 	/* the owner left and nobody holds it (it closed first): the owner stays */
 	w = "owner gone, no holder";
-	memset(&fp, 0, sizeof(fp));
-	fp.gone_pid = 2001;
-	tb = fresh(64);
-	table_set_holder_probe(tb, &hp);
+	tb = probed(&fp, 2001, NULL);
 	accepted_conn(tb, t0, l, c, &lt, &ct);
 	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE, &z, &T_IRQ, ECONNRESET);
 	is_int(fp.find_asked, 1, "%s: the holder looked for", w);
@@ -660,10 +663,7 @@ static void test_changed_hands(void)
 
 	/* a child not yet accepted is in no process's hands: nothing asked */
 	w = "not accepted";
-	memset(&fp, 0, sizeof(fp));
-	fp.gone_pid = 2000;
-	tb = fresh(64);
-	table_set_holder_probe(tb, &hp);
+	tb = probed(&fp, 2000, NULL);
 	state(tb, t0, l, 10, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
 	state(tb, t0 + 1, c, 11, ST_TCP_LISTEN, ST_TCP_SYN_RECV, &ct, &T_CLIENT, 0);
 	state(tb, t0 + 2, c, 11, ST_TCP_SYN_RECV, ST_TCP_ESTABLISHED, &ct, &T_CLIENT, 0);
