@@ -159,10 +159,6 @@ static bool find_holder(void *ctx, const struct sock_entry *e, struct st_task *t
 	if (now < hs->next_ns)
 		return false;
 	rescan(hs, now);
-	for (size_t i = 0; i < hs->n; i++)
-		if (hs->v[i].task.tgid > 1000)
-			fprintf(stderr, "  %llx %u\n", (unsigned long long)hs->v[i].key,
-				hs->v[i].task.tgid);
 	return lookup(hs, e, task);
 }
 
