@@ -19,6 +19,7 @@
 #include "output.h"
 #include "privs.h"
 #include "view_features.h"
+#include "holder_scan.h"
 #include "holders.h"
 #include "kconfig.h"
 #include "metrics_run.h"
@@ -76,6 +77,7 @@ struct run {
 	struct holders holders;
 	struct loader *ld;
 	struct snapshot *snap;
+	struct holder_scan *hscan; /* who holds a socket whose owner left */
 	uint64_t records;
 	uint64_t bad_records;
 	struct loss reported;	/* what the stream has already been told */
@@ -255,6 +257,13 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		return -1;
 	if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_FILES))
 		return -1;
+	/* without it (no memory) lines still name a holder that acts */
+	r->hscan = holder_scan_new(r->snap);
+	if (r->hscan) {
+		struct holder_probe hp = holder_scan_probe(r->hscan);
+
+		table_set_holder_probe(r->tb, &hp);
+	}
 	err = privs_drop_after_attach();
 	if (err)
 		warnf_errno(err, "cannot drop capabilities");
@@ -290,6 +299,7 @@ static void run_close(struct run *r)
 {
 	metrics_run_close(r->metrics);
 	loader_close(r->ld);
+	holder_scan_free(r->hscan);
 	snapshot_close(r->snap);
 	holders_free(&r->holders);
 	table_view_free(&r->tview);

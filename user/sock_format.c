@@ -87,6 +87,16 @@ void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t
 	sb_putc(sb, '"');
 }
 
+void put_origin_json(struct sbuf *sb, const struct sock_origin *o)
+{
+	if (!o)
+		return;
+	sb_puts(sb, ",\"origin_pid\":");
+	sb_put_u64(sb, o->pid);
+	sb_puts(sb, ",\"origin_comm\":");
+	sb_put_json_string(sb, o->comm, ST_COMM_LEN);
+}
+
 void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n, size_t all)
 {
 	size_t i;
@@ -143,6 +153,7 @@ const char *owner_src_name(uint8_t src)
 		[OWNER_NONE] = "unknown",  [OWNER_CONNECT] = "connect",	  [OWNER_LISTEN] = "listen",
 		[OWNER_ACCEPT] = "accept", [OWNER_LISTENER] = "listener", [OWNER_SEED] = "seed",
 		[OWNER_TASK] = "task",	   [OWNER_BIND] = "bind",	  [OWNER_MPTCP] = "mptcp",
+		[OWNER_HOLDER] = "holder",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";

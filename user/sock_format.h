@@ -31,6 +31,8 @@ void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
 void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
 /* How the owner became known: "connect", "accept", "seed", ...; "unknown". */
 const char *owner_src_name(uint8_t src);
+/* ,"origin_pid":N,"origin_comm":"..." for a socket that changed hands; nothing for NULL */
+void put_origin_json(struct sbuf *sb, const struct sock_origin *o);
 
 /*
  * netstat's PID/Program name for the first n of all holders:

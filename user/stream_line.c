@@ -54,6 +54,19 @@ void stream_put_who(const struct stream_line *s, const struct transition *tr)
 	sb_putc(sb, ' ');
 }
 
+void stream_put_origin(const struct stream_line *s, const struct transition *tr)
+{
+	struct sbuf *sb = &s->out->sb;
+
+	if (!s->o->wide || !tr->origin)
+		return;
+	sb_puts(sb, "  [origin ");
+	sb_put_u64(sb, tr->origin->pid);
+	sb_putc(sb, ' ');
+	sb_put_text_escaped(sb, tr->origin->comm, ST_COMM_LEN);
+	sb_putc(sb, ']');
+}
+
 void stream_lost(const struct stream_line *s, uint64_t mono_ns, uint64_t count, const char *source)
 {
 	struct sbuf *sb = &s->out->sb;

@@ -56,6 +56,8 @@ void stream_put_time(const struct stream_line *s, uint64_t mono_ns);
 void stream_put_who(const struct stream_line *s, const struct transition *tr);
 /* One end of the tuple as a padded column, and the space after it. */
 void stream_put_endpoint(const struct stream_line *s, const struct st_tuple *t, bool local);
+/* With -w, for a socket that changed hands: "  [origin PID COMM]", its first owner. */
+void stream_put_origin(const struct stream_line *s, const struct transition *tr);
 /* A line for events lost before they reached the table; source: "ringbuf",
  * "kernel_missed", "map_full", "table_full". */
 void stream_lost(const struct stream_line *s, uint64_t mono_ns, uint64_t count, const char *source);

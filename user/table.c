@@ -22,6 +22,7 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 		n = INDEX_MIN;
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
+	tb->origins = calloc(max_entries, sizeof(*tb->origins));
 	/* the indexes grow with the table: their memory follows the sockets held */
 	tb->by_sk = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint64_t)),
 				   .mask = INDEX_MIN - 1,
@@ -31,7 +32,7 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 				       .mask = INDEX_MIN - 1,
 				       .max = n,
 				       .keyoff = offsetof(struct sock_entry, cookie)};
-	if (!tb->ents || !tb->by_sk.slots || !tb->by_cookie.slots)
+	if (!tb->ents || !tb->origins || !tb->by_sk.slots || !tb->by_cookie.slots)
 		goto fail;
 	tb->sink = sink;
 	tb->sink_ctx = sink_ctx;
@@ -49,10 +50,16 @@ void table_free(struct table *tb)
 	if (!tb)
 		return;
 	free(tb->ents);
+	free(tb->origins);
 	free(tb->by_sk.slots);
 	free(tb->by_cookie.slots);
 	free(tb->pend);
 	free(tb);
+}
+
+void table_set_holder_probe(struct table *tb, const struct holder_probe *hp)
+{
+	tb->probe = *hp;
 }
 
 const struct table_stats *table_stats(const struct table *tb)

@@ -25,6 +25,18 @@ enum owner_src {
 	OWNER_TASK,	/* adopted from a transition only a process can make */
 	OWNER_BIND,	/* the process that bound it (UDP) */
 	OWNER_MPTCP,	/* a subflow: the owner of its MPTCP connection */
+	OWNER_HOLDER,	/* it changed hands (fd passing, fork): a process holding it now */
+};
+
+/*
+ * The owner a socket had before it changed hands (the connector, acceptor,
+ * ...): kept beside the table, for the entries whose owner_src is
+ * OWNER_HOLDER.
+ */
+struct sock_origin {
+	uint32_t pid;
+	uint8_t src; /* enum owner_src */
+	char comm[ST_COMM_LEN];
 };
 
 enum entry_flags {
@@ -132,6 +144,7 @@ struct transition {
 	uint64_t prev_ns;	    /* time spent in old_state */
 	const struct st_task *task; /* the task the kernel ran it in; NULL if synthesized */
 	uint8_t sk_err;
+	const struct sock_origin *origin; /* the owner before it changed hands, else NULL */
 };
 
 typedef void (*transition_sink)(void *ctx, const struct transition *tr);
@@ -150,9 +163,26 @@ struct table_stats {
 
 struct table;
 
+/*
+ * Who holds a socket now, asked when a transition that no process makes in a
+ * call (a FIN or a reset arriving) finds the socket's owner is some other
+ * task: if the owner has exited, the socket changed hands (fd passing, or
+ * fork() and the parent left), and the line names a process that holds it.
+ * A transition a process makes in a call (close(), shutdown()) names that
+ * process without asking.
+ */
+struct holder_probe {
+	bool (*gone)(void *ctx, uint32_t pid); /* process pid has exited */
+	/* a process other than e's owner that holds e now, into *task */
+	bool (*find)(void *ctx, const struct sock_entry *e, struct st_task *task);
+	void *ctx;
+};
+
 /* max_entries caps memory: beyond it new sockets are counted in stats.full. */
 struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_ctx);
 void table_free(struct table *tb);
+/* Without a probe (the default) only the task that acts names a new holder. */
+void table_set_holder_probe(struct table *tb, const struct holder_probe *hp);
 
 void table_apply_state(struct table *tb, const struct st_state_rec *r);
 void table_apply_call(struct table *tb, const struct st_call_rec *r);

@@ -29,7 +29,7 @@ void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, i
 	/* the cookie, or the address where there is none (classic tracepoints) */
 	tb->failed_keys[tb->failed_next] = e->cookie ? e->cookie : e->sk;
 	tb->failed_next = (tb->failed_next + 1) % FAILED_KEYS;
-	tb->sink(tb->sink_ctx, &tr);
+	emit_call(tb, &tr);
 }
 
 /* Whether the state machine already reported this failure; forgets it then. */
@@ -67,7 +67,7 @@ static void call_line_of_record(struct table *tb, const struct st_call_rec *r,
 	tmp.id = r->cookie ? r->cookie : tb->next_synthetic++;
 	set_owner(&tmp, &r->task, src);
 	tr->e = &tmp;
-	tb->sink(tb->sink_ctx, tr);
+	emit_call(tb, tr);
 }
 
 /* A socket first met through a call: its entry, as the call left it. */
@@ -93,7 +93,7 @@ static void call_line(struct table *tb, struct sock_entry *e, const struct st_ca
 		return;
 	}
 	tr->e = e;
-	tb->sink(tb->sink_ctx, tr);
+	emit_call(tb, tr);
 }
 
 static void apply_connect(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
@@ -115,7 +115,7 @@ static void apply_connect(struct table *tb, struct sock_entry *e, const struct s
 		set_owner(e, &r->task, OWNER_CONNECT);
 		cookie_index(tb, e);
 		tr->e = e;
-		tb->sink(tb->sink_ctx, tr);
+		emit_call(tb, tr);
 		return;
 	}
 	if (e) {
@@ -189,7 +189,7 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	}
 	set_owner(e, &r->task, OWNER_ACCEPT);
 	tr->e = e;
-	tb->sink(tb->sink_ctx, tr);
+	emit_call(tb, tr);
 }
 
 void table_apply_call(struct table *tb, const struct st_call_rec *rec)
@@ -231,7 +231,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *rec)
 			return;
 		tr.kind = TR_CLOSE;
 		tr.e = e;
-		tb->sink(tb->sink_ctx, &tr);
+		emit_call(tb, &tr);
 		entry_free(tb, e);
 		return;
 	}

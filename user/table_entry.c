@@ -100,6 +100,8 @@ void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie)
 	dup = tb->seed_keys ? lookup_cookie(tb, cookie) : NULL;
 	if (dup && dup != e && unaddressed(dup)) {
 		if (e->owner_src == OWNER_NONE && dup->owner_src != OWNER_NONE) {
+			if (dup->owner_src == OWNER_HOLDER)
+				tb->origins[e - tb->ents] = *entry_origin(tb, dup);
 			e->owner_pid = dup->owner_pid;
 			memcpy(e->owner_comm, dup->owner_comm, ST_COMM_LEN);
 			e->owner_src = dup->owner_src;
@@ -144,4 +146,20 @@ void link_subflow(struct table *tb, struct sock_entry *e, uint64_t parent_sk, ui
 		memcpy(e->owner_comm, p->owner_comm, ST_COMM_LEN);
 		e->owner_src = OWNER_MPTCP;
 	}
+}
+
+/*
+ * The socket changed hands: task holds it now. The owner it had first (the
+ * connector, the acceptor) is kept as its origin, however often it moves on.
+ */
+void change_hands(struct table *tb, struct sock_entry *e, const struct st_task *task)
+{
+	struct sock_origin *o = &tb->origins[e - tb->ents];
+
+	if (e->owner_src != OWNER_HOLDER) {
+		o->pid = e->owner_pid;
+		o->src = e->owner_src;
+		memcpy(o->comm, e->owner_comm, ST_COMM_LEN);
+	}
+	set_owner(e, task, OWNER_HOLDER);
 }

@@ -80,6 +80,9 @@ struct table {
 	uint64_t snap_start;   /* when the current snapshot began */
 	transition_sink sink;
 	void *sink_ctx;
+	/* by slot, for entries that changed hands: pages no entry uses stay untouched */
+	struct sock_origin *origins;
+	struct holder_probe probe;
 	struct table_stats st;
 };
 
@@ -236,6 +239,16 @@ static inline void set_owner(struct sock_entry *e, const struct st_task *task, e
 	e->owner_src = src;
 }
 
+/* The owner before the socket changed hands; NULL if it never did. */
+static inline const struct sock_origin *entry_origin(const struct table *tb,
+						     const struct sock_entry *e)
+{
+	/* lines about a record the table keeps no entry for never have a holder */
+	return e->owner_src == OWNER_HOLDER ? &tb->origins[e - tb->ents] : NULL;
+}
+
+void change_hands(struct table *tb, struct sock_entry *e, const struct st_task *task);
+
 /* The owner as a task, for a line the table makes itself (a held or derived one). */
 static inline struct st_task owner_task(const struct sock_entry *e)
 {
@@ -326,9 +339,17 @@ static inline void emit_state(struct table *tb, struct sock_entry *e, uint64_t t
 		.prev_ns = prev_known && ts > e->state_ns ? ts - e->state_ns : 0,
 		.task = task,
 		.sk_err = sk_err,
+		.origin = entry_origin(tb, e),
 	};
 
 	tb->sink(tb->sink_ctx, &tr);
+}
+
+/* A call's line (the entry's or a record's) to the sink, with the entry's origin. */
+static inline void emit_call(struct table *tb, struct transition *tr)
+{
+	tr->origin = entry_origin(tb, tr->e);
+	tb->sink(tb->sink_ctx, tr);
 }
 
 void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err);

@@ -57,6 +57,26 @@ static bool made_by_process(uint8_t old_state, uint8_t new_state)
 	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
 }
 
+/*
+ * A transition no process makes in a call (a FIN or a reset arriving) on a
+ * socket someone holds, run in some other task than its owner's: if the
+ * owner has exited, the socket changed hands (fd passing; fork() and the
+ * parent left) and the probe names who holds it now. The owner is asked
+ * about only here, so a socket whose owner lives costs one check per such
+ * transition, and one whose owner acts costs nothing.
+ */
+static void find_holder(struct table *tb, struct sock_entry *e, uint8_t old_state)
+{
+	struct st_task now;
+
+	if ((old_state != ST_TCP_ESTABLISHED && old_state != ST_TCP_CLOSE_WAIT) ||
+	    e->owner_src == OWNER_LISTENER || !tb->probe.gone ||
+	    !tb->probe.gone(tb->probe.ctx, e->owner_pid))
+		return;
+	if (tb->probe.find(tb->probe.ctx, e, &now) && now.tgid && now.tgid != e->owner_pid)
+		change_hands(tb, e, &now);
+}
+
 void table_apply_state(struct table *tb, const struct st_state_rec *r)
 {
 	struct sock_entry *e;
@@ -143,6 +163,16 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		set_owner(e, &r->task, OWNER_LISTEN);
 	else if (e->owner_src == OWNER_NONE && made_by_process(old_state, new_state))
 		set_owner(e, &r->task, OWNER_TASK);
+	else if (e->owner_src != OWNER_NONE && r->task.tgid != e->owner_pid && !r->mptcp_parent &&
+		 !e->mptcp_parent) {
+		/* close() or shutdown() in another process: it holds the socket (a
+		 * subflow is closed by the kernel's MPTCP worker, and follows its
+		 * connection's owner instead) */
+		if (made_by_process(old_state, new_state) && r->task.tgid)
+			change_hands(tb, e, &r->task);
+		else
+			find_holder(tb, e, old_state);
+	}
 	if (r->mptcp_parent)
 		link_subflow(tb, e, r->mptcp_parent, r->hdr.ts_ns);
 

@@ -163,6 +163,7 @@ static void text_line(struct life_view *v, const struct transition *tr, uint64_t
 		  (unsigned long long)e->bytes_acked, cols[C_RX].width,
 		  (unsigned long long)e->bytes_received);
 	put_path(sb, e);
+	stream_put_origin(s, tr);
 }
 
 static void json_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
@@ -179,6 +180,7 @@ static void json_line(struct life_view *v, const struct transition *tr, uint64_t
 	put_mptcp_parent_json(sb, e);
 	sb_putc(sb, ',');
 	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
+	put_origin_json(sb, tr->origin);
 	sb_puts(sb, ",\"role\":\"");
 	sb_puts(sb, role(e));
 	sb_puts(sb, "\",\"end\":\"");

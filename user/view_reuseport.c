@@ -60,6 +60,7 @@ struct rp_known {
 	char comm[ST_COMM_LEN];
 	uint32_t round; /* last round it was present */
 	bool seeded;
+	bool told_left; /* its leaving was reported (with its group's present members) */
 };
 
 struct rp_member {
@@ -185,11 +186,20 @@ static const struct holder *member_holders(struct reuseport_view *v, const struc
 }
 
 struct group_stats {
-	uint64_t total;	 /* accepted by present members */
+	uint64_t total;	 /* accepted by the members counted */
 	double max_mean; /* 0 when nothing was accepted */
 	double cv;
 	size_t present;
+	size_t counted; /* the present members; every member of a group gone */
+	bool gone;	/* no member is present: the counts are the last ones */
 };
+
+/* Whether a member's counts are the group's: the present ones', or the last
+ * ones of a group that is gone. */
+static bool counted(const struct rp_member *m, const struct group_stats *g)
+{
+	return m->e || g->gone;
+}
 
 static void group_stats(const struct rp_member *m, size_t n, struct group_stats *g)
 {
@@ -198,28 +208,31 @@ static void group_stats(const struct rp_member *m, size_t n, struct group_stats 
 	size_t i;
 
 	memset(g, 0, sizeof(*g));
+	for (i = 0; i < n; i++)
+		g->present += m[i].e != NULL;
+	g->gone = !g->present;
 	for (i = 0; i < n; i++) {
-		if (!m[i].e)
+		if (!counted(&m[i], g))
 			continue;
-		g->present++;
+		g->counted++;
 		g->total += m[i].k->accepted;
 		if (m[i].k->accepted > max)
 			max = m[i].k->accepted;
 	}
-	if (!g->present || !g->total)
+	if (!g->counted || !g->total)
 		return;
-	mean = (double)g->total / g->present;
+	mean = (double)g->total / g->counted;
 	for (i = 0; i < n; i++)
-		if (m[i].e)
+		if (counted(&m[i], g))
 			var += (m[i].k->accepted - mean) * (m[i].k->accepted - mean);
 	g->max_mean = max / mean;
-	g->cv = sqrt(var / g->present) / mean;
+	g->cv = sqrt(var / g->counted) / mean;
 }
 
-/* Its share of what the group's present members accepted, in percent. */
+/* Its share of what the group's counted members accepted, in percent. */
 static double share(const struct rp_member *m, const struct group_stats *g)
 {
-	return m->e && g->total ? 100.0 * m->k->accepted / g->total : 0.0;
+	return counted(m, g) && g->total ? 100.0 * m->k->accepted / g->total : 0.0;
 }
 
 static bool stalled(const struct rp_member *m)
@@ -247,9 +260,11 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 	put_time_json(sb, v->out, now);
 	sb_putc(sb, ',');
 	put_tuple_json(sb, &m[0].k->t);
-	sb_printf(sb, ",\"final\":%s,\"queued_exact\":%s,\"accepted_total\":%llu,\"listeners\":[",
-		  final ? "true" : "false", v->queue_exact ? "true" : "false",
-		  (unsigned long long)g.total);
+	sb_printf(sb,
+		  ",\"final\":%s,\"gone\":%s,\"queued_exact\":%s,\"accepted_total\":%llu,"
+		  "\"listeners\":[",
+		  final ? "true" : "false", g.gone ? "true" : "false",
+		  v->queue_exact ? "true" : "false", (unsigned long long)g.total);
 	for (i = 0; i < n; i++) {
 		const struct rp_known *k = m[i].k;
 
@@ -296,8 +311,12 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
 	sb_put_endpoint_zoned(sb, &m[0].k->t, true);
-	sb_printf(sb, "  netns %u  %zu listener%s  %llu accepted", m[0].k->t.netns, g.present,
-		  g.present == 1 ? "" : "s", (unsigned long long)g.total);
+	if (g.gone)
+		sb_printf(sb, "  netns %u  gone: %zu listener%s left  %llu accepted",
+			  m[0].k->t.netns, n, n == 1 ? "" : "s", (unsigned long long)g.total);
+	else
+		sb_printf(sb, "  netns %u  %zu listener%s  %llu accepted", m[0].k->t.netns,
+			  g.present, g.present == 1 ? "" : "s", (unsigned long long)g.total);
 	if (g.total)
 		sb_printf(sb, "  imbalance max/mean %.2f cv %.2f", g.max_mean, g.cv);
 	put_group_procs_text(sb, &v->procs);
@@ -370,7 +389,15 @@ void reuseport_view_transition(void *ctx, const struct transition *tr)
 {
 	struct reuseport_view *v = ctx;
 	struct filter f;
+	struct rp_known *k;
 
+	/* a member closes: what it took since the last report counts in its last */
+	if (tr->kind == TR_STATE && tr->old_state == ST_TCP_LISTEN &&
+	    tr->new_state == ST_TCP_CLOSE) {
+		if ((k = known_find(v, tr->e->id)))
+			known_update(k, tr->e, k->round);
+		return;
+	}
 	if (tr->kind != TR_ACCEPT || !tr->peer || !tr->task || !tr->task->tgid)
 		return;
 	f = listener_filter(&v->o->f);
@@ -382,13 +409,98 @@ void reuseport_view_transition(void *ctx, const struct transition *tr)
 	acceptors_note(v->acc, tr->peer->id, tr->task->tgid, tr->task->comm, tr->ts_ns);
 }
 
+/* Room for n members in *m. 0, or -1 when out of memory. */
+static int members_room(struct rp_member **m, size_t *cap, size_t n)
+{
+	struct rp_member *nm;
+
+	if (n <= *cap)
+		return 0;
+	nm = realloc(*m, n * sizeof(**m));
+	if (!nm)
+		return -1;
+	*m = nm;
+	*cap = n;
+	return 0;
+}
+
+/* One group's lines: its members' counts, its processes. 0 or -1. */
+static int report_group(struct reuseport_view *v, struct rp_member *m, size_t nm, uint64_t now,
+			bool final)
+{
+	size_t x;
+
+	for (x = 0; x < nm; x++)
+		m[x].k = &v->known[m[x].ki];
+	if (group_procs_of(v, m, nm))
+		return -1;
+	if (v->o->json)
+		print_json(v, m, nm, now, final);
+	else
+		print_text(v, m, nm);
+	return 0;
+}
+
+/*
+ * The members that left since the last report and whose group has no
+ * member left to report them with: the group is gone, reported once with
+ * its last counts. Returns the groups reported, or -1.
+ */
+static int report_gone_groups(struct reuseport_view *v, struct rp_member **m, size_t *cap,
+			      uint64_t now, bool final)
+{
+	size_t i, x, nm;
+	int groups = 0;
+
+	if (members_room(m, cap, v->nknown))
+		return -1;
+	for (i = 0; i < v->nknown; i++) {
+		struct rp_known *first = &v->known[i];
+
+		if (first->round != v->round - 1 || first->told_left)
+			continue;
+		nm = 0;
+		for (x = i; x < v->nknown; x++) {
+			struct rp_known *k = &v->known[x];
+
+			if (k->round == v->round - 1 && !k->told_left &&
+			    same_group(&k->t, &first->t)) {
+				k->told_left = true;
+				(*m)[nm++] = (struct rp_member){.ki = x, .status = "left"};
+			}
+		}
+		if (report_group(v, *m, nm, now, final))
+			return -1;
+		groups++;
+	}
+	return groups;
+}
+
+/* After each report: how many groups it had; the last one says "final". */
+static void print_report_end(struct reuseport_view *v, uint64_t now, bool final, int groups)
+{
+	struct sbuf *sb = &v->out->sb;
+
+	if (!v->o->json) {
+		if (!groups) {
+			sb_puts(sb, "no reuseport groups");
+			output_line(v->out);
+		}
+		return;
+	}
+	sb_puts(sb, "{\"event\":\"reuseport_end\",");
+	put_time_json(sb, v->out, now);
+	sb_printf(sb, ",\"final\":%s,\"groups\":%d}", final ? "true" : "false", groups);
+	output_line(v->out);
+}
+
 int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t now, bool final)
 {
 	const struct sock_entry **ls;
 	struct filter f = listener_filter(&v->o->f);
 	struct rp_member *m = NULL;
 	size_t n, i, j, nm, cap = 0;
-	int err = 0;
+	int err = 0, groups = 0, gone;
 
 	if (!v->cmdline && !(v->cmdline = malloc(CMDLINE_MAX)))
 		return -1;
@@ -411,16 +523,9 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 			continue;
 		/* present members, then the ones that left since the last report */
 		nm = 0;
-		if (cap < j - i + v->nknown) {
-			struct rp_member *nmv;
-
-			cap = j - i + v->nknown;
-			nmv = realloc(m, cap * sizeof(*m));
-			if (!nmv) {
-				err = -1;
-				break;
-			}
-			m = nmv;
+		if (members_room(&m, &cap, j - i + v->nknown)) {
+			err = -1;
+			break;
 		}
 		for (size_t x = i; x < j; x++) {
 			struct rp_known *k = known_find(v, ls[x]->id);
@@ -438,22 +543,21 @@ int reuseport_view_print(struct reuseport_view *v, struct table *tb, uint64_t no
 		for (size_t x = 0; x < v->nknown && !err; x++) {
 			struct rp_known *k = &v->known[x];
 
-			if (k->round == v->round - 1 && same_group(&k->t, &ls[i]->t))
+			if (k->round == v->round - 1 && same_group(&k->t, &ls[i]->t)) {
+				k->told_left = true;
 				m[nm++] = (struct rp_member){.ki = x, .status = "left"};
+			}
 		}
-		if (err)
+		if (err || (err = report_group(v, m, nm, now, final)))
 			break;
-		for (size_t x = 0; x < nm; x++)
-			m[x].k = &v->known[m[x].ki];
-		if (group_procs_of(v, m, nm)) {
-			err = -1;
-			break;
-		}
-		if (v->o->json)
-			print_json(v, m, nm, now, final);
-		else
-			print_text(v, m, nm);
+		groups++;
 	}
+	if (!err && (gone = report_gone_groups(v, &m, &cap, now, final)) < 0)
+		err = -1;
+	else if (!err)
+		groups += gone;
+	if (!err)
+		print_report_end(v, now, final, groups);
 	/* members that left were reported once: forget them */
 	for (i = 0, j = 0; i < v->nknown; i++)
 		if (v->known[i].round == v->round)

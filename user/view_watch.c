@@ -127,6 +127,7 @@ static void text_line(struct watch_view *w, const struct transition *tr)
 		sb_put_text_escaped(sb, tr->task->comm, ST_COMM_LEN);
 		sb_putc(sb, ']');
 	}
+	stream_put_origin(s, tr);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -211,6 +212,7 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 	}
 	sb_putc(sb, ',');
 	memo_put_owner(sb, pid, shown_comm(e, tr->task), e->owner_src);
+	put_origin_json(sb, tr->origin);
 	if (tr->task && tr->task->tgid != pid) {
 		sb_puts(sb, ",\"task_pid\":");
 		sb_put_u64(sb, tr->task->tgid);

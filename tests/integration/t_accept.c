@@ -144,40 +144,6 @@ static int rp_main(void *arg)
 static int pass_sock[2];
 static struct barrier send_go, recv_go, recv_done;
 
-static int send_fd(int over, int fd)
-{
-	char data = 'L', cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(over, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int over)
-{
-	char data, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(over, &mh, 0) != 1 || !(cm = CMSG_FIRSTHDR(&mh)) || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static int sender_main(void *arg)
 {
 	uint16_t port;

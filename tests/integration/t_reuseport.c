@@ -3,11 +3,13 @@
  * socktrace reuseport: four workers share a port with SO_REUSEPORT, three
  * count what they accept and one never accepts. socktrace's per-listener
  * counts must equal the workers' own, and the idle worker's queue must hold
- * exactly what was left in it. Also a fork-shared listener and a plain one.
+ * exactly what was left in it. Also a fork-shared listener and a plain one,
+ * a worker that restarts, and a whole group that closes.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -228,6 +231,129 @@ static void restart(const char *netns)
 	tracer_cleanup(&t);
 }
 
+/* The report objects of the group on port: how many, and whether one was gone with n "left". */
+static int gone_seen(const struct json_lines *jl, size_t nleft, long long *accepted)
+{
+	size_t i, k;
+
+	for (i = 0; i < jl->n; i++) {
+		const char *ev = json_str(jl->objs[i], "event");
+		long long p;
+		int gone = 0;
+		size_t left = 0;
+
+		if (!ev || strcmp(ev, "reuseport") || json_int(jl->objs[i], "lport", &p) ||
+		    p != port || json_bool(jl->objs[i], "gone", &gone) || !gone)
+			continue;
+		for (k = 0; k < json_array_len(jl->objs[i], "listeners"); k++) {
+			const struct json_obj *l = json_array_obj(jl->objs[i], "listeners", k);
+			const char *st = l ? json_str(l, "status") : NULL;
+
+			left += st && !strcmp(st, "left");
+		}
+		json_int(jl->objs[i], "accepted_total", accepted);
+		if (left == nleft && json_array_len(jl->objs[i], "listeners") == nleft)
+			return 1;
+	}
+	return 0;
+}
+
+#define GONE_CONNS 20
+
+/*
+ * Two SO_REUSEPORT listeners take 20 connections and both close while
+ * reuseport runs: the group is reported gone with both listeners left and
+ * their counts, and every run ends with its final report, in JSON (an
+ * "reuseport_end" object with "final": true) and in text (never an empty
+ * "--- final").
+ */
+static void gone_group(const char *netns)
+{
+	const char *const text_args[] = {"reuseport", "--interval", "0.3", "--netns", netns, NULL};
+	struct tracer t, tt;
+	struct json_lines jl;
+	int fd[2], i, made = 0, taken = 0, c[GONE_CONNS];
+	long long me = getpid(), accepted = -1;
+	char *text, needle[32];
+
+	fd[0] = reuseport_listener(0, &port);
+	fd[1] = reuseport_listener(port, NULL);
+	if (!ok(fd[0] >= 0 && fd[1] >= 0, "gone: two SO_REUSEPORT listeners"))
+		return;
+	if (!ok(start_tracer(&t, (const char *const[]){"reuseport", "--interval", "0.3", "--netns",
+						       netns, NULL}) == 0,
+		"gone: reuseport --json started") ||
+	    !ok(tracer_start(&tt, text_args, 20000) == 0, "gone: reuseport (text) started")) {
+		tracer_cleanup(&t);
+		tracer_cleanup(&tt);
+		return;
+	}
+	/* both have reported the group: it is known, to be missed */
+	await_status(t.out_path, me, "active", 0, NULL);
+	snprintf(needle, sizeof(needle), ":%u  netns", port);
+	for (i = 0; i < 200 && (text = read_text_file(tt.out_path, NULL)); i++, usleep(50000)) {
+		bool seen = strstr(text, needle) != NULL;
+
+		free(text);
+		if (seen)
+			break;
+	}
+	for (i = 0; i < GONE_CONNS; i++) {
+		c[i] = tcp_connect_to(AF_INET, "127.0.0.1", port);
+		made += c[i] >= 0;
+	}
+	/* take every connection, from whichever listener has it */
+	for (i = 0; taken < made && i < 200; i++) {
+		struct pollfd p[2] = {{.fd = fd[0], .events = POLLIN},
+				      {.fd = fd[1], .events = POLLIN}};
+		int k, a;
+
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		for (k = 0; k < 2; k++)
+			if ((p[k].revents & POLLIN) && (a = accept(fd[k], NULL, NULL)) >= 0) {
+				taken++;
+				close(a);
+			}
+	}
+	is_int(taken, GONE_CONNS, "gone: %d connections accepted", GONE_CONNS);
+	for (i = 0; i < GONE_CONNS; i++)
+		if (c[i] >= 0)
+			close(c[i]);
+	/* closed before any report counts the accepts: the last counts come with the close */
+	close(fd[0]);
+	close(fd[1]);
+	await_status(t.out_path, me, "left", 0, NULL);
+	ok(tracer_stop(&t, 10000) == 0, "gone: reuseport --json exits 0");
+	ok(tracer_stop(&tt, 10000) == 0, "gone: reuseport (text) exits 0");
+	if (ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0, "gone: valid JSON")) {
+		const char *ev = jl.n ? json_str(jl.objs[jl.n - 1], "event") : NULL;
+		int final = 0;
+
+		ok(gone_seen(&jl, 2, &accepted),
+		   "gone: the group is reported gone, its two listeners left");
+		is_int(accepted, GONE_CONNS, "gone: with its final count of accepts");
+		ok(ev && !strcmp(ev, "reuseport_end") &&
+			   json_bool(jl.objs[jl.n - 1], "final", &final) == 0 && final,
+		   "gone: the output ends with the final report's end");
+		json_lines_free(&jl);
+	}
+	text = read_text_file(tt.out_path, NULL);
+	if (ok(text != NULL, "gone: text output read")) {
+		const char *fin = strstr(text, "--- final\n");
+
+		ok(strstr(text, "gone: 2 listeners left") != NULL,
+		   "gone: the text report says the group is gone");
+		ok(fin && fin[strlen("--- final\n")] != '\0',
+		   "gone: the text's final report is not empty");
+		if (!fin || !fin[strlen("--- final\n")] || !strstr(text, "gone: 2 listeners left"))
+			tap_diag("%s", text);
+	}
+	free(text);
+	tracer_cleanup(&t);
+	tracer_cleanup(&tt);
+}
+
 int main(void)
 {
 	struct worker_arg wa[WORKERS];
@@ -351,5 +477,6 @@ int main(void)
 	json_lines_free(&jl);
 	tracer_cleanup(&t);
 	restart(netns);
+	gone_group(netns);
 	return tap_done();
 }

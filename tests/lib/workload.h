@@ -53,6 +53,10 @@ void barrier_signal(struct barrier *b);
 int barrier_wait(struct barrier *b, int timeout_ms);
 void barrier_destroy(struct barrier *b);
 
+/* Pass fd over a UNIX socket with SCM_RIGHTS (and one byte). 0 or -1. */
+int send_fd(int over, int fd);
+/* The fd send_fd() passed, or -1. */
+int recv_fd(int over);
 /* prctl(PR_SET_NAME): the comm the tracer reports (at most 15 bytes kept). */
 void set_comm(const char *name);
 /* 0 or -errno. Sockets are written with MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE. */

@@ -44,6 +44,10 @@ struct ev {
 	bool has_peer;
 	uint64_t peer_id;
 	uint32_t peer_owner_pid;
+	bool has_origin;
+	uint32_t origin_pid;
+	uint8_t origin_src;
+	char origin_comm[ST_COMM_LEN + 1];
 };
 
 #define MAX_EVS 64
@@ -90,6 +94,12 @@ static void rec_sink(void *ctx, const struct transition *tr)
 		v->has_peer = true;
 		v->peer_id = tr->peer->id;
 		v->peer_owner_pid = tr->peer->owner_pid;
+	}
+	if (tr->origin) {
+		v->has_origin = true;
+		v->origin_pid = tr->origin->pid;
+		v->origin_src = tr->origin->src;
+		memcpy(v->origin_comm, tr->origin->comm, ST_COMM_LEN);
 	}
 }
 
@@ -526,6 +536,161 @@ static void test_server_side(void)
 	check_state(7, w, ST_TCP_LISTEN, ST_TCP_CLOSE, t0 + 9 * SEC);
 	is_int(table_stats(tb)->entries, 0, "%s: empty after the listener closes", w);
 	is_int(table_stats(tb)->sockets_seen, 2, "%s: two sockets seen", w);
+	table_free(tb);
+}
+
+/* ---- sockets that change hands ---- */
+
+static const struct st_task T_HOLDER = {3000, 3000, "receiver"};
+static const struct st_task T_HOLDER2 = {3001, 3001, "receiver2"};
+
+/* A fake holder probe: which pid has exited, who holds the socket, what was asked. */
+struct fake_probe {
+	uint32_t gone_pid;
+	const struct st_task *holder; /* NULL: nobody found */
+	int gone_asked, find_asked;
+};
+
+static bool fake_gone(void *ctx, uint32_t pid)
+{
+	struct fake_probe *p = ctx;
+
+	p->gone_asked++;
+	return pid == p->gone_pid;
+}
+
+static bool fake_find(void *ctx, const struct sock_entry *e, struct st_task *task)
+{
+	struct fake_probe *p = ctx;
+
+	(void)e;
+	p->find_asked++;
+	if (!p->holder)
+		return false;
+	*task = *p->holder;
+	return true;
+}
+
+/* A fresh table whose probe says gone_pid has exited and holder holds every socket. */
+static struct table *probed(struct fake_probe *fp, uint32_t gone_pid, const struct st_task *holder)
+{
+	static struct holder_probe hp = {.gone = fake_gone, .find = fake_find};
+	struct table *tb = fresh(64);
+
+	*fp = (struct fake_probe){.gone_pid = gone_pid, .holder = holder};
+	hp.ctx = fp;
+	table_set_holder_probe(tb, &hp);
+	return tb;
+}
+
+static void check_origin(int i, const char *what, uint32_t pid, enum owner_src src,
+			 const char *comm)
+{
+	const struct ev *v = ev_at(i);
+
+	if (!pid) {
+		ok(!v->has_origin, "%s: line %d has no origin", what, i);
+		return;
+	}
+	ok(v->has_origin, "%s: line %d has an origin", what, i);
+	is_int(v->origin_pid, pid, "%s: line %d origin pid", what, i);
+	is_int(v->origin_src, src, "%s: line %d origin source", what, i);
+	is_str(v->origin_comm, comm, "%s: line %d origin comm", what, i);
+}
+
+/* A passive connection accepted by T_WORKER (2001); lines from the accept on are 3.. */
+static void accepted_conn(struct table *tb, uint64_t t0, uint64_t l, uint64_t c,
+			  const struct st_tuple *lt, const struct st_tuple *ct)
+{
+	state(tb, t0, l, 10, ST_TCP_CLOSE, ST_TCP_LISTEN, lt, &T_SERVER, 0);
+	state(tb, t0 + 1, c, 11, ST_TCP_LISTEN, ST_TCP_SYN_RECV, ct, &T_CLIENT, 0);
+	state(tb, t0 + 2, c, 11, ST_TCP_SYN_RECV, ST_TCP_ESTABLISHED, ct, &T_CLIENT, 0);
+	call(tb, ST_REC_ACCEPT, t0 + 3, c, 11, l, ct, &T_WORKER, 5, ST_TCP_ESTABLISHED);
+}
+
+static void test_changed_hands(void)
+{
+	const uint64_t sk = 0xffff888001007000ull, l = 0xffff888002007000ull,
+		       c = 0xffff888002008000ull, t0 = 30 * SEC;
+	struct st_tuple full = tup(AF_INET, "10.0.0.1", 40000, "10.0.0.2", 80);
+	struct st_tuple lt = tup(AF_INET, "0.0.0.0", 8080, NULL, 0);
+	struct st_tuple ct = tup(AF_INET, "10.0.0.2", 8080, "10.0.0.1", 40001);
+	struct st_tuple z = zero4();
+	struct fake_probe fp;
+	struct table *tb = fresh(64);
+	const char *w = "fork, parent gone";
+	int i;
+
+	/* the connector forked and left: the child's close() names it from then on */
+	state(tb, t0, sk, 601, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &full, &T_CLIENT, 0);
+	state(tb, t0 + 1, sk, 601, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &full, &T_IRQ, 0);
+	state(tb, t0 + 2, sk, 601, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &full, &T_HOLDER, 0);
+	state(tb, t0 + 3, sk, 601, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &full, &T_IRQ, 0);
+	state(tb, t0 + 4, sk, 601, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, &z, &T_IRQ, 0);
+	table_tick(tb, t0 + 4 + TIMEWAIT_NS);
+	is_int(R.n, 6, "%s: six lines", w);
+	check_owner(1, w, 1000, OWNER_CONNECT);
+	check_origin(1, w, 0, 0, NULL);
+	for (i = 2; i < 6; i++) {
+		check_owner(i, w, 3000, OWNER_HOLDER);
+		check_origin(i, w, 1000, OWNER_CONNECT, "curl");
+	}
+	is_str(ev_at(2)->owner_comm, "receiver", "%s: the holder's comm", w);
+	table_free(tb);
+
+	/* an owner that lives is asked about once per FIN or reset, and kept */
+	w = "owner alive";
+	tb = probed(&fp, 0, NULL);
+	accepted_conn(tb, t0, l, c, &lt, &ct);
+	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
+	is_int(fp.gone_asked, 1, "%s: the owner's life asked about once", w);
+	is_int(fp.find_asked, 0, "%s: no holder looked for", w);
+	check_owner(4, w, 2001, OWNER_ACCEPT);
+	check_origin(4, w, 0, 0, NULL);
+	/* the owner acting itself costs nothing */
+	state(tb, t0 + 5, c, 11, ST_TCP_CLOSE_WAIT, ST_TCP_LAST_ACK, &ct, &T_WORKER, 0);
+	state(tb, t0 + 6, c, 11, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &z, &T_CLIENT, 0);
+	is_int(fp.gone_asked, 1, "%s: nothing asked when the owner acts, or after its close", w);
+	check_owner(6, w, 2001, OWNER_ACCEPT);
+	table_free(tb);
+
+	/* fd passing, then the acceptor exits: the peer's FIN names the receiver */
+	w = "passed, acceptor gone";
+	tb = probed(&fp, 2001, &T_HOLDER);
+	accepted_conn(tb, t0, l, c, &lt, &ct);
+	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
+	is_int(fp.find_asked, 1, "%s: the holder looked for", w);
+	check_owner(4, w, 3000, OWNER_HOLDER);
+	check_origin(4, w, 2001, OWNER_ACCEPT, "nginx-worker");
+	/* passed on again: the origin stays the acceptor */
+	state(tb, t0 + 5, c, 11, ST_TCP_CLOSE_WAIT, ST_TCP_LAST_ACK, &ct, &T_HOLDER2, 0);
+	state(tb, t0 + 6, c, 11, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &z, &T_CLIENT, 0);
+	check_owner(5, w, 3001, OWNER_HOLDER);
+	check_origin(5, w, 2001, OWNER_ACCEPT, "nginx-worker");
+	check_owner(6, w, 3001, OWNER_HOLDER);
+	check_origin(6, w, 2001, OWNER_ACCEPT, "nginx-worker");
+	is_int(fp.find_asked, 1, "%s: a close in a call asks nothing", w);
+	table_free(tb);
+
+	/* the owner left and nobody holds it (it closed first): the owner stays */
+	w = "owner gone, no holder";
+	tb = probed(&fp, 2001, NULL);
+	accepted_conn(tb, t0, l, c, &lt, &ct);
+	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE, &z, &T_IRQ, ECONNRESET);
+	is_int(fp.find_asked, 1, "%s: the holder looked for", w);
+	check_owner(4, w, 2001, OWNER_ACCEPT);
+	check_origin(4, w, 0, 0, NULL);
+	table_free(tb);
+
+	/* a child not yet accepted is in no process's hands: nothing asked */
+	w = "not accepted";
+	tb = probed(&fp, 2000, NULL);
+	state(tb, t0, l, 10, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
+	state(tb, t0 + 1, c, 11, ST_TCP_LISTEN, ST_TCP_SYN_RECV, &ct, &T_CLIENT, 0);
+	state(tb, t0 + 2, c, 11, ST_TCP_SYN_RECV, ST_TCP_ESTABLISHED, &ct, &T_CLIENT, 0);
+	state(tb, t0 + 3, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
+	is_int(fp.gone_asked, 0, "%s: no probe", w);
+	check_owner(3, w, 2000, OWNER_LISTENER);
 	table_free(tb);
 }
 
@@ -1941,6 +2106,7 @@ int main(void)
 	test_active_close();
 	test_timewait_variants();
 	test_server_side();
+	test_changed_hands();
 	test_reuse_after_timewait();
 	test_reuse_missed_close();
 	test_cookie_change();
