@@ -67,6 +67,7 @@
 #define MAX_PAYLOAD   (64u << 20)
 #define MAX_TIMEOUT_S 3600
 #define MAX_PAUSE_MS  600000
+#define MAX_RATE      10000000u
 #define ACCEPT_BATCH  64 /* accepts per wakeup, so one thread cannot starve the rest */
 #define EVENT_BATCH   128
 #define IO_CHUNK      65536
@@ -100,6 +101,7 @@ static struct config {
 	unsigned int port;
 	uint64_t payload;
 	unsigned int timeout_s;
+	unsigned int rate; /* connections started per second; 0: as fast as possible */
 	unsigned int pause_ms;
 	int ready_fd;
 	const char *start_file;
@@ -763,6 +765,7 @@ struct client {
 static atomic_uint_fast64_t next_idx;
 static pthread_barrier_t start_barrier;
 static uint64_t storm_deadline_ns;
+static uint64_t storm_start_ns;
 
 static int cfail(struct client *c, struct cconn *k, const char *what, int err)
 {
@@ -976,12 +979,26 @@ static void *client_main(void *arg)
 
 	for (;;) {
 		uint64_t now;
-		int n, timeout_ms;
+		int n, timeout_ms, rate_wait_ms;
 
 		/* Keep the window full; claim numbers one by one so no thread idles. */
+		rate_wait_ms = -1;
 		while (!exhausted && nfree) {
-			uint64_t idx = atomic_fetch_add(&next_idx, 1);
+			uint64_t idx, due;
 			uint32_t slot;
+
+			/* --rate: connection i starts at i/rate s into the storm, whichever
+			 * thread takes it, so the rate stays steady however they share */
+			if (cfg.rate) {
+				due = storm_start_ns +
+				      atomic_load(&next_idx) * NSEC_PER_SEC / cfg.rate;
+				now = now_ns();
+				if (due > now) {
+					rate_wait_ms = (int)((due - now) / NSEC_PER_MSEC) + 1;
+					break;
+				}
+			}
+			idx = atomic_fetch_add(&next_idx, 1);
 
 			if (idx >= cfg.conns) {
 				exhausted = true;
@@ -1007,11 +1024,13 @@ static void *client_main(void *arg)
 			c->timed_out = give_up = true;
 			break;
 		}
-		if (!inflight)
+		if (!inflight && rate_wait_ms < 0)
 			continue; /* every open failed at once; try the next ones */
 		timeout_ms = (int)((storm_deadline_ns - now) / NSEC_PER_MSEC) + 1;
 		if (timeout_ms > 1000)
 			timeout_ms = 1000;
+		if (rate_wait_ms >= 0 && rate_wait_ms < timeout_ms)
+			timeout_ms = rate_wait_ms; /* no fds at all: epoll_wait just sleeps */
 		n = epoll_wait(ep, evs, EVENT_BATCH, timeout_ms);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1126,6 +1145,9 @@ static void usage(void)
 	       "                         /tmp); implies --unix\n"
 	       "      --abstract         listen at an abstract name, @connstorm.PID.N, instead\n"
 	       "                         of a path; implies --unix\n"
+	       "      --rate R           start R connections a second, evenly, instead of as\n"
+	       "                         fast as the window allows (max %u; N/R must fit in\n"
+	       "                         --timeout)\n"
 	       "      --timeout SEC      give up after SEC seconds of storm, report, exit 1\n"
 	       "                         (default 60, max %d)\n"
 	       "      --start-file PATH  wait until PATH exists before the storm (at most\n"
@@ -1162,7 +1184,7 @@ static void usage(void)
 	       "  unshare -n sh -c 'ip link set lo up; connstorm -6 -n 20000'\n"
 	       "  connstorm -x -n 50000 --fork-server -m client-first --json\n"
 	       "  connstorm --start-file /tmp/tracer-ready --server-pid-file /tmp/srv.pid\n",
-	       MAX_CONNS, MAX_THREADS, MAX_WINDOW, MAX_PAYLOAD, MAX_TIMEOUT_S);
+	       MAX_CONNS, MAX_THREADS, MAX_WINDOW, MAX_PAYLOAD, MAX_RATE, MAX_TIMEOUT_S);
 }
 
 #define UNIX_DIR_TEMPLATE "/connstorm.XXXXXX"
@@ -1214,6 +1236,7 @@ static void parse_args(int argc, char **argv)
 		OPT_SRV_THREADS,
 		OPT_NO_UNIQUE,
 		OPT_TIMEOUT,
+		OPT_RATE,
 		OPT_START_FILE,
 		OPT_PAUSE,
 		OPT_READY_FD,
@@ -1236,6 +1259,7 @@ static void parse_args(int argc, char **argv)
 		{"server-threads", required_argument, NULL, OPT_SRV_THREADS},
 		{"no-unique-src", no_argument, NULL, OPT_NO_UNIQUE},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"rate", required_argument, NULL, OPT_RATE},
 		{"start-file", required_argument, NULL, OPT_START_FILE},
 		{"pause-ms-before", required_argument, NULL, OPT_PAUSE},
 		{"ready-fd", required_argument, NULL, OPT_READY_FD},
@@ -1309,6 +1333,9 @@ static void parse_args(int argc, char **argv)
 			cfg.unique_src = false;
 			tcp_only = tcp_only ? tcp_only : "--no-unique-src";
 			break;
+		case OPT_RATE:
+			cfg.rate = parse_num("--rate", optarg, 1, MAX_RATE);
+			break;
 		case OPT_TIMEOUT:
 			cfg.timeout_s = parse_num("--timeout", optarg, 1, MAX_TIMEOUT_S);
 			break;
@@ -1338,6 +1365,11 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (cfg.rate && (cfg.conns + cfg.rate - 1) / cfg.rate >= cfg.timeout_s)
+		usage_error("--rate %u: %" PRIu64 " connections take %" PRIu64
+			    " s, not less than --timeout %u",
+			    cfg.rate, cfg.conns, (cfg.conns + cfg.rate - 1) / cfg.rate,
+			    cfg.timeout_s);
 	if (!cfg.server_threads)
 		cfg.server_threads = 1;
 	if ((cfg.start_file && !*cfg.start_file) ||
@@ -1608,7 +1640,8 @@ int main(int argc, char **argv)
 			exit(1);
 		}
 	}
-	storm_deadline_ns = now_ns() + cfg.timeout_s * NSEC_PER_SEC;
+	storm_start_ns = now_ns();
+	storm_deadline_ns = storm_start_ns + cfg.timeout_s * NSEC_PER_SEC;
 	pthread_barrier_wait(&start_barrier);
 	for (unsigned int i = 0; i < cfg.threads; i++) {
 		struct client *c = &clients[i];
@@ -1675,14 +1708,14 @@ stop:
 		       "\"mode\": \"%s\", \"family\": \"%s\", \"threads\": %u, \"client_pid\": %d, "
 		       "\"server_pid\": %d, \"port\": %u, \"path\": %s%s%s, \"payload\": %" PRIu64
 		       ", \"unique_src\": %s, \"window\": %u, \"server_threads\": %u, "
-		       "\"fork_server\": %s, \"accepted\": %" PRIu64 ", \"server_errors\": %" PRIu64
-		       ", \"timed_out\": %s, \"first_error\": ",
+		       "\"fork_server\": %s, \"rate_limit\": %u, \"accepted\": %" PRIu64
+		       ", \"server_errors\": %" PRIu64 ", \"timed_out\": %s, \"first_error\": ",
 		       cfg.conns, completed, failed, secs, rate, mode_names[cfg.mode], family,
 		       cfg.threads, (int)client_pid, (int)server_pid, port,
 		       cfg.family == AF_UNIX ? "\"" : "", cfg.family == AF_UNIX ? name : "null",
 		       cfg.family == AF_UNIX ? "\"" : "", cfg.payload,
 		       cfg.unique_src ? "true" : "false", cfg.window, cfg.server_threads,
-		       cfg.fork_server ? "true" : "false", accepted, srv_errors,
+		       cfg.fork_server ? "true" : "false", cfg.rate, accepted, srv_errors,
 		       timed_out ? "true" : "false");
 		if (first.what)
 			json_string(first_str);

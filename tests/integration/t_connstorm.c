@@ -167,9 +167,32 @@ static void check_tcp(void)
 	}
 	o = storm(args, &rc);
 	ok(rc == 0 && json_int_is(o, "completed", 50) && json_str_is(o, "family", "ipv4") &&
-		   json_is_null(o, "path"),
-	   "a TCP storm: 50 completed, family ipv4, path null");
+		   json_is_null(o, "path") && json_int_is(o, "rate_limit", 0),
+	   "a TCP storm: 50 completed, family ipv4, path null, no rate limit");
 	json_free(o);
+}
+
+/*
+ * --rate: 400 connections at 1,000 a second cannot take less than 0.399 s
+ * (the last one starts then), however fast the machine; only a lower bound
+ * is checked, so a slow machine cannot fail it.
+ */
+static void check_rate(void)
+{
+	const char *args[] = {"-n", "400", "--rate", "1000", "--json", NULL};
+	struct json_obj *o;
+	double secs = 0;
+	int rc;
+
+	o = storm(args, &rc);
+	ok(rc == 0 && json_int_is(o, "completed", 400) && json_int_is(o, "rate_limit", 1000),
+	   "--rate 1000: 400 completed, rate_limit 1000");
+	ok(json_num(o, "seconds", &secs) == 0 && secs >= 0.399,
+	   "--rate 1000: 400 connections took at least 0.399 s (%.3f)", secs);
+	json_free(o);
+	check_refused((const char *const[]){"-n", "1000", "--rate", "10", "--timeout", "60", NULL},
+		      "--timeout");
+	check_refused((const char *const[]){"--rate", "0", NULL}, "--rate");
 }
 
 int main(void)
@@ -222,5 +245,6 @@ int main(void)
 	check_signal();
 	ok(rmdir(parent) == 0, "the test's directory is empty and goes");
 	check_tcp();
+	check_rate();
 	return tap_done();
 }
