@@ -29,3 +29,15 @@ bench:
 		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
 		FLOOR='$(abspath $(OUT)/tools/bench-floor)' \
 		sh tools/bench/bench.sh
+
+# socktrace's CPU at steady connection rates (tools/bench/steady.sh):
+#   make bench-steady STEADY_RATES="1000 10000" STEADY_TOOLS=life
+STEADY_RATES ?= 1000 10000 50000
+STEADY_TOOLS ?= watch life
+STEADY_SECONDS ?= 10
+bench-steady:
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm
+	$(Q)STEADY_RATES='$(STEADY_RATES)' STEADY_TOOLS='$(STEADY_TOOLS)' \
+		STEADY_SECONDS='$(STEADY_SECONDS)' STEADY_OUT='$(abspath $(OUT))/bench' \
+		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
+		sh tools/bench/steady.sh
