@@ -44,6 +44,7 @@ struct ino_ref {
 struct snapshot {
 	struct snapshot_bpf *skel;
 	struct bpf_link *tcp, *udp, *files; /* NULL where the fallback serves */
+	char why[200]; /* why the socket iterators are not used, where they are not */
 	unsigned int hz;
 	char *buf;
 	size_t cap;
@@ -90,8 +91,14 @@ static int iters_load(struct snapshot *s, bool socks)
  */
 static int iters_open(struct snapshot *s, bool all)
 {
-	int err = iters_load(s, true);
+	int err;
 
+	load_failure_reset();
+	err = iters_load(s, true);
+	if (err)
+		snprintf(s->why, sizeof(s->why), "iter/tcp, iter/udp: load: %s%s%.150s",
+			 strerror(-err), load_failure_reason()[0] ? "; " : "",
+			 load_failure_reason());
 	if (err && !all)
 		err = iters_load(s, false);
 	if (err)
@@ -101,6 +108,8 @@ static int iters_open(struct snapshot *s, bool all)
 		s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
 		if (!s->tcp || !s->udp) {
 			err = -errno;
+			snprintf(s->why, sizeof(s->why), "iter/tcp, iter/udp: attach: %s",
+				 strerror(-err));
 			bpf_link__destroy(s->tcp);
 			bpf_link__destroy(s->udp);
 			s->tcp = s->udp = NULL;
@@ -135,6 +144,11 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 const char *snapshot_socket_source(const struct snapshot *s)
 {
 	return s->tcp ? "iter" : "sock_diag";
+}
+
+const char *snapshot_fallback(const struct snapshot *s)
+{
+	return s->why[0] ? s->why : NULL;
 }
 
 const char *snapshot_holder_source(const struct snapshot *s)

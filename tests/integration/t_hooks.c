@@ -323,13 +323,61 @@ static void check_sock_from_fd(void)
 			   "features --hooks %s: sock_from_fd is null (the hooks get the socket)",
 			   fams[i]);
 		} else {
+			const struct json_obj *fb = json_get_obj(feat, "fallbacks");
+			const char *args = json_str(hooks, "call_args");
+
 			ok(json_str_is(hooks, "sock_from_fd", want_tp),
 			   "features --hooks tracepoint: sock_from_fd is %s (got %s)", want_tp,
 			   json_str(hooks, "sock_from_fd") ? json_str(hooks, "sock_from_fd") : "?");
+			/* before 5.15 the exits cannot read the arguments: saved at entry,
+			 * and features says what refused the exits alone */
+			ok(args && (strcmp(args, "task_regs") == 0 ||
+				    (strcmp(args, "saved_at_entry") == 0 && fb &&
+				     json_str(fb, "calls") &&
+				     strstr(json_str(fb, "calls"), "prog '"))),
+			   "features --hooks tracepoint: call_args %s, with the refused program "
+			   "named if saved (%s)",
+			   args ? args : "?",
+			   fb && json_str(fb, "calls") ? json_str(fb, "calls") : "");
 		}
 		json_free(feat);
 		free(out);
 	}
+}
+
+/*
+ * Where tp_btf attaches but the state program cannot load there (5.10: no
+ * bpf_get_socket_cookie() for tracing programs before 5.12), the classic
+ * tracepoint serves, and features names the program and the verifier's reason.
+ */
+static void check_state_fallback(void)
+{
+	const char *argv[] = {socktrace_path(), "features", "--json", NULL};
+	const struct json_obj *avail = NULL, *hooks = NULL, *fb = NULL;
+	struct json_obj *feat = NULL;
+	const char *state = NULL, *why = NULL;
+	char *out = NULL;
+	int tp_btf = 0;
+
+	if (run_capture(argv, &out, 20000) == 0 && out)
+		feat = json_parse(out, strlen(out));
+	if (feat) {
+		avail = json_get_obj(feat, "available");
+		hooks = json_get_obj(feat, "hooks");
+		fb = json_get_obj(feat, "fallbacks");
+	}
+	if (avail)
+		json_bool(avail, "tp_btf", &tp_btf);
+	if (hooks)
+		state = json_str(hooks, "state");
+	if (fb)
+		why = json_str(fb, "state");
+	ok(state && (strcmp(state, tp_btf ? "tp_btf" : "tracepoint") == 0 ||
+		     (tp_btf && strcmp(state, "tracepoint") == 0 && why && strstr(why, "prog '"))),
+	   "features: state hook %s (tp_btf %s%s%s)", state ? state : "?", tp_btf ? "yes" : "no",
+	   why ? "; " : "", why ? why : "");
+	json_free(feat);
+	free(out);
 }
 
 /* Where pre-existing sockets come from: iterators where the kernel has them, else and
@@ -344,7 +392,7 @@ static void check_seed_sources(void)
 				      "--seed",		seeds[i],   NULL};
 		struct json_obj *feat = NULL;
 		const struct json_obj *avail = NULL, *seed = NULL;
-		const char *sockets = NULL, *holders = NULL;
+		const char *sockets = NULL, *holders = NULL, *why = NULL;
 		char *out = NULL;
 		int iter = 0;
 
@@ -360,12 +408,20 @@ static void check_seed_sources(void)
 			sockets = json_str(seed, "sockets");
 			holders = json_str(seed, "holders");
 		}
+		if (feat && json_get_obj(feat, "fallbacks"))
+			why = json_str(json_get_obj(feat, "fallbacks"), "seed");
+		/* 5.10 has iter/tcp but its socket iterators cannot ask for a cookie
+		 * (5.12): sock_diag serves, and features says why */
 		if (i == 0)
 			ok(sockets && holders &&
-				   strcmp(sockets, iter ? "iter" : "sock_diag") == 0 &&
+				   (strcmp(sockets, iter ? "iter" : "sock_diag") == 0 ||
+				    (iter && strcmp(sockets, "sock_diag") == 0 && why &&
+				     strstr(why, "iter/tcp"))) &&
 				   strcmp(holders, iter ? "iter" : "procfs") == 0,
-			   "features --seed auto: sockets from %s, holders from %s (iterators %s)",
-			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no");
+			   "features --seed auto: sockets from %s, holders from %s (iterators "
+			   "%s%s%s)",
+			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no",
+			   why ? "; " : "", why ? why : "");
 		else
 			ok(sockets && holders && strcmp(sockets, "sock_diag") == 0 &&
 				   strcmp(holders, "procfs") == 0,
@@ -457,5 +513,6 @@ int main(void)
 	check_forced_families();
 	check_sock_from_fd();
 	check_seed_sources();
+	check_state_fallback();
 	return tap_done();
 }
