@@ -431,10 +431,11 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		     enum hook_choice calls, enum call_variant variant, char *why, size_t len)
 {
 	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST;
-
 	struct bpf_program *prog, *progs[SET_MAX + 1], **p;
 	enum hook_set set;
 	int err;
+
+	l->state_refused = false;
 
 	if (state == HOOK_TRACEPOINT || calls == HOOK_TRACEPOINT) {
 		err = ensure_tracefs();
@@ -477,7 +478,6 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	load_failure_reset();
 	if (!err)
 		err = trace_bpf__load(l->skel);
-	l->state_refused = false;
 	if (err) {
 		snprintf(why, len, "load: %s%s%s", strerror(-err), load_failure[0] ? "; " : "",
 			 load_failure);
