@@ -159,17 +159,10 @@ static __always_inline int kp_sys_exit(long ret, __u32 kind)
 	return kp_record(&a, ret);
 }
 
-#define DEFINE_KP_SYS_EXIT(name, call, kind)                                                       \
-	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int name(struct trace_event_raw_sys_exit *ctx)                                             \
-	{                                                                                          \
-		return kp_sys_exit(ctx->ret, kind);                                                \
-	}
-
-DEFINE_KP_SYS_EXIT(kp_sys_bind_exit, "bind", ST_REC_BIND)
-DEFINE_KP_SYS_EXIT(kp_sys_listen_exit, "listen", ST_REC_LISTEN)
-DEFINE_KP_SYS_EXIT(kp_sys_accept4_exit, "accept4", ST_REC_ACCEPT)
-DEFINE_KP_SYS_EXIT(kp_sys_accept_exit, "accept", ST_REC_ACCEPT)
-DEFINE_KP_SYS_EXIT(kp_sys_connect_exit, "connect", ST_REC_CONNECT)
+SYS_EXIT_PROG(kp_sys_bind_exit, "bind", kp_sys_exit, ST_REC_BIND)
+SYS_EXIT_PROG(kp_sys_listen_exit, "listen", kp_sys_exit, ST_REC_LISTEN)
+SYS_EXIT_PROG(kp_sys_accept4_exit, "accept4", kp_sys_exit, ST_REC_ACCEPT)
+SYS_EXIT_PROG(kp_sys_accept_exit, "accept", kp_sys_exit, ST_REC_ACCEPT)
+SYS_EXIT_PROG(kp_sys_connect_exit, "connect", kp_sys_exit, ST_REC_CONNECT)
 
 #endif

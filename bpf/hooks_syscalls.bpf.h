@@ -72,12 +72,7 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 			  (int)PT_REGS_PARM3_SYSCALL(regs), (int)PT_REGS_PARM2_SYSCALL(regs));
 }
 
-#define DEFINE_SYS_EXIT(name, call, kind)                                                          \
-	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int SYS_EXIT_NAME(name)(struct trace_event_raw_sys_exit * ctx)                             \
-	{                                                                                          \
-		return sys_exit(ctx->ret, kind);                                                   \
-	}
+#define DEFINE_SYS_EXIT(name, call, kind) SYS_EXIT_PROG(SYS_EXIT_NAME(name), call, sys_exit, kind)
 
 DEFINE_SYS_EXIT(sys_bind_exit, "bind", ST_REC_BIND)
 DEFINE_SYS_EXIT(sys_listen_exit, "listen", ST_REC_LISTEN)
@@ -121,11 +116,7 @@ static __always_inline int sys_exit_saved(long ret, __u32 kind)
 	{                                                                                          \
 		return sys_enter_save(ctx, kind);                                                  \
 	}                                                                                          \
-	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int name##_exit_saved(struct trace_event_raw_sys_exit *ctx)                                \
-	{                                                                                          \
-		return sys_exit_saved(ctx->ret, kind);                                             \
-	}
+	SYS_EXIT_PROG(name##_exit_saved, call, sys_exit_saved, kind)
 
 DEFINE_SYS_SAVED(sys_bind, "bind", ST_REC_BIND)
 DEFINE_SYS_SAVED(sys_listen, "listen", ST_REC_LISTEN)
