@@ -2,7 +2,7 @@
 /*
  * Hook choice, load and attach. Every candidate set of hooks is really
  * loaded and attached, in order of preference; the first that works wins:
- *   state hook:  tp_btf, then the classic tracepoint
+ *   state hook:  tp_btf, then the raw tracepoint, then the classic one
  *   call hooks:  fentry/fexit, then kprobe/kretprobe, then syscall tracepoints
  *                (exits alone where bpf_task_pt_regs() is, 5.15+, else
  *                entries and exits)
@@ -44,6 +44,7 @@
  */
 enum hook_set {
 	SET_TP_BTF,
+	SET_RAW_TP,	/* the raw state tracepoint */
 	SET_TRACEPOINT, /* the classic state tracepoint */
 	SET_FENTRY,
 	SET_KPROBE,
@@ -260,6 +261,8 @@ const char *hook_name(enum hook_choice h)
 		return "fentry";
 	case HOOK_KPROBE:
 		return "kprobe";
+	case HOOK_RAW_TP:
+		return "raw_tp";
 	default:
 		return "auto";
 	}
@@ -276,6 +279,7 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 {
 	struct bpf_program *const sets[SET_NONE][SET_MAX + 1] = {
 		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue},
+		[SET_RAW_TP] = {s->progs.state_raw},
 		[SET_TRACEPOINT] = {s->progs.state_tp},
 		[SET_FENTRY] = {s->progs.fx_inet_bind, s->progs.fx_inet6_bind,
 				s->progs.fx_inet_listen, s->progs.fx_inet_csk_accept,
@@ -457,7 +461,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
-	l->state_set = state == HOOK_TP_BTF ? SET_TP_BTF : SET_TRACEPOINT;
+	l->state_set = state == HOOK_TP_BTF   ? SET_TP_BTF
+		       : state == HOOK_RAW_TP ? SET_RAW_TP
+					      : SET_TRACEPOINT;
 	l->call_set = calls == HOOK_FENTRY     ? SET_FENTRY
 		      : calls == HOOK_KPROBE   ? SET_KPROBE
 		      : cast		       ? SET_NONE
@@ -550,7 +556,7 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
-	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_TRACEPOINT};
+	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_RAW_TP, HOOK_TRACEPOINT};
 	/* the syscall family with bpf_rdonly_cast() first: fewer helper calls */
 	static const struct {
 		enum hook_choice fam;
@@ -570,7 +576,7 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		return -ENOMEM;
 	l->fn = fn;
 	l->ctx = ctx;
-	for (si = 0; si < 2; si++) {
+	for (si = 0; si < sizeof(states) / sizeof(states[0]); si++) {
 		if (cfg->state_hook != HOOK_AUTO && cfg->state_hook != states[si])
 			continue;
 		for (fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {

@@ -46,7 +46,7 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
  * Returns records handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms);
 void loader_loss(struct loader *l, struct loss *loss);
-/* "tp_btf" or "tracepoint"; the family used for bind/listen/accept/connect. */
+/* "tp_btf", "raw_tp" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
 const char *loader_call_hook(const struct loader *l);
 /* How the syscall hooks find an fd's socket: "rdonly_cast", "probe_read";

@@ -347,7 +347,7 @@ static void check_sock_from_fd(void)
 
 /*
  * Where tp_btf attaches but the state program cannot load there (5.10: no
- * bpf_get_socket_cookie() for tracing programs before 5.12), the classic
+ * bpf_get_socket_cookie() for tracing programs before 5.12), the raw
  * tracepoint serves, and features names the program and the verifier's reason.
  */
 static void check_state_fallback(void)
@@ -372,12 +372,65 @@ static void check_state_fallback(void)
 		state = json_str(hooks, "state");
 	if (fb)
 		why = json_str(fb, "state");
-	ok(state && (strcmp(state, tp_btf ? "tp_btf" : "tracepoint") == 0 ||
-		     (tp_btf && strcmp(state, "tracepoint") == 0 && why && strstr(why, "prog '"))),
+	ok(state && (strcmp(state, tp_btf ? "tp_btf" : "raw_tp") == 0 ||
+		     (tp_btf && strcmp(state, "raw_tp") == 0 && why && strstr(why, "prog '"))),
 	   "features: state hook %s (tp_btf %s%s%s)", state ? state : "?", tp_btf ? "yes" : "no",
 	   why ? "; " : "", why ? why : "");
 	json_free(feat);
 	free(out);
+}
+
+/*
+ * The state hooks below tp_btf, forced: each streams a connection's whole
+ * path on both ends (raw_tp is 5.10's; the classic tracepoint the last
+ * resort). Every kernel we run on has both.
+ */
+static void check_state_hooks(const char *netns)
+{
+	static const char *const hooks[] = {"raw_tp", "tracepoint"};
+	size_t h;
+
+	for (h = 0; h < 2; h++) {
+		const char *args[] = {"watch", "--netns", netns, "--state-hook", hooks[h], NULL};
+		const struct json_obj *ev[MAXEV];
+		struct json_lines jl = {0};
+		struct tracer t;
+		uint16_t port = 0, cport = 0;
+		int l, c = -1, a = -1;
+		size_t n = 0;
+		char why[160] = "";
+
+		if (!ok(start_tracer(&t, args) == 0, "--state-hook %s: started", hooks[h])) {
+			tap_diag("%s", tracer_stderr(&t));
+			tracer_cleanup(&t);
+			continue;
+		}
+		l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 4, &port);
+		if (l >= 0)
+			c = tcp_connect_to(AF_INET, "127.0.0.1", port);
+		if (c >= 0) {
+			cport = sock_local_port(c);
+			a = accept(l, NULL, NULL);
+			close(c);
+		}
+		usleep(50000);
+		if (a >= 0)
+			close(a);
+		if (l >= 0)
+			close(l);
+		usleep(200000);
+		if (tracer_stop(&t, 10000) == 0 && json_lines_load(t.out_path, &jl) == 0)
+			n = ev_select(
+				&jl,
+				(struct ev_match){"state", "127.0.0.1", port, "127.0.0.1", cport},
+				ev, MAXEV);
+		ok(n > 0 && ev_path_is(ev, n,
+				       "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE", why,
+				       sizeof(why)),
+		   "--state-hook %s: the server end's whole path (%s)", hooks[h], why);
+		json_lines_free(&jl);
+		tracer_cleanup(&t);
+	}
 }
 
 /* Where pre-existing sockets come from: iterators where the kernel has them, else and
@@ -514,5 +567,6 @@ int main(void)
 	check_sock_from_fd();
 	check_seed_sources();
 	check_state_fallback();
+	check_state_hooks(netns);
 	return tap_done();
 }
