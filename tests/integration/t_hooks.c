@@ -464,13 +464,14 @@ static void check_seed_sources(void)
 		if (feat && json_get_obj(feat, "fallbacks"))
 			why = json_str(json_get_obj(feat, "fallbacks"), "seed");
 		/* 5.10 has iter/tcp but its socket iterators cannot ask for a cookie
-		 * (5.12): sock_diag serves, and features says why */
+		 * (5.12): sock_diag and /proc serve, and features says why */
 		if (i == 0)
 			ok(sockets && holders &&
-				   (strcmp(sockets, iter ? "iter" : "sock_diag") == 0 ||
-				    (iter && strcmp(sockets, "sock_diag") == 0 && why &&
-				     strstr(why, "iter/tcp"))) &&
-				   strcmp(holders, iter ? "iter" : "procfs") == 0,
+				   ((strcmp(sockets, iter ? "iter" : "sock_diag") == 0 &&
+				     strcmp(holders, iter ? "iter" : "procfs") == 0) ||
+				    (iter && strcmp(sockets, "sock_diag") == 0 &&
+				     strcmp(holders, "procfs") == 0 && why &&
+				     strstr(why, "prog '"))),
 			   "features --seed auto: sockets from %s, holders from %s (iterators "
 			   "%s%s%s)",
 			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no",

@@ -118,7 +118,7 @@ int main(void)
 
 	/* the connection as the iterators and as sock_diag see it */
 	/* where the socket iterators cannot load (5.10), --seed auto's
-	 * fallback (sock_diag, with iter/task_file for holders) in their place */
+	 * fallback (sock_diag and /proc) in their place */
 	if (!seed_iter_usable())
 		check_seed_iter_refused(netns);
 	for (k = 0; k < 2; k++) {

@@ -757,7 +757,7 @@ int main(int argc, char **argv)
 			   .d4_port = d4_port,
 			   .v6 = v6};
 	/* where the socket iterators cannot load (5.10), --seed auto's
-	 * fallback (sock_diag, with iter/task_file for holders) in their place */
+	 * fallback (sock_diag and /proc) in their place */
 	if (!seed_iter_usable())
 		check_seed_iter_refused(netns);
 	for (pass = 0; pass < 2; pass++) {

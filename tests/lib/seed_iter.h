@@ -3,7 +3,7 @@
  * Whether the socket iterators serve --seed on this kernel. 5.10 has
  * iter/tcp and iter/udp, but its tracing programs cannot ask for a socket
  * cookie (5.12): there --seed auto reads sockets through sock_diag and
- * holders through iter/task_file, and --seed iter must refuse.
+ * holders through /proc, and --seed iter must refuse.
  */
 #ifndef SOCKTRACE_TEST_SEED_ITER_H
 #define SOCKTRACE_TEST_SEED_ITER_H
