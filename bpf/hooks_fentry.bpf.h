@@ -63,9 +63,13 @@ int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
  * (sk, struct proto_accept_arg *) since (commit 92ef0fd55ac8, which added
  * that struct): the listener is the first argument in both, and an fexit
  * program finds the return value right after the arguments. Not through
- * bpf_get_func_ret(), which came only in 5.17: the branch for the other
- * arity is constant after CO-RE relocation, and the verifier never walks it.
+ * bpf_get_func_ret(), which came only in 5.17. The loader sets the arity from
+ * the kernel's BTF: a constant, so the verifier never walks the other branch.
+ * (Not bpf_core_type_exists(): a type missing from vmlinux makes libbpf search
+ * the modules' BTF, which takes CAP_SYS_ADMIN.)
  */
+const volatile __u32 accept_nargs = 4;
+
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 {
@@ -74,7 +78,7 @@ int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 
 	/* each load written out: from ctx[2] and ctx[4] in C, clang made one
 	 * load at an offset computed at run time, which the verifier refuses */
-	if (bpf_core_type_exists(struct proto_accept_arg))
+	if (accept_nargs == 2)
 		asm volatile("%0 = *(u64 *)(%1 + 16)" : "=r"(newsk) : "r"(ctx));
 	else
 		asm volatile("%0 = *(u64 *)(%1 + 32)" : "=r"(newsk) : "r"(ctx));

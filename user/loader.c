@@ -22,6 +22,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -420,6 +421,20 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	return 0;
 }
 
+/* inet_csk_accept()'s arity: 2 since 6.10 (struct proto_accept_arg), else 4. */
+static __u32 accept_nargs(void)
+{
+	static __u32 nargs;
+	struct btf *btf;
+
+	if (nargs)
+		return nargs;
+	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	nargs = btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
+	btf__free(btf);
+	return nargs;
+}
+
 /* How the syscall family reads a call: best first. */
 enum call_variant {
 	CALLS_CAST,  /* syscalls_cast.bpf.c's exits, arguments from the task's registers */
@@ -458,6 +473,8 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	if (calls == HOOK_FENTRY)
+		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
