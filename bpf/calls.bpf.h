@@ -173,4 +173,12 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	submit(r);
 }
 
+/* A program on a syscall's exit tracepoint handing its return value to fn. */
+#define SYS_EXIT_PROG(name, call, fn, kind)                                                        \
+	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
+	int name(struct trace_event_raw_sys_exit *ctx)                                             \
+	{                                                                                          \
+		return fn(ctx->ret, kind);                                                         \
+	}
+
 #endif

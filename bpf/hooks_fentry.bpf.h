@@ -61,17 +61,29 @@ int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
 
 /*
  * inet_csk_accept() took (sk, flags, err, kern) until 6.10 and takes
- * (sk, struct proto_accept_arg *) since (commit 92ef0fd55ac8): the listener
- * is the first argument in both, and bpf_get_func_ret() finds the return
- * value whatever the arity.
+ * (sk, struct proto_accept_arg *) since (commit 92ef0fd55ac8, which added
+ * that struct): the listener is the first argument in both, and an fexit
+ * program finds the return value right after the arguments. Not through
+ * bpf_get_func_ret(), which came only in 5.17. The loader sets the arity from
+ * the kernel's BTF: a constant, so the verifier never walks the other branch.
+ * (Not bpf_core_type_exists(): a type missing from vmlinux makes libbpf search
+ * the modules' BTF, which takes CAP_SYS_ADMIN.)
  */
+const volatile __u32 accept_nargs = 4;
+
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(fx_inet_csk_accept, struct sock *listener)
 {
 	struct call_done c = {.kind = ST_REC_ACCEPT, .listener = listener, .fd = -1};
-	__u64 newsk = 0;
+	__u64 newsk;
 
-	if (bpf_get_func_ret(ctx, &newsk) || !newsk)
+	/* each load written out: from ctx[2] and ctx[4] in C, clang made one
+	 * load at an offset computed at run time, which the verifier refuses */
+	if (accept_nargs == 2)
+		asm volatile("%0 = *(u64 *)(%1 + 16)" : "=r"(newsk) : "r"(ctx));
+	else
+		asm volatile("%0 = *(u64 *)(%1 + 32)" : "=r"(newsk) : "r"(ctx));
+	if (!newsk)
 		return 0;
 	c.sk = (struct sock *)newsk;
 	record_call(&c, false);

@@ -3,6 +3,13 @@
  * The kprobe/kretprobe family, for kernels without fentry: the kprobe saves
  * the arguments per thread, the kretprobe adds the return value. Same
  * functions as the fentry family.
+ *
+ * A kretprobe has a fixed number of instances (maxactive; the number of CPUs
+ * on a kernel without CONFIG_PREEMPTION, Debian's 5.10), one per call under
+ * way: with more threads asleep in accept() than that, returns go unreported
+ * (9 acceptors on 2 CPUs lost 3 of 9). libbpf 1.1 cannot raise maxactive, so
+ * the syscall's exit tracepoint (kp_sys_*) takes a call whose kretprobe never
+ * came; calls from inside the kernel (io_uring) have only the kretprobe.
  */
 #ifndef SOCKTRACE_HOOKS_KPROBE_BPF_H
 #define SOCKTRACE_HOOKS_KPROBE_BPF_H
@@ -14,45 +21,8 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "calls.bpf.h"
-
-/* What a kprobe saves for its kretprobe, per thread. */
-struct call_arg {
-	__u64 sk;   /* the sock (the listener, for accept) */
-	__u64 addr; /* bind, connect: the sockaddr (kernel memory) */
-	__s32 fd;   /* -1: these functions see no fd */
-	__u32 kind; /* ST_REC_* */
-	__s32 alen; /* bind, connect: the sockaddr's length */
-	__s32 backlog;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
-	__type(value, struct call_arg);
-} calls SEC(".maps");
-
-static __always_inline int call_save(const struct call_arg *arg)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (bpf_map_update_elem(&calls, &tid, arg, BPF_ANY))
-		__sync_fetch_and_add(&counters.map_full, 1);
-	return 0;
-}
-
-/* The saved entry arguments of this thread's call, removed from the map. */
-static __always_inline bool call_take(struct call_arg *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
-
-	if (!arg)
-		return false;
-	*out = *arg;
-	bpf_map_delete_elem(&calls, &tid);
-	return true;
-}
+#include "call_args.bpf.h"
+#include "sock_read.bpf.h"
 
 static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, int backlog)
 {
@@ -68,29 +38,33 @@ static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, i
 	return call_save(&arg);
 }
 
-static __always_inline int kp_done(long ret)
+/* A call record from the saved arguments and the function's return value. */
+static __always_inline int kp_record(const struct call_arg *a, long ret)
 {
-	struct call_arg a;
-	struct call_done c = {.ret = ret, .fd = -1};
+	struct call_done c = {.kind = a->kind, .ret = ret, .fd = -1};
 
-	if (!call_take(&a))
-		return 0;
-	c.kind = a.kind;
-	if (a.kind == ST_REC_ACCEPT) {
+	if (a->kind == ST_REC_ACCEPT) {
 		/* inet_csk_accept returns the new sock, NULL on error */
 		if (!ret)
 			return 0;
 		c.sk = (struct sock *)ret;
-		c.listener = (struct sock *)a.sk;
+		c.listener = (struct sock *)a->sk;
 		c.ret = 0;
 	} else {
-		c.sk = (struct sock *)a.sk;
+		c.sk = (struct sock *)a->sk;
 	}
-	c.addr = a.addr;
-	c.alen = a.alen;
-	c.arg = a.backlog;
+	c.addr = a->addr;
+	c.alen = a->alen;
+	c.arg = a->backlog;
 	record_call(&c, false);
 	return 0;
+}
+
+static __always_inline int kp_done(long ret, __u32 kind)
+{
+	struct call_arg a;
+
+	return call_take(&a, kind) ? kp_record(&a, ret) : 0;
 }
 
 SEC("kprobe/inet_bind")
@@ -102,7 +76,7 @@ int BPF_KPROBE(kp_inet_bind, struct socket *sock, struct sockaddr *uaddr, int al
 SEC("kretprobe/inet_bind")
 int BPF_KRETPROBE(kr_inet_bind, int ret)
 {
-	return kp_done(ret);
+	return kp_done(ret, ST_REC_BIND);
 }
 
 SEC("kprobe/inet6_bind")
@@ -114,7 +88,7 @@ int BPF_KPROBE(kp_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int a
 SEC("kretprobe/inet6_bind")
 int BPF_KRETPROBE(kr_inet6_bind, int ret)
 {
-	return kp_done(ret);
+	return kp_done(ret, ST_REC_BIND);
 }
 
 SEC("kprobe/inet_listen")
@@ -126,7 +100,7 @@ int BPF_KPROBE(kp_inet_listen, struct socket *sock, int backlog)
 SEC("kretprobe/inet_listen")
 int BPF_KRETPROBE(kr_inet_listen, int ret)
 {
-	return kp_done(ret);
+	return kp_done(ret, ST_REC_LISTEN);
 }
 
 /* the listener is the first argument before and after the 6.10 change */
@@ -139,7 +113,7 @@ int BPF_KPROBE(kp_inet_csk_accept, struct sock *listener)
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kr_inet_csk_accept, void *newsk)
 {
-	return kp_done((long)newsk);
+	return kp_done((long)newsk, ST_REC_ACCEPT);
 }
 
 SEC("kprobe/inet_stream_connect")
@@ -151,7 +125,7 @@ int BPF_KPROBE(kp_inet_stream_connect, struct socket *sock, struct sockaddr *uad
 SEC("kretprobe/inet_stream_connect")
 int BPF_KRETPROBE(kr_inet_stream_connect, int ret)
 {
-	return kp_done(ret);
+	return kp_done(ret, ST_REC_CONNECT);
 }
 
 SEC("kprobe/inet_dgram_connect")
@@ -163,7 +137,32 @@ int BPF_KPROBE(kp_inet_dgram_connect, struct socket *sock, struct sockaddr *uadd
 SEC("kretprobe/inet_dgram_connect")
 int BPF_KRETPROBE(kr_inet_dgram_connect, int ret)
 {
-	return kp_done(ret);
+	return kp_done(ret, ST_REC_CONNECT);
 }
+
+/*
+ * The rescue of a missed kretprobe: the syscall returns what the function
+ * did (accept: the new fd, whose sock the function returned). A call whose
+ * kretprobe came was taken already and is not seen here.
+ */
+static __always_inline int kp_sys_exit(long ret, __u32 kind)
+{
+	struct call_arg a;
+
+	if (!call_take(&a, kind))
+		return 0;
+	__sync_fetch_and_add(&counters.ret_rescued, 1);
+	/* bind's and connect's sockaddr was the kernel's copy on the syscall's stack, gone now */
+	a.addr = 0;
+	if (kind == ST_REC_ACCEPT)
+		ret = ret >= 0 ? (long)fd_sock(ret, false) : 0;
+	return kp_record(&a, ret);
+}
+
+SYS_EXIT_PROG(kp_sys_bind_exit, "bind", kp_sys_exit, ST_REC_BIND)
+SYS_EXIT_PROG(kp_sys_listen_exit, "listen", kp_sys_exit, ST_REC_LISTEN)
+SYS_EXIT_PROG(kp_sys_accept4_exit, "accept4", kp_sys_exit, ST_REC_ACCEPT)
+SYS_EXIT_PROG(kp_sys_accept_exit, "accept", kp_sys_exit, ST_REC_ACCEPT)
+SYS_EXIT_PROG(kp_sys_connect_exit, "connect", kp_sys_exit, ST_REC_CONNECT)
 
 #endif

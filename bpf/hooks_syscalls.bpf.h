@@ -29,23 +29,12 @@
 #define SYS_EXIT_NAME(n) n
 #endif
 
-/*
- * Exit hooks only. At the exit the call's arguments are still where the
- * caller put them, in the task's saved user registers (the return value
- * travels in another), so no entry hook has to save them in a map for the
- * exit to find: that was a tracepoint run, a hash-map update and a delete
- * per call. A call already under way when socktrace attached is seen too.
- */
-static __always_inline int sys_exit(long ret, __u32 kind)
+/* A finished call's record, from its arguments and return value. */
+static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, int alen,
+				      int backlog)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	struct call_done c = {.ret = ret, .kind = kind};
-	int fd;
+	struct call_done c = {.ret = ret, .kind = kind, .fd = fd};
 
-	if (!regs)
-		return 0;
-	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
-	c.fd = fd;
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
 			return 0;
@@ -55,27 +44,85 @@ static __always_inline int sys_exit(long ret, __u32 kind)
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}
 	if (kind == ST_REC_BIND || kind == ST_REC_CONNECT) {
-		c.addr = PT_REGS_PARM2_SYSCALL(regs);
-		c.alen = (int)PT_REGS_PARM3_SYSCALL(regs);
+		c.addr = addr;
+		c.alen = alen;
 	} else if (kind == ST_REC_LISTEN) {
-		c.arg = (int)PT_REGS_PARM2_SYSCALL(regs);
+		c.arg = backlog;
 	}
 	c.addr_user = true;
 	record_call(&c, SYS_SOCK_BTF);
 	return 0;
 }
 
-#define DEFINE_SYS_EXIT(name, call, kind)                                                          \
-	SEC("tracepoint/syscalls/sys_exit_" call)                                                  \
-	int SYS_EXIT_NAME(name)(struct trace_event_raw_sys_exit * ctx)                             \
-	{                                                                                          \
-		return sys_exit(ctx->ret, kind);                                                   \
-	}
+/*
+ * Exit hooks only, where the kernel has bpf_task_pt_regs() (5.15). At the
+ * exit the call's arguments are still where the caller put them, in the
+ * task's saved user registers (the return value travels in another), so no
+ * entry hook has to save them in a map for the exit to find: that was a
+ * tracepoint run, a hash-map update and a delete per call. A call already
+ * under way when socktrace attached is seen too.
+ */
+static __always_inline int sys_exit(long ret, __u32 kind)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (!regs)
+		return 0;
+	return sys_record(ret, kind, (int)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs),
+			  (int)PT_REGS_PARM3_SYSCALL(regs), (int)PT_REGS_PARM2_SYSCALL(regs));
+}
+
+#define DEFINE_SYS_EXIT(name, call, kind) SYS_EXIT_PROG(SYS_EXIT_NAME(name), call, sys_exit, kind)
 
 DEFINE_SYS_EXIT(sys_bind_exit, "bind", ST_REC_BIND)
 DEFINE_SYS_EXIT(sys_listen_exit, "listen", ST_REC_LISTEN)
 DEFINE_SYS_EXIT(sys_accept4_exit, "accept4", ST_REC_ACCEPT)
 DEFINE_SYS_EXIT(sys_accept_exit, "accept", ST_REC_ACCEPT)
 DEFINE_SYS_EXIT(sys_connect_exit, "connect", ST_REC_CONNECT)
+
+/*
+ * Before 5.15 the exit cannot see the arguments: the entry saves them per
+ * thread (sys_*_enter) for the exit to take (sys_*_exit_saved). The loader
+ * takes this set where the one above does not load.
+ */
+#ifndef ST_RDONLY_CAST
+#include "call_args.bpf.h"
+
+static __always_inline int sys_enter_save(const struct trace_event_raw_sys_enter *ctx, __u32 kind)
+{
+	struct call_arg a = {.kind = kind, .fd = (int)ctx->args[0]};
+
+	if (kind == ST_REC_BIND || kind == ST_REC_CONNECT) {
+		a.addr = ctx->args[1];
+		a.alen = (int)ctx->args[2];
+	} else if (kind == ST_REC_LISTEN) {
+		a.backlog = (int)ctx->args[1];
+	}
+	return call_save(&a);
+}
+
+static __always_inline int sys_exit_saved(long ret, __u32 kind)
+{
+	struct call_arg a;
+
+	if (!call_take(&a, kind))
+		return 0;
+	return sys_record(ret, kind, a.fd, a.addr, a.alen, a.backlog);
+}
+
+#define DEFINE_SYS_SAVED(name, call, kind)                                                         \
+	SEC("tracepoint/syscalls/sys_enter_" call)                                                 \
+	int name##_enter(struct trace_event_raw_sys_enter *ctx)                                    \
+	{                                                                                          \
+		return sys_enter_save(ctx, kind);                                                  \
+	}                                                                                          \
+	SYS_EXIT_PROG(name##_exit_saved, call, sys_exit_saved, kind)
+
+DEFINE_SYS_SAVED(sys_bind, "bind", ST_REC_BIND)
+DEFINE_SYS_SAVED(sys_listen, "listen", ST_REC_LISTEN)
+DEFINE_SYS_SAVED(sys_accept4, "accept4", ST_REC_ACCEPT)
+DEFINE_SYS_SAVED(sys_accept, "accept", ST_REC_ACCEPT)
+DEFINE_SYS_SAVED(sys_connect, "connect", ST_REC_CONNECT)
+#endif
 
 #endif

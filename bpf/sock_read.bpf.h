@@ -174,18 +174,32 @@ static __always_inline const struct sock_common *skc_copy(struct skc_copy *c, co
 /*
  * The calling task's file for fd, or NULL. The task's own pointers are read
  * with plain loads through its BTF pointer (each probed read is a helper
- * call, and this runs on every call); the fd array's slot needs one.
+ * call, and this runs on every call), with probed reads before 5.11; the fd
+ * array's slot needs one.
  */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
-	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file **fds, *file = NULL;
+	struct fdtable *fdt;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
+	/* the typed task (plain loads) came in 5.11; the kernel's own list of
+	 * helpers says, and the verifier never walks the branch it lacks */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct files_struct *files = task->files;
+
+		fdt = files ? files->fdt : NULL;
+		if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
+			return NULL;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+			return NULL;
+		fds = BPF_CORE_READ(fdt, fd);
+	}
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }

@@ -203,9 +203,11 @@ struct st_file_rec {
 
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
-	__u64 rb_full;	/* bpf_ringbuf_reserve failed: events lost */
-	__u64 map_full; /* a helper map update failed */
-	__u64 rescued;	/* state events the kernel skipped for state_btf, caught by its twin */
+	__u64 rb_full;	   /* bpf_ringbuf_reserve failed: events lost */
+	__u64 map_full;	   /* a helper map update failed */
+	__u64 rescued;	   /* state events the kernel skipped for state_btf, caught by its twin */
+	__u64 ret_missed;  /* call returns no hook reported (call_args.bpf.h) */
+	__u64 ret_rescued; /* kretprobe misses a syscall exit made good (hooks_kprobe.bpf.h) */
 };
 
 #ifdef __cplusplus

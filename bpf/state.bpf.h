@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * inet_sock_set_state: tp_btf where the kernel has it (typed pointer, one
- * load per field, socket cookies), else the classic tracepoint.
+ * load per field, socket cookies), else the raw tracepoint, else the classic
+ * tracepoint.
  */
 #ifndef SOCKTRACE_STATE_BPF_H
 #define SOCKTRACE_STATE_BPF_H
@@ -197,6 +198,21 @@ int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const 
 	record_state(sk, oldstate, newstate, true);
 	__sync_fetch_and_add(&counters.rescued, 1);
 	g->twin_running = 0;
+	return 0;
+}
+
+/*
+ * Where tp_btf attaches but state_btf cannot load (5.10: tracing programs may
+ * ask for a cookie only from 5.12): the same arguments untyped, read with
+ * probed reads. Unlike the classic tracepoint it needs neither tracefs nor a
+ * perf event, which Debian's kernels (perf_event_paranoid 3) allow only with
+ * CAP_SYS_ADMIN before 6.1. Before 6.1 the kernel has no recursion guard for
+ * raw tracepoints: a softirq's transitions mid-run are not skipped.
+ */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(state_raw, const struct sock *sk, const int oldstate, const int newstate)
+{
+	record_state(sk, oldstate, newstate, false);
 	return 0;
 }
 

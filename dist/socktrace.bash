@@ -25,7 +25,7 @@ _socktrace()
 		return
 		;;
 	--state-hook)
-		COMPREPLY=($(compgen -W "auto tp_btf tracepoint" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto tp_btf raw_tp tracepoint" -- "$cur"))
 		return
 		;;
 	--hooks)

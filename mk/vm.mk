@@ -1,15 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Kernel matrix: socktrace's integration tests inside Debian's 6.1 kernel under
-# QEMU (TCG), once per hook family. See docs/kernel-matrix.md.
+# Kernel matrix: socktrace's integration tests inside Debian's 5.10, 6.1 and
+# 6.12 kernels under QEMU (TCG), once per kernel and hook family. See
+# docs/kernel-matrix.md.
 #   make test-kernels            the real suite (static socktrace + integration tests)
+#   make test-kernels KERNELS=5.10 TESTS="t_hooks t_scope"   some kernels, some tests
 #   make test-kernels-selftest   the infrastructure alone, with a self-test payload
 VM_DIR     ?= $(OUT)/vm
 VM_STATIC  := $(OUT)/static
 VM_HOOKS   ?= fentry kprobe tracepoint
-VM_TIMEOUT ?= 1200
-export VM_HOOKS VM_TIMEOUT
+VM_TIMEOUT ?= 1800
+KERNELS    ?= 5.10 6.1 6.12
+export VM_HOOKS VM_TIMEOUT KERNELS
 
+# TESTS: integration test names (t_hooks ...) to run instead of all of them
 VM_ITEST_BINS := $(patsubst $(OUT)/%,$(VM_STATIC)/%,$(ITEST_BINS))
+ifneq ($(TESTS),)
+VM_ITEST_BINS := $(filter $(addprefix %/,$(TESTS)),$(VM_ITEST_BINS))
+endif
 VM_TOOL_BINS  := $(patsubst $(OUT)/%,$(VM_STATIC)/%,$(TOOL_BINS))
 
 .PHONY: test-kernels test-kernels-selftest vm-static

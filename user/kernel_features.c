@@ -104,12 +104,21 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->state = loader_state_hook(ld);
 		kf->calls = loader_call_hook(ld);
 		kf->sock_from_fd = loader_sock_from_fd(ld);
+		kf->call_args = loader_call_args(ld);
+		if (loader_state_fallback(ld))
+			snprintf(kf->state_why, sizeof(kf->state_why), "%s",
+				 loader_state_fallback(ld));
+		if (loader_calls_fallback(ld))
+			snprintf(kf->calls_why, sizeof(kf->calls_why), "%s",
+				 loader_calls_fallback(ld));
 		kf->cgroup = loader_cgroup(ld, &why);
 		snprintf(kf->cgroup_why, sizeof(kf->cgroup_why), "%s", why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {
 		kf->seed_sockets = snapshot_socket_source(snap);
 		kf->seed_holders = snapshot_holder_source(snap);
+		if (snapshot_fallback(snap))
+			snprintf(kf->seed_why, sizeof(kf->seed_why), "%s", snapshot_fallback(snap));
 	}
 	uname(&kf->uts);
 	loader_close(ld);

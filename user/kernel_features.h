@@ -37,6 +37,10 @@ struct kernel_features {
 	/* The hooks loader_open() picks under --hooks and --state-hook. state is
 	 * NULL when no set loads: socktrace cannot run here. */
 	const char *state, *calls, *sock_from_fd;
+	/* the syscall hooks' arguments: "task_regs" or "saved_at_entry"; else NULL */
+	const char *call_args;
+	/* why a better choice was refused, with the verifier's reason; "" if none */
+	char state_why[200], calls_why[200], seed_why[200];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
 	/* Where --seed finds existing sockets and holders; NULL if it cannot. */

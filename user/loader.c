@@ -2,8 +2,10 @@
 /*
  * Hook choice, load and attach. Every candidate set of hooks is really
  * loaded and attached, in order of preference; the first that works wins:
- *   state hook:  tp_btf, then the classic tracepoint
+ *   state hook:  tp_btf, then the raw tracepoint, then the classic one
  *   call hooks:  fentry/fexit, then kprobe/kretprobe, then syscall tracepoints
+ *                (exits alone where bpf_task_pt_regs() is, 5.15+, else
+ *                entries and exits)
  * A forced choice (--state-hook, --hooks) is tried alone and its failure is
  * the error. The cgroup hooks are extras: without them, UDP closes are only
  * found by snapshots.
@@ -20,6 +22,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -42,10 +45,13 @@
  */
 enum hook_set {
 	SET_TP_BTF,
+	SET_RAW_TP,	/* the raw state tracepoint */
 	SET_TRACEPOINT, /* the classic state tracepoint */
 	SET_FENTRY,
 	SET_KPROBE,
+	SET_KPROBE_RESCUE, /* syscall exits for kretprobes the kernel missed */
 	SET_SYSCALLS,
+	SET_SYSCALLS_SAVED, /* entries save the arguments: before bpf_task_pt_regs() */
 	SET_CGROUP,
 	SET_NONE,
 };
@@ -60,6 +66,9 @@ struct loader {
 	void *ctx;
 	enum hook_choice state, calls;
 	enum hook_set state_set, call_set;
+	/* why a better state hook or call variant was refused, "" if none was */
+	char state_why[200], calls_why[200];
+	bool state_refused;		/* the last try failed on a program of the state set */
 	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
@@ -82,19 +91,59 @@ const struct bpf_object_open_opts *loader_open_opts(void)
 	opts = (struct bpf_object_open_opts){.sz = sizeof(opts), .btf_custom_path = btf_path};
 	return &opts;
 }
-/* libbpf's last word on a program that failed to load, for our one-line error */
-static char load_failure[160];
+/*
+ * libbpf's last word on a program that failed to load, for our one-line error:
+ * the program, and the verifier's reason (the last line of its log).
+ */
+static char load_failure[200];
+static char load_prog[64];
+
+/* libbpf prints a refused program's log as one argument of this format */
+#define PROG_LOG_FMT "prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n"
+
+static void note_verifier_log(const char *prog, const char *log)
+{
+	const char *end = log + strlen(log), *line;
+
+	/* the reason is the last line, bar the statistics some kernels add */
+	for (;;) {
+		while (end > log && end[-1] == '\n')
+			end--;
+		line = end;
+		while (line > log && line[-1] != '\n')
+			line--;
+		if (line == log || (strncmp(line, "processed ", 10) != 0 &&
+				    strncmp(line, "verification time", 17) != 0 &&
+				    strncmp(line, "stack depth", 11) != 0))
+			break;
+		end = line;
+	}
+	snprintf(load_failure, sizeof(load_failure), "prog '%.40s': %.*s", prog,
+		 (int)(end - line > 150 ? 150 : end - line), line);
+	snprintf(load_prog, sizeof(load_prog), "%s", prog);
+}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_WARN) {
+	if (level == LIBBPF_WARN && strstr(fmt, PROG_LOG_FMT)) {
+		va_list copy;
+		const char *prog, *log;
+
+		va_copy(copy, ap);
+		prog = va_arg(copy, const char *);
+		log = va_arg(copy, const char *);
+		va_end(copy);
+		note_verifier_log(prog, log);
+	} else if (level == LIBBPF_WARN) {
 		char line[256];
 		va_list copy;
 
 		va_copy(copy, ap);
 		vsnprintf(line, sizeof(line), fmt, copy);
 		va_end(copy);
-		if (strncmp(line, "libbpf: prog '", 14) == 0 && strstr(line, "load")) {
+		/* the log's reason, when there was a log, says more than this */
+		if (strncmp(line, "libbpf: prog '", 14) == 0 && strstr(line, "load") &&
+		    !load_prog[0]) {
 			line[strcspn(line, "\n")] = '\0';
 			snprintf(load_failure, sizeof(load_failure), "%.150s", line + 8);
 		}
@@ -102,6 +151,17 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	if ((level == LIBBPF_WARN && verbosity >= 1) || verbosity >= 2)
 		return vfprintf(stderr, fmt, ap);
 	return 0;
+}
+
+void load_failure_reset(void)
+{
+	load_failure[0] = '\0';
+	load_prog[0] = '\0';
+}
+
+const char *load_failure_reason(void)
+{
+	return load_failure;
 }
 
 void libbpf_set_verbosity(int verbose)
@@ -202,6 +262,8 @@ const char *hook_name(enum hook_choice h)
 		return "fentry";
 	case HOOK_KPROBE:
 		return "kprobe";
+	case HOOK_RAW_TP:
+		return "raw_tp";
 	default:
 		return "auto";
 	}
@@ -218,6 +280,7 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 {
 	struct bpf_program *const sets[SET_NONE][SET_MAX + 1] = {
 		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue},
+		[SET_RAW_TP] = {s->progs.state_raw},
 		[SET_TRACEPOINT] = {s->progs.state_tp},
 		[SET_FENTRY] = {s->progs.fx_inet_bind, s->progs.fx_inet6_bind,
 				s->progs.fx_inet_listen, s->progs.fx_inet_csk_accept,
@@ -228,9 +291,18 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 				s->progs.kp_inet_csk_accept, s->progs.kr_inet_csk_accept,
 				s->progs.kp_inet_stream_connect, s->progs.kr_inet_stream_connect,
 				s->progs.kp_inet_dgram_connect, s->progs.kr_inet_dgram_connect},
+		[SET_KPROBE_RESCUE] = {s->progs.kp_sys_bind_exit, s->progs.kp_sys_listen_exit,
+				       s->progs.kp_sys_accept4_exit, s->progs.kp_sys_accept_exit,
+				       s->progs.kp_sys_connect_exit},
 		[SET_SYSCALLS] = {s->progs.sys_bind_exit, s->progs.sys_listen_exit,
 				  s->progs.sys_accept4_exit, s->progs.sys_accept_exit,
 				  s->progs.sys_connect_exit},
+		[SET_SYSCALLS_SAVED] = {s->progs.sys_bind_enter, s->progs.sys_bind_exit_saved,
+					s->progs.sys_listen_enter, s->progs.sys_listen_exit_saved,
+					s->progs.sys_accept4_enter, s->progs.sys_accept4_exit_saved,
+					s->progs.sys_accept_enter, s->progs.sys_accept_exit_saved,
+					s->progs.sys_connect_enter,
+					s->progs.sys_connect_exit_saved},
 		[SET_CGROUP] = {s->progs.cg_sock_create, s->progs.cg_sock_release,
 				s->progs.cg_sockops},
 	};
@@ -276,6 +348,14 @@ static int attach_all(struct loader *l, char *why, size_t len)
 			}
 		}
 	}
+	/* an extra: without it a kretprobe the kernel missed is counted as lost */
+	if (l->call_set == SET_KPROBE && (err = ensure_tracefs()) == 0) {
+		set_progs(l->skel, SET_KPROBE_RESCUE, progs);
+		for (p = progs; *p && !err; p++)
+			err = attach_one(l, *p, -1);
+	}
+	if (err && verbosity)
+		warnf_errno(err, "kretprobe misses cannot be rescued by syscall exits");
 
 	/* extras: their failure costs UDP closes and early cookies, not the run */
 	if (!l->cgroup_allowed) {
@@ -318,7 +398,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->filter_family = cfg->family;
 	c->rodata->filter_netns = cfg->netns;
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
-	load_failure[0] = '\0';
+	load_failure_reset();
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
 		err = syscalls_cast_bpf__load(c);
@@ -341,16 +421,40 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	return 0;
 }
 
+/* inet_csk_accept()'s arity: 2 since 6.10 (struct proto_accept_arg), else 4. */
+static __u32 accept_nargs(void)
+{
+	static __u32 nargs;
+	struct btf *btf;
+
+	if (nargs)
+		return nargs;
+	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	nargs = btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
+	btf__free(btf);
+	return nargs;
+}
+
+/* How the syscall family reads a call: best first. */
+enum call_variant {
+	CALLS_CAST,  /* syscalls_cast.bpf.c's exits, arguments from the task's registers */
+	CALLS_REGS,  /* trace.bpf.c's exits, the same way */
+	CALLS_SAVED, /* entries save the arguments for the exits (before 5.15) */
+};
+
 /*
- * Open, configure, load and attach with one state hook and one call family;
- * cast: the syscall family's exits from syscalls_cast.bpf.c.
+ * Open, configure, load and attach with one state hook and one call family
+ * (the variant matters to the syscall family only).
  */
 static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
-		     enum hook_choice calls, bool cast, char *why, size_t len)
+		     enum hook_choice calls, enum call_variant variant, char *why, size_t len)
 {
+	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST;
 	struct bpf_program *prog, *progs[SET_MAX + 1], **p;
 	enum hook_set set;
 	int err;
+
+	l->state_refused = false;
 
 	if (state == HOOK_TRACEPOINT || calls == HOOK_TRACEPOINT) {
 		err = ensure_tracefs();
@@ -369,31 +473,40 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	if (calls == HOOK_FENTRY)
+		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
-	l->state_set = state == HOOK_TP_BTF ? SET_TP_BTF : SET_TRACEPOINT;
-	l->call_set = calls == HOOK_FENTRY   ? SET_FENTRY
-		      : calls == HOOK_KPROBE ? SET_KPROBE
-		      : cast		     ? SET_NONE
-					     : SET_SYSCALLS;
+	l->state_set = state == HOOK_TP_BTF   ? SET_TP_BTF
+		       : state == HOOK_RAW_TP ? SET_RAW_TP
+					      : SET_TRACEPOINT;
+	l->call_set = calls == HOOK_FENTRY     ? SET_FENTRY
+		      : calls == HOOK_KPROBE   ? SET_KPROBE
+		      : cast		       ? SET_NONE
+		      : variant == CALLS_SAVED ? SET_SYSCALLS_SAVED
+					       : SET_SYSCALLS;
 	/* only the chosen sets load: a program in none of them never does */
 	bpf_object__for_each_program(prog, l->skel->obj) bpf_program__set_autoload(prog, false);
 	for (set = 0; set < SET_NONE; set++) {
 		if (set != l->state_set && set != l->call_set &&
-		    !(set == SET_CGROUP && l->cgroup_allowed))
+		    !(set == SET_CGROUP && l->cgroup_allowed) &&
+		    !(set == SET_KPROBE_RESCUE && l->call_set == SET_KPROBE))
 			continue;
 		set_progs(l->skel, set, progs);
 		for (p = progs; *p; p++)
 			bpf_program__set_autoload(*p, true);
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
-	load_failure[0] = '\0';
+	load_failure_reset();
 	if (!err)
 		err = trace_bpf__load(l->skel);
 	if (err) {
 		snprintf(why, len, "load: %s%s%s", strerror(-err), load_failure[0] ? "; " : "",
 			 load_failure);
+		set_progs(l->skel, l->state_set, progs);
+		for (p = progs; *p && load_prog[0]; p++)
+			l->state_refused |= strcmp(bpf_program__name(*p), load_prog) == 0;
 	} else {
 		err = attach_all(l, why, len);
 		if (!err && cast && calls == HOOK_TRACEPOINT)
@@ -460,19 +573,19 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
-	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_TRACEPOINT};
+	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_RAW_TP, HOOK_TRACEPOINT};
 	/* the syscall family with bpf_rdonly_cast() first: fewer helper calls */
 	static const struct {
 		enum hook_choice fam;
-		bool cast;
+		enum call_variant variant;
 	} families[] = {
-		{HOOK_FENTRY, false},
-		{HOOK_KPROBE, false},
-		{HOOK_TRACEPOINT, true},
-		{HOOK_TRACEPOINT, false},
+		{HOOK_FENTRY, CALLS_REGS},	{HOOK_KPROBE, CALLS_REGS},
+		{HOOK_TRACEPOINT, CALLS_CAST},	{HOOK_TRACEPOINT, CALLS_REGS},
+		{HOOK_TRACEPOINT, CALLS_SAVED},
 	};
+	static const char *const variant_name[] = {" (rdonly_cast)", "", " (saved arguments)"};
 	struct loader *l = calloc(1, sizeof(*l));
-	char why[256] = "", first_why[256] = "";
+	char why[256] = "", first_why[256] = "", calls_why[256] = "";
 	size_t si, fi;
 	int err = -ENOENT;
 
@@ -480,24 +593,36 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		return -ENOMEM;
 	l->fn = fn;
 	l->ctx = ctx;
-	for (si = 0; si < 2; si++) {
+	for (si = 0; si < sizeof(states) / sizeof(states[0]); si++) {
 		if (cfg->state_hook != HOOK_AUTO && cfg->state_hook != states[si])
 			continue;
 		for (fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {
 			if (cfg->hooks != HOOK_AUTO && cfg->hooks != families[fi].fam)
 				continue;
-			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].cast,
+			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].variant,
 					why, sizeof(why));
 			if (!err)
 				goto loaded;
 			if (verbosity)
 				warnf("hooks %s+%s%s: %s", hook_name(states[si]),
 				      hook_name(families[fi].fam),
-				      families[fi].cast ? " (rdonly_cast)" : "", why);
+				      variant_name[families[fi].variant], why);
 			if (!first_why[0])
 				memcpy(first_why, why, sizeof(why));
+			if (l->state_refused) {
+				/* no call family can help: the next state hook */
+				snprintf(l->state_why, sizeof(l->state_why), "%s: %s",
+					 hook_name(states[si]), why);
+				break;
+			}
+			snprintf(calls_why, sizeof(calls_why), "%s%s: %s",
+				 hook_name(families[fi].fam), variant_name[families[fi].variant],
+				 why);
 		}
 	}
+	/* the family's own reason, not the state hook's */
+	if (calls_why[0])
+		memcpy(first_why, calls_why, sizeof(calls_why));
 	if (cfg->hooks != HOOK_AUTO)
 		warnf("--hooks %s: this kernel does not support it (%s)", hook_name(cfg->hooks),
 		      first_why);
@@ -508,6 +633,7 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		warnf("cannot load or attach any set of hooks (%s)", first_why);
 	goto fail;
 loaded:
+	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
 	if (!l->cgroup && verbosity)
@@ -592,6 +718,9 @@ void loader_loss(struct loader *l, struct loss *loss)
 		add_obj_loss(l->cast->obj, &l->cast->bss->counters, NULL, loss, &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
+	/* returns no hook reported: the event is gone (call_args.bpf.h) */
+	loss->kernel_missed += __atomic_load_n(&c->ret_missed, __ATOMIC_RELAXED);
+	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
 }
 
 const char *loader_state_hook(const struct loader *l)
@@ -609,6 +738,23 @@ const char *loader_sock_from_fd(const struct loader *l)
 	if (l->calls != HOOK_TRACEPOINT)
 		return NULL; /* the hooks are handed the socket itself */
 	return l->cast ? "rdonly_cast" : "probe_read";
+}
+
+const char *loader_state_fallback(const struct loader *l)
+{
+	return l->state_why[0] ? l->state_why : NULL;
+}
+
+const char *loader_calls_fallback(const struct loader *l)
+{
+	return l->calls_why[0] ? l->calls_why : NULL;
+}
+
+const char *loader_call_args(const struct loader *l)
+{
+	if (l->calls != HOOK_TRACEPOINT)
+		return NULL;
+	return l->call_set == SET_SYSCALLS_SAVED ? "saved_at_entry" : "task_regs";
 }
 
 const char *loader_queue_hook(const struct loader *l)

@@ -30,6 +30,7 @@ struct loss {
 	uint64_t map_full;	/* helper-map updates that failed */
 	uint64_t kernel_missed; /* events lost to program runs the kernel skipped */
 	uint64_t rescued;	/* skipped runs of the state hook that its twin caught */
+	uint64_t ret_rescued;	/* kretprobe misses a syscall exit made good */
 };
 
 struct loader;
@@ -45,12 +46,19 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
  * Returns records handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms);
 void loader_loss(struct loader *l, struct loss *loss);
-/* "tp_btf" or "tracepoint"; the family used for bind/listen/accept/connect. */
+/* "tp_btf", "raw_tp" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
 const char *loader_call_hook(const struct loader *l);
 /* How the syscall hooks find an fd's socket: "rdonly_cast", "probe_read";
  * NULL for the other families, which are handed the socket. */
 const char *loader_sock_from_fd(const struct loader *l);
+/* Why a better state hook or call-hook variant was refused ("tp_btf: load: ...;
+ * prog 'state_btf': <the verifier's reason>"), or NULL if none was. */
+const char *loader_state_fallback(const struct loader *l);
+const char *loader_calls_fallback(const struct loader *l);
+/* Where the syscall hooks read a call's arguments: "task_regs" at the exit
+ * (5.15+), "saved_at_entry"; NULL for the other families. */
+const char *loader_call_args(const struct loader *l);
 /* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
  * or NULL: then a listener's queued total is derived from accepts and queue. */
 const char *loader_queue_hook(const struct loader *l);
@@ -66,5 +74,9 @@ int open_cgroup2_root(void);
 /* Mount tracefs if classic tracepoints need it and nobody did. 0 or -errno. */
 int ensure_tracefs(void);
 void libbpf_set_verbosity(int verbose);
+/* The program libbpf last refused and the verifier's reason ("" if none
+ * since the reset), for one-line errors and `features`. */
+void load_failure_reset(void);
+const char *load_failure_reason(void);
 
 #endif

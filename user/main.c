@@ -283,6 +283,10 @@ static void run_summary(struct run *r)
 {
 	const struct table_stats *st = table_stats(r->tb);
 
+	/* kretprobes the kernel missed, made good by syscall exits: not a loss */
+	if (r->reported.ret_rescued && r->o->verbose)
+		warnf("%llu call returns the kernel's kretprobes missed came from syscall exits",
+		      (unsigned long long)r->reported.ret_rescued);
 	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu",
 		(unsigned long long)r->records,
 		(unsigned long long)(r->reported.rb_full + r->reported.map_full + r->bad_records +

@@ -104,7 +104,7 @@ void options_usage(FILE *out)
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE  --max-sockets N  --btf FILE (kernel BTF)\n"
-	      "           --state-hook auto|tp_btf|tracepoint  --hooks auto|tracepoint\n"
+	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
@@ -175,7 +175,7 @@ static int parse_hook(const char *name, const char *arg, enum hook_choice *out)
 		enum hook_choice h;
 	} names[] = {
 		{"auto", HOOK_AUTO},	 {"tp_btf", HOOK_TP_BTF}, {"tracepoint", HOOK_TRACEPOINT},
-		{"fentry", HOOK_FENTRY}, {"kprobe", HOOK_KPROBE},
+		{"fentry", HOOK_FENTRY}, {"kprobe", HOOK_KPROBE}, {"raw_tp", HOOK_RAW_TP},
 	};
 	size_t i;
 
@@ -331,12 +331,13 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_STATE_HOOK:
 			ret = parse_hook("--state-hook", optarg, &o->state_hook);
 			if (!ret && o->state_hook != HOOK_AUTO && o->state_hook != HOOK_TP_BTF &&
-			    o->state_hook != HOOK_TRACEPOINT)
-				return usage_error("--state-hook: use auto, tp_btf or tracepoint");
+			    o->state_hook != HOOK_RAW_TP && o->state_hook != HOOK_TRACEPOINT)
+				return usage_error(
+					"--state-hook: use auto, tp_btf, raw_tp or tracepoint");
 			break;
 		case OPT_HOOKS:
 			ret = parse_hook("--hooks", optarg, &o->hooks);
-			if (!ret && o->hooks == HOOK_TP_BTF)
+			if (!ret && (o->hooks == HOOK_TP_BTF || o->hooks == HOOK_RAW_TP))
 				return usage_error(
 					"--hooks: use auto, fentry, kprobe or tracepoint");
 			break;

@@ -24,6 +24,7 @@ enum hook_choice {
 	HOOK_TRACEPOINT,
 	HOOK_FENTRY,
 	HOOK_KPROBE,
+	HOOK_RAW_TP, /* the state hook, untyped: no tracefs, no perf event */
 };
 
 /* Where the sockets that predate socktrace are found (--seed). */

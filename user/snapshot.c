@@ -44,6 +44,7 @@ struct ino_ref {
 struct snapshot {
 	struct snapshot_bpf *skel;
 	struct bpf_link *tcp, *udp, *files; /* NULL where the fallback serves */
+	char why[200]; /* why the socket iterators are not used, where they are not */
 	unsigned int hz;
 	char *buf;
 	size_t cap;
@@ -67,49 +68,38 @@ static void iters_close(struct snapshot *s)
 	s->skel = NULL;
 }
 
-static int iters_load(struct snapshot *s, bool socks)
+/*
+ * Load and attach the iterators, all or none. sock_diag cannot tell a
+ * socket's SO_REUSEADDR and SO_REUSEPORT; only the /proc fd scan asks the
+ * socket itself (pidfd_getfd), so sockets from sock_diag want holders from
+ * /proc. 5.10 has every iterator, but its socket iterators cannot load
+ * (tracing programs may ask for a cookie from 5.12): there both fall back.
+ */
+static int iters_open(struct snapshot *s)
 {
 	int err;
 
+	load_failure_reset();
 	s->skel = snapshot_bpf__open_opts(loader_open_opts());
 	if (!s->skel)
 		return -errno;
-	bpf_program__set_autoload(s->skel->progs.dump_tcp, socks);
-	bpf_program__set_autoload(s->skel->progs.dump_udp, socks);
 	err = snapshot_bpf__load(s->skel);
 	if (err) {
-		snapshot_bpf__destroy(s->skel);
-		s->skel = NULL;
-	}
-	return err;
-}
-
-/*
- * Load and attach the iterators. Where some are missing, auto keeps the rest
- * (task_file came in 5.8, iter/tcp and iter/udp in 5.9); iter wants them all.
- */
-static int iters_open(struct snapshot *s, bool all)
-{
-	int err = iters_load(s, true);
-
-	if (err && !all)
-		err = iters_load(s, false);
-	if (err)
+		snprintf(s->why, sizeof(s->why), "iterators: load: %s%s%.150s", strerror(-err),
+			 load_failure_reason()[0] ? "; " : "", load_failure_reason());
+		iters_close(s);
 		return err;
-	if (bpf_program__autoload(s->skel->progs.dump_tcp)) {
-		s->tcp = bpf_program__attach_iter(s->skel->progs.dump_tcp, NULL);
-		s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
-		if (!s->tcp || !s->udp) {
-			err = -errno;
-			bpf_link__destroy(s->tcp);
-			bpf_link__destroy(s->udp);
-			s->tcp = s->udp = NULL;
-		}
 	}
+	s->tcp = bpf_program__attach_iter(s->skel->progs.dump_tcp, NULL);
+	s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
 	s->files = bpf_program__attach_iter(s->skel->progs.dump_files, NULL);
-	if (!s->files && !err)
+	if (!s->tcp || !s->udp || !s->files) {
 		err = -errno;
-	return all ? err : 0;
+		snprintf(s->why, sizeof(s->why), "iterators: attach: %s", strerror(-err));
+		iters_close(s);
+		return err;
+	}
+	return 0;
 }
 
 int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
@@ -121,9 +111,9 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 		return -ENOMEM;
 	s->hz = cfg->hz ? cfg->hz : 250;
 	if (cfg->seed != SEED_NETLINK) {
-		err = iters_open(s, cfg->seed == SEED_ITER);
+		err = iters_open(s);
 		if (err && cfg->seed == SEED_ITER) {
-			warnf_errno(err, "--seed iter: cannot use the BPF iterators");
+			warnf("--seed iter: cannot use the BPF iterators (%s)", s->why);
 			snapshot_close(s);
 			return err;
 		}
@@ -135,6 +125,11 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 const char *snapshot_socket_source(const struct snapshot *s)
 {
 	return s->tcp ? "iter" : "sock_diag";
+}
+
+const char *snapshot_fallback(const struct snapshot *s)
+{
+	return s->why[0] ? s->why : NULL;
 }
 
 const char *snapshot_holder_source(const struct snapshot *s)

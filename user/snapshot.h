@@ -34,6 +34,9 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg);
 /* What the sockets and their holders come from: "iter", "sock_diag"; "iter", "procfs". */
 const char *snapshot_socket_source(const struct snapshot *s);
 const char *snapshot_holder_source(const struct snapshot *s);
+/* Why --seed auto reads sockets through sock_diag and holders through /proc
+ * where the kernel may have iterators (they would not load), or NULL. */
+const char *snapshot_fallback(const struct snapshot *s);
 /*
  * Read what is asked, in every network namespace that a process or
  * /run/netns holds (entering each needs CAP_SYS_ADMIN; without it, only our

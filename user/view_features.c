@@ -6,6 +6,25 @@
 #include "loader.h"
 #include "output.h"
 
+/* "name":"why", for a fallback that was taken */
+static void put_fallback_json(struct sbuf *sb, const char *name, const char *why)
+{
+	if (!why[0])
+		return;
+	sb_printf(sb, "%s\"%s\":", sb->buf[sb->len - 1] == '{' ? "" : ",", name);
+	sb_put_json_string(sb, why, 200);
+}
+
+/* "fallback   name: why", for a fallback that was taken */
+static void put_fallback_text(struct output *out, const char *name, const char *why)
+{
+	if (!why[0])
+		return;
+	sb_printf(&out->sb, "fallback   %s: ", name);
+	sb_put_text_escaped(&out->sb, why, 200);
+	output_line(out);
+}
+
 static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 {
 	const char *cg = kf->cgroup ? "cgroup" : "snapshot";
@@ -38,12 +57,21 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 			  "\"connect\":\"%s\",\"udp_close\":\"%s\",\"sock_from_fd\":",
 			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls, cg);
 		if (kf->sock_from_fd)
-			sb_printf(sb, "\"%s\"}", kf->sock_from_fd);
+			sb_printf(sb, "\"%s\"", kf->sock_from_fd);
+		else
+			sb_puts(sb, "null");
+		sb_puts(sb, ",\"call_args\":");
+		if (kf->call_args)
+			sb_printf(sb, "\"%s\"}", kf->call_args);
 		else
 			sb_puts(sb, "null}");
 	} else
 		sb_puts(sb, "null");
-	sb_puts(sb, ",\"seed\":");
+	sb_puts(sb, ",\"fallbacks\":{");
+	put_fallback_json(sb, "state", kf->state_why);
+	put_fallback_json(sb, "calls", kf->calls_why);
+	put_fallback_json(sb, "seed", kf->seed_why);
+	sb_puts(sb, "},\"seed\":");
 	if (kf->seed_sockets)
 		sb_printf(sb, "{\"sockets\":\"%s\",\"holders\":\"%s\"}", kf->seed_sockets,
 			  kf->seed_holders);
@@ -77,6 +105,8 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 			  kf->cgroup ? "cgroup" : "snapshot");
 		if (kf->sock_from_fd)
 			sb_printf(sb, " sock_from_fd=%s", kf->sock_from_fd);
+		if (kf->call_args)
+			sb_printf(sb, " call_args=%s", kf->call_args);
 	} else {
 		sb_puts(sb, "hooks      none: socktrace cannot run here");
 	}
@@ -86,6 +116,9 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 			  kf->seed_holders);
 		output_line(out);
 	}
+	put_fallback_text(out, "state", kf->state_why);
+	put_fallback_text(out, "calls", kf->calls_why);
+	put_fallback_text(out, "seed", kf->seed_why);
 	if (!kf->cgroup && kf->state) {
 		sb_puts(sb, "           (no cgroup hooks: ");
 		sb_put_text_escaped(sb, kf->cgroup_why, 128);

@@ -323,12 +323,113 @@ static void check_sock_from_fd(void)
 			   "features --hooks %s: sock_from_fd is null (the hooks get the socket)",
 			   fams[i]);
 		} else {
+			const struct json_obj *fb = json_get_obj(feat, "fallbacks");
+			const char *args = json_str(hooks, "call_args");
+
 			ok(json_str_is(hooks, "sock_from_fd", want_tp),
 			   "features --hooks tracepoint: sock_from_fd is %s (got %s)", want_tp,
 			   json_str(hooks, "sock_from_fd") ? json_str(hooks, "sock_from_fd") : "?");
+			/* before 5.15 the exits cannot read the arguments: saved at entry,
+			 * and features says what refused the exits alone */
+			ok(args && (strcmp(args, "task_regs") == 0 ||
+				    (strcmp(args, "saved_at_entry") == 0 && fb &&
+				     json_str(fb, "calls") &&
+				     strstr(json_str(fb, "calls"), "prog '"))),
+			   "features --hooks tracepoint: call_args %s, with the refused program "
+			   "named if saved (%s)",
+			   args ? args : "?",
+			   fb && json_str(fb, "calls") ? json_str(fb, "calls") : "");
 		}
 		json_free(feat);
 		free(out);
+	}
+}
+
+/*
+ * Where tp_btf attaches but the state program cannot load there (5.10: no
+ * bpf_get_socket_cookie() for tracing programs before 5.12), the raw
+ * tracepoint serves, and features names the program and the verifier's reason.
+ */
+static void check_state_fallback(void)
+{
+	const char *argv[] = {socktrace_path(), "features", "--json", NULL};
+	const struct json_obj *avail = NULL, *hooks = NULL, *fb = NULL;
+	struct json_obj *feat = NULL;
+	const char *state = NULL, *why = NULL;
+	char *out = NULL;
+	int tp_btf = 0;
+
+	if (run_capture(argv, &out, 20000) == 0 && out)
+		feat = json_parse(out, strlen(out));
+	if (feat) {
+		avail = json_get_obj(feat, "available");
+		hooks = json_get_obj(feat, "hooks");
+		fb = json_get_obj(feat, "fallbacks");
+	}
+	if (avail)
+		json_bool(avail, "tp_btf", &tp_btf);
+	if (hooks)
+		state = json_str(hooks, "state");
+	if (fb)
+		why = json_str(fb, "state");
+	ok(state && (strcmp(state, tp_btf ? "tp_btf" : "raw_tp") == 0 ||
+		     (tp_btf && strcmp(state, "raw_tp") == 0 && why && strstr(why, "prog '"))),
+	   "features: state hook %s (tp_btf %s%s%s)", state ? state : "?", tp_btf ? "yes" : "no",
+	   why ? "; " : "", why ? why : "");
+	json_free(feat);
+	free(out);
+}
+
+/*
+ * The state hooks below tp_btf, forced: each streams a connection's whole
+ * path on both ends (raw_tp is 5.10's; the classic tracepoint the last
+ * resort). Every kernel we run on has both.
+ */
+static void check_state_hooks(const char *netns)
+{
+	static const char *const hooks[] = {"raw_tp", "tracepoint"};
+	size_t h;
+
+	for (h = 0; h < 2; h++) {
+		const char *args[] = {"watch", "--netns", netns, "--state-hook", hooks[h], NULL};
+		const struct json_obj *ev[MAXEV];
+		struct json_lines jl = {0};
+		struct tracer t;
+		uint16_t port = 0, cport = 0;
+		int l, c = -1, a = -1;
+		size_t n = 0;
+		char why[160] = "";
+
+		if (!ok(start_tracer(&t, args) == 0, "--state-hook %s: started", hooks[h])) {
+			tap_diag("%s", tracer_stderr(&t));
+			tracer_cleanup(&t);
+			continue;
+		}
+		l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 4, &port);
+		if (l >= 0)
+			c = tcp_connect_to(AF_INET, "127.0.0.1", port);
+		if (c >= 0) {
+			cport = sock_local_port(c);
+			a = accept(l, NULL, NULL);
+			close(c);
+		}
+		usleep(50000);
+		if (a >= 0)
+			close(a);
+		if (l >= 0)
+			close(l);
+		usleep(200000);
+		if (tracer_stop(&t, 10000) == 0 && json_lines_load(t.out_path, &jl) == 0)
+			n = ev_select(
+				&jl,
+				(struct ev_match){"state", "127.0.0.1", port, "127.0.0.1", cport},
+				ev, MAXEV);
+		ok(n > 0 && ev_path_is(ev, n,
+				       "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE", why,
+				       sizeof(why)),
+		   "--state-hook %s: the server end's whole path (%s)", hooks[h], why);
+		json_lines_free(&jl);
+		tracer_cleanup(&t);
 	}
 }
 
@@ -344,7 +445,7 @@ static void check_seed_sources(void)
 				      "--seed",		seeds[i],   NULL};
 		struct json_obj *feat = NULL;
 		const struct json_obj *avail = NULL, *seed = NULL;
-		const char *sockets = NULL, *holders = NULL;
+		const char *sockets = NULL, *holders = NULL, *why = NULL;
 		char *out = NULL;
 		int iter = 0;
 
@@ -360,12 +461,21 @@ static void check_seed_sources(void)
 			sockets = json_str(seed, "sockets");
 			holders = json_str(seed, "holders");
 		}
+		if (feat && json_get_obj(feat, "fallbacks"))
+			why = json_str(json_get_obj(feat, "fallbacks"), "seed");
+		/* 5.10 has iter/tcp but its socket iterators cannot ask for a cookie
+		 * (5.12): sock_diag and /proc serve, and features says why */
 		if (i == 0)
 			ok(sockets && holders &&
-				   strcmp(sockets, iter ? "iter" : "sock_diag") == 0 &&
-				   strcmp(holders, iter ? "iter" : "procfs") == 0,
-			   "features --seed auto: sockets from %s, holders from %s (iterators %s)",
-			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no");
+				   ((strcmp(sockets, iter ? "iter" : "sock_diag") == 0 &&
+				     strcmp(holders, iter ? "iter" : "procfs") == 0) ||
+				    (iter && strcmp(sockets, "sock_diag") == 0 &&
+				     strcmp(holders, "procfs") == 0 && why &&
+				     strstr(why, "prog '"))),
+			   "features --seed auto: sockets from %s, holders from %s (iterators "
+			   "%s%s%s)",
+			   sockets ? sockets : "?", holders ? holders : "?", iter ? "yes" : "no",
+			   why ? "; " : "", why ? why : "");
 		else
 			ok(sockets && holders && strcmp(sockets, "sock_diag") == 0 &&
 				   strcmp(holders, "procfs") == 0,
@@ -457,5 +567,7 @@ int main(void)
 	check_forced_families();
 	check_sock_from_fd();
 	check_seed_sources();
+	check_state_fallback();
+	check_state_hooks(netns);
 	return tap_done();
 }

@@ -1,23 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The kernel matrix, end to end: fetch Debian's 6.1 kernel, assemble the
-# payload, build the initramfs, boot it once and run the test programs once
-# per hook family, report. `make test-kernels` calls this after building the
-# static binaries; it can also be run by hand:
+# The kernel matrix, end to end: for each kernel series in KERNELS (default
+# "5.10 6.1 6.12": Debian bullseye's, bookworm's and trixie's), fetch the
+# kernel, build its initramfs, boot it once and run the test programs once per
+# hook family, report. Guests run one after another. `make test-kernels` calls
+# this after building the static binaries; it can also be run by hand:
 #
 #   tools/vm/matrix.sh [-d VM_DIR] [-s SOCKTRACE] [-T "TOOL_BINS"] TEST_PROG...
 #
-#   -d  work/cache dir (default build/vm): kernel-<release>/, payload/,
-#       initramfs.cpio.gz, logs/
+#   -d  work/cache dir (default build/vm): kernel-<release>/, apt/, deb/,
+#       payload/, initramfs-<series>.cpio.gz, logs/
 #   -s  the static socktrace binary (copied to /opt/socktrace/socktrace)
 #   -T  more static programs for /opt/socktrace/tools/
 #   TEST_PROG  static TAP programs (or sh scripts), copied to /opt/socktrace/tests/
 #
-# Environment: VM_HOOKS (default "fentry kprobe tracepoint"; each run gets
-# SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (600), VM_CMD_TIMEOUT (0), VM_MODULES
-# ("veth dummy inet_diag tcp_diag udp_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their libraries,
-# default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra kernel
-# arguments), VM_VERBOSE=1 (stream the guest's output).
+# Environment: KERNELS, VM_HOOKS (default "fentry kprobe tracepoint"; each run
+# gets SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (1800, per kernel),
+# VM_CMD_TIMEOUT (0), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag":
+# sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their
+# libraries, default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra
+# kernel arguments), VM_VERBOSE=1 (stream the guest's output).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -27,18 +29,17 @@ while getopts d:s:T: opt; do
 	d) dir=$OPTARG ;;
 	s) socktrace=$OPTARG ;;
 	T) tools=$OPTARG ;;
-	*) sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "matrix: no test programs given" >&2; exit 2; }
 hooks=${VM_HOOKS:-fentry kprobe tracepoint}
 
-t0=$(date +%s)
-eval "$(sh "$here/fetch-kernel.sh" "$dir")"
-ktree=$(dirname "$(dirname "$VMLINUZ")")
+kernels=${KERNELS:-5.10 6.1 6.12}
+t_all=$(date +%s)
 
-# --- payload ----------------------------------------------------------------
+# --- payload (the same for every kernel but tests.list) ------------------------
 p=$dir/payload
 rm -rf "$p"
 mkdir -p "$p/tests" "$p/tools"
@@ -56,19 +57,6 @@ for f in "$p/socktrace" "$p"/tests/* "$p"/tools/*; do
 	*ELF*dynamically*) echo "matrix: warning: $(basename "$f") is dynamically linked; the guest has no libc for it" >&2 ;;
 	esac
 done
-rel=$(echo "$KVER" | cut -d. -f1,2).
-{
-	echo "# one command per hook family; see tools/vm/init.sh"
-	for h in $hooks; do
-		pre=
-		# what socktrace itself sees in the guest, kept in the log as TAP comments
-		[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
-		echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1}; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
-	done
-} >"$p/tests.list"
-
-sh "$here/mkinitramfs.sh" -k "$ktree" -o "$dir/initramfs.cpio.gz" \
-	-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
 
 # --- the host, for comparison --------------------------------------------------
 echo "host: kernel $(uname -r)"
@@ -79,10 +67,38 @@ if [ -n "$socktrace" ] && [ -x "$socktrace" ]; then
 		echo "host: 'socktrace features' not available"
 	fi
 fi
-echo "guest: kernel $KVER"
 
-# --- boot ------------------------------------------------------------------------
+# --- one guest per kernel, in sequence -------------------------------------------
 rc=0
-sh "$here/run.sh" -k "$VMLINUZ" -i "$dir/initramfs.cpio.gz" -t "${VM_TIMEOUT:-600}" || rc=$?
-echo "matrix: $(($(date +%s) - t0)) s in all"
+times=
+for series in $kernels; do
+	t0=$(date +%s)
+	if ! kv=$(sh "$here/fetch-kernel.sh" "$dir" "$series"); then
+		echo "$series: FAILED: cannot fetch the kernel"
+		rc=1
+		continue
+	fi
+	eval "$kv"
+	ktree=$(dirname "$(dirname "$VMLINUZ")")
+	rel=$(echo "$KVER" | cut -d. -f1,2).
+	{
+		echo "# one command per hook family; see tools/vm/init.sh"
+		for h in $hooks; do
+			pre=
+			# what socktrace itself sees in the guest, kept in the log as TAP comments
+			[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
+			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1}; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+		done
+	} >"$p/tests.list"
+	img=$dir/initramfs-$series.cpio.gz
+	sh "$here/mkinitramfs.sh" -k "$ktree" -o "$img" \
+		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
+	echo "guest: kernel $KVER"
+	logs=$dir/logs/$(date +%Y%m%d-%H%M%S)-$series
+	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" || rc=1
+	s=$(($(date +%s) - t0))
+	echo "matrix: $series took $s s"
+	times="$times $series=${s}s"
+done
+echo "matrix:$times; $(($(date +%s) - t_all)) s in all"
 exit $rc

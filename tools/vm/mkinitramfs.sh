@@ -84,6 +84,11 @@ if [ -n "$mods" ]; then
 		rel=${f#"$kmod"/}
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
 		cp "$f" "$root/lib/modules/$kver/$rel"
+		# trixie's modules are xz-compressed; busybox insmod wants them plain
+		case $rel in
+		*.ko.xz) xz -d "$root/lib/modules/$kver/$rel" ;;
+		*.ko.zst) zstd -q -d --rm "$root/lib/modules/$kver/$rel" ;;
+		esac
 	done
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		[ -f "$kmod/$f" ] && cp "$kmod/$f" "$root/lib/modules/$kver/"
