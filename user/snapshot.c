@@ -21,6 +21,7 @@
 #include "snapshot.skel.h"
 #include "sock_diag.h"
 #include "socktrace_abi.h"
+#include "unix_diag.h"
 #include "warn.h"
 
 static volatile sig_atomic_t *stop_flag;
@@ -43,12 +44,12 @@ struct ino_ref {
 
 struct snapshot {
 	struct snapshot_bpf *skel;
-	struct bpf_link *tcp, *udp, *files; /* NULL where the fallback serves */
+	struct bpf_link *tcp, *udp, *files, *unx; /* NULL where the fallback serves */
 	unsigned int hz;
 	char *buf;
 	size_t cap;
 	uint32_t diag_seq;
-	bool udp_diag_warned;
+	bool udp_diag_warned, unix_diag_warned;
 	/* the caller's sink while a read runs */
 	record_fn fn;
 	void *ctx;
@@ -62,12 +63,13 @@ static void iters_close(struct snapshot *s)
 	bpf_link__destroy(s->tcp);
 	bpf_link__destroy(s->udp);
 	bpf_link__destroy(s->files);
+	bpf_link__destroy(s->unx);
 	snapshot_bpf__destroy(s->skel);
-	s->tcp = s->udp = s->files = NULL;
+	s->tcp = s->udp = s->files = s->unx = NULL;
 	s->skel = NULL;
 }
 
-static int iters_load(struct snapshot *s, bool socks)
+static int iters_load(struct snapshot *s, bool socks, bool unx)
 {
 	int err;
 
@@ -76,6 +78,7 @@ static int iters_load(struct snapshot *s, bool socks)
 		return -errno;
 	bpf_program__set_autoload(s->skel->progs.dump_tcp, socks);
 	bpf_program__set_autoload(s->skel->progs.dump_udp, socks);
+	bpf_program__set_autoload(s->skel->progs.dump_unix, unx);
 	err = snapshot_bpf__load(s->skel);
 	if (err) {
 		snapshot_bpf__destroy(s->skel);
@@ -86,14 +89,18 @@ static int iters_load(struct snapshot *s, bool socks)
 
 /*
  * Load and attach the iterators. Where some are missing, auto keeps the rest
- * (task_file came in 5.8, iter/tcp and iter/udp in 5.9); iter wants them all.
+ * (task_file came in 5.8, iter/tcp and iter/udp in 5.9, iter/unix in 5.17);
+ * iter wants them all but iter/unix, whose stand-in (UNIX_DIAG) misses only
+ * reference counts.
  */
 static int iters_open(struct snapshot *s, bool all)
 {
-	int err = iters_load(s, true);
+	int err = iters_load(s, true, true);
 
+	if (err)
+		err = iters_load(s, true, false);
 	if (err && !all)
-		err = iters_load(s, false);
+		err = iters_load(s, false, false);
 	if (err)
 		return err;
 	if (bpf_program__autoload(s->skel->progs.dump_tcp)) {
@@ -106,6 +113,8 @@ static int iters_open(struct snapshot *s, bool all)
 			s->tcp = s->udp = NULL;
 		}
 	}
+	if (bpf_program__autoload(s->skel->progs.dump_unix))
+		s->unx = bpf_program__attach_iter(s->skel->progs.dump_unix, NULL);
 	s->files = bpf_program__attach_iter(s->skel->progs.dump_files, NULL);
 	if (!s->files && !err)
 		err = -errno;
@@ -135,6 +144,11 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 const char *snapshot_socket_source(const struct snapshot *s)
 {
 	return s->tcp ? "iter" : "sock_diag";
+}
+
+const char *snapshot_unix_source(const struct snapshot *s)
+{
+	return s->unx ? "iter" : "sock_diag";
 }
 
 const char *snapshot_holder_source(const struct snapshot *s)
@@ -204,23 +218,31 @@ static int sock_sink(void *ctx, void *data, size_t len)
 {
 	struct snapshot *s = ctx;
 	const struct st_sock_rec *r = data;
+	const struct st_unix_rec *u = data;
+	struct ino_ref ref;
 
-	if (!s->files && len >= sizeof(*r) && r->hdr.type == ST_REC_SOCK && r->ino) {
-		if (s->nrefs == s->refcap) {
-			size_t ncap = s->refcap ? s->refcap * 2 : 1024;
-			struct ino_ref *nr = realloc(s->refs, ncap * sizeof(*nr));
-
-			if (!nr)
-				return s->fn(s->ctx, data, len); /* its holders go unnamed */
-			s->refs = nr;
-			s->refcap = ncap;
-		}
+	if (s->files || len < sizeof(struct st_hdr))
+		return s->fn(s->ctx, data, len);
+	if (len >= sizeof(*r) && r->hdr.type == ST_REC_SOCK && r->ino)
 		/* SO_REUSE* decide who may share a listener's or a UDP socket's port */
-		s->refs[s->nrefs++] = (struct ino_ref){
+		ref = (struct ino_ref){
 			r->ino, r->sk, r->cookie,
 			(r->rec_flags & ST_SOCK_REUSE_UNKNOWN) &&
 				(r->state == ST_TCP_LISTEN || r->t.protocol == IPPROTO_UDP)};
+	else if (len >= sizeof(*u) && u->hdr.type == ST_REC_UNIX && u->ino)
+		ref = (struct ino_ref){u->ino, u->sk, 0, false};
+	else
+		return s->fn(s->ctx, data, len);
+	if (s->nrefs == s->refcap) {
+		size_t ncap = s->refcap ? s->refcap * 2 : 1024;
+		struct ino_ref *nr = realloc(s->refs, ncap * sizeof(*nr));
+
+		if (!nr)
+			return s->fn(s->ctx, data, len); /* its holders go unnamed */
+		s->refs = nr;
+		s->refcap = ncap;
 	}
+	s->refs[s->nrefs++] = ref;
 	return s->fn(s->ctx, data, len);
 }
 
@@ -233,6 +255,15 @@ static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
 			      .fn = sock_sink,
 			      .ctx = s};
 	int r = sock_diag_read(&d);
+
+	s->diag_seq = d.seq;
+	return r;
+}
+
+static int unix_read(struct snapshot *s, uint32_t netns)
+{
+	struct diag_dump d = {.netns = netns, .seq = s->diag_seq, .fn = sock_sink, .ctx = s};
+	int r = unix_diag_read(&d);
 
 	s->diag_seq = d.seq;
 	return r;
@@ -257,6 +288,18 @@ static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 			s->udp_diag_warned = true;
 		}
 		if (r < 0 && s->udp)
+			return r;
+		if (r > 0)
+			n += r;
+	}
+	if (what & SNAP_UNIX) {
+		r = s->unx ? drain_iter(s, s->unx, sock_sink, s) : unix_read(s, netns);
+		if (r < 0 && !s->unx && !s->unix_diag_warned) {
+			/* unix_diag is a module of its own too */
+			warnf_errno(r, "no UNIX sockets from sock_diag");
+			s->unix_diag_warned = true;
+		}
+		if (r < 0 && s->unx)
 			return r;
 		if (r > 0)
 			n += r;
@@ -393,7 +436,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	s->nrefs = 0;
 	s->fn = fn;
 	s->ctx = ctx;
-	if (what & (SNAP_TCP | SNAP_UDP)) {
+	if (what & (SNAP_TCP | SNAP_UDP | SNAP_UNIX)) {
 		n = read_namespaces(s, what);
 		if (n < 0)
 			return n;
