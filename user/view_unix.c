@@ -479,11 +479,11 @@ static void life_line(struct unix_stream *us, const struct unix_event *ev)
 	const struct options *o = us->line.o;
 
 	if (us->line.o->json) {
-		sb_puts(sb, "{\"event\":\"life\",");
+		sb_puts(sb, "{\"event\":\"close\",");
 		put_time_json(sb, us->line.out, ev->ts_ns);
 		sb_putc(sb, ',');
 		put_unix_json(sb, e, e->path, e->path_len);
-		sb_printf(sb, ",\"role\":\"%s\",\"ms\":",
+		sb_printf(sb, ",\"role\":\"%s\",\"duration_ms\":",
 			  e->role == UNIX_ROLE_ACCEPT	 ? "acceptor"
 			  : e->role == UNIX_ROLE_CONNECT ? "connector"
 							 : "pair");
