@@ -44,7 +44,7 @@ static __always_inline void unix_fill(struct st_unix_rec *r, const struct sock *
 	struct sock *peer = BPF_CORE_READ(u, peer);
 	__u8 skstate = BPF_CORE_READ(sk, __sk_common.skc_state);
 	bool has_socket = BPF_CORE_READ(sk, sk_socket) != NULL;
-	__u32 len;
+	__u64 len;
 	int alen;
 
 	r->sk = (__u64)(long)sk;

@@ -29,6 +29,7 @@
 #include "privs.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
+#include "unix.skel.h"
 #include "syscalls_cast.skel.h"
 #include "trace.skel.h"
 #include "warn.h"
@@ -63,6 +64,9 @@ struct loader {
 	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
+	struct unix_bpf *unx; /* UNIX sockets; NULL unless wanted */
+	const char *unix_release;
+	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
 };
@@ -458,6 +462,64 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 	}
 }
 
+/*
+ * UNIX sockets: the calls from the syscall exits, and the release from the
+ * best hook this kernel allows (fentry, kprobe, then close()'s entry). An
+ * object of its own, writing into the main ring buffer. 0, or -errno with
+ * the reason in l->unix_err.
+ */
+static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
+{
+	static const char *const releases[] = {"fentry", "kprobe", "close_syscall"};
+	struct bpf_program *prog;
+	size_t t;
+	int err = ensure_tracefs();
+
+	if (err) {
+		snprintf(l->unix_err, sizeof(l->unix_err), "tracefs: %s", strerror(-err));
+		return err;
+	}
+	for (t = 0; t < sizeof(releases) / sizeof(releases[0]); t++) {
+		struct unix_bpf *u = unix_bpf__open_opts(loader_open_opts());
+		struct bpf_program *release;
+		int nlinks = l->nlinks;
+
+		if (!u)
+			return -errno;
+		release = t == 0   ? u->progs.unix_release_fentry
+			  : t == 1 ? u->progs.unix_release_kprobe
+				   : u->progs.unix_close_enter;
+		bpf_program__set_autoload(u->progs.unix_release_fentry, false);
+		bpf_program__set_autoload(u->progs.unix_release_kprobe, false);
+		bpf_program__set_autoload(u->progs.unix_close_enter, false);
+		bpf_program__set_autoload(release, true);
+		u->rodata->filter_netns = cfg->netns;
+		u->rodata->wakeup_bytes = cfg->wakeup_bytes;
+		err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
+		if (!err)
+			err = unix_bpf__load(u);
+		bpf_object__for_each_program(prog, u->obj)
+		{
+			if (err)
+				break;
+			if (bpf_program__autoload(prog))
+				err = attach_one(l, prog, -1);
+		}
+		if (!err) {
+			l->unx = u;
+			l->unix_release = releases[t];
+			return 0;
+		}
+		snprintf(l->unix_err, sizeof(l->unix_err), "%s: %s", releases[t], strerror(-err));
+		if (verbosity)
+			warnf("UNIX release hook %s", l->unix_err);
+		while (l->nlinks > nlinks)
+			bpf_link__destroy(l->links[--l->nlinks]);
+		unix_bpf__destroy(u);
+	}
+	return err;
+}
+
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
 	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_TRACEPOINT};
@@ -510,6 +572,10 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 loaded:
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
+	/* a kernel without them still traces the rest: UNIX sockets then come
+	 * from snapshots alone */
+	if (cfg->want_unix && load_unix_hooks(l, cfg))
+		warnf("no UNIX socket hooks (%s): UNIX sockets from snapshots only", l->unix_err);
 	if (!l->cgroup && verbosity)
 		warnf("no cgroup hooks (%s): UDP closes come from snapshots", l->cgroup_err);
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
@@ -531,6 +597,8 @@ static void set_waiting(struct loader *l, __u32 v)
 	__atomic_store_n(&l->skel->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 	if (l->cast)
 		__atomic_store_n(&l->cast->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+	if (l->unx)
+		__atomic_store_n(&l->unx->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 }
 
 int loader_poll(struct loader *l, int timeout_ms)
@@ -590,6 +658,8 @@ void loader_loss(struct loader *l, struct loss *loss)
 		add_obj_loss(l->queue->obj, &l->queue->bss->counters, NULL, loss, &missed);
 	if (l->cast)
 		add_obj_loss(l->cast->obj, &l->cast->bss->counters, NULL, loss, &missed);
+	if (l->unx)
+		add_obj_loss(l->unx->obj, &l->unx->bss->counters, NULL, loss, &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }
@@ -609,6 +679,11 @@ const char *loader_sock_from_fd(const struct loader *l)
 	if (l->calls != HOOK_TRACEPOINT)
 		return NULL; /* the hooks are handed the socket itself */
 	return l->cast ? "rdonly_cast" : "probe_read";
+}
+
+const char *loader_unix_release_hook(const struct loader *l)
+{
+	return l->unx ? l->unix_release : NULL;
 }
 
 const char *loader_queue_hook(const struct loader *l)
@@ -634,6 +709,7 @@ void loader_close(struct loader *l)
 	ring_buffer__free(l->rb);
 	detach_all(l);
 	queue_bpf__destroy(l->queue);
+	unix_bpf__destroy(l->unx);
 	syscalls_cast_bpf__destroy(l->cast);
 	trace_bpf__destroy(l->skel);
 	free(l);

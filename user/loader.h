@@ -23,6 +23,7 @@ struct loader_cfg {
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
 	bool want_queue; /* per-listener queueing (reuseport): an extra, best effort */
+	bool want_unix;	 /* UNIX socket calls and releases: an extra, best effort */
 };
 
 struct loss {
@@ -54,6 +55,9 @@ const char *loader_sock_from_fd(const struct loader *l);
 /* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
  * or NULL: then a listener's queued total is derived from accepts and queue. */
 const char *loader_queue_hook(const struct loader *l);
+/* The hook that reports UNIX socket releases ("fentry", "kprobe",
+ * "close_syscall"), or NULL when the UNIX hooks are not loaded. */
+const char *loader_unix_release_hook(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

@@ -74,6 +74,7 @@ struct run {
 	struct unix_table *ut; /* NULL unless the view shows UNIX sockets */
 	struct unix_stream ustream;
 	uint64_t next_unix_snapshot; /* watch, life: closes no hook reported */
+	bool unix_reconcile;	     /* the release hook misses some closes (or there is none) */
 	struct output out;
 	struct stream_line line; /* where lost events are told */
 	struct watch_view watch;
@@ -263,6 +264,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.state_hook = o->state_hook,
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
+		/* a table reads UNIX sockets from snapshots: no hooks needed */
+		.want_unix = want_unix(o) && o->cmd != CMD_TABLE,
 	};
 	void *sink_ctx = sink == discard_transition	     ? (void *)r
 			 : sink == life_transition	     ? (void *)&r->life
@@ -315,6 +318,13 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	if (o->duration_ns)
 		r->deadline = mono_now_ns() + o->duration_ns;
 	r->next_unix_snapshot = mono_now_ns() + UNIX_SNAPSHOT_NS;
+	/* fentry and kprobe see every release; close() misses exits and last
+	 * references dropped elsewhere */
+	if (r->ut) {
+		const char *rel = loader_unix_release_hook(r->ld);
+
+		r->unix_reconcile = !rel || !strcmp(rel, "close_syscall");
+	}
 	return 0;
 }
 
@@ -398,7 +408,7 @@ static int run_step(struct run *r, int timeout_ms)
 	}
 	/* a UNIX socket whose last holder exited (or, without a release hook, closed)
 	 * ends in a snapshot that no longer has it: its close is derived from that */
-	if (r->ut && r->stream && now >= r->next_unix_snapshot) {
+	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot) {
 		r->next_unix_snapshot = now + UNIX_SNAPSHOT_NS;
 		if (take_snapshot(r, SNAP_UNIX | SNAP_FILES))
 			return -1;

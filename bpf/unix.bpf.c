@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UNIX domain sockets: bind, listen, connect, accept, socketpair and the
+ * release. A separate object writing into the main object's ring buffer
+ * (the loader shares the map), loaded only when a view shows UNIX sockets,
+ * so that TCP-only runs pay nothing for it.
+ *
+ * Calls: the syscall exit tracepoints on every kernel. They already fire for
+ * TCP in the main object; here each leaves after one fd lookup unless the
+ * fd is a UNIX socket. Arguments come from the task's saved user registers
+ * (bpf_task_pt_regs(), 5.15+), as in hooks_syscalls.bpf.h, and paths from the
+ * caller's sockaddr, which is the only place a failed bind's or connect's
+ * path exists.
+ *
+ * Release, the best the kernel allows (the loader tries them in order):
+ *  - fentry on unix_release_sock(sk, embrion): every UNIX sock's end,
+ *    embryos included, whatever closed it (close, exit, a passed fd's last
+ *    reference, the garbage collector);
+ *  - kprobe on the same;
+ *  - the close() syscall's entry, when the fd is a UNIX socket whose file
+ *    holds its last reference. This runs on every close() of the system:
+ *    the non-UNIX path is an fd lookup and an inode mode check. It misses
+ *    exits and other last references: those closes come from snapshots.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
+#include "unix_read.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* the sun_family in front of sun_path */
+#define SUN_PATH_OFF 2
+
+/* Before 6.13 a file's count was f_count, a plain atomic (commit 90ee6ed776c0
+ * "fs: port files to file_ref"); file_ref_t counts one reference as 0. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool file_last_ref(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0;
+	return BPF_CORE_READ((struct file___old *)file, f_count.counter) == 1;
+}
+
+/* A record about sk, reserved and filled but for the call's fields; NULL if none. */
+static __always_inline struct st_unix_rec *unix_rec(const struct sock *sk, __u8 event, __u8 source)
+{
+	struct st_unix_rec *r = reserve(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	hdr_init(&r->hdr, ST_REC_UNIX, sizeof(*r));
+	unix_fill(r, sk);
+	if (filter_netns && r->netns != filter_netns) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return NULL;
+	}
+	r->event = event;
+	r->source = source;
+	r->fd = -1;
+	fill_task(&r->task, false);
+	return r;
+}
+
+/* The path in the caller's sockaddr_un (len bytes of it). */
+static __always_inline void user_path(struct st_unix_rec *r, __u64 addr, int len)
+{
+	__u64 n;
+
+	r->path_len = 0;
+	len -= SUN_PATH_OFF;
+	if (!addr || len <= 0)
+		return;
+	n = len < ST_UNIX_PATH_LEN ? len : ST_UNIX_PATH_LEN;
+	asm volatile("%[n] &= 0x7f" : [n] "+r"(n));
+	if (n <= ST_UNIX_PATH_LEN &&
+	    !bpf_probe_read_user(r->path, n, (const void *)(addr + SUN_PATH_OFF)))
+		r->path_len = n;
+}
+
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+static __always_inline int unix_call(long ret, __u8 event)
+{
+	struct pt_regs *regs = user_regs();
+	struct st_unix_rec *r;
+	struct sock *sk;
+	int fd;
+
+	if (!regs)
+		return 0;
+	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	if (event == ST_UNIX_ACCEPT) {
+		if (ret < 0)
+			return 0;
+		sk = fd_sock(ret, false);
+	} else {
+		sk = fd_sock(fd, false);
+	}
+	if (!sk_is_unix(sk))
+		return 0;
+	r = unix_rec(sk, event, ST_UNIX_SRC_SYSCALL);
+	if (!r)
+		return 0;
+	r->ret = ret;
+	r->fd = fd;
+	if (event == ST_UNIX_CONNECT || (event == ST_UNIX_BIND && ret))
+		user_path(r, PT_REGS_PARM2_SYSCALL(regs), (int)PT_REGS_PARM3_SYSCALL(regs));
+	else if (event == ST_UNIX_LISTEN)
+		r->arg = (int)PT_REGS_PARM2_SYSCALL(regs);
+	submit(r);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int unix_bind_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return unix_call(ctx->ret, ST_UNIX_BIND);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int unix_listen_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return unix_call(ctx->ret, ST_UNIX_LISTEN);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int unix_connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return unix_call(ctx->ret, ST_UNIX_CONNECT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int unix_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return unix_call(ctx->ret, ST_UNIX_ACCEPT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int unix_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return unix_call(ctx->ret, ST_UNIX_ACCEPT);
+}
+
+/* socketpair(domain, type, protocol, sv): the two fds are in the caller's sv */
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int unix_socketpair_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct st_unix_rec *r;
+	struct sock *sk;
+	int sv[2];
+
+	if (ctx->ret || !regs || (int)PT_REGS_PARM1_SYSCALL(regs) != AF_UNIX ||
+	    bpf_probe_read_user(sv, sizeof(sv), (const void *)PT_REGS_PARM4_SYSCALL(regs)))
+		return 0;
+	sk = fd_sock(sv[0], false);
+	if (!sk_is_unix(sk))
+		return 0;
+	r = unix_rec(sk, ST_UNIX_SOCKETPAIR, ST_UNIX_SRC_SYSCALL);
+	if (!r)
+		return 0;
+	r->fd = sv[0];
+	r->arg = sv[1];
+	submit(r);
+	return 0;
+}
+
+static __always_inline void released(const struct sock *sk, __u8 source)
+{
+	struct st_unix_rec *r = unix_rec(sk, ST_UNIX_CLOSE, source);
+
+	if (r)
+		submit(r);
+}
+
+SEC("fentry/unix_release_sock")
+int BPF_PROG(unix_release_fentry, struct sock *sk, int embrion)
+{
+	released(sk, ST_UNIX_SRC_FENTRY);
+	return 0;
+}
+
+SEC("kprobe/unix_release_sock")
+int BPF_KPROBE(unix_release_kprobe, struct sock *sk)
+{
+	released(sk, ST_UNIX_SRC_KPROBE);
+	return 0;
+}
+
+/*
+ * close(fd) on every close of the system: leave after the fd's file and its
+ * inode mode unless it is a socket; then unless UNIX, and the last reference.
+ */
+SEC("tracepoint/syscalls/sys_enter_close")
+int unix_close_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct file *file = fd_file((int)ctx->args[0]);
+	struct sock *sk = file_sock(file, false);
+
+	if (!sk_is_unix(sk) || !file_last_ref(file))
+		return 0;
+	released(sk, ST_UNIX_SRC_CLOSE);
+	return 0;
+}
