@@ -479,11 +479,18 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 		snprintf(l->unix_err, sizeof(l->unix_err), "tracefs: %s", strerror(-err));
 		return err;
 	}
+	err = -ENOENT;
 	for (t = 0; t < sizeof(releases) / sizeof(releases[0]); t++) {
-		struct unix_bpf *u = unix_bpf__open_opts(loader_open_opts());
+		struct unix_bpf *u;
 		struct bpf_program *release;
 		int nlinks = l->nlinks;
 
+		/* --hooks names the family for the release too (the kernel matrix
+		 * tests each): tracepoint means close()'s entry */
+		if (cfg->hooks != HOOK_AUTO &&
+		    cfg->hooks != (t == 0 ? HOOK_FENTRY : t == 1 ? HOOK_KPROBE : HOOK_TRACEPOINT))
+			continue;
+		u = unix_bpf__open_opts(loader_open_opts());
 		if (!u)
 			return -errno;
 		release = t == 0   ? u->progs.unix_release_fentry

@@ -457,7 +457,9 @@ static int cmd_stream(const struct options *o)
 		run_close(&r);
 		return 1;
 	}
-	if (life)
+	if (!want_inet(o))
+		unix_stream_header(&r.ustream);
+	else if (life)
 		life_header(&r.life);
 	else
 		watch_header(&r.watch);

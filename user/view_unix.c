@@ -473,16 +473,18 @@ static void life_line(struct unix_stream *us, const struct unix_event *ev)
 {
 	const struct unix_entry *e = ev->e, *p = ev->peer;
 	const struct unix_entry *conn = e->role == UNIX_ROLE_ACCEPT ? p : e;
+	/* a connector's own address is mostly unnamed: the connection's path is
+	 * the accepted end's, which it took from its listener */
+	const struct unix_entry *named = !e->path_len && p ? p : e;
 	const struct unix_entry *acc = e->role == UNIX_ROLE_ACCEPT ? e : p;
 	struct sbuf *sb = &us->line.out->sb;
 	uint64_t dur = ev->ts_ns > e->connected_ns ? ev->ts_ns - e->connected_ns : 0;
-	const struct options *o = us->line.o;
 
 	if (us->line.o->json) {
 		sb_puts(sb, "{\"event\":\"close\",");
 		put_time_json(sb, us->line.out, ev->ts_ns);
 		sb_putc(sb, ',');
-		put_unix_json(sb, e, e->path, e->path_len);
+		put_unix_json(sb, e, named->path, named->path_len);
 		sb_printf(sb, ",\"role\":\"%s\",\"duration_ms\":",
 			  e->role == UNIX_ROLE_ACCEPT	 ? "acceptor"
 			  : e->role == UNIX_ROLE_CONNECT ? "connector"
@@ -509,11 +511,11 @@ static void life_line(struct unix_stream *us, const struct unix_event *ev)
 		sb_puts(sb, "\"}");
 	} else {
 		stream_put_time(&us->line, ev->ts_ns);
-		sb_puts(sb, " unix ");
+		sb_puts(sb, " unix  ");
 		sb_puts(sb, unix_type_name(e->type));
 		sb_putc(sb, ' ');
-		if (e->path_len)
-			sb_put_unix_path_text(sb, e->path, e->path_len);
+		if (named->path_len)
+			sb_put_unix_path_text(sb, named->path, named->path_len);
 		else
 			sb_puts(sb, "(unnamed)");
 		sb_puts(sb, " connector ");
@@ -527,7 +529,6 @@ static void life_line(struct unix_stream *us, const struct unix_event *ev)
 		sb_puts(sb, " ms ");
 		sb_put_ms3(sb, dur);
 	}
-	(void)o;
 }
 
 void unix_stream_event(void *ctx, const struct unix_event *ev)
@@ -560,4 +561,15 @@ void unix_stream_event(void *ctx, const struct unix_event *ev)
 	}
 	output_line(us->line.out);
 	us->shown++;
+}
+
+void unix_stream_header(struct unix_stream *us)
+{
+	const struct options *o = us->line.o;
+
+	if (o->json || o->no_header)
+		return;
+	sb_puts(&us->line.out->sb, us->life ? "TIME     PROTO TYPE PATH ROLES MS"
+					    : "TIME     PID     COMM            PROTO EVENT");
+	output_line(us->line.out);
 }

@@ -27,6 +27,9 @@ struct unix_stream {
 	uint64_t shown;
 };
 
+/* The header of a stream of UNIX lines alone (-x without -t or -u). */
+void unix_stream_header(struct unix_stream *us);
+
 /* A unix_sink: one line per event (watch) or per ended connection (life). */
 void unix_stream_event(void *ctx, const struct unix_event *ev);
 
