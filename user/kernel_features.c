@@ -84,8 +84,10 @@ static int discard(void *ctx, void *data, size_t len)
 
 void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 {
-	struct loader_cfg cfg = {
-		.ringbuf_size = 1 << 16, .hooks = o->hooks, .state_hook = o->state_hook};
+	struct loader_cfg cfg = {.ringbuf_size = 1 << 16,
+				 .hooks = o->hooks,
+				 .state_hook = o->state_hook,
+				 .want_unix = true};
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct loader *ld = NULL;
 	struct snapshot *snap = NULL;
@@ -105,11 +107,13 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->calls = loader_call_hook(ld);
 		kf->sock_from_fd = loader_sock_from_fd(ld);
 		kf->cgroup = loader_cgroup(ld, &why);
+		kf->unix_close = loader_unix_release_hook(ld);
 		snprintf(kf->cgroup_why, sizeof(kf->cgroup_why), "%s", why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {
 		kf->seed_sockets = snapshot_socket_source(snap);
 		kf->seed_holders = snapshot_holder_source(snap);
+		kf->seed_unix = snapshot_unix_source(snap);
 	}
 	uname(&kf->uts);
 	loader_close(ld);

@@ -15,7 +15,7 @@
 #
 # Environment: VM_HOOKS (default "fentry kprobe tracepoint"; each run gets
 # SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (600), VM_CMD_TIMEOUT (0), VM_MODULES
-# ("veth dummy inet_diag tcp_diag udp_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their libraries,
+# ("veth dummy inet_diag tcp_diag udp_diag unix_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their libraries,
 # default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra kernel
 # arguments), VM_VERBOSE=1 (stream the guest's output).
 set -eu
@@ -68,7 +68,7 @@ rel=$(echo "$KVER" | cut -d. -f1,2).
 } >"$p/tests.list"
 
 sh "$here/mkinitramfs.sh" -k "$ktree" -o "$dir/initramfs.cpio.gz" \
-	-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
+	-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag unix_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
 
 # --- the host, for comparison --------------------------------------------------
 echo "host: kernel $(uname -r)"
