@@ -30,45 +30,12 @@
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
 #include "unix_read.bpf.h"
+#include "unix_record.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* the sun_family in front of sun_path */
 #define SUN_PATH_OFF 2
-
-/* Before 6.13 a file's count was f_count, a plain atomic (commit 90ee6ed776c0
- * "fs: port files to file_ref"); file_ref_t counts one reference as 0. */
-struct file___old {
-	atomic_long_t f_count;
-} __attribute__((preserve_access_index));
-
-static __always_inline bool file_last_ref(struct file *file)
-{
-	if (bpf_core_field_exists(file->f_ref))
-		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0;
-	return BPF_CORE_READ((struct file___old *)file, f_count.counter) == 1;
-}
-
-/* A record about sk, reserved and filled but for the call's fields; NULL if none. */
-static __always_inline struct st_unix_rec *unix_rec(const struct sock *sk, __u8 event, __u8 source)
-{
-	struct st_unix_rec *r = reserve(sizeof(*r));
-
-	if (!r)
-		return NULL;
-	__builtin_memset(r, 0, sizeof(*r));
-	hdr_init(&r->hdr, ST_REC_UNIX, sizeof(*r));
-	unix_fill(r, sk);
-	if (filter_netns && r->netns != filter_netns) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
-		return NULL;
-	}
-	r->event = event;
-	r->source = source;
-	r->fd = -1;
-	fill_task(&r->task, false);
-	return r;
-}
 
 /* The path in the caller's sockaddr_un (len bytes of it). */
 static __always_inline void user_path(struct st_unix_rec *r, __u64 addr, int len)
@@ -177,14 +144,6 @@ int unix_socketpair_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-static __always_inline void released(const struct sock *sk, __u8 source)
-{
-	struct st_unix_rec *r = unix_rec(sk, ST_UNIX_CLOSE, source);
-
-	if (r)
-		submit(r);
-}
-
 SEC("fentry/unix_release_sock")
 int BPF_PROG(unix_release_fentry, struct sock *sk, int embrion)
 {
@@ -199,18 +158,9 @@ int BPF_KPROBE(unix_release_kprobe, struct sock *sk)
 	return 0;
 }
 
-/*
- * close(fd) on every close of the system: leave after the fd's file and its
- * inode mode unless it is a socket; then unless UNIX, and the last reference.
- */
+/* close()'s entry, the probed way; unix_close_cast.bpf.c has the cheaper one */
 SEC("tracepoint/syscalls/sys_enter_close")
 int unix_close_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct file *file = fd_file((int)ctx->args[0]);
-	struct sock *sk = file_sock(file, false);
-
-	if (!sk_is_unix(sk) || !file_last_ref(file))
-		return 0;
-	released(sk, ST_UNIX_SRC_CLOSE);
-	return 0;
+	return unix_close(ctx->args[0], false);
 }

@@ -30,6 +30,7 @@
 #include "socktrace_abi.h"
 #include "queue.skel.h"
 #include "unix.skel.h"
+#include "unix_close_cast.skel.h"
 #include "syscalls_cast.skel.h"
 #include "trace.skel.h"
 #include "warn.h"
@@ -64,7 +65,8 @@ struct loader {
 	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
-	struct unix_bpf *unx; /* UNIX sockets; NULL unless wanted */
+	struct unix_bpf *unx;			/* UNIX sockets; NULL unless wanted */
+	struct unix_close_cast_bpf *unix_close; /* their close() hook through rdonly_cast */
 	const char *unix_release;
 	char unix_err[128];
 	bool cgroup, cgroup_allowed;
@@ -463,14 +465,49 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 }
 
 /*
+ * close()'s entry through bpf_rdonly_cast() (6.2+), beside a unix object
+ * loaded without a release hook. 0 or -errno.
+ */
+static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
+{
+	struct unix_close_cast_bpf *c = unix_close_cast_bpf__open_opts(loader_open_opts());
+	int err;
+
+	if (!c)
+		return -errno;
+	c->rodata->filter_netns = cfg->netns;
+	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = unix_close_cast_bpf__load(c);
+	if (!err)
+		err = attach_one(l, c->progs.unix_close_enter_cast, -1);
+	if (err) {
+		unix_close_cast_bpf__destroy(c);
+		return err;
+	}
+	l->unix_close = c;
+	return 0;
+}
+
+/*
  * UNIX sockets: the calls from the syscall exits, and the release from the
- * best hook this kernel allows (fentry, kprobe, then close()'s entry). An
- * object of its own, writing into the main ring buffer. 0, or -errno with
- * the reason in l->unix_err.
+ * best hook this kernel allows: fentry, kprobe, then close()'s entry (through
+ * bpf_rdonly_cast() where the kernel has it: it runs on every close() of
+ * the system). An object of its own, writing into the main ring buffer. 0,
+ * or -errno with the reason in l->unix_err.
  */
 static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 {
-	static const char *const releases[] = {"fentry", "kprobe", "close_syscall"};
+	static const struct {
+		const char *name;
+		enum hook_choice fam; /* under --hooks, the family it belongs to */
+	} releases[] = {
+		{"fentry", HOOK_FENTRY},
+		{"kprobe", HOOK_KPROBE},
+		{"close_syscall", HOOK_TRACEPOINT}, /* rdonly_cast */
+		{"close_syscall", HOOK_TRACEPOINT},
+	};
 	struct bpf_program *prog;
 	size_t t;
 	int err = ensure_tracefs();
@@ -487,19 +524,20 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 
 		/* --hooks names the family for the release too (the kernel matrix
 		 * tests each): tracepoint means close()'s entry */
-		if (cfg->hooks != HOOK_AUTO &&
-		    cfg->hooks != (t == 0 ? HOOK_FENTRY : t == 1 ? HOOK_KPROBE : HOOK_TRACEPOINT))
+		if (cfg->hooks != HOOK_AUTO && cfg->hooks != releases[t].fam)
 			continue;
 		u = unix_bpf__open_opts(loader_open_opts());
 		if (!u)
 			return -errno;
 		release = t == 0   ? u->progs.unix_release_fentry
 			  : t == 1 ? u->progs.unix_release_kprobe
+			  : t == 2 ? NULL /* the cast object's */
 				   : u->progs.unix_close_enter;
 		bpf_program__set_autoload(u->progs.unix_release_fentry, false);
 		bpf_program__set_autoload(u->progs.unix_release_kprobe, false);
 		bpf_program__set_autoload(u->progs.unix_close_enter, false);
-		bpf_program__set_autoload(release, true);
+		if (release)
+			bpf_program__set_autoload(release, true);
 		u->rodata->filter_netns = cfg->netns;
 		u->rodata->wakeup_bytes = cfg->wakeup_bytes;
 		err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
@@ -512,12 +550,15 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 			if (bpf_program__autoload(prog))
 				err = attach_one(l, prog, -1);
 		}
+		if (!err && !release)
+			err = load_unix_close_cast(l, cfg);
 		if (!err) {
 			l->unx = u;
-			l->unix_release = releases[t];
+			l->unix_release = releases[t].name;
 			return 0;
 		}
-		snprintf(l->unix_err, sizeof(l->unix_err), "%s: %s", releases[t], strerror(-err));
+		snprintf(l->unix_err, sizeof(l->unix_err), "%s%s: %s", releases[t].name,
+			 t == 2 ? " (rdonly_cast)" : "", strerror(-err));
 		if (verbosity)
 			warnf("UNIX release hook %s", l->unix_err);
 		while (l->nlinks > nlinks)
@@ -606,6 +647,8 @@ static void set_waiting(struct loader *l, __u32 v)
 		__atomic_store_n(&l->cast->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 	if (l->unx)
 		__atomic_store_n(&l->unx->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+	if (l->unix_close)
+		__atomic_store_n(&l->unix_close->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 }
 
 int loader_poll(struct loader *l, int timeout_ms)
@@ -667,6 +710,9 @@ void loader_loss(struct loader *l, struct loss *loss)
 		add_obj_loss(l->cast->obj, &l->cast->bss->counters, NULL, loss, &missed);
 	if (l->unx)
 		add_obj_loss(l->unx->obj, &l->unx->bss->counters, NULL, loss, &missed);
+	if (l->unix_close)
+		add_obj_loss(l->unix_close->obj, &l->unix_close->bss->counters, NULL, loss,
+			     &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 }
@@ -716,6 +762,7 @@ void loader_close(struct loader *l)
 	ring_buffer__free(l->rb);
 	detach_all(l);
 	queue_bpf__destroy(l->queue);
+	unix_close_cast_bpf__destroy(l->unix_close);
 	unix_bpf__destroy(l->unx);
 	syscalls_cast_bpf__destroy(l->cast);
 	trace_bpf__destroy(l->skel);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A UNIX record in the ring buffer, and the close() hook's test for a UNIX
+ * socket's last reference: shared by unix.bpf.c and unix_close_cast.bpf.c
+ * (the same hook through bpf_rdonly_cast(), 6.2+).
+ */
+#ifndef SOCKTRACE_UNIX_RECORD_BPF_H
+#define SOCKTRACE_UNIX_RECORD_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "sock_read.bpf.h"
+#include "unix_read.bpf.h"
+
+/* Before 6.13 a file's count was f_count, a plain atomic (commit 90ee6ed776c0
+ * "fs: port files to file_ref"); file_ref_t counts one reference as 0. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool file_last_ref(struct file *file, bool btf)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return sk_rd(btf, file, f_ref.refcnt.counter) == 0;
+	return sk_rd(btf, (struct file___old *)file, f_count.counter) == 1;
+}
+
+/* A record about sk, reserved and filled but for the call's fields; NULL if none. */
+static __always_inline struct st_unix_rec *unix_rec(const struct sock *sk, __u8 event, __u8 source)
+{
+	struct st_unix_rec *r = reserve(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	hdr_init(&r->hdr, ST_REC_UNIX, sizeof(*r));
+	unix_fill(r, sk);
+	if (filter_netns && r->netns != filter_netns) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return NULL;
+	}
+	r->event = event;
+	r->source = source;
+	r->fd = -1;
+	fill_task(&r->task, false);
+	return r;
+}
+
+static __always_inline void released(const struct sock *sk, __u8 source)
+{
+	struct st_unix_rec *r = unix_rec(sk, ST_UNIX_CLOSE, source);
+
+	if (r)
+		submit(r);
+}
+
+/*
+ * close(fd), on every close() of the system: leave after the fd's file and
+ * its inode mode unless it is a socket, then unless it is UNIX and this is
+ * the file's last reference. btf: the reads are loads through
+ * bpf_rdonly_cast() (the object defines ST_RDONLY_CAST), not helper calls.
+ */
+static __always_inline int unix_close(int fd, bool btf)
+{
+	struct file *file = fd_file(fd);
+	struct sock *sk = file_sock(file, btf);
+
+	if (!sk || sk_rd(btf, sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	if (!file_last_ref(btf ? btf_cast(file, struct file) : file, btf))
+		return 0;
+	released(sk, ST_UNIX_SRC_CLOSE);
+	return 0;
+}
+
+#endif
