@@ -34,59 +34,20 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* the sun_family in front of sun_path */
-#define SUN_PATH_OFF 2
-
-/* The path in the caller's sockaddr_un (len bytes of it). */
-static __always_inline void user_path(struct st_unix_rec *r, __u64 addr, int len)
-{
-	__u64 n;
-
-	r->path_len = 0;
-	len -= SUN_PATH_OFF;
-	if (!addr || len <= 0)
-		return;
-	n = len < ST_UNIX_PATH_LEN ? len : ST_UNIX_PATH_LEN;
-	asm volatile("%[n] &= 0x7f" : [n] "+r"(n));
-	if (n <= ST_UNIX_PATH_LEN &&
-	    !bpf_probe_read_user(r->path, n, (const void *)(addr + SUN_PATH_OFF)))
-		r->path_len = n;
-}
-
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
-
 static __always_inline int unix_call(long ret, __u8 event)
 {
 	struct pt_regs *regs = user_regs();
-	struct st_unix_rec *r;
 	struct sock *sk;
 	int fd;
 
 	if (!regs)
 		return 0;
 	fd = (int)PT_REGS_PARM1_SYSCALL(regs);
-	if (event == ST_UNIX_ACCEPT) {
-		if (ret < 0)
-			return 0;
-		sk = fd_sock(ret, false);
-	} else {
-		sk = fd_sock(fd, false);
-	}
-	if (!sk_is_unix(sk))
+	if (event == ST_UNIX_ACCEPT && ret < 0)
 		return 0;
-	r = unix_rec(sk, event, ST_UNIX_SRC_SYSCALL);
-	if (!r)
-		return 0;
-	r->ret = ret;
-	r->fd = fd;
-	if (event == ST_UNIX_CONNECT || (event == ST_UNIX_BIND && ret))
-		user_path(r, PT_REGS_PARM2_SYSCALL(regs), (int)PT_REGS_PARM3_SYSCALL(regs));
-	else if (event == ST_UNIX_LISTEN)
-		r->arg = (int)PT_REGS_PARM2_SYSCALL(regs);
-	submit(r);
+	sk = fd_sock(event == ST_UNIX_ACCEPT ? ret : fd, false);
+	if (sk_is_unix(sk))
+		unix_call_record(sk, ret, event, regs);
 	return 0;
 }
 

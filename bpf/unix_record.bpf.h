@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
@@ -55,6 +56,54 @@ static __always_inline void released(const struct sock *sk, __u8 source)
 
 	if (r)
 		submit(r);
+}
+
+/* the sun_family in front of sun_path */
+#define SUN_PATH_OFF 2
+
+/* The path in the caller's sockaddr_un (len bytes of it). */
+static __always_inline void user_path(struct st_unix_rec *r, __u64 addr, int len)
+{
+	__u64 n;
+
+	r->path_len = 0;
+	len -= SUN_PATH_OFF;
+	if (!addr || len <= 0)
+		return;
+	n = len < ST_UNIX_PATH_LEN ? len : ST_UNIX_PATH_LEN;
+	/* the verifier must see the bound on the very register passed */
+	asm volatile("%[n] &= 0x7f" : [n] "+r"(n));
+	if (n <= ST_UNIX_PATH_LEN &&
+	    !bpf_probe_read_user(r->path, n, (const void *)(addr + SUN_PATH_OFF)))
+		r->path_len = n;
+}
+
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/*
+ * A bind, listen, connect or accept that returned ret on UNIX socket sk (for
+ * accept, the new one), at a syscall exit: the arguments are in the task's
+ * saved user registers. The paths of bind and connect come from the caller's
+ * sockaddr: a failed call's path exists nowhere else, and a connect's names
+ * the server.
+ */
+static __always_inline void unix_call_record(const struct sock *sk, long ret, __u8 event,
+					     struct pt_regs *regs)
+{
+	struct st_unix_rec *r = unix_rec(sk, event, ST_UNIX_SRC_SYSCALL);
+
+	if (!r)
+		return;
+	r->ret = ret;
+	r->fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+	if (event == ST_UNIX_CONNECT || (event == ST_UNIX_BIND && ret))
+		user_path(r, PT_REGS_PARM2_SYSCALL(regs), (int)PT_REGS_PARM3_SYSCALL(regs));
+	else if (event == ST_UNIX_LISTEN)
+		r->arg = (int)PT_REGS_PARM2_SYSCALL(regs);
+	submit(r);
 }
 
 /*

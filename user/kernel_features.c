@@ -87,7 +87,8 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 	struct loader_cfg cfg = {.ringbuf_size = 1 << 16,
 				 .hooks = o->hooks,
 				 .state_hook = o->state_hook,
-				 .want_unix = true};
+				 .want_unix = true,
+				 .unix_close_hook = (o->f.protos & SEL_UNIX) != 0};
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct loader *ld = NULL;
 	struct snapshot *snap = NULL;
@@ -108,6 +109,7 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->sock_from_fd = loader_sock_from_fd(ld);
 		kf->cgroup = loader_cgroup(ld, &why);
 		kf->unix_close = loader_unix_release_hook(ld);
+		kf->unix_calls = loader_unix_calls(ld);
 		snprintf(kf->cgroup_why, sizeof(kf->cgroup_why), "%s", why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {

@@ -45,6 +45,7 @@ struct kernel_features {
 	 * "close_syscall"); NULL when the UNIX hooks cannot load (the calls come
 	 * from the syscall exits when they do). */
 	const char *unix_close;
+	bool unix_calls;
 };
 
 /* Fill @kf by trying everything on the running kernel (needs the privileges

@@ -324,6 +324,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->filter_family = cfg->family;
 	c->rodata->filter_netns = cfg->netns;
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	c->rodata->unix_calls = cfg->want_unix;
 	load_failure[0] = '\0';
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
@@ -375,6 +376,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	l->skel->rodata->unix_calls = cfg->want_unix;
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
@@ -499,14 +501,16 @@ static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
  */
 static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 {
+	enum { R_FENTRY, R_KPROBE, R_CLOSE_CAST, R_CLOSE, R_NONE };
 	static const struct {
-		const char *name;
+		const char *name;     /* NULL: no release hook, closes from snapshots */
 		enum hook_choice fam; /* under --hooks, the family it belongs to */
 	} releases[] = {
-		{"fentry", HOOK_FENTRY},
-		{"kprobe", HOOK_KPROBE},
-		{"close_syscall", HOOK_TRACEPOINT}, /* rdonly_cast */
-		{"close_syscall", HOOK_TRACEPOINT},
+		[R_FENTRY] = {"fentry", HOOK_FENTRY},
+		[R_KPROBE] = {"kprobe", HOOK_KPROBE},
+		[R_CLOSE_CAST] = {"close_syscall", HOOK_TRACEPOINT},
+		[R_CLOSE] = {"close_syscall", HOOK_TRACEPOINT},
+		[R_NONE] = {NULL, HOOK_AUTO},
 	};
 	struct bpf_program *prog;
 	size_t t;
@@ -517,27 +521,41 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 		return err;
 	}
 	err = -ENOENT;
-	for (t = 0; t < sizeof(releases) / sizeof(releases[0]); t++) {
+	for (t = 0; t <= R_NONE; t++) {
 		struct unix_bpf *u;
-		struct bpf_program *release;
+		struct bpf_program *release = NULL;
 		int nlinks = l->nlinks;
 
 		/* --hooks names the family for the release too (the kernel matrix
 		 * tests each): tracepoint means close()'s entry */
-		if (cfg->hooks != HOOK_AUTO && cfg->hooks != releases[t].fam)
+		if (cfg->hooks != HOOK_AUTO && releases[t].fam != HOOK_AUTO &&
+		    cfg->hooks != releases[t].fam)
+			continue;
+		/* close() costs every close of the system: only when asked for */
+		if ((t == R_CLOSE_CAST || t == R_CLOSE) && !cfg->unix_close_hook)
 			continue;
 		u = unix_bpf__open_opts(loader_open_opts());
 		if (!u)
 			return -errno;
-		release = t == 0   ? u->progs.unix_release_fentry
-			  : t == 1 ? u->progs.unix_release_kprobe
-			  : t == 2 ? NULL /* the cast object's */
-				   : u->progs.unix_close_enter;
+		if (t == R_FENTRY)
+			release = u->progs.unix_release_fentry;
+		else if (t == R_KPROBE)
+			release = u->progs.unix_release_kprobe;
+		else if (t == R_CLOSE)
+			release = u->progs.unix_close_enter;
 		bpf_program__set_autoload(u->progs.unix_release_fentry, false);
 		bpf_program__set_autoload(u->progs.unix_release_kprobe, false);
 		bpf_program__set_autoload(u->progs.unix_close_enter, false);
 		if (release)
 			bpf_program__set_autoload(release, true);
+		/* the main object's syscall exits report UNIX calls themselves */
+		if (l->calls == HOOK_TRACEPOINT) {
+			bpf_program__set_autoload(u->progs.unix_bind_exit, false);
+			bpf_program__set_autoload(u->progs.unix_listen_exit, false);
+			bpf_program__set_autoload(u->progs.unix_connect_exit, false);
+			bpf_program__set_autoload(u->progs.unix_accept_exit, false);
+			bpf_program__set_autoload(u->progs.unix_accept4_exit, false);
+		}
 		u->rodata->filter_netns = cfg->netns;
 		u->rodata->wakeup_bytes = cfg->wakeup_bytes;
 		err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
@@ -550,17 +568,18 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 			if (bpf_program__autoload(prog))
 				err = attach_one(l, prog, -1);
 		}
-		if (!err && !release)
+		if (!err && t == R_CLOSE_CAST)
 			err = load_unix_close_cast(l, cfg);
 		if (!err) {
 			l->unx = u;
 			l->unix_release = releases[t].name;
 			return 0;
 		}
-		snprintf(l->unix_err, sizeof(l->unix_err), "%s%s: %s", releases[t].name,
-			 t == 2 ? " (rdonly_cast)" : "", strerror(-err));
+		snprintf(l->unix_err, sizeof(l->unix_err), "%s%s: %s",
+			 releases[t].name ? releases[t].name : "calls alone",
+			 t == R_CLOSE_CAST ? " (rdonly_cast)" : "", strerror(-err));
 		if (verbosity)
-			warnf("UNIX release hook %s", l->unix_err);
+			warnf("UNIX hooks with release %s", l->unix_err);
 		while (l->nlinks > nlinks)
 			bpf_link__destroy(l->links[--l->nlinks]);
 		unix_bpf__destroy(u);
@@ -737,6 +756,11 @@ const char *loader_sock_from_fd(const struct loader *l)
 const char *loader_unix_release_hook(const struct loader *l)
 {
 	return l->unx ? l->unix_release : NULL;
+}
+
+bool loader_unix_calls(const struct loader *l)
+{
+	return l->unx != NULL;
 }
 
 const char *loader_queue_hook(const struct loader *l)

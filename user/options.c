@@ -478,8 +478,9 @@ int options_parse(int argc, char **argv, struct options *o)
 	if (o->cmd != CMD_TABLE && (o->listening || o->all || o->show_pids || o->refresh_ns))
 		return usage_error("-l -a -p -c belong to 'socktrace table'");
 	if (o->cmd != CMD_TABLE && o->cmd != CMD_WATCH && o->cmd != CMD_LIFE &&
-	    (o->tcp || o->udp || o->unx))
-		return usage_error("-t -u -x belong to 'socktrace table', 'watch' and 'life'");
+	    o->cmd != CMD_FEATURES && (o->tcp || o->udp || o->unx))
+		return usage_error("-t -u -x belong to 'socktrace table', 'watch', 'life' and "
+				   "'features'");
 	if (o->cmd != CMD_TABLE && o->cmd != CMD_REUSEPORT && o->extended)
 		return usage_error("-e belongs to 'socktrace table' and 'socktrace reuseport'");
 	if (o->cmd == CMD_TABLE && o->count)
@@ -497,7 +498,9 @@ int options_parse(int argc, char **argv, struct options *o)
 	ret = metrics_options_check(o);
 	if (ret)
 		return ret;
-	if (o->cmd == CMD_FEATURES && memcmp(&o->f, &(struct filter){0}, sizeof(o->f)))
+	/* features -x: the hooks watch -x would use */
+	if (o->cmd == CMD_FEATURES &&
+	    memcmp(&o->f, &(struct filter){.protos = o->f.protos}, sizeof(o->f)))
 		return usage_error("'socktrace features' takes no filters (--pid --comm --port "
 				   "--lport --rport --state --netns -4 -6)");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)

@@ -50,7 +50,7 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 	else
 		sb_puts(sb, "null");
 	sb_puts(sb, ",\"unix\":{\"calls\":");
-	sb_puts(sb, kf->unix_close ? "\"syscall\"" : "null");
+	sb_puts(sb, kf->unix_calls ? "\"syscall\"" : "null");
 	sb_puts(sb, ",\"close\":");
 	if (kf->unix_close)
 		sb_printf(sb, "\"%s\"", kf->unix_close);
@@ -95,7 +95,7 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	}
 	if (kf->state) {
 		sb_printf(sb, "unix       calls=%s close=%s sockets=%s",
-			  kf->unix_close ? "syscall" : "none",
+			  kf->unix_calls ? "syscall" : "none",
 			  kf->unix_close ? kf->unix_close : "snapshot",
 			  kf->seed_unix ? kf->seed_unix : "none");
 		output_line(out);
