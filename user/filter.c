@@ -10,6 +10,14 @@
 
 #include "owner.h"
 
+/* --pid, --comm */
+static bool match_who(const struct filter *f, uint32_t pid, const char *comm)
+{
+	if (f->pid && pid != f->pid)
+		return false;
+	return !f->has_comm || strncmp(comm, f->comm, 16) == 0;
+}
+
 static bool match_common(const struct filter *f, const struct sock_entry *e, uint32_t pid,
 			 const char *comm)
 {
@@ -30,11 +38,7 @@ static bool match_common(const struct filter *f, const struct sock_entry *e, uin
 		return false;
 	if (f->rport && t->dport != f->rport)
 		return false;
-	if (f->pid && pid != f->pid)
-		return false;
-	if (f->has_comm && strncmp(comm, f->comm, 16) != 0)
-		return false;
-	return true;
+	return match_who(f, pid, comm);
 }
 
 bool filter_transition(const struct filter *f, const struct transition *tr)
@@ -76,9 +80,5 @@ bool filter_unix(const struct filter *f, const struct unix_entry *e, uint32_t pi
 		return false;
 	if (f->netns && e->netns != f->netns)
 		return false;
-	if (f->pid && pid != f->pid)
-		return false;
-	if (f->has_comm && strncmp(comm, f->comm, 16) != 0)
-		return false;
-	return true;
+	return match_who(f, pid, comm);
 }

@@ -20,20 +20,33 @@
 /* inet_twsk_diag_fill() marks a timewait socket with timer 3, whatever its substate */
 #define DIAG_TIMER_TIMEWAIT 3
 
+bool sock_diag_next_attr(const char *p, size_t len, size_t *off, unsigned short *type,
+			 const void **v, size_t *plen)
+{
+	const struct rtattr *a = (const void *)(p + *off);
+	size_t alen;
+
+	if (len - *off < sizeof(struct rtattr))
+		return false;
+	alen = a->rta_len;
+	if (alen < RTA_LENGTH(0) || alen > len - *off)
+		return false;
+	*type = a->rta_type;
+	*v = p + *off + RTA_LENGTH(0);
+	*plen = alen - RTA_LENGTH(0);
+	*off += RTA_ALIGN(alen) < len - *off ? RTA_ALIGN(alen) : len - *off;
+	return true;
+}
+
 /* What the attributes after an inet_diag_msg add to its record. */
 static void read_attrs(struct st_sock_rec *r, const char *p, size_t len, bool *full)
 {
-	size_t off = 0;
+	size_t off = 0, plen;
+	unsigned short type;
+	const void *v;
 
-	while (len - off >= sizeof(struct rtattr)) {
-		const struct rtattr *a = (const void *)(p + off);
-		size_t alen = a->rta_len, plen = alen - RTA_LENGTH(0);
-		const void *v = p + off + RTA_LENGTH(0);
-
-		if (alen < RTA_LENGTH(0) || alen > len - off)
-			return;
-		off += RTA_ALIGN(alen) < len - off ? RTA_ALIGN(alen) : len - off;
-		switch (a->rta_type) {
+	while (sock_diag_next_attr(p, len, &off, &type, &v, &plen)) {
+		switch (type) {
 		case INET_DIAG_SHUTDOWN:
 			/* only full sockets report it: not timewait or request socks */
 			*full = true;

@@ -47,6 +47,14 @@ int sock_diag_parse(struct diag_dump *d, const void *buf, size_t len);
  */
 int sock_diag_read(struct diag_dump *d);
 
+/*
+ * The attribute at *off of the len bytes at p (after a message's fixed
+ * part): its type, payload and payload length, *off moved past it. false at
+ * the end, or at a malformed one.
+ */
+bool sock_diag_next_attr(const char *p, size_t len, size_t *off, unsigned short *type,
+			 const void **v, size_t *plen);
+
 /* The kernel fills dump datagrams up to 32 KiB. */
 #define SOCK_DIAG_BUF 65536
 

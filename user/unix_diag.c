@@ -15,17 +15,12 @@
 
 static void read_attrs(struct st_unix_rec *r, const char *p, size_t len)
 {
-	size_t off = 0;
+	size_t off = 0, plen;
+	unsigned short type;
+	const void *v;
 
-	while (len - off >= sizeof(struct rtattr)) {
-		const struct rtattr *a = (const void *)(p + off);
-		size_t alen = a->rta_len, plen = alen - RTA_LENGTH(0);
-		const void *v = p + off + RTA_LENGTH(0);
-
-		if (alen < RTA_LENGTH(0) || alen > len - off)
-			return;
-		off += RTA_ALIGN(alen) < len - off ? RTA_ALIGN(alen) : len - off;
-		switch (a->rta_type) {
+	while (sock_diag_next_attr(p, len, &off, &type, &v, &plen)) {
+		switch (type) {
 		case UNIX_DIAG_NAME:
 			/* sun_path's bytes, as many as the address has */
 			r->path_len = plen < ST_UNIX_PATH_LEN ? plen : ST_UNIX_PATH_LEN;

@@ -11,12 +11,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "grow.h"
 #include "table.h"
 
 struct unix_table {
 	struct unix_entry **slot;
 	size_t cap, n; /* cap: a power of two, or 0 */
 	uint32_t gen;
+	/* the listening entries, for a connect's server: few, so a list */
+	struct unix_entry **listeners;
+	size_t nlisteners, lcap;
 	unix_sink sink;
 	void *sink_ctx;
 };
@@ -81,8 +85,29 @@ static struct unix_entry *insert(struct unix_table *ut, uint64_t key, uint64_t n
 	return e;
 }
 
+/* Keep the listener list in step with e's ACC flag. */
+static void set_flags(struct unix_table *ut, struct unix_entry *e, uint8_t flags)
+{
+	size_t i;
+
+	if ((flags & ST_UNIX_ACC) && !(e->flags & ST_UNIX_ACC)) {
+		if (grow_for_one(&ut->listeners, ut->nlisteners, &ut->lcap,
+				 sizeof(*ut->listeners), 16))
+			flags &= ~ST_UNIX_ACC; /* unlisted: a connect names no server */
+		else
+			ut->listeners[ut->nlisteners++] = e;
+	} else if (!(flags & ST_UNIX_ACC) && (e->flags & ST_UNIX_ACC)) {
+		for (i = 0; i < ut->nlisteners; i++)
+			if (ut->listeners[i] == e) {
+				ut->listeners[i] = ut->listeners[--ut->nlisteners];
+				break;
+			}
+	}
+	e->flags = flags;
+}
+
 /* Take e out of the index (backward-shift deletion); the caller frees it. */
-static void unlink_entry(struct unix_table *ut, const struct unix_entry *e)
+static void unlink_entry(struct unix_table *ut, struct unix_entry *e)
 {
 	size_t i = find_slot(ut, e->key), j = i, k;
 
@@ -102,6 +127,13 @@ static void unlink_entry(struct unix_table *ut, const struct unix_entry *e)
 		i = j;
 	}
 	ut->n--;
+}
+
+/* Out of the table for good (the caller frees it): index and listener list. */
+static void drop(struct unix_table *ut, struct unix_entry *e)
+{
+	set_flags(ut, e, 0);
+	unlink_entry(ut, e);
 }
 
 static void rekey(struct unix_table *ut, struct unix_entry *e, uint64_t key)
@@ -133,6 +165,7 @@ void unix_table_free(struct unix_table *ut)
 	for (i = 0; i < ut->cap; i++)
 		free(ut->slot[i]);
 	free(ut->slot);
+	free(ut->listeners);
 	free(ut);
 }
 
@@ -164,7 +197,8 @@ static uint16_t path_bytes(const char *path, uint16_t len)
 }
 
 /* What the kernel says the socket is now. The path a call asked for stays out. */
-static void take_sock(struct unix_entry *e, const struct st_unix_rec *r, bool path)
+static void take_sock(struct unix_table *ut, struct unix_entry *e, const struct st_unix_rec *r,
+		      bool path)
 {
 	e->ino = r->ino;
 	if (r->sk)
@@ -180,7 +214,10 @@ static void take_sock(struct unix_entry *e, const struct st_unix_rec *r, bool pa
 	}
 	e->type = r->type;
 	e->state = r->state;
-	e->flags = r->flags;
+	if (ut)
+		set_flags(ut, e, r->flags);
+	else
+		e->flags = r->flags;
 	e->source = r->source;
 	if (path) {
 		e->path_len = path_bytes(r->path, r->path_len);
@@ -226,7 +263,7 @@ static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
 	if (!e) {
 		/* one that socktrace never met: the record is all there is */
 		memset(&tmp, 0, sizeof(tmp));
-		take_sock(&tmp, r, true);
+		take_sock(NULL, &tmp, r, true);
 		tmp.first_ns = r->hdr.ts_ns;
 		if (r->task.tgid)
 			set_owner(&tmp, &r->task, OWNER_TASK);
@@ -235,7 +272,7 @@ static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
 		emit(ut, &ev);
 		return;
 	}
-	unlink_entry(ut, e);
+	drop(ut, e);
 	ev.e = e;
 	ev.peer = p = peer_of(ut, e);
 	emit(ut, &ev);
@@ -261,7 +298,7 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 		e = entry_for(ut, r->ino, r->sk, true, now);
 		if (!e)
 			return;
-		take_sock(e, r, true);
+		take_sock(ut, e, r, true);
 		e->seen_gen = ut->gen;
 		return;
 	}
@@ -276,7 +313,7 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 	e = entry_for(ut, r->ino, r->sk, true, now);
 	if (!e)
 		return;
-	take_sock(e, r, r->event != ST_UNIX_BIND && r->event != ST_UNIX_CONNECT);
+	take_sock(ut, e, r, r->event != ST_UNIX_BIND && r->event != ST_UNIX_CONNECT);
 	switch (r->event) {
 	case ST_UNIX_BIND:
 		ev.path = r->path;
@@ -361,7 +398,7 @@ void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns)
 			i++;
 			continue;
 		}
-		unlink_entry(ut, e);
+		drop(ut, e);
 		ev.e = e;
 		ev.peer = peer_of(ut, e);
 		emit(ut, &ev);
@@ -382,10 +419,10 @@ const struct unix_entry *unix_table_listener(const struct unix_table *ut, uint32
 
 	if (!len)
 		return NULL;
-	for (i = 0; i < ut->cap; i++) {
-		const struct unix_entry *e = ut->slot[i];
+	for (i = 0; i < ut->nlisteners; i++) {
+		const struct unix_entry *e = ut->listeners[i];
 
-		if (e && (e->flags & ST_UNIX_ACC) && e->netns == netns && e->path_len == len &&
+		if (e->netns == netns && e->path_len == len &&
 		    !memcmp(e->path, path, len))
 			return e;
 	}

@@ -326,16 +326,6 @@ static const char *event_name(uint8_t ev)
 	return ev < sizeof(names) / sizeof(names[0]) && names[ev] ? names[ev] : "?";
 }
 
-static void put_err_name(struct sbuf *sb, int err)
-{
-	const char *name = err > 0 ? strerrorname_np(err) : NULL;
-
-	if (name)
-		sb_puts(sb, name);
-	else
-		sb_put_i64(sb, err);
-}
-
 /* Whom a line is about: the owner the table knows, else the task. */
 static void line_who(const struct unix_event *ev, uint32_t *pid, const char **comm)
 {

@@ -690,19 +690,6 @@ static void check_life(const char *file)
 
 /* ---- nginx ---- */
 
-static int find_program(const char *name, char *out, size_t len)
-{
-	static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(out, len, "%s/%s", dirs[i], name);
-		if (access(out, X_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 static char nginx_bin[64], nginx_sock[128];
 
 static int nginx_main(void *arg)

@@ -137,6 +137,11 @@ static void connection(void)
 	e = unix_table_find(ut, 30);
 	ok(e && e->role == UNIX_ROLE_NONE, "the other end's connection has ended");
 	is_int(unix_table_count(ut), 2, "listener and acceptor remain");
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_FENTRY, 0x1000, 10, 100, "server");
+	r.flags = ST_UNIX_ACC;
+	unix_table_apply(ut, &r);
+	ok(!unix_table_listener(ut, r.netns, "/run/x.sock", 11),
+	   "a closed listener is no connect's server any more");
 	unix_table_free(ut);
 }
 
