@@ -503,6 +503,8 @@ int options_parse(int argc, char **argv, struct options *o)
 	    memcmp(&o->f, &(struct filter){.protos = o->f.protos}, sizeof(o->f)))
 		return usage_error("'socktrace features' takes no filters (--pid --comm --port "
 				   "--lport --rport --state --netns -4 -6)");
+	if (o->f.protos == SEL_UNIX && o->f.family)
+		return usage_error("-4 and -6 name no UNIX socket (-x)");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;
