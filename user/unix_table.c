@@ -91,8 +91,8 @@ static void set_flags(struct unix_table *ut, struct unix_entry *e, uint8_t flags
 	size_t i;
 
 	if ((flags & ST_UNIX_ACC) && !(e->flags & ST_UNIX_ACC)) {
-		if (grow_for_one(&ut->listeners, ut->nlisteners, &ut->lcap,
-				 sizeof(*ut->listeners), 16))
+		if (grow_for_one(&ut->listeners, ut->nlisteners, &ut->lcap, sizeof(*ut->listeners),
+				 16))
 			flags &= ~ST_UNIX_ACC; /* unlisted: a connect names no server */
 		else
 			ut->listeners[ut->nlisteners++] = e;
@@ -422,8 +422,7 @@ const struct unix_entry *unix_table_listener(const struct unix_table *ut, uint32
 	for (i = 0; i < ut->nlisteners; i++) {
 		const struct unix_entry *e = ut->listeners[i];
 
-		if (e->netns == netns && e->path_len == len &&
-		    !memcmp(e->path, path, len))
+		if (e->netns == netns && e->path_len == len && !memcmp(e->path, path, len))
 			return e;
 	}
 	return NULL;
