@@ -190,7 +190,7 @@ static int take_snapshot(struct run *r, unsigned int what)
 	if (what & (SNAP_TCP | SNAP_UDP))
 		table_snapshot_end(r->tb);
 	if (what & SNAP_UNIX)
-		unix_table_snapshot_end(r->ut, mono_now_ns());
+		unix_table_snapshot_end(r->ut, mono_now_ns(), r->o->cmd == CMD_TABLE);
 	return 0;
 }
 

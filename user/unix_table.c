@@ -384,7 +384,7 @@ void unix_table_snapshot_begin(struct unix_table *ut)
 	ut->gen++;
 }
 
-void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns)
+void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns, bool at_once)
 {
 	size_t i = 0;
 
@@ -394,7 +394,7 @@ void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns)
 			.event = ST_UNIX_CLOSE, .source = ST_UNIX_SRC_SNAPSHOT, .ts_ns = now_ns};
 
 		/* missing twice: its close was not in the ring buffer either */
-		if (!e || e->seen_gen + 1 >= ut->gen) {
+		if (!e || e->seen_gen == ut->gen || (!at_once && e->seen_gen + 1 == ut->gen)) {
 			i++;
 			continue;
 		}

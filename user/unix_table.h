@@ -71,12 +71,13 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r);
  * refresh entries; at the end, entries the kernel no longer has end with a
  * close derived from the snapshot (source ST_UNIX_SRC_SNAPSHOT), if they were
  * missing from two snapshots in a row (the first time, their close may still
- * be in the ring buffer).
+ * be in the ring buffer), or at once (at_once: no hook feeds the table, as
+ * for socktrace table).
  */
 void unix_table_snapshot_begin(struct unix_table *ut);
 /* A holder from the snapshot: the owner of a socket that events never named. */
 void unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r);
-void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns);
+void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns, bool at_once);
 
 const struct unix_entry *unix_table_find(const struct unix_table *ut, uint64_t ino);
 /* The listener bound to path (len bytes) in netns, or NULL. */

@@ -749,7 +749,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 0xa:
 			table_snapshot_end(tb);
-			unix_table_snapshot_end(fz_ut, now);
+			unix_table_snapshot_end(fz_ut, now, n && (p[0] & 1));
 			break;
 		case 0xb:
 			now = payload_u64(p, n, 0);
