@@ -7,6 +7,7 @@
  * many sockets through the index's growth and deletion, and the path
  * escaping and --path filter the views use.
  */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,11 +266,51 @@ static void paths(void)
 	ok(!filter_unix_path(&f, "", 0), "--path refuses an unnamed socket");
 }
 
+static void filters(void)
+{
+	struct unix_entry e = {.ino = 1, .netns = 7};
+	struct filter f = {0};
+
+	ok(filter_unix(&f, &e, 10, "x"), "no filter: a UNIX socket is shown");
+	f.protos = SEL_TCP | SEL_UDP;
+	ok(!filter_unix(&f, &e, 10, "x"), "-t -u leave UNIX sockets out");
+	f.protos = SEL_UNIX | SEL_TCP;
+	ok(filter_unix(&f, &e, 10, "x"), "-x -t keep them");
+	f = (struct filter){.family = AF_INET};
+	ok(!filter_unix(&f, &e, 10, "x"), "-4 leaves them out");
+	f = (struct filter){.port = 80};
+	ok(!filter_unix(&f, &e, 10, "x"), "--port leaves them out");
+	f = (struct filter){.netns = 7, .pid = 10};
+	ok(filter_unix(&f, &e, 10, "x"), "--netns and --pid match");
+	f.pid = 11;
+	ok(!filter_unix(&f, &e, 10, "x"), "another --pid does not");
+}
+
+/* The same flags on TCP and UDP rows and lines. */
+static void inet_filters(void)
+{
+	struct sock_entry tcp = {.state = ST_TCP_ESTABLISHED}, udp = {.state = ST_TCP_CLOSE};
+	struct filter f = {.protos = SEL_UNIX};
+
+	tcp.t.family = udp.t.family = AF_INET;
+	tcp.t.protocol = IPPROTO_TCP;
+	udp.t.protocol = IPPROTO_UDP;
+	ok(!filter_entry(&f, &tcp) && !filter_entry(&f, &udp), "-x leaves TCP and UDP out");
+	f.protos = SEL_TCP;
+	ok(filter_entry(&f, &tcp) && !filter_entry(&f, &udp), "-t: TCP only");
+	f.protos = SEL_UDP | SEL_UNIX;
+	ok(!filter_entry(&f, &tcp) && filter_entry(&f, &udp), "-u -x: UDP of the two");
+	f = (struct filter){.path_glob = "*"};
+	ok(!filter_entry(&f, &tcp), "--path names no TCP socket");
+}
+
 int main(void)
 {
 	connection();
 	embryo_and_pair();
 	snapshots();
 	paths();
+	filters();
+	inet_filters();
 	return tap_done();
 }
