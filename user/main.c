@@ -413,7 +413,10 @@ static int run_step(struct run *r, int timeout_ms)
 	 * ends in a snapshot that no longer has it: its close is derived from that */
 	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot) {
 		r->next_unix_snapshot = now + UNIX_SNAPSHOT_NS;
-		if (take_snapshot(r, SNAP_UNIX | SNAP_FILES))
+		/* sockets only: holders from the start-up pass are enough for names
+		 * (an entry events made names its owner), and a task_file pass
+		 * every 2 s would cost a storm one record per open socket */
+		if (take_snapshot(r, SNAP_UNIX))
 			return -1;
 	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
