@@ -41,8 +41,12 @@
 #define LOSS_CHECK_NS (100ull * 1000000ull)
 /* how often a quiet output is asked whether its reader is still there */
 #define READER_CHECK_NS (POLL_MS * 1000000ull)
-/* how often watch and life compare the UNIX sockets with the kernel's */
-#define UNIX_SNAPSHOT_NS (2000ull * 1000000ull)
+/* how often watch and life compare the UNIX sockets with the kernel's; not
+ * while a poll brings this many records (a snapshot stalls the consumer, and
+ * a storm fills the ring meanwhile), unless it waited this long already */
+#define UNIX_SNAPSHOT_NS	  (2000ull * 1000000ull)
+#define UNIX_SNAPSHOT_BUSY	  256
+#define UNIX_SNAPSHOT_MAX_WAIT_NS (30000ull * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -411,7 +415,9 @@ static int run_step(struct run *r, int timeout_ms)
 	}
 	/* a UNIX socket whose last holder exited (or, without a release hook, closed)
 	 * ends in a snapshot that no longer has it: its close is derived from that */
-	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot) {
+	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot &&
+	    (err < UNIX_SNAPSHOT_BUSY ||
+	     now >= r->next_unix_snapshot + UNIX_SNAPSHOT_MAX_WAIT_NS)) {
 		r->next_unix_snapshot = now + UNIX_SNAPSHOT_NS;
 		/* sockets only: holders from the start-up pass are enough for names
 		 * (an entry events made names its owner), and a task_file pass
