@@ -14,6 +14,23 @@
 #include <bpf/bpf_tracing.h>
 #include "socktrace_abi.h"
 #include "calls.bpf.h"
+#include "unix_record.bpf.h"
+
+/*
+ * Set when a view shows UNIX sockets: these exits then hand a UNIX socket's
+ * call to unix_call_record(), and unix.bpf.c need not hook the same exits
+ * again (a second program run on every TCP call).
+ */
+const volatile bool unix_calls = false;
+
+/* The ST_REC_* kind of a call as a UNIX event. */
+static __always_inline __u8 unix_event_of(__u32 kind)
+{
+	return kind == ST_REC_BIND     ? ST_UNIX_BIND
+	       : kind == ST_REC_LISTEN ? ST_UNIX_LISTEN
+	       : kind == ST_REC_ACCEPT ? ST_UNIX_ACCEPT
+				       : ST_UNIX_CONNECT;
+}
 
 /*
  * The exits come in two objects: here with probed reads (trace.bpf.c), and
@@ -42,6 +59,10 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 		c.listener = fd_sock(fd, SYS_SOCK_BTF);
 	} else {
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
+	}
+	if (unix_calls && c.sk && sk_rd(SYS_SOCK_BTF, c.sk, __sk_common.skc_family) == AF_UNIX) {
+		unix_call_record(c.sk, ret, unix_event_of(kind), fd, addr, alen, backlog);
+		return 0;
 	}
 	if (kind == ST_REC_BIND || kind == ST_REC_CONNECT) {
 		c.addr = addr;

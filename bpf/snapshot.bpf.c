@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Snapshots through BPF iterators: every TCP and UDP socket of the reader's
- * network namespace as it is now, and every task's socket fds. Used to seed
+ * Snapshots through BPF iterators: every TCP, UDP and UNIX socket of the
+ * reader's network namespace as it is now, and every task's socket fds. Used to seed
  * the live table at start-up (sockets that predate socktrace, and every
  * process holding each one after fork()), and to refresh queues and holders.
  * Records go to the iterator's seq file in the ABI's formats.
@@ -12,6 +12,7 @@
 #include <bpf/bpf_endian.h>
 #include "socktrace_abi.h"
 #include "sock_read.bpf.h"
+#include "unix_read.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -175,6 +176,35 @@ int dump_udp(struct bpf_iter__udp *ctx)
 	return 0;
 }
 
+/*
+ * iter/unix (5.17+). Since it walks in batches (5.19?) it holds a reference
+ * on each socket of a batch while the program runs: take it off, so that the
+ * count is the one /proc/net/unix shows.
+ */
+SEC("iter/unix")
+int dump_unix(struct bpf_iter__unix *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct unix_sock *u = ctx->unix_sk;
+	struct st_unix_rec r;
+
+	if (!u)
+		return 0;
+	__builtin_memset(&r, 0, sizeof(r));
+	r.hdr.type = ST_REC_UNIX;
+	r.hdr.size = sizeof(r);
+	r.hdr.ts_ns = bpf_ktime_get_ns();
+	unix_fill(&r, &u->sk);
+	if (bpf_core_type_exists(struct bpf_unix_iter_state) && r.refcnt)
+		r.refcnt--;
+	r.uid = ctx->uid;
+	r.fd = -1;
+	r.event = ST_UNIX_SOCK;
+	r.source = ST_UNIX_SRC_ITER;
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
+
 SEC("iter/task_file")
 int dump_files(struct bpf_iter__task_file *ctx)
 {
@@ -191,7 +221,7 @@ int dump_files(struct bpf_iter__task_file *ctx)
 	if (!sk)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6 && family != AF_UNIX)
 		return 0;
 	__builtin_memset(&r, 0, sizeof(r));
 	r.hdr.type = ST_REC_FILE;

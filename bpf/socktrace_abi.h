@@ -38,7 +38,8 @@ enum st_rec_type {
 	ST_REC_CLOSE = 8,   /* a UDP socket was released (st_call_rec) */
 	ST_REC_PORT = 9,    /* tcp_connect() chose the source port (st_call_rec, by cookie) */
 	ST_REC_QUEUED = 10, /* a connection was queued on listener sk (st_call_rec; arg: queue) */
-	ST_REC_TYPE_MAX = 10,
+	ST_REC_UNIX = 11,   /* a UNIX domain socket: a call, a close, or a snapshot (st_unix_rec) */
+	ST_REC_TYPE_MAX = 11,
 };
 
 /* st_call_rec.call_flags */
@@ -201,6 +202,75 @@ struct st_file_rec {
 	__u8 pad[2];
 };
 
+/*
+ * UNIX domain sockets have no tuple and no state machine of their own, and
+ * one record type covers them: what happened (event), where the record came
+ * from (source), and the socket as the kernel has it after the fact.
+ */
+#define ST_UNIX_PATH_LEN 108 /* sizeof(sockaddr_un.sun_path) */
+
+enum st_unix_event {
+	ST_UNIX_SOCK = 1, /* a snapshot: the socket as it is now */
+	ST_UNIX_BIND,
+	ST_UNIX_LISTEN,
+	ST_UNIX_CONNECT,
+	ST_UNIX_ACCEPT,	    /* sk: the new connection; peer: the connecting socket */
+	ST_UNIX_SOCKETPAIR, /* sk and peer: the two ends; fd, arg: their fds */
+	ST_UNIX_CLOSE,	    /* the last reference went */
+	ST_UNIX_EVENT_MAX = ST_UNIX_CLOSE,
+};
+
+/* Which hook or source made the record (reported as the event's "source"). */
+enum st_unix_source {
+	ST_UNIX_SRC_ITER = 1, /* iter/unix */
+	ST_UNIX_SRC_DIAG,     /* sock_diag UNIX_DIAG (userspace) */
+	ST_UNIX_SRC_SYSCALL,  /* a syscall exit tracepoint, the fd read from the task */
+	ST_UNIX_SRC_FENTRY,   /* fentry on unix_release_sock */
+	ST_UNIX_SRC_KPROBE,   /* kprobe on unix_release_sock */
+	ST_UNIX_SRC_CLOSE,    /* the close() syscall on the last fd of a file */
+	ST_UNIX_SRC_SNAPSHOT, /* derived: a later snapshot no longer had it (userspace) */
+	ST_UNIX_SRC_MAX = ST_UNIX_SRC_SNAPSHOT,
+};
+
+/* st_unix_rec.state: the struct socket's state, as /proc/net/unix shows it */
+enum st_unix_state {
+	ST_SS_UNCONNECTED = 1,
+	ST_SS_CONNECTING,
+	ST_SS_CONNECTED,
+	ST_SS_DISCONNECTING,
+	ST_SS_MAX = ST_SS_DISCONNECTING,
+};
+
+/* st_unix_rec.flags, netstat's Flags column (/proc/net/unix's __SO_ACCEPTCON) */
+enum st_unix_flags {
+	ST_UNIX_ACC = 1 << 0, /* listening */
+};
+
+struct st_unix_rec {
+	struct st_hdr hdr;
+	__u64 sk;
+	__u64 ino;	/* socket inode; 0 for an embryo not yet accepted */
+	__u64 peer_sk;	/* the connected peer's sock, 0 if none */
+	__u64 peer_ino; /* the peer's inode, 0 if none or unknown */
+	struct st_task task;
+	__u32 netns;
+	__u32 uid;
+	__u32 refcnt;	/* sk_refcnt as /proc/net/unix shows it; 0: unknown (sock_diag) */
+	__u32 rx_queue; /* listener: connections waiting; else bytes (stream) or datagrams */
+	__u32 tx_queue; /* listener: the backlog; else bytes being sent */
+	__s32 ret;	/* calls: the return, 0 or -errno (accept: the new fd) */
+	__s32 fd;	/* calls: the fd the call was made on; else -1 */
+	__u32 arg;	/* listen: the backlog asked for; socketpair: the second fd */
+	__u16 type;	/* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+	__u16 path_len; /* bytes of path; 0 unnamed; path[0] == 0 abstract */
+	__u8 state;	/* enum st_unix_state */
+	__u8 flags;	/* enum st_unix_flags */
+	__u8 event;	/* enum st_unix_event */
+	__u8 source;	/* enum st_unix_source */
+	char path[ST_UNIX_PATH_LEN]; /* not NUL-terminated; abstract names hold NULs */
+	__u8 pad[4];
+};
+
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
 	__u64 rb_full;	   /* bpf_ringbuf_reserve failed: events lost */
@@ -222,5 +292,6 @@ ST_STATIC_ASSERT(sizeof(struct st_state_rec) == 144, "st_state_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 136, "st_call_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 128, "st_sock_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_unix_rec) == 224, "st_unix_rec size");
 
 #endif

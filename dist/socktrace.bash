@@ -12,7 +12,7 @@ _socktrace()
 	local opts="--json -H --no-header -w --wide -T --timestamps -n --numeric
 		--pid --comm --port --lport --rport --state -4 -6 --netns
 		--duration --count --ready-file -v --ringbuf-size --max-sockets --btf
-		--state-hook --hooks --seed -t -u -l -a -p -e -c --min-ms --max-ms
+		--state-hook --hooks --seed -t -u -x --path -l -a -p -e -c --min-ms --max-ms
 		--interval --metrics --web-config --metrics-max-series --help --version"
 	local states="ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE
 		CLOSE_WAIT LAST_ACK LISTEN CLOSING NEW_SYN_RECV"
@@ -36,7 +36,7 @@ _socktrace()
 		COMPREPLY=($(compgen -W "auto iter netlink" -- "$cur"))
 		return
 		;;
-	--ready-file | --btf | --web-config)
+	--ready-file | --btf | --web-config | --path)
 		_filedir
 		return
 		;;

@@ -783,6 +783,72 @@ static void scenario_reuse(void)
 }
 
 /* Process names and command lines that try to reach the terminal. */
+/* ---- UNIX sockets ---- */
+
+static void unix_rec(uint8_t event, uint8_t source, uint64_t ts, uint64_t sk, uint64_t ino,
+		     uint64_t peer_sk, uint64_t peer_ino, const char *path, size_t path_len,
+		     uint8_t state, uint8_t flags, int32_t ret, struct st_task tk)
+{
+	struct st_unix_rec r = {
+		.hdr = {ST_REC_UNIX, sizeof(r), ts},
+		.sk = sk,
+		.ino = ino,
+		.peer_sk = peer_sk,
+		.peer_ino = peer_ino,
+		.task = tk,
+		.netns = 4026531840u,
+		.ret = ret,
+		.fd = 3,
+		.type = SOCK_STREAM,
+		.path_len = (uint16_t)path_len,
+		.state = state,
+		.flags = flags,
+		.event = event,
+		.source = source,
+	};
+
+	memcpy(r.path, path, path_len);
+	chunk(OP_REC, &r, sizeof(r));
+}
+
+/* A listener at a path, a client's connect, accept, a failed connect, an
+ * abstract name with NULs and an escape, closes from a hook and a snapshot. */
+static void scenario_unix(void)
+{
+	struct st_task srv = task(100, "server"), cli = task(200, "cli\x1b[2J");
+	static const char path[] = "/run/x.sock";
+	static const char abstract[] = "\0ab\0\x1b]0;x\x07";
+
+	begin("unix");
+	unix_rec(ST_UNIX_BIND, ST_UNIX_SRC_SYSCALL, T0, SK(1), 10, 0, 0, path, sizeof(path),
+		 ST_SS_UNCONNECTED, 0, 0, srv);
+	unix_rec(ST_UNIX_LISTEN, ST_UNIX_SRC_SYSCALL, T0 + 1, SK(1), 10, 0, 0, path, sizeof(path),
+		 ST_SS_UNCONNECTED, ST_UNIX_ACC, 0, srv);
+	unix_rec(ST_UNIX_CONNECT, ST_UNIX_SRC_SYSCALL, T0 + 2, SK(2), 20, SK(3), 0, path,
+		 sizeof(path) - 1, ST_SS_CONNECTED, 0, 0, cli);
+	unix_rec(ST_UNIX_ACCEPT, ST_UNIX_SRC_SYSCALL, T0 + 3, SK(3), 30, SK(2), 20, path,
+		 sizeof(path), ST_SS_CONNECTED, 0, 4, srv);
+	unix_rec(ST_UNIX_CONNECT, ST_UNIX_SRC_SYSCALL, T0 + 4, SK(4), 40, 0, 0, "/nope", 5,
+		 ST_SS_UNCONNECTED, 0, -2, cli);
+	unix_rec(ST_UNIX_BIND, ST_UNIX_SRC_SYSCALL, T0 + 5, SK(5), 50, 0, 0, abstract,
+		 sizeof(abstract) - 1, ST_SS_UNCONNECTED, 0, 0, cli);
+	unix_rec(ST_UNIX_SOCKETPAIR, ST_UNIX_SRC_SYSCALL, T0 + 6, SK(6), 60, SK(7), 61, "", 0,
+		 ST_SS_CONNECTED, 0, 0, cli);
+	file(T0 + 7, SK(1), 10, srv, 3);
+	file(T0 + 7, SK(3), 30, srv, 4);
+	print_tables(T0 + 8);
+	unix_rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, T0 + 9, SK(2), 20, SK(3), 30, "", 0,
+		 ST_SS_CONNECTED, 0, 0, cli);
+	snap_begin(T0 + 10);
+	unix_rec(ST_UNIX_SOCK, ST_UNIX_SRC_ITER, T0 + 10, SK(1), 10, 0, 0, path, sizeof(path),
+		 ST_SS_UNCONNECTED, ST_UNIX_ACC, 0, task(0, ""));
+	snap_end();
+	snap_begin(T0 + 11);
+	snap_end();
+	print_tables(T0 + 12);
+	end();
+}
+
 static void scenario_hostile(void)
 {
 	struct st_tuple t = tuple(IPPROTO_TCP, ep4("10.0.0.1", 3000), ep4("10.0.0.9", 4000), NS1);
@@ -935,6 +1001,7 @@ int main(int argc, char **argv)
 	scenario_collisions();
 	scenario_long_path();
 	scenario_hostile();
+	scenario_unix();
 	scenario_singles();
 	reproducers();
 	printf("gen-fuzz-corpus: %d files in %s\n", nfiles, dir);

@@ -8,6 +8,8 @@ pkgs="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config
 pkgs="$pkgs libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev prometheus curl openssl"
 # t_nginx: a real server (nginx) under a real client (ab)
 pkgs="$pkgs nginx apache2-utils"
+# t_unix: netstat (net-tools) beside ss, to compare UNIX socket tables; curl is above
+pkgs="$pkgs net-tools"
 [ "${WITH_BENCH:-0}" = 1 ] && pkgs="$pkgs bpftrace"
 missing=
 for p in $pkgs; do

@@ -10,7 +10,14 @@ static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
 	[ST_REC_FILE] = sizeof(struct st_file_rec),    [ST_REC_BIND] = sizeof(struct st_call_rec),
 	[ST_REC_LISTEN] = sizeof(struct st_call_rec),  [ST_REC_CLOSE] = sizeof(struct st_call_rec),
 	[ST_REC_PORT] = sizeof(struct st_call_rec),    [ST_REC_QUEUED] = sizeof(struct st_call_rec),
+	[ST_REC_UNIX] = sizeof(struct st_unix_rec),
 };
+
+/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET: the types AF_UNIX has */
+static int unix_type_ok(__u16 type)
+{
+	return type == SOCK_STREAM || type == SOCK_DGRAM || type == SOCK_SEQPACKET;
+}
 
 static int family_ok(__u16 family)
 {
@@ -67,6 +74,15 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 	}
 	case ST_REC_FILE:
 		break;
+	case ST_REC_UNIX: {
+		const struct st_unix_rec *r = data;
+
+		if (!unix_type_ok(r->type) || r->path_len > ST_UNIX_PATH_LEN || !r->event ||
+		    r->event > ST_UNIX_EVENT_MAX || !r->source || r->source > ST_UNIX_SRC_MAX ||
+		    !r->state || r->state > ST_SS_MAX)
+			return DECODE_RANGE;
+		break;
+	}
 	}
 	*type = hdr.type;
 	return DECODE_OK;

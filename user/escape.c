@@ -228,3 +228,43 @@ void sb_put_cmdline_json(struct sbuf *sb, const char *buf, size_t len)
 	cmdline_each(sb, buf, len, json_run);
 	sb_putc(sb, '"');
 }
+
+/*
+ * A UNIX socket path of @len bytes: "@" for an abstract name's leading NUL,
+ * then the bytes with every other NUL escaped like any control byte (an
+ * abstract name may hold them anywhere).
+ */
+static void unix_path_each(struct sbuf *sb, const char *path, size_t len,
+			   void (*fn)(struct sbuf *, const unsigned char *, size_t),
+			   const char *nul)
+{
+	size_t i = 0;
+
+	if (len && path[0] == '\0') {
+		sb_putc(sb, '@');
+		i = 1;
+	}
+	while (i < len) {
+		size_t start = i;
+
+		while (i < len && path[i])
+			i++;
+		fn(sb, (const unsigned char *)path + start, i - start);
+		if (i < len) {
+			sb_puts(sb, nul);
+			i++;
+		}
+	}
+}
+
+void sb_put_unix_path_text(struct sbuf *sb, const char *path, size_t len)
+{
+	unix_path_each(sb, path, len, text_run, "\\x00");
+}
+
+void sb_put_unix_path_json(struct sbuf *sb, const char *path, size_t len)
+{
+	sb_putc(sb, '"');
+	unix_path_each(sb, path, len, json_run, "\\u0000");
+	sb_putc(sb, '"');
+}

@@ -36,5 +36,12 @@ void sb_put_cmdline_text(struct sbuf *sb, const char *buf, size_t len);
 
 /* As sb_put_cmdline_text(), but as one JSON string literal. */
 void sb_put_cmdline_json(struct sbuf *sb, const char *buf, size_t len);
+/*
+ * A UNIX socket path of exactly @len bytes as netstat shows it ("@name" for
+ * an abstract one), escaped as in sb_put_text_escaped(), NULs included
+ * ("\x00"); and as a JSON string literal ("\u0000").
+ */
+void sb_put_unix_path_text(struct sbuf *sb, const char *path, size_t len);
+void sb_put_unix_path_json(struct sbuf *sb, const char *path, size_t len);
 
 #endif

@@ -1,15 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "filter.h"
 
+#include <fnmatch.h>
+#include <netinet/in.h>
 #include <string.h>
 
+#include "escape.h"
+#include "sbuf.h"
+
 #include "owner.h"
+
+/* --pid, --comm */
+static bool match_who(const struct filter *f, uint32_t pid, const char *comm)
+{
+	if (f->pid && pid != f->pid)
+		return false;
+	return !f->has_comm || strncmp(comm, f->comm, 16) == 0;
+}
 
 static bool match_common(const struct filter *f, const struct sock_entry *e, uint32_t pid,
 			 const char *comm)
 {
 	const struct st_tuple *t = &e->t;
 
+	if (f->protos && !(f->protos & (t->protocol == IPPROTO_UDP ? SEL_UDP : SEL_TCP)))
+		return false;
+	/* a path belongs to UNIX sockets only */
+	if (f->path_glob)
+		return false;
 	if (f->family && t->family != f->family)
 		return false;
 	if (f->netns && t->netns != f->netns)
@@ -20,11 +38,7 @@ static bool match_common(const struct filter *f, const struct sock_entry *e, uin
 		return false;
 	if (f->rport && t->dport != f->rport)
 		return false;
-	if (f->pid && pid != f->pid)
-		return false;
-	if (f->has_comm && strncmp(comm, f->comm, 16) != 0)
-		return false;
-	return true;
+	return match_who(f, pid, comm);
 }
 
 bool filter_transition(const struct filter *f, const struct transition *tr)
@@ -42,4 +56,29 @@ bool filter_entry(const struct filter *f, const struct sock_entry *e)
 	if (f->states && !(f->states & (1u << e->state)))
 		return false;
 	return match_common(f, e, e->owner_pid, e->owner_comm);
+}
+
+bool filter_unix_path(const struct filter *f, const char *path, size_t len)
+{
+	/* escaped, a path grows at most fourfold */
+	char storage[ST_UNIX_PATH_LEN * 4 + 2];
+	struct sbuf sb;
+
+	if (!f->path_glob)
+		return true;
+	/* the pattern matches the path as it is shown: "@name" for an abstract one */
+	sb_init(&sb, storage, sizeof(storage));
+	sb_put_unix_path_text(&sb, path, len);
+	return fnmatch(f->path_glob, sb_str(&sb), 0) == 0;
+}
+
+bool filter_unix(const struct filter *f, const struct unix_entry *e, uint32_t pid, const char *comm)
+{
+	/* -4, -6, ports and TCP states name no UNIX socket */
+	if ((f->protos && !(f->protos & SEL_UNIX)) || f->family || f->port || f->lport ||
+	    f->rport || f->states)
+		return false;
+	if (f->netns && e->netns != f->netns)
+		return false;
+	return match_who(f, pid, comm);
 }

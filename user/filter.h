@@ -6,10 +6,19 @@
 #include <stdbool.h>
 #include "options.h"
 #include "table.h"
+#include "unix_table.h"
 
 /* A stream line: state filters test either end of the transition. */
 bool filter_transition(const struct filter *f, const struct transition *tr);
 /* A table row in its current state. */
 bool filter_entry(const struct filter *f, const struct sock_entry *e);
+/*
+ * A UNIX socket, shown as process pid/comm; its path is tested apart
+ * (filter_unix_path()), because a line may show another path than e's (the
+ * one a failed connect asked for).
+ */
+bool filter_unix(const struct filter *f, const struct unix_entry *e, uint32_t pid,
+		 const char *comm);
+bool filter_unix_path(const struct filter *f, const char *path, size_t len);
 
 #endif

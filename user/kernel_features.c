@@ -84,8 +84,11 @@ static int discard(void *ctx, void *data, size_t len)
 
 void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 {
-	struct loader_cfg cfg = {
-		.ringbuf_size = 1 << 16, .hooks = o->hooks, .state_hook = o->state_hook};
+	struct loader_cfg cfg = {.ringbuf_size = 1 << 16,
+				 .hooks = o->hooks,
+				 .state_hook = o->state_hook,
+				 .want_unix = true,
+				 .unix_close_hook = (o->f.protos & SEL_UNIX) != 0};
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct loader *ld = NULL;
 	struct snapshot *snap = NULL;
@@ -112,6 +115,8 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 			snprintf(kf->calls_why, sizeof(kf->calls_why), "%s",
 				 loader_calls_fallback(ld));
 		kf->cgroup = loader_cgroup(ld, &why);
+		kf->unix_close = loader_unix_release_hook(ld);
+		kf->unix_calls = loader_unix_calls(ld);
 		snprintf(kf->cgroup_why, sizeof(kf->cgroup_why), "%s", why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {
@@ -119,6 +124,7 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->seed_holders = snapshot_holder_source(snap);
 		if (snapshot_fallback(snap))
 			snprintf(kf->seed_why, sizeof(kf->seed_why), "%s", snapshot_fallback(snap));
+		kf->seed_unix = snapshot_unix_source(snap);
 	}
 	uname(&kf->uts);
 	loader_close(ld);

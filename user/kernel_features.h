@@ -44,7 +44,12 @@ struct kernel_features {
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
 	/* Where --seed finds existing sockets and holders; NULL if it cannot. */
-	const char *seed_sockets, *seed_holders;
+	const char *seed_sockets, *seed_holders, *seed_unix;
+	/* What reports a UNIX socket's release ("fentry", "kprobe",
+	 * "close_syscall"); NULL when the UNIX hooks cannot load (the calls come
+	 * from the syscall exits when they do). */
+	const char *unix_close;
+	bool unix_calls;
 };
 
 /* Fill @kf by trying everything on the running kernel (needs the privileges

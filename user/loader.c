@@ -32,6 +32,8 @@
 #include "privs.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
+#include "unix.skel.h"
+#include "unix_close_cast.skel.h"
 #include "syscalls_cast.skel.h"
 #include "trace.skel.h"
 #include "warn.h"
@@ -72,6 +74,10 @@ struct loader {
 	struct syscalls_cast_bpf *cast; /* the syscall exits through bpf_rdonly_cast() */
 	struct queue_bpf *queue;
 	enum hook_choice queue_hook;
+	struct unix_bpf *unx;			/* UNIX sockets; NULL unless wanted */
+	struct unix_close_cast_bpf *unix_close; /* their close() hook through rdonly_cast */
+	const char *unix_release;
+	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
 };
@@ -399,6 +405,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->filter_netns = cfg->netns;
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	load_failure_reset();
+	c->rodata->unix_calls = cfg->want_unix;
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
 		err = syscalls_cast_bpf__load(c);
@@ -473,6 +480,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	l->skel->rodata->unix_calls = cfg->want_unix;
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
@@ -571,6 +579,127 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 	}
 }
 
+/*
+ * close()'s entry through bpf_rdonly_cast() (6.2+), beside a unix object
+ * loaded without a release hook. 0 or -errno.
+ */
+static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
+{
+	struct unix_close_cast_bpf *c = unix_close_cast_bpf__open_opts(loader_open_opts());
+	int err;
+
+	if (!c)
+		return -errno;
+	c->rodata->filter_netns = cfg->netns;
+	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = unix_close_cast_bpf__load(c);
+	if (!err)
+		err = attach_one(l, c->progs.unix_close_enter_cast, -1);
+	if (err) {
+		unix_close_cast_bpf__destroy(c);
+		return err;
+	}
+	l->unix_close = c;
+	return 0;
+}
+
+/*
+ * UNIX sockets: the calls from the syscall exits, and the release from the
+ * best hook this kernel allows: fentry, kprobe, then close()'s entry (through
+ * bpf_rdonly_cast() where the kernel has it: it runs on every close() of
+ * the system). An object of its own, writing into the main ring buffer. 0,
+ * or -errno with the reason in l->unix_err.
+ */
+static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
+{
+	enum { R_FENTRY, R_KPROBE, R_CLOSE_CAST, R_CLOSE, R_NONE };
+	static const struct {
+		const char *name;     /* NULL: no release hook, closes from snapshots */
+		enum hook_choice fam; /* under --hooks, the family it belongs to */
+	} releases[] = {
+		[R_FENTRY] = {"fentry", HOOK_FENTRY},
+		[R_KPROBE] = {"kprobe", HOOK_KPROBE},
+		[R_CLOSE_CAST] = {"close_syscall", HOOK_TRACEPOINT},
+		[R_CLOSE] = {"close_syscall", HOOK_TRACEPOINT},
+		[R_NONE] = {NULL, HOOK_AUTO},
+	};
+	struct bpf_program *prog;
+	size_t t;
+	int err = ensure_tracefs();
+
+	if (err) {
+		snprintf(l->unix_err, sizeof(l->unix_err), "tracefs: %s", strerror(-err));
+		return err;
+	}
+	err = -ENOENT;
+	for (t = 0; t <= R_NONE; t++) {
+		struct unix_bpf *u;
+		struct bpf_program *release = NULL;
+		int nlinks = l->nlinks;
+
+		/* --hooks names the family for the release too (the kernel matrix
+		 * tests each): tracepoint means close()'s entry */
+		if (cfg->hooks != HOOK_AUTO && releases[t].fam != HOOK_AUTO &&
+		    cfg->hooks != releases[t].fam)
+			continue;
+		/* close() costs every close of the system: only when asked for */
+		if ((t == R_CLOSE_CAST || t == R_CLOSE) && !cfg->unix_close_hook)
+			continue;
+		u = unix_bpf__open_opts(loader_open_opts());
+		if (!u)
+			return -errno;
+		if (t == R_FENTRY)
+			release = u->progs.unix_release_fentry;
+		else if (t == R_KPROBE)
+			release = u->progs.unix_release_kprobe;
+		else if (t == R_CLOSE)
+			release = u->progs.unix_close_enter;
+		bpf_program__set_autoload(u->progs.unix_release_fentry, false);
+		bpf_program__set_autoload(u->progs.unix_release_kprobe, false);
+		bpf_program__set_autoload(u->progs.unix_close_enter, false);
+		if (release)
+			bpf_program__set_autoload(release, true);
+		/* the main object's syscall exits report UNIX calls themselves */
+		if (l->calls == HOOK_TRACEPOINT) {
+			bpf_program__set_autoload(u->progs.unix_bind_exit, false);
+			bpf_program__set_autoload(u->progs.unix_listen_exit, false);
+			bpf_program__set_autoload(u->progs.unix_connect_exit, false);
+			bpf_program__set_autoload(u->progs.unix_accept_exit, false);
+			bpf_program__set_autoload(u->progs.unix_accept4_exit, false);
+		}
+		u->rodata->filter_netns = cfg->netns;
+		u->rodata->wakeup_bytes = cfg->wakeup_bytes;
+		err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
+		if (!err)
+			err = unix_bpf__load(u);
+		bpf_object__for_each_program(prog, u->obj)
+		{
+			if (err)
+				break;
+			if (bpf_program__autoload(prog))
+				err = attach_one(l, prog, -1);
+		}
+		if (!err && t == R_CLOSE_CAST)
+			err = load_unix_close_cast(l, cfg);
+		if (!err) {
+			l->unx = u;
+			l->unix_release = releases[t].name;
+			return 0;
+		}
+		snprintf(l->unix_err, sizeof(l->unix_err), "%s%s: %s",
+			 releases[t].name ? releases[t].name : "calls alone",
+			 t == R_CLOSE_CAST ? " (rdonly_cast)" : "", strerror(-err));
+		if (verbosity)
+			warnf("UNIX hooks with release %s", l->unix_err);
+		while (l->nlinks > nlinks)
+			bpf_link__destroy(l->links[--l->nlinks]);
+		unix_bpf__destroy(u);
+	}
+	return err;
+}
+
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
 	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_RAW_TP, HOOK_TRACEPOINT};
@@ -636,6 +765,10 @@ loaded:
 	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
+	/* a kernel without them still traces the rest: UNIX sockets then come
+	 * from snapshots alone */
+	if (cfg->want_unix && load_unix_hooks(l, cfg))
+		warnf("no UNIX socket hooks (%s): UNIX sockets from snapshots only", l->unix_err);
 	if (!l->cgroup && verbosity)
 		warnf("no cgroup hooks (%s): UDP closes come from snapshots", l->cgroup_err);
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
@@ -657,6 +790,10 @@ static void set_waiting(struct loader *l, __u32 v)
 	__atomic_store_n(&l->skel->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 	if (l->cast)
 		__atomic_store_n(&l->cast->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+	if (l->unx)
+		__atomic_store_n(&l->unx->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
+	if (l->unix_close)
+		__atomic_store_n(&l->unix_close->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 }
 
 int loader_poll(struct loader *l, int timeout_ms)
@@ -716,6 +853,11 @@ void loader_loss(struct loader *l, struct loss *loss)
 		add_obj_loss(l->queue->obj, &l->queue->bss->counters, NULL, loss, &missed);
 	if (l->cast)
 		add_obj_loss(l->cast->obj, &l->cast->bss->counters, NULL, loss, &missed);
+	if (l->unx)
+		add_obj_loss(l->unx->obj, &l->unx->bss->counters, NULL, loss, &missed);
+	if (l->unix_close)
+		add_obj_loss(l->unix_close->obj, &l->unix_close->bss->counters, NULL, loss,
+			     &missed);
 	loss->rescued = rescued;
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 	/* returns no hook reported: the event is gone (call_args.bpf.h) */
@@ -757,6 +899,16 @@ const char *loader_call_args(const struct loader *l)
 	return l->call_set == SET_SYSCALLS_SAVED ? "saved_at_entry" : "task_regs";
 }
 
+const char *loader_unix_release_hook(const struct loader *l)
+{
+	return l->unx ? l->unix_release : NULL;
+}
+
+bool loader_unix_calls(const struct loader *l)
+{
+	return l->unx != NULL;
+}
+
 const char *loader_queue_hook(const struct loader *l)
 {
 	return l->queue ? hook_name(l->queue_hook) : NULL;
@@ -780,6 +932,8 @@ void loader_close(struct loader *l)
 	ring_buffer__free(l->rb);
 	detach_all(l);
 	queue_bpf__destroy(l->queue);
+	unix_close_cast_bpf__destroy(l->unix_close);
+	unix_bpf__destroy(l->unx);
 	syscalls_cast_bpf__destroy(l->cast);
 	trace_bpf__destroy(l->skel);
 	free(l);

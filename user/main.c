@@ -25,7 +25,9 @@
 #include "metrics_run.h"
 #include "snapshot.h"
 #include "table.h"
+#include "unix_table.h"
 #include "view_table.h"
+#include "view_unix.h"
 #include "view_life.h"
 #include "view_reuseport.h"
 #include "view_watch.h"
@@ -40,6 +42,12 @@
 #define LOSS_CHECK_NS (100ull * 1000000ull)
 /* how often a quiet output is asked whether its reader is still there */
 #define READER_CHECK_NS (POLL_MS * 1000000ull)
+/* how often watch and life compare the UNIX sockets with the kernel's; not
+ * while a poll brings this many records (a snapshot stalls the consumer, and
+ * a storm fills the ring meanwhile), unless it waited this long already */
+#define UNIX_SNAPSHOT_NS	  (2000ull * 1000000ull)
+#define UNIX_SNAPSHOT_BUSY	  256
+#define UNIX_SNAPSHOT_MAX_WAIT_NS (30000ull * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -68,6 +76,10 @@ static void install_signals(void)
 struct run {
 	const struct options *o;
 	struct table *tb;
+	struct unix_table *ut; /* NULL unless the view shows UNIX sockets */
+	struct unix_stream ustream;
+	uint64_t next_unix_snapshot; /* watch, life: closes no hook reported */
+	bool unix_reconcile;	     /* the release hook misses some closes (or there is none) */
 	struct output out;
 	struct stream_line line; /* where lost events are told */
 	struct watch_view watch;
@@ -114,6 +126,10 @@ static int on_record(void *ctx, void *data, size_t len)
 	case ST_REC_QUEUED:
 		table_apply_call(r->tb, data);
 		break;
+	case ST_REC_UNIX:
+		if (r->ut)
+			unix_table_apply(r->ut, data);
+		break;
 	default:
 		r->bad_records++; /* snapshot records never come through the ring */
 		break;
@@ -133,6 +149,10 @@ static int on_snapshot_record(void *ctx, void *data, size_t len)
 	} else if (type == ST_REC_FILE) {
 		table_apply_file(r->tb, data);
 		holders_add(&r->holders, data);
+		if (r->ut)
+			unix_table_apply_file(r->ut, data);
+	} else if (type == ST_REC_UNIX && r->ut) {
+		unix_table_apply(r->ut, data);
 	}
 	return 0;
 }
@@ -159,14 +179,24 @@ static int take_snapshot(struct run *r, unsigned int what)
 	/* what happened before the snapshot goes in first */
 	if (loader_poll(r->ld, 0) < 0)
 		return -1;
-	holders_reset(&r->holders);
-	table_snapshot_begin(r->tb, mono_now_ns());
+	if (!r->ut)
+		what &= ~SNAP_UNIX;
+	if (what & SNAP_FILES)
+		holders_reset(&r->holders);
+	/* a table reconciles only against a snapshot of its sockets */
+	if (what & (SNAP_TCP | SNAP_UDP))
+		table_snapshot_begin(r->tb, mono_now_ns());
+	if (what & SNAP_UNIX)
+		unix_table_snapshot_begin(r->ut);
 	n = snapshot_read(r->snap, what, on_snapshot_record, r);
 	if (n < 0) {
 		warnf_errno(n, "reading the socket snapshot (%s)", snapshot_socket_source(r->snap));
 		return -1;
 	}
-	table_snapshot_end(r->tb);
+	if (what & (SNAP_TCP | SNAP_UDP))
+		table_snapshot_end(r->tb);
+	if (what & SNAP_UNIX)
+		unix_table_snapshot_end(r->ut, mono_now_ns(), r->o->cmd == CMD_TABLE);
 	return 0;
 }
 
@@ -217,6 +247,18 @@ static void discard_transition(void *ctx, const struct transition *tr)
 	(void)tr;
 }
 
+/* Which views show UNIX sockets: table, watch and life, unless -t, -u, -4 or -6 leave them out. */
+static bool want_unix(const struct options *o)
+{
+	return (o->cmd == CMD_TABLE || o->cmd == CMD_WATCH || o->cmd == CMD_LIFE) &&
+	       (!o->f.protos || (o->f.protos & SEL_UNIX)) && !o->f.family;
+}
+
+static bool want_inet(const struct options *o)
+{
+	return !o->f.protos || (o->f.protos & (SEL_TCP | SEL_UDP));
+}
+
 /* Everything up to the first poll: privileges, table, hooks, seed. */
 static int run_open(struct run *r, const struct options *o, transition_sink sink)
 {
@@ -228,6 +270,11 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.state_hook = o->state_hook,
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
+		/* a table reads UNIX sockets from snapshots: no hooks needed */
+		.want_unix = want_unix(o) && o->cmd != CMD_TABLE,
+		/* close() on every close costs TCP storms ~0.5 us a connection:
+		 * only for an explicit -x; otherwise closes come from snapshots */
+		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
 	};
 	void *sink_ctx = sink == discard_transition	     ? (void *)r
 			 : sink == life_transition	     ? (void *)&r->life
@@ -255,7 +302,17 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	libbpf_set_verbosity(o->verbose);
 	if (loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
-	if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_FILES))
+	if (want_unix(o)) {
+		r->ustream = (struct unix_stream){
+			.line = r->line, .holders = &r->holders, .life = o->cmd == CMD_LIFE};
+		r->ut = unix_table_new(sink == discard_transition ? NULL : unix_stream_event,
+				       &r->ustream);
+		if (!r->ut) {
+			warnf("cannot allocate the UNIX socket table");
+			return -1;
+		}
+	}
+	if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_UNIX | SNAP_FILES))
 		return -1;
 	/* without it (no memory) lines still name a holder that acts */
 	r->hscan = holder_scan_new(r->snap);
@@ -276,6 +333,14 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	}
 	if (o->duration_ns)
 		r->deadline = mono_now_ns() + o->duration_ns;
+	r->next_unix_snapshot = mono_now_ns() + UNIX_SNAPSHOT_NS;
+	/* fentry and kprobe see every release; close() misses exits and last
+	 * references dropped elsewhere */
+	if (r->ut) {
+		const char *rel = loader_unix_release_hook(r->ld);
+
+		r->unix_reconcile = !rel || !strcmp(rel, "close_syscall");
+	}
 	return 0;
 }
 
@@ -309,6 +374,7 @@ static void run_close(struct run *r)
 	table_view_free(&r->tview);
 	reuseport_view_free(&r->rview);
 	table_free(r->tb);
+	unix_table_free(r->ut);
 	output_free(&r->out);
 }
 
@@ -361,12 +427,24 @@ static int run_step(struct run *r, int timeout_ms)
 
 		metrics_run_step(r->metrics, r->tb, &h, now);
 	}
+	/* a UNIX socket whose last holder exited (or, without a release hook, closed)
+	 * ends in a snapshot that no longer has it: its close is derived from that */
+	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot &&
+	    (err < UNIX_SNAPSHOT_BUSY ||
+	     now >= r->next_unix_snapshot + UNIX_SNAPSHOT_MAX_WAIT_NS)) {
+		r->next_unix_snapshot = now + UNIX_SNAPSHOT_NS;
+		/* sockets only: holders from the start-up pass are enough for names
+		 * (an entry events made names its owner), and a task_file pass
+		 * every 2 s would cost a storm one record per open socket */
+		if (take_snapshot(r, SNAP_UNIX))
+			return -1;
+	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
 	if (r->lost_since_reconcile && now >= r->next_reconcile) {
 		uint64_t took;
 
 		r->lost_since_reconcile = false;
-		if (take_snapshot(r, SNAP_TCP | SNAP_UDP))
+		if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_UNIX))
 			return -1;
 		/* a snapshot of many sockets is costly: at most a tenth of the time,
 		 * or a storm's losses would buy snapshots that cause more losses */
@@ -405,7 +483,9 @@ static int cmd_stream(const struct options *o)
 		run_close(&r);
 		return 1;
 	}
-	if (life)
+	if (!want_inet(o))
+		unix_stream_header(&r.ustream);
+	else if (life)
 		life_header(&r.life);
 	else
 		watch_header(&r.watch);
@@ -415,12 +495,12 @@ static int cmd_stream(const struct options *o)
 			status = 1;
 			break;
 		}
-		if (o->count && *shown >= o->count)
+		if (o->count && *shown + r.ustream.shown >= o->count)
 			break;
 	}
 	/* what is already in the ring buffer was traced: show it (or, with
 	 * the output gone, count it as not written) */
-	if (!(o->count && *shown >= o->count)) {
+	if (!(o->count && *shown + r.ustream.shown >= o->count)) {
 		loader_poll(r.ld, 0);
 		table_flush(r.tb);
 	}
@@ -443,9 +523,21 @@ static int cmd_table(const struct options *o)
 	}
 	for (;;) {
 		/* events first, then the kernel's view of queues and holders */
-		if (run_step(&r, 0) || table_view_print(&r.tview, r.tb, mono_now_ns())) {
+		if (run_step(&r, 0) ||
+		    (want_inet(o) && table_view_print(&r.tview, r.tb, mono_now_ns()))) {
 			status = 1;
 			break;
+		}
+		if (r.ut) {
+			/* as netstat: the second section after a blank line, titled */
+			if (want_inet(o) && !o->json) {
+				sb_puts(&r.out.sb, "");
+				output_line(&r.out);
+			}
+			if (unix_view_print(&r.tview, r.ut, mono_now_ns(), want_inet(o))) {
+				status = 1;
+				break;
+			}
 		}
 		output_flush(&r.out);
 		if (!o->refresh_ns || r.out.failed)
@@ -456,7 +548,7 @@ static int cmd_table(const struct options *o)
 		}
 		if (run_over(&r))
 			break;
-		if (take_snapshot(&r, SNAP_TCP | SNAP_UDP | SNAP_FILES)) {
+		if (take_snapshot(&r, SNAP_TCP | SNAP_UDP | SNAP_UNIX | SNAP_FILES)) {
 			status = 1;
 			break;
 		}

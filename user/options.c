@@ -44,6 +44,7 @@ enum long_only {
 	OPT_METRICS,
 	OPT_WEB_CONFIG,
 	OPT_METRICS_MAX_SERIES,
+	OPT_PATH,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +77,8 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"tcp", no_argument, NULL, 't'},
 	{"udp", no_argument, NULL, 'u'},
+	{"unix", no_argument, NULL, 'x'},
+	{"path", required_argument, NULL, OPT_PATH},
 	{"listening", no_argument, NULL, 'l'},
 	{"all", no_argument, NULL, 'a'},
 	{"program", no_argument, NULL, 'p'},
@@ -102,11 +105,12 @@ void options_usage(FILE *out)
 	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
 	      "Filters:   --pid PID  --comm NAME  --port P  --lport P  --rport P\n"
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
+	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE  --max-sockets N  --btf FILE (kernel BTF)\n"
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
-	      "table:     -t -u -l -a -p -e  -c [SECONDS] (refresh)\n"
+	      "table:     -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS\n"
 	      "reuseport: --port P  --interval SECONDS (default 1)  -e (list every process)\n"
 	      "Metrics:   --metrics [ADDR:]PORT (serve's default " METRICS_DEFAULT_ADDR "; also\n"
@@ -120,6 +124,8 @@ void options_usage(FILE *out)
 	      "  socktrace life --max-ms 10         connections that lived under 10 ms\n"
 	      "  socktrace table -tlp               listening TCP sockets and their processes\n"
 	      "  socktrace table -tanpe -c 2        all TCP sockets, refreshed every 2 s\n"
+	      "  socktrace table -xanp              all UNIX sockets, both ends' processes\n"
+	      "  socktrace watch -x --path '/run/*' who binds, connects and accepts there\n"
 	      "  socktrace accept --port 8080       which processes take port 8080's connections\n"
 	      "  socktrace serve --metrics 127.0.0.1:9476   Prometheus metrics, no output\n",
 	      out);
@@ -266,7 +272,7 @@ int options_parse(int argc, char **argv, struct options *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46HwTnvtulapec::", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46HwTnvtuxlapec::", long_opts, NULL)) != -1) {
 		ret = 0;
 		switch (c) {
 		case OPT_JSON:
@@ -370,9 +376,20 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			o->tcp = true;
+			o->f.protos |= SEL_TCP;
 			break;
 		case 'u':
 			o->udp = true;
+			o->f.protos |= SEL_UDP;
+			break;
+		case 'x':
+			o->unx = true;
+			o->f.protos |= SEL_UNIX;
+			break;
+		case OPT_PATH:
+			if (!*optarg)
+				return usage_error("--path: empty pattern");
+			o->f.path_glob = optarg;
 			break;
 		case 'l':
 			o->listening = true;
@@ -459,9 +476,12 @@ int options_parse(int argc, char **argv, struct options *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 
-	if (o->cmd != CMD_TABLE &&
-	    (o->tcp || o->udp || o->listening || o->all || o->show_pids || o->refresh_ns))
-		return usage_error("-t -u -l -a -p -c belong to 'socktrace table'");
+	if (o->cmd != CMD_TABLE && (o->listening || o->all || o->show_pids || o->refresh_ns))
+		return usage_error("-l -a -p -c belong to 'socktrace table'");
+	if (o->cmd != CMD_TABLE && o->cmd != CMD_WATCH && o->cmd != CMD_LIFE &&
+	    o->cmd != CMD_FEATURES && (o->tcp || o->udp || o->unx))
+		return usage_error("-t -u -x belong to 'socktrace table', 'watch', 'life' and "
+				   "'features'");
 	if (o->cmd != CMD_TABLE && o->cmd != CMD_REUSEPORT && o->extended)
 		return usage_error("-e belongs to 'socktrace table' and 'socktrace reuseport'");
 	if (o->cmd == CMD_TABLE && o->count)
@@ -479,9 +499,13 @@ int options_parse(int argc, char **argv, struct options *o)
 	ret = metrics_options_check(o);
 	if (ret)
 		return ret;
-	if (o->cmd == CMD_FEATURES && memcmp(&o->f, &(struct filter){0}, sizeof(o->f)))
+	/* features -x: the hooks watch -x would use */
+	if (o->cmd == CMD_FEATURES &&
+	    memcmp(&o->f, &(struct filter){.protos = o->f.protos}, sizeof(o->f)))
 		return usage_error("'socktrace features' takes no filters (--pid --comm --port "
 				   "--lport --rport --state --netns -4 -6)");
+	if (o->f.protos == SEL_UNIX && o->f.family)
+		return usage_error("-4 and -6 name no UNIX socket (-x)");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	return 0;

@@ -34,8 +34,17 @@ enum seed_choice {
 	SEED_NETLINK, /* sock_diag netlink and a /proc fd scan */
 };
 
+/* filter.protos: -t -u -x */
+enum proto_sel {
+	SEL_TCP = 1 << 0,
+	SEL_UDP = 1 << 1,
+	SEL_UNIX = 1 << 2,
+};
+
 /* What a line or a row must match to be shown. Zero fields match anything. */
 struct filter {
+	uint8_t protos;	       /* enum proto_sel; 0 = all */
+	const char *path_glob; /* --path: UNIX paths (fnmatch), "@name" for abstract */
 	uint32_t pid;
 	char comm[16];
 	bool has_comm;
@@ -63,7 +72,7 @@ struct options {
 	enum hook_choice hooks;
 	enum seed_choice seed;
 	/* table */
-	bool tcp, udp;	     /* -t, -u: neither means both */
+	bool tcp, udp, unx;  /* -t, -u, -x: none means all (also in f.protos) */
 	bool listening, all; /* -l, -a */
 	bool show_pids;	     /* -p */
 	bool extended;	     /* -e */

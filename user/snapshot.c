@@ -21,6 +21,7 @@
 #include "snapshot.skel.h"
 #include "sock_diag.h"
 #include "socktrace_abi.h"
+#include "unix_diag.h"
 #include "warn.h"
 
 static volatile sig_atomic_t *stop_flag;
@@ -43,13 +44,13 @@ struct ino_ref {
 
 struct snapshot {
 	struct snapshot_bpf *skel;
-	struct bpf_link *tcp, *udp, *files; /* NULL where the fallback serves */
+	struct bpf_link *tcp, *udp, *files, *unx; /* NULL where the fallback serves */
 	char why[200]; /* why the socket iterators are not used, where they are not */
 	unsigned int hz;
 	char *buf;
 	size_t cap;
 	uint32_t diag_seq;
-	bool udp_diag_warned;
+	bool udp_diag_warned, unix_diag_warned;
 	/* the caller's sink while a read runs */
 	record_fn fn;
 	void *ctx;
@@ -63,19 +64,14 @@ static void iters_close(struct snapshot *s)
 	bpf_link__destroy(s->tcp);
 	bpf_link__destroy(s->udp);
 	bpf_link__destroy(s->files);
+	bpf_link__destroy(s->unx);
 	snapshot_bpf__destroy(s->skel);
-	s->tcp = s->udp = s->files = NULL;
+	s->tcp = s->udp = s->files = s->unx = NULL;
 	s->skel = NULL;
 }
 
-/*
- * Load and attach the iterators, all or none. sock_diag cannot tell a
- * socket's SO_REUSEADDR and SO_REUSEPORT; only the /proc fd scan asks the
- * socket itself (pidfd_getfd), so sockets from sock_diag want holders from
- * /proc. 5.10 has every iterator, but its socket iterators cannot load
- * (tracing programs may ask for a cookie from 5.12): there both fall back.
- */
-static int iters_open(struct snapshot *s)
+/* Load the iterators, with iter/unix (5.17+) or without it. */
+static int iters_load(struct snapshot *s, bool unx)
 {
 	int err;
 
@@ -83,15 +79,38 @@ static int iters_open(struct snapshot *s)
 	s->skel = snapshot_bpf__open_opts(loader_open_opts());
 	if (!s->skel)
 		return -errno;
+	bpf_program__set_autoload(s->skel->progs.dump_unix, unx);
 	err = snapshot_bpf__load(s->skel);
+	if (err) {
+		snapshot_bpf__destroy(s->skel);
+		s->skel = NULL;
+	}
+	return err;
+}
+
+/*
+ * Load and attach the iterators, all or none but iter/unix, whose stand-in
+ * (UNIX_DIAG) misses only reference counts. sock_diag cannot tell a socket's
+ * SO_REUSEADDR and SO_REUSEPORT; only the /proc fd scan asks the socket
+ * itself (pidfd_getfd), so sockets from sock_diag want holders from /proc.
+ * 5.10 has every TCP/UDP iterator, but its socket iterators cannot load
+ * (tracing programs may ask for a cookie from 5.12): there both fall back.
+ */
+static int iters_open(struct snapshot *s)
+{
+	int err = iters_load(s, true);
+
+	if (err)
+		err = iters_load(s, false);
 	if (err) {
 		snprintf(s->why, sizeof(s->why), "iterators: load: %s%s%.150s", strerror(-err),
 			 load_failure_reason()[0] ? "; " : "", load_failure_reason());
-		iters_close(s);
 		return err;
 	}
 	s->tcp = bpf_program__attach_iter(s->skel->progs.dump_tcp, NULL);
 	s->udp = bpf_program__attach_iter(s->skel->progs.dump_udp, NULL);
+	if (bpf_program__autoload(s->skel->progs.dump_unix))
+		s->unx = bpf_program__attach_iter(s->skel->progs.dump_unix, NULL);
 	s->files = bpf_program__attach_iter(s->skel->progs.dump_files, NULL);
 	if (!s->tcp || !s->udp || !s->files) {
 		err = -errno;
@@ -130,6 +149,11 @@ const char *snapshot_socket_source(const struct snapshot *s)
 const char *snapshot_fallback(const struct snapshot *s)
 {
 	return s->why[0] ? s->why : NULL;
+}
+
+const char *snapshot_unix_source(const struct snapshot *s)
+{
+	return s->unx ? "iter" : "sock_diag";
 }
 
 const char *snapshot_holder_source(const struct snapshot *s)
@@ -199,23 +223,31 @@ static int sock_sink(void *ctx, void *data, size_t len)
 {
 	struct snapshot *s = ctx;
 	const struct st_sock_rec *r = data;
+	const struct st_unix_rec *u = data;
+	struct ino_ref ref;
 
-	if (!s->files && len >= sizeof(*r) && r->hdr.type == ST_REC_SOCK && r->ino) {
-		if (s->nrefs == s->refcap) {
-			size_t ncap = s->refcap ? s->refcap * 2 : 1024;
-			struct ino_ref *nr = realloc(s->refs, ncap * sizeof(*nr));
-
-			if (!nr)
-				return s->fn(s->ctx, data, len); /* its holders go unnamed */
-			s->refs = nr;
-			s->refcap = ncap;
-		}
+	if (s->files || len < sizeof(struct st_hdr))
+		return s->fn(s->ctx, data, len);
+	if (len >= sizeof(*r) && r->hdr.type == ST_REC_SOCK && r->ino)
 		/* SO_REUSE* decide who may share a listener's or a UDP socket's port */
-		s->refs[s->nrefs++] = (struct ino_ref){
+		ref = (struct ino_ref){
 			r->ino, r->sk, r->cookie,
 			(r->rec_flags & ST_SOCK_REUSE_UNKNOWN) &&
 				(r->state == ST_TCP_LISTEN || r->t.protocol == IPPROTO_UDP)};
+	else if (len >= sizeof(*u) && u->hdr.type == ST_REC_UNIX && u->ino)
+		ref = (struct ino_ref){u->ino, u->sk, 0, false};
+	else
+		return s->fn(s->ctx, data, len);
+	if (s->nrefs == s->refcap) {
+		size_t ncap = s->refcap ? s->refcap * 2 : 1024;
+		struct ino_ref *nr = realloc(s->refs, ncap * sizeof(*nr));
+
+		if (!nr)
+			return s->fn(s->ctx, data, len); /* its holders go unnamed */
+		s->refs = nr;
+		s->refcap = ncap;
 	}
+	s->refs[s->nrefs++] = ref;
 	return s->fn(s->ctx, data, len);
 }
 
@@ -228,6 +260,15 @@ static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
 			      .fn = sock_sink,
 			      .ctx = s};
 	int r = sock_diag_read(&d);
+
+	s->diag_seq = d.seq;
+	return r;
+}
+
+static int unix_read(struct snapshot *s, uint32_t netns)
+{
+	struct diag_dump d = {.netns = netns, .seq = s->diag_seq, .fn = sock_sink, .ctx = s};
+	int r = unix_diag_read(&d);
 
 	s->diag_seq = d.seq;
 	return r;
@@ -252,6 +293,18 @@ static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 			s->udp_diag_warned = true;
 		}
 		if (r < 0 && s->udp)
+			return r;
+		if (r > 0)
+			n += r;
+	}
+	if (what & SNAP_UNIX) {
+		r = s->unx ? drain_iter(s, s->unx, sock_sink, s) : unix_read(s, netns);
+		if (r < 0 && !s->unx && !s->unix_diag_warned) {
+			/* unix_diag is a module of its own too */
+			warnf_errno(r, "no UNIX sockets from sock_diag");
+			s->unix_diag_warned = true;
+		}
+		if (r < 0 && s->unx)
 			return r;
 		if (r > 0)
 			n += r;
@@ -388,7 +441,7 @@ int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx
 	s->nrefs = 0;
 	s->fn = fn;
 	s->ctx = ctx;
-	if (what & (SNAP_TCP | SNAP_UDP)) {
+	if (what & (SNAP_TCP | SNAP_UDP | SNAP_UNIX)) {
 		n = read_namespaces(s, what);
 		if (n < 0)
 			return n;

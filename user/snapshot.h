@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Snapshots: the TCP and UDP sockets of every network namespace, and the
+ * Snapshots: the TCP, UDP and UNIX sockets of every network namespace, and the
  * socket fds of every task. BPF iterators where the kernel has them, else
  * sock_diag netlink for the sockets and a /proc fd scan for the holders.
  * Records are handed to a callback in the same ABI as the ring buffer's.
@@ -17,6 +17,7 @@ enum snap_what {
 	SNAP_TCP = 1 << 0,
 	SNAP_UDP = 1 << 1,
 	SNAP_FILES = 1 << 2,
+	SNAP_UNIX = 1 << 3,
 };
 
 struct snapshot;
@@ -37,6 +38,8 @@ const char *snapshot_holder_source(const struct snapshot *s);
 /* Why --seed auto reads sockets through sock_diag and holders through /proc
  * where the kernel may have iterators (they would not load), or NULL. */
 const char *snapshot_fallback(const struct snapshot *s);
+/* What the UNIX sockets come from: "iter" (iter/unix), "sock_diag". */
+const char *snapshot_unix_source(const struct snapshot *s);
 /*
  * Read what is asked, in every network namespace that a process or
  * /run/netns holds (entering each needs CAP_SYS_ADMIN; without it, only our

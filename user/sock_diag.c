@@ -20,20 +20,33 @@
 /* inet_twsk_diag_fill() marks a timewait socket with timer 3, whatever its substate */
 #define DIAG_TIMER_TIMEWAIT 3
 
+bool sock_diag_next_attr(const char *p, size_t len, size_t *off, unsigned short *type,
+			 const void **v, size_t *plen)
+{
+	const struct rtattr *a = (const void *)(p + *off);
+	size_t alen;
+
+	if (len - *off < sizeof(struct rtattr))
+		return false;
+	alen = a->rta_len;
+	if (alen < RTA_LENGTH(0) || alen > len - *off)
+		return false;
+	*type = a->rta_type;
+	*v = p + *off + RTA_LENGTH(0);
+	*plen = alen - RTA_LENGTH(0);
+	*off += RTA_ALIGN(alen) < len - *off ? RTA_ALIGN(alen) : len - *off;
+	return true;
+}
+
 /* What the attributes after an inet_diag_msg add to its record. */
 static void read_attrs(struct st_sock_rec *r, const char *p, size_t len, bool *full)
 {
-	size_t off = 0;
+	size_t off = 0, plen;
+	unsigned short type;
+	const void *v;
 
-	while (len - off >= sizeof(struct rtattr)) {
-		const struct rtattr *a = (const void *)(p + off);
-		size_t alen = a->rta_len, plen = alen - RTA_LENGTH(0);
-		const void *v = p + off + RTA_LENGTH(0);
-
-		if (alen < RTA_LENGTH(0) || alen > len - off)
-			return;
-		off += RTA_ALIGN(alen) < len - off ? RTA_ALIGN(alen) : len - off;
-		switch (a->rta_type) {
+	while (sock_diag_next_attr(p, len, &off, &type, &v, &plen)) {
+		switch (type) {
 		case INET_DIAG_SHUTDOWN:
 			/* only full sockets report it: not timewait or request socks */
 			*full = true;
@@ -126,32 +139,26 @@ int sock_diag_parse(struct diag_dump *d, const void *buf, size_t len)
 				return -EPROTO;
 			return e->error;
 		}
-		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && plen >= sizeof(struct inet_diag_msg))
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			continue;
+		if (d->one)
+			d->one(d, NLMSG_DATA(h), plen);
+		else if (plen >= sizeof(struct inet_diag_msg))
 			one_socket(d, NLMSG_DATA(h), plen);
 	}
 	return off == len ? 0 : -EPROTO;
 }
 
-static int dump_family(int fd, struct diag_dump *d, uint8_t family, char *buf, size_t cap)
+int sock_diag_exchange(int fd, struct diag_dump *d, struct nlmsghdr *req, char *buf, size_t cap)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	ssize_t n;
 	int r;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.nlh.nlmsg_len = sizeof(msg);
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = ++d->seq;
-	msg.req.sdiag_family = family;
-	msg.req.sdiag_protocol = (__u8)d->protocol;
-	msg.req.idiag_states = ~0u; /* listeners, connections, TIME_WAIT, SYN_RECV */
-	msg.req.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
-	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+	req->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_seq = ++d->seq;
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
 	d->ts_ns = mono_now_ns();
 	for (;;) {
@@ -168,26 +175,50 @@ static int dump_family(int fd, struct diag_dump *d, uint8_t family, char *buf, s
 	}
 }
 
-int sock_diag_read(struct diag_dump *d)
+static int dump_family(int fd, struct diag_dump *d, uint8_t family, char *buf, size_t cap)
 {
-	/* the kernel fills dump datagrams up to 32 KiB */
-	size_t cap = 65536;
-	char *buf = malloc(cap);
-	unsigned int before = d->records;
-	int fd, err;
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg;
 
-	if (!buf)
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.req.sdiag_family = family;
+	msg.req.sdiag_protocol = (__u8)d->protocol;
+	msg.req.idiag_states = ~0u; /* listeners, connections, TIME_WAIT, SYN_RECV */
+	msg.req.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+	return sock_diag_exchange(fd, d, &msg.nlh, buf, cap);
+}
+
+int sock_diag_open(char **buf)
+{
+	int fd;
+
+	*buf = malloc(SOCK_DIAG_BUF);
+	if (!*buf)
 		return -ENOMEM;
 	/* a netlink socket answers for the namespace it was made in */
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0) {
-		err = -errno;
-		free(buf);
-		return err;
+		fd = -errno;
+		free(*buf);
+		*buf = NULL;
 	}
-	err = dump_family(fd, d, AF_INET, buf, cap);
+	return fd;
+}
+
+int sock_diag_read(struct diag_dump *d)
+{
+	unsigned int before = d->records;
+	char *buf;
+	int fd = sock_diag_open(&buf), err;
+
+	if (fd < 0)
+		return fd;
+	err = dump_family(fd, d, AF_INET, buf, SOCK_DIAG_BUF);
 	if (!err)
-		err = dump_family(fd, d, AF_INET6, buf, cap);
+		err = dump_family(fd, d, AF_INET6, buf, SOCK_DIAG_BUF);
 	close(fd);
 	free(buf);
 	return err ? err : (int)(d->records - before);

@@ -15,8 +15,15 @@
 
 #include "record_sink.h"
 
+struct nlmsghdr;
+struct diag_dump;
+
+/* One SOCK_DIAG_BY_FAMILY message of @len bytes at @msg (its payload). */
+typedef void (*diag_msg_fn)(struct diag_dump *d, const void *msg, size_t len);
+
 /* Where the records of one dump belong. */
 struct diag_dump {
+	diag_msg_fn one;   /* NULL: inet_diag_msg (TCP, UDP) */
 	uint32_t netns;	   /* inode of the namespace the netlink socket lives in */
 	uint16_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
 	unsigned int hz;   /* the kernel's HZ: timewait timers are kept in jiffies */
@@ -39,5 +46,26 @@ int sock_diag_parse(struct diag_dump *d, const void *buf, size_t len);
  * network namespace. Returns records delivered or -errno.
  */
 int sock_diag_read(struct diag_dump *d);
+
+/*
+ * The attribute at *off of the len bytes at p (after a message's fixed
+ * part): its type, payload and payload length, *off moved past it. false at
+ * the end, or at a malformed one.
+ */
+bool sock_diag_next_attr(const char *p, size_t len, size_t *off, unsigned short *type,
+			 const void **v, size_t *plen);
+
+/* The kernel fills dump datagrams up to 32 KiB. */
+#define SOCK_DIAG_BUF 65536
+
+/* A sock_diag netlink socket in the calling thread's namespace, and a
+ * SOCK_DIAG_BUF buffer for its replies (*buf, freed by the caller). fd or -errno. */
+int sock_diag_open(char **buf);
+
+/*
+ * Send dump request @req (nlmsg_len set; type, flags and sequence are filled
+ * in) and parse the reply into records. 0 or -errno.
+ */
+int sock_diag_exchange(int fd, struct diag_dump *d, struct nlmsghdr *req, char *buf, size_t cap);
 
 #endif

@@ -158,3 +158,13 @@ const char *owner_src_name(uint8_t src)
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";
 }
+
+void put_err_name(struct sbuf *sb, int err)
+{
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	if (name)
+		sb_puts(sb, name);
+	else
+		sb_put_i64(sb, err);
+}

@@ -46,6 +46,8 @@ void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n, size_t 
  * gone (their pids may be someone else's now): "cmdline":"".
  */
 void put_holders_json(struct sbuf *sb, const struct holder *h, size_t n, size_t all, char *cmdline);
+/* An errno by its name ("ECONNREFUSED"), or its number where it has none. */
+void put_err_name(struct sbuf *sb, int err);
 /* "cmdline":"..","cmdline_truncated":B for pid, read into cmdline (NULL: gone, "") */
 void put_cmdline_json(struct sbuf *sb, uint32_t pid, char *cmdline);
 /* pid's command line for text, read into cmdline, with a marker if it was cut */

@@ -64,14 +64,10 @@ enum entry_flags {
  *   and after it, for TCP, the state path and the byte counters (sk_err and
  *   the path's length sit with the state bytes, in what was padding).
  *
- * A socket without ports (AF_UNIX: a struct sock address and an inode, with
- * a path and a peer inode instead of a 4-tuple) fits as a variant of the
- * union laid over t's addresses and ports only (the peer's inode and a
- * reference to an interned path), so that t.family, t.protocol, t.netns and
- * t.flags stay meaningful for every entry and the filters need no case of
- * their own; only the helpers above learn its key. (`path` is TCP's state
- * path: a UNIX path wants another name.) Memory per socket is a target:
- * table_internal.h asserts the size (224 bytes), and a variant must fit.
+ * AF_UNIX sockets (a path, a peer and an inode key, none of the indexes,
+ * wheel and listener buckets here) went to a table of their own
+ * (unix_table.h) rather than a variant of the union. Memory per socket is a
+ * target: table_internal.h asserts the size (224 bytes).
  */
 struct sock_entry {
 	/* identity */

@@ -77,7 +77,14 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 			  kf->seed_holders);
 	else
 		sb_puts(sb, "null");
-	sb_putc(sb, '}');
+	sb_puts(sb, ",\"unix\":{\"calls\":");
+	sb_puts(sb, kf->unix_calls ? "\"syscall\"" : "null");
+	sb_puts(sb, ",\"close\":");
+	if (kf->unix_close)
+		sb_printf(sb, "\"%s\"", kf->unix_close);
+	else
+		sb_puts(sb, "\"snapshot\"");
+	sb_printf(sb, ",\"sockets\":\"%s\"}}", kf->seed_unix ? kf->seed_unix : "none");
 }
 
 static void put_text(struct output *out, const struct kernel_features *kf)
@@ -114,6 +121,13 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	if (kf->seed_sockets) {
 		sb_printf(sb, "seed       sockets=%s holders=%s", kf->seed_sockets,
 			  kf->seed_holders);
+		output_line(out);
+	}
+	if (kf->state) {
+		sb_printf(sb, "unix       calls=%s close=%s sockets=%s",
+			  kf->unix_calls ? "syscall" : "none",
+			  kf->unix_close ? kf->unix_close : "snapshot",
+			  kf->seed_unix ? kf->seed_unix : "none");
 		output_line(out);
 	}
 	put_fallback_text(out, "state", kf->state_why);

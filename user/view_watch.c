@@ -53,16 +53,6 @@ void watch_header(struct watch_view *w)
 	output_line(w->line.out);
 }
 
-static void put_err_name(struct sbuf *sb, int err)
-{
-	const char *name = err > 0 ? strerrorname_np(err) : NULL;
-
-	if (name)
-		sb_puts(sb, name);
-	else
-		sb_put_i64(sb, err);
-}
-
 static void text_line(struct watch_view *w, const struct transition *tr)
 {
 	const struct stream_line *s = &w->line;

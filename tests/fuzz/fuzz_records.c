@@ -66,7 +66,9 @@
 #include "table.h"
 #include "view_life.h"
 #include "view_reuseport.h"
+#include "unix_table.h"
 #include "view_table.h"
+#include "view_unix.h"
 #include "view_watch.h"
 
 #define FZ_CAP_DEFAULT 64
@@ -279,6 +281,9 @@ static struct fz_stream streams[NSTREAMS];
 static struct fz_table_view tviews[NTABLES];
 static struct fz_reuseport_view rviews[NREUSEPORT];
 static struct holders holders;
+/* UNIX sockets: their table, and their lines in each stream view's output */
+static struct unix_table *fz_ut;
+static struct unix_stream ustreams[NSTREAMS];
 static pid_t helper_pid[NHELPERS];
 
 #define ST_BIT(s) (1u << (s))
@@ -386,6 +391,9 @@ static void reset_views(void)
 			s->line = &s->w.line;
 			watch_header(&s->w);
 		}
+		ustreams[i] = (struct unix_stream){.line = {.o = &s->o, .out = &s->out},
+						   .holders = &holders,
+						   .life = s->o.cmd == CMD_LIFE};
 	}
 	for (i = 0; i < NTABLES; i++) {
 		struct fz_table_view *t = &tviews[i];
@@ -430,6 +438,16 @@ static void finish_views(void)
 	}
 }
 
+/* The UNIX table's sink: every stream view sees every event. */
+static void unix_fanout(void *ctx, const struct unix_event *ev)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < NSTREAMS; i++)
+		unix_stream_event(&ustreams[i], ev);
+}
+
 /* The table's one sink: every stream view sees every transition. */
 static void fanout(void *ctx, const struct transition *tr)
 {
@@ -448,9 +466,12 @@ static void print_tables(struct table *tb, uint64_t now, bool final)
 {
 	size_t i;
 
-	for (i = 0; i < NTABLES; i++)
+	for (i = 0; i < NTABLES; i++) {
 		if (table_view_print(&tviews[i].tv, tb, now))
 			fz_fail(&tviews[i].file, "table_view_print failed", NULL, 0);
+		if (unix_view_print(&tviews[i].tv, fz_ut, now, i & 1))
+			fz_fail(&tviews[i].file, "unix_view_print failed", NULL, 0);
+	}
 	for (i = 0; i < NREUSEPORT; i++)
 		if (reuseport_view_print(&rviews[i].rv, tb, now, final))
 			fz_fail(&rviews[i].file, "reuseport_view_print failed", NULL, 0);
@@ -663,6 +684,11 @@ static void apply_record(struct table *tb, const uint8_t *p, size_t n)
 			remap_task(&((struct st_file_rec *)rec)->task);
 			table_apply_file(tb, rec);
 			holders_add(&holders, rec);
+			unix_table_apply_file(fz_ut, rec);
+			break;
+		case ST_REC_UNIX:
+			remap_task(&((struct st_unix_rec *)rec)->task);
+			unix_table_apply(fz_ut, rec);
 			break;
 		default:
 			/* bind, listen, accept, connect, close, port, ...: as main.c,
@@ -688,6 +714,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	holders_reset(&holders);
 	reset_views();
+	fz_ut = unix_table_new(unix_fanout, NULL);
+	if (!fz_ut)
+		abort();
 
 	while (off + 2 <= size) {
 		unsigned int h = data[off] | data[off + 1] << 8, op = h >> 12;
@@ -716,9 +745,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now = payload_u64(p, n, 0);
 			holders_reset(&holders);
 			table_snapshot_begin(tb, now);
+			unix_table_snapshot_begin(fz_ut);
 			break;
 		case 0xa:
 			table_snapshot_end(tb);
+			unix_table_snapshot_end(fz_ut, now, n && (p[0] & 1));
 			break;
 		case 0xb:
 			now = payload_u64(p, n, 0);
@@ -759,5 +790,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	print_tables(tb, now, true);
 	finish_views();
 	table_free(tb);
+	unix_table_free(fz_ut);
+	fz_ut = NULL;
 	return 0;
 }

@@ -38,20 +38,6 @@ static char conf[128], errlog[128], nginx_bin[64];
 static uint16_t rp_port, shared_port;
 static pid_t workers[WORKERS];
 
-static int find_program(const char *name, char *out, size_t len)
-{
-	static const char *const dirs[] = {"/usr/sbin", "/usr/bin",	   "/sbin",
-					   "/bin",	"/usr/local/sbin", "/usr/local/bin"};
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(out, len, "%s/%s", dirs[i], name);
-		if (access(out, X_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 static uint16_t free_port(void)
 {
 	uint16_t port = 0;

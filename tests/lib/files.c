@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -56,4 +57,18 @@ fail:
 	close(fd);
 	errno = err;
 	return NULL;
+}
+
+int find_program(const char *name, char *out, size_t len)
+{
+	static const char *const dirs[] = {"/usr/sbin", "/usr/bin",	   "/sbin",
+					   "/bin",	"/usr/local/sbin", "/usr/local/bin"};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(out, len, "%s/%s", dirs[i], name);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
 }

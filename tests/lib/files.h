@@ -10,5 +10,7 @@
  * in *len when len is not NULL. NULL with errno set when it cannot be read.
  */
 char *read_text_file(const char *path, size_t *len);
+/* The full path of program name in the usual bin directories (out, len bytes): 0, or -1. */
+int find_program(const char *name, char *out, size_t len);
 
 #endif

@@ -187,7 +187,8 @@ static size_t utf8_put(char *out, unsigned long cp)
 	return 4;
 }
 
-/* At the opening quote. On success *out is a malloc'd, NUL-free, decoded string. */
+/* At the opening quote. On success *out is a malloc'd, NUL-free, decoded string
+ * (an escaped NUL becomes C0 80). */
 static int parse_string(struct jparser *ps, char **out)
 {
 	const char *p = ps->p + 1, *end = ps->end, *q;
@@ -250,9 +251,16 @@ static int parse_string(struct jparser *ps, char **out)
 			if (cp < 0)
 				goto bad;
 			p += 4;
-			/* A C string cannot carry NUL, and the writer has no reason to emit one. */
-			if (cp == 0)
-				goto bad;
+			/*
+			 * A C string cannot carry NUL, which a UNIX abstract name
+			 * may hold: it decodes as modified UTF-8's C0 80, which no
+			 * valid string holds, so a test still sees it.
+			 */
+			if (cp == 0) {
+				*w++ = (char)0xc0;
+				*w++ = (char)0x80;
+				break;
+			}
 			if (cp >= 0xdc00 && cp <= 0xdfff)
 				goto bad;
 			if (cp >= 0xd800 && cp <= 0xdbff) {

@@ -28,6 +28,8 @@ static size_t type_size(uint32_t type)
 		return sizeof(struct st_sock_rec);
 	case ST_REC_FILE:
 		return sizeof(struct st_file_rec);
+	case ST_REC_UNIX:
+		return sizeof(struct st_unix_rec);
 	}
 	return type >= 1 && type <= ST_REC_TYPE_MAX ? sizeof(struct st_call_rec) : 0;
 }
@@ -36,7 +38,13 @@ static size_t type_size(uint32_t type)
 static bool is_call(uint32_t type)
 {
 	return type >= 1 && type <= ST_REC_TYPE_MAX && type != ST_REC_STATE &&
-	       type != ST_REC_SOCK && type != ST_REC_FILE;
+	       type != ST_REC_SOCK && type != ST_REC_FILE && type != ST_REC_UNIX;
+}
+
+/* Records with a tuple, whose family is checked. */
+static bool has_family(uint32_t type)
+{
+	return type != ST_REC_FILE && type != ST_REC_UNIX;
 }
 
 /* For test names: "state", "connect", ..., or "type N" for ones this file does not name. */
@@ -47,6 +55,7 @@ static const char *type_names(uint32_t type)
 		[ST_REC_CONNECT] = "connect", [ST_REC_SOCK] = "sock",
 		[ST_REC_FILE] = "file",	      [ST_REC_BIND] = "bind",
 		[ST_REC_LISTEN] = "listen",   [ST_REC_CLOSE] = "close",
+		[ST_REC_UNIX] = "unix",
 	};
 	static char buf[16];
 
@@ -63,6 +72,7 @@ union recbuf {
 	struct st_call_rec call;
 	struct st_sock_rec sock;
 	struct st_file_rec file;
+	struct st_unix_rec unx;
 	uint64_t raw[64];
 };
 
@@ -82,6 +92,12 @@ static size_t make(union recbuf *b, uint32_t type)
 	} else if (type == ST_REC_SOCK) {
 		b->sock.t.family = AF_INET;
 		b->sock.state = ST_TCP_LISTEN;
+	} else if (type == ST_REC_UNIX) {
+		b->unx.type = SOCK_STREAM;
+		b->unx.state = ST_SS_CONNECTED;
+		b->unx.event = ST_UNIX_CONNECT;
+		b->unx.source = ST_UNIX_SRC_SYSCALL;
+		b->unx.path_len = ST_UNIX_PATH_LEN;
 	} else if (is_call(type)) {
 		b->call.t.family = AF_INET;
 		b->call.state = ST_TCP_ESTABLISHED;
@@ -124,7 +140,7 @@ static void test_valid(void)
 
 	/* IPv6 too, for every type that has a family */
 	for (type = 1; type <= ST_REC_TYPE_MAX; type++) {
-		if (type == ST_REC_FILE)
+		if (!has_family(type))
 			continue;
 		len = make(&b, type);
 		if (type == ST_REC_STATE)
@@ -267,7 +283,7 @@ static void test_range(void)
 		uint16_t f = bad_family[i];
 
 		for (type = 1; type <= ST_REC_TYPE_MAX; type++) {
-			if (type == ST_REC_FILE)
+			if (!has_family(type))
 				continue;
 			len = make(&b, type);
 			if (type == ST_REC_STATE)
@@ -280,6 +296,38 @@ static void test_range(void)
 			       f);
 		}
 	}
+}
+
+/* A UNIX record: each enum and the path length within range, nothing else. */
+static void test_unix_range(void)
+{
+	union recbuf b;
+	size_t len;
+
+	len = make(&b, ST_REC_UNIX);
+	b.unx.path_len = ST_UNIX_PATH_LEN + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: path_len past sun_path");
+	len = make(&b, ST_REC_UNIX);
+	b.unx.type = 3; /* SOCK_RAW: AF_UNIX has none */
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: type SOCK_RAW");
+	len = make(&b, ST_REC_UNIX);
+	b.unx.event = 0;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: event 0");
+	b.unx.event = ST_UNIX_EVENT_MAX + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: event past the last");
+	len = make(&b, ST_REC_UNIX);
+	b.unx.source = ST_UNIX_SRC_MAX + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: source past the last");
+	len = make(&b, ST_REC_UNIX);
+	b.unx.state = 0;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: state 0");
+	b.unx.state = ST_SS_MAX + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "unix record: state past the last");
+	len = make(&b, ST_REC_UNIX);
+	b.unx.type = SOCK_SEQPACKET;
+	b.unx.path_len = 0;
+	memset(b.unx.path, 0xff, sizeof(b.unx.path)); /* bytes past path_len are not read */
+	is_err(dec(&b, len), DECODE_OK, "unix record: seqpacket, unnamed");
 }
 
 static void test_names(void)
@@ -344,6 +392,16 @@ static bool ok_is_sound(const unsigned char *p, size_t len, uint32_t type)
 
 		memcpy(&r, p, sizeof(r));
 		return family_ok(r.t.family) && state_ok(r.state);
+	}
+	if (type == ST_REC_UNIX) {
+		struct st_unix_rec r;
+
+		memcpy(&r, p, sizeof(r));
+		return (r.type == SOCK_STREAM || r.type == SOCK_DGRAM ||
+			r.type == SOCK_SEQPACKET) &&
+		       r.path_len <= ST_UNIX_PATH_LEN && r.event >= 1 &&
+		       r.event <= ST_UNIX_EVENT_MAX && r.source >= 1 &&
+		       r.source <= ST_UNIX_SRC_MAX && r.state >= 1 && r.state <= ST_SS_MAX;
 	}
 	return type == ST_REC_FILE;
 }
@@ -413,6 +471,7 @@ int main(void)
 	test_size();
 	test_type();
 	test_range();
+	test_unix_range();
 	test_names();
 	test_random();
 	return tap_done();

@@ -16,8 +16,8 @@
 #
 # Environment: KERNELS, VM_HOOKS (default "fentry kprobe tracepoint"; each run
 # gets SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (1800, per kernel),
-# VM_CMD_TIMEOUT (0), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag":
-# sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their
+# VM_CMD_TIMEOUT (0), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag
+# unix_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their
 # libraries, default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra
 # kernel arguments), VM_VERBOSE=1 (stream the guest's output).
 set -eu
@@ -92,7 +92,7 @@ for series in $kernels; do
 	} >"$p/tests.list"
 	img=$dir/initramfs-$series.cpio.gz
 	sh "$here/mkinitramfs.sh" -k "$ktree" -o "$img" \
-		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
+		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag unix_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
 	echo "guest: kernel $KVER"
 	logs=$dir/logs/$(date +%Y%m%d-%H%M%S)-$series
 	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" || rc=1
