@@ -142,42 +142,13 @@ static int pass_sv[2];
 static struct barrier pass_ready, pass_release;
 static int receiver_main(void *arg)
 {
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
-
 	(void)arg;
 	set_comm("ureceiver");
 	close(pass_sv[0]);
-	if (recvmsg(pass_sv[1], &m, 0) != 1)
-		return 1;
-	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
+	if (recv_fd(pass_sv[1]) < 0)
 		return 1;
 	barrier_signal(&pass_ready);
 	return barrier_wait(&pass_release, 30000) ? 1 : 0;
-}
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	memset(cbuf, 0, sizeof(cbuf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
 }
 
 /* ---- what the test made ---- */
