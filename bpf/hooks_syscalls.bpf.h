@@ -51,6 +51,7 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 				      int backlog)
 {
 	struct call_done c = {.ret = ret, .kind = kind, .fd = fd};
+	const struct sock *sk;
 
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
@@ -60,7 +61,9 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 	} else {
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}
-	if (unix_calls && c.sk && sk_rd(SYS_SOCK_BTF, c.sk, __sk_common.skc_family) == AF_UNIX) {
+	/* through a local: CO-RE must not see c's own field as a kernel one */
+	sk = c.sk;
+	if (unix_calls && sk && sk_rd(SYS_SOCK_BTF, sk, __sk_common.skc_family) == AF_UNIX) {
 		unix_call_record(c.sk, ret, unix_event_of(kind), fd, addr, alen, backlog);
 		return 0;
 	}

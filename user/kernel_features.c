@@ -117,6 +117,7 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->cgroup = loader_cgroup(ld, &why);
 		kf->unix_close = loader_unix_release_hook(ld);
 		kf->unix_calls = loader_unix_calls(ld);
+		kf->unix_call_args = loader_unix_call_args(ld);
 		snprintf(kf->cgroup_why, sizeof(kf->cgroup_why), "%s", why);
 	}
 	if (snapshot_open(&snap, &scfg) == 0) {

@@ -50,6 +50,7 @@ struct kernel_features {
 	 * from the syscall exits when they do). */
 	const char *unix_close;
 	bool unix_calls;
+	const char *unix_call_args;
 };
 
 /* Fill @kf by trying everything on the running kernel (needs the privileges

@@ -77,6 +77,8 @@ struct loader {
 	struct unix_bpf *unx;			/* UNIX sockets; NULL unless wanted */
 	struct unix_close_cast_bpf *unix_close; /* their close() hook through rdonly_cast */
 	const char *unix_release;
+	int unix_links_from;  /* l->links[] from here on are the unix object's */
+	bool unix_saved_args; /* its calls' arguments saved by the syscall entries */
 	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
@@ -605,6 +607,91 @@ static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
 	return 0;
 }
 
+/* Where a UNIX socket's release is seen; in the order load_unix_hooks() tries them. */
+enum unix_release { R_FENTRY, R_KPROBE, R_CLOSE_CAST, R_CLOSE, R_NONE };
+
+/* Undo load_unix_object(): its links, then the object. */
+static void unix_object_drop(struct loader *l)
+{
+	while (l->nlinks > l->unix_links_from)
+		bpf_link__destroy(l->links[--l->nlinks]);
+	unix_bpf__destroy(l->unx);
+	l->unx = NULL;
+}
+
+/*
+ * The unix object with release hook t, the calls' arguments read at the exit
+ * from the task's registers (5.15+) or saved by the entry; loaded, attached,
+ * in l->unx. 0 or -errno.
+ */
+static int load_unix_object(struct loader *l, const struct loader_cfg *cfg, enum unix_release t,
+			    bool saved)
+{
+	struct unix_bpf *u = unix_bpf__open_opts(loader_open_opts());
+	struct bpf_program *regs_progs[6], *saved_progs[12], *prog;
+	size_t i;
+	int err;
+
+	if (!u)
+		return -errno;
+	regs_progs[0] = u->progs.unix_bind_exit;
+	regs_progs[1] = u->progs.unix_listen_exit;
+	regs_progs[2] = u->progs.unix_connect_exit;
+	regs_progs[3] = u->progs.unix_accept_exit;
+	regs_progs[4] = u->progs.unix_accept4_exit;
+	regs_progs[5] = u->progs.unix_socketpair_exit;
+	saved_progs[0] = u->progs.unix_bind_enter;
+	saved_progs[1] = u->progs.unix_bind_exit_saved;
+	saved_progs[2] = u->progs.unix_listen_enter;
+	saved_progs[3] = u->progs.unix_listen_exit_saved;
+	saved_progs[4] = u->progs.unix_connect_enter;
+	saved_progs[5] = u->progs.unix_connect_exit_saved;
+	saved_progs[6] = u->progs.unix_accept_enter;
+	saved_progs[7] = u->progs.unix_accept_exit_saved;
+	saved_progs[8] = u->progs.unix_accept4_enter;
+	saved_progs[9] = u->progs.unix_accept4_exit_saved;
+	saved_progs[10] = u->progs.unix_socketpair_enter;
+	saved_progs[11] = u->progs.unix_socketpair_exit_saved;
+	bpf_object__for_each_program(prog, u->obj) bpf_program__set_autoload(prog, false);
+	for (i = 0; i < 6; i++)
+		bpf_program__set_autoload(saved ? saved_progs[2 * i] : regs_progs[i], true);
+	if (saved)
+		for (i = 0; i < 6; i++)
+			bpf_program__set_autoload(saved_progs[2 * i + 1], true);
+	/* the main object's syscall exits report UNIX calls themselves: here
+	 * only socketpair (index 5, 10-11) */
+	if (l->calls == HOOK_TRACEPOINT) {
+		for (i = 0; i < 5; i++) {
+			bpf_program__set_autoload(regs_progs[i], false);
+			bpf_program__set_autoload(saved_progs[2 * i], false);
+			bpf_program__set_autoload(saved_progs[2 * i + 1], false);
+		}
+	}
+	if (t == R_FENTRY)
+		bpf_program__set_autoload(u->progs.unix_release_fentry, true);
+	else if (t == R_KPROBE)
+		bpf_program__set_autoload(u->progs.unix_release_kprobe, true);
+	else if (t == R_CLOSE)
+		bpf_program__set_autoload(u->progs.unix_close_enter, true);
+	u->rodata->filter_netns = cfg->netns;
+	u->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	l->unx = u;
+	l->unix_links_from = l->nlinks;
+	err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = unix_bpf__load(u);
+	bpf_object__for_each_program(prog, u->obj)
+	{
+		if (err)
+			break;
+		if (bpf_program__autoload(prog))
+			err = attach_one(l, prog, -1);
+	}
+	if (err)
+		unix_object_drop(l);
+	return err;
+}
+
 /*
  * UNIX sockets: the calls from the syscall exits, and the release from the
  * best hook this kernel allows: fentry, kprobe, then close()'s entry (through
@@ -614,7 +701,6 @@ static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
  */
 static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 {
-	enum { R_FENTRY, R_KPROBE, R_CLOSE_CAST, R_CLOSE, R_NONE };
 	static const struct {
 		const char *name;     /* NULL: no release hook, closes from snapshots */
 		enum hook_choice fam; /* under --hooks, the family it belongs to */
@@ -625,77 +711,43 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 		[R_CLOSE] = {"close_syscall", HOOK_TRACEPOINT},
 		[R_NONE] = {NULL, HOOK_AUTO},
 	};
-	struct bpf_program *prog;
-	size_t t;
-	int err = ensure_tracefs();
+	enum unix_release t;
+	int saved, err = ensure_tracefs();
 
 	if (err) {
 		snprintf(l->unix_err, sizeof(l->unix_err), "tracefs: %s", strerror(-err));
 		return err;
 	}
 	err = -ENOENT;
-	for (t = 0; t <= R_NONE; t++) {
-		struct unix_bpf *u;
-		struct bpf_program *release = NULL;
-		int nlinks = l->nlinks;
-
+	for (t = R_FENTRY; t <= R_NONE; t++) {
+		/* close() costs every close of the system: only when asked for */
+		if ((t == R_CLOSE_CAST || t == R_CLOSE) && !cfg->unix_close_hook)
+			continue;
 		/* --hooks names the family for the release too (the kernel matrix
 		 * tests each): tracepoint means close()'s entry */
 		if (cfg->hooks != HOOK_AUTO && releases[t].fam != HOOK_AUTO &&
 		    cfg->hooks != releases[t].fam)
 			continue;
-		/* close() costs every close of the system: only when asked for */
-		if ((t == R_CLOSE_CAST || t == R_CLOSE) && !cfg->unix_close_hook)
-			continue;
-		u = unix_bpf__open_opts(loader_open_opts());
-		if (!u)
-			return -errno;
-		if (t == R_FENTRY)
-			release = u->progs.unix_release_fentry;
-		else if (t == R_KPROBE)
-			release = u->progs.unix_release_kprobe;
-		else if (t == R_CLOSE)
-			release = u->progs.unix_close_enter;
-		bpf_program__set_autoload(u->progs.unix_release_fentry, false);
-		bpf_program__set_autoload(u->progs.unix_release_kprobe, false);
-		bpf_program__set_autoload(u->progs.unix_close_enter, false);
-		if (release)
-			bpf_program__set_autoload(release, true);
-		/* the main object's syscall exits report UNIX calls themselves */
-		if (l->calls == HOOK_TRACEPOINT) {
-			bpf_program__set_autoload(u->progs.unix_bind_exit, false);
-			bpf_program__set_autoload(u->progs.unix_listen_exit, false);
-			bpf_program__set_autoload(u->progs.unix_connect_exit, false);
-			bpf_program__set_autoload(u->progs.unix_accept_exit, false);
-			bpf_program__set_autoload(u->progs.unix_accept4_exit, false);
-		}
-		u->rodata->filter_netns = cfg->netns;
-		u->rodata->wakeup_bytes = cfg->wakeup_bytes;
-		err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
-		if (!err)
-			err = unix_bpf__load(u);
-		bpf_object__for_each_program(prog, u->obj)
-		{
-			if (err)
-				break;
-			if (bpf_program__autoload(prog))
-				err = attach_one(l, prog, -1);
-		}
-		if (!err && t == R_CLOSE_CAST)
-			err = load_unix_close_cast(l, cfg);
-		if (!err) {
-			l->unx = u;
-			l->unix_release = releases[t].name;
-			return 0;
+		/* the calls' arguments at the exit from the task's registers
+		 * (5.15+), else saved by the entry */
+		for (saved = 0; saved <= 1; saved++) {
+			err = load_unix_object(l, cfg, t == R_CLOSE_CAST ? R_NONE : t, saved);
+			if (!err && t == R_CLOSE_CAST) {
+				err = load_unix_close_cast(l, cfg);
+				if (err)
+					unix_object_drop(l);
+			}
+			if (!err) {
+				l->unix_release = releases[t].name;
+				l->unix_saved_args = saved;
+				return 0;
+			}
 		}
 		snprintf(l->unix_err, sizeof(l->unix_err), "%s%s: %s",
 			 releases[t].name ? releases[t].name : "calls alone",
 			 t == R_CLOSE_CAST ? " (rdonly_cast)" : "", strerror(-err));
 		if (verbosity)
 			warnf("UNIX hooks with release %s", l->unix_err);
-		while (l->nlinks > nlinks)
-			bpf_link__destroy(l->links[--l->nlinks]);
-		unix_bpf__destroy(u);
 	}
 	return err;
 }
@@ -862,6 +914,9 @@ void loader_loss(struct loader *l, struct loss *loss)
 	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
 	/* returns no hook reported: the event is gone (call_args.bpf.h) */
 	loss->kernel_missed += __atomic_load_n(&c->ret_missed, __ATOMIC_RELAXED);
+	if (l->unx)
+		loss->kernel_missed +=
+			__atomic_load_n(&l->unx->bss->counters.ret_missed, __ATOMIC_RELAXED);
 	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
 }
 
@@ -902,6 +957,16 @@ const char *loader_call_args(const struct loader *l)
 const char *loader_unix_release_hook(const struct loader *l)
 {
 	return l->unx ? l->unix_release : NULL;
+}
+
+const char *loader_unix_call_args(const struct loader *l)
+{
+	if (!l->unx)
+		return NULL;
+	/* the main object's syscall exits report UNIX calls there */
+	if (l->calls == HOOK_TRACEPOINT)
+		return loader_call_args(l);
+	return l->unix_saved_args ? "saved_at_entry" : "task_regs";
 }
 
 bool loader_unix_calls(const struct loader *l)

@@ -71,6 +71,8 @@ const char *loader_queue_hook(const struct loader *l);
 const char *loader_unix_release_hook(const struct loader *l);
 /* Whether the UNIX calls (bind ... socketpair) are traced. */
 bool loader_unix_calls(const struct loader *l);
+/* Where the UNIX calls' arguments come from: "task_regs", "saved_at_entry"; NULL without UNIX hooks. */
+const char *loader_unix_call_args(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

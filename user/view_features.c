@@ -79,6 +79,11 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 		sb_puts(sb, "null");
 	sb_puts(sb, ",\"unix\":{\"calls\":");
 	sb_puts(sb, kf->unix_calls ? "\"syscall\"" : "null");
+	sb_puts(sb, ",\"call_args\":");
+	if (kf->unix_call_args)
+		sb_printf(sb, "\"%s\"", kf->unix_call_args);
+	else
+		sb_puts(sb, "null");
 	sb_puts(sb, ",\"close\":");
 	if (kf->unix_close)
 		sb_printf(sb, "\"%s\"", kf->unix_close);
@@ -124,8 +129,10 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 		output_line(out);
 	}
 	if (kf->state) {
-		sb_printf(sb, "unix       calls=%s close=%s sockets=%s",
+		sb_printf(sb, "unix       calls=%s%s%s close=%s sockets=%s",
 			  kf->unix_calls ? "syscall" : "none",
+			  kf->unix_call_args ? " call_args=" : "",
+			  kf->unix_call_args ? kf->unix_call_args : "",
 			  kf->unix_close ? kf->unix_close : "snapshot",
 			  kf->seed_unix ? kf->seed_unix : "none");
 		output_line(out);
