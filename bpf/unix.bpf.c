@@ -130,16 +130,18 @@ int unix_socketpair_exit(struct trace_event_raw_sys_exit *ctx)
  * Before 5.15 (no bpf_task_pt_regs()) an exit cannot see the arguments: the
  * entry saves them per thread (call_args.bpf.h) for the exit to take. The
  * loader takes this set where the one above does not load. The saved kind
- * is the UNIX event (the map is this object's own).
+ * is the UNIX event (the map is this object's own). Each entry reads only
+ * the arguments its syscall has: 5.10 refuses to attach a program that
+ * reads past the tracepoint's fields (EACCES).
  */
-static __always_inline int unix_enter(const struct trace_event_raw_sys_enter *ctx, __u8 event)
+static __always_inline int unix_save(__u8 event, long fd, __u64 addr, long alen, long backlog)
 {
 	struct call_arg a = {
 		.kind = event,
-		.fd = (int)ctx->args[0],
-		.addr = event == ST_UNIX_SOCKETPAIR ? ctx->args[3] : ctx->args[1],
-		.alen = (int)ctx->args[2],
-		.backlog = (int)ctx->args[1],
+		.fd = (int)fd,
+		.addr = addr,
+		.alen = (int)alen,
+		.backlog = (int)backlog,
 	};
 
 	return call_save(&a);
@@ -159,7 +161,7 @@ static __always_inline int unix_exit_saved(long ret, __u8 event)
 SEC("tracepoint/syscalls/sys_enter_bind")
 int unix_bind_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_BIND);
+	return unix_save(ST_UNIX_BIND, ctx->args[0], ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
@@ -171,7 +173,7 @@ int unix_bind_exit_saved(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_listen")
 int unix_listen_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_LISTEN);
+	return unix_save(ST_UNIX_LISTEN, ctx->args[0], 0, 0, ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
@@ -183,7 +185,7 @@ int unix_listen_exit_saved(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int unix_connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_CONNECT);
+	return unix_save(ST_UNIX_CONNECT, ctx->args[0], ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
@@ -195,7 +197,7 @@ int unix_connect_exit_saved(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_accept")
 int unix_accept_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_ACCEPT);
+	return unix_save(ST_UNIX_ACCEPT, ctx->args[0], 0, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -207,7 +209,7 @@ int unix_accept_exit_saved(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_accept4")
 int unix_accept4_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_ACCEPT);
+	return unix_save(ST_UNIX_ACCEPT, ctx->args[0], 0, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
@@ -219,7 +221,7 @@ int unix_accept4_exit_saved(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_socketpair")
 int unix_socketpair_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return unix_enter(ctx, ST_UNIX_SOCKETPAIR);
+	return unix_save(ST_UNIX_SOCKETPAIR, ctx->args[0], ctx->args[3], 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_socketpair")
