@@ -24,6 +24,22 @@
 #include "call_args.bpf.h"
 #include "sock_read.bpf.h"
 
+/*
+ * An inner call: MPTCP's bind (listen, connect) calls inet_bind (inet_listen,
+ * inet_stream_connect) on its subflow on 6.1, inside the call we saved. The
+ * saved call stays for its own return; the inner call's return is skipped
+ * (a subflow's call is no process's, see record_call()).
+ */
+static __always_inline int kp_nest(__u32 kind)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
+
+	if (arg && arg->kind == kind)
+		arg->nested++; /* this thread's own entry: no atomics needed */
+	return 0;
+}
+
 static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, int backlog)
 {
 	struct call_arg arg = {
@@ -35,6 +51,8 @@ static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, i
 		.backlog = backlog,
 	};
 
+	if (kind != ST_REC_ACCEPT && mptcp_subflow(sk))
+		return kp_nest(kind);
 	return call_save(&arg);
 }
 
@@ -62,8 +80,14 @@ static __always_inline int kp_record(const struct call_arg *a, long ret)
 
 static __always_inline int kp_done(long ret, __u32 kind)
 {
-	struct call_arg a;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *nest = bpf_map_lookup_elem(&calls, &tid), a;
 
+	/* the return of an inner call (kp_nest) */
+	if (nest && nest->kind == kind && nest->nested) {
+		nest->nested--;
+		return 0;
+	}
 	return call_take(&a, kind) ? kp_record(&a, ret) : 0;
 }
 
@@ -136,6 +160,43 @@ int BPF_KPROBE(kp_inet_dgram_connect, struct socket *sock, struct sockaddr *uadd
 
 SEC("kretprobe/inet_dgram_connect")
 int BPF_KRETPROBE(kr_inet_dgram_connect, int ret)
+{
+	return kp_done(ret, ST_REC_CONNECT);
+}
+
+/* MPTCP's own calls: see hooks_fentry.bpf.h */
+SEC("kprobe/mptcp_bind")
+int BPF_KPROBE(kp_mptcp_bind, struct socket *sock, struct sockaddr *uaddr, int alen)
+{
+	return kp_save(ST_REC_BIND, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
+}
+
+SEC("kretprobe/mptcp_bind")
+int BPF_KRETPROBE(kr_mptcp_bind, int ret)
+{
+	return kp_done(ret, ST_REC_BIND);
+}
+
+SEC("kprobe/mptcp_listen")
+int BPF_KPROBE(kp_mptcp_listen, struct socket *sock, int backlog)
+{
+	return kp_save(ST_REC_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, backlog);
+}
+
+SEC("kretprobe/mptcp_listen")
+int BPF_KRETPROBE(kr_mptcp_listen, int ret)
+{
+	return kp_done(ret, ST_REC_LISTEN);
+}
+
+SEC("kprobe/mptcp_stream_connect")
+int BPF_KPROBE(kp_mptcp_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen)
+{
+	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
+}
+
+SEC("kretprobe/mptcp_stream_connect")
+int BPF_KRETPROBE(kr_mptcp_stream_connect, int ret)
 {
 	return kp_done(ret, ST_REC_CONNECT);
 }
