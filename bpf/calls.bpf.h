@@ -125,7 +125,7 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (!sk)
 		return;
 	proto = sk_protocol(sk, btf);
-	if (proto == ST_IPPROTO_TCP && !btf) {
+	if (proto == ST_IPPROTO_TCP && !btf && tcp_is_subflow(sk)) {
 		/* fexit and kprobes see what MPTCP does to its subflows. A
 		 * subflow's bind, listen or connect is no process's call: it
 		 * runs inside the MPTCP socket's (6.1), which its own hooks
@@ -135,7 +135,7 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 		 * syscall hooks see it: the new subflow names its MPTCP socket. */
 		__u64 parent;
 
-		if (c->kind != ST_REC_ACCEPT && mptcp_subflow(sk))
+		if (c->kind != ST_REC_ACCEPT)
 			return;
 		parent = mptcp_parent((const struct tcp_sock *)sk, false);
 		if (parent) {

@@ -138,17 +138,15 @@ static __always_inline __u64 mptcp_parent(const struct tcp_sock *tp, bool btf)
 }
 
 /*
- * Whether a sock (raw pointer) is a TCP subflow of an MPTCP connection: the
+ * Whether a TCP sock (raw pointer) is a subflow of an MPTCP connection: the
  * MPTCP socket's own calls run the inet_* functions on it (bind, listen and
  * connect on 6.1, accept everywhere), and so does the path manager's worker
  * for a subflow it adds.
  */
-static __always_inline bool mptcp_subflow(const struct sock *sk)
+static __always_inline bool tcp_is_subflow(const struct sock *sk)
 {
-	if (!bpf_core_field_exists(struct tcp_sock, is_mptcp) || !sk ||
-	    sk_protocol(sk, false) != ST_IPPROTO_TCP)
-		return false;
-	return BPF_CORE_READ((const struct tcp_sock *)sk, is_mptcp);
+	return bpf_core_field_exists(struct tcp_sock, is_mptcp) && sk &&
+	       BPF_CORE_READ((const struct tcp_sock *)sk, is_mptcp);
 }
 
 /*

@@ -396,6 +396,15 @@ int main(void)
 	tcp_wait_settled(5000);
 	usleep(300000);
 	watch_pair_stop(&w, &jl, &text);
+	{
+		/* kprobes: MPTCP's inner calls must not take the outer call's
+		 * saved arguments, nor leave them behind (kernel_missed) */
+		long long lost = -1, missed = -1;
+
+		tracer_last_summary(&w.json, NULL, &lost, &missed, NULL);
+		ok(lost == 0 && missed == 0, "watch: nothing lost, nothing missed (%lld, %lld)",
+		   lost, missed);
+	}
 	for (i = 0; i < 2; i++) {
 		char star[16];
 
