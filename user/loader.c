@@ -77,6 +77,7 @@ struct loader {
 	enum hook_choice queue_hook;
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
+	bool kernel_mptcp;   /* the kernel has MPTCP (mptcp_bind in its BTF) */
 	bool mptcp;	     /* the MPTCP set attached, all of what loaded */
 	char mptcp_why[128]; /* why some of it did not, "" if it did */
 };
@@ -467,17 +468,28 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	return 0;
 }
 
-/* The kernel's BTF (--btf's file, else its own), read once; NULL without. */
+/*
+ * The kernel's BTF (--btf's file, else its own), read once for loader_open()'s
+ * questions and freed when it is done (megabytes a long run has no use for);
+ * NULL without.
+ */
+static struct btf *kbtf;
+static bool kbtf_read;
+
 static const struct btf *kernel_btf(void)
 {
-	static struct btf *btf;
-	static bool tried;
-
-	if (!tried) {
-		btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
-		tried = true;
+	if (!kbtf_read) {
+		kbtf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+		kbtf_read = true;
 	}
-	return btf;
+	return kbtf;
+}
+
+static void kernel_btf_free(void)
+{
+	btf__free(kbtf);
+	kbtf = NULL;
+	kbtf_read = false;
 }
 
 /* inet_csk_accept()'s arity: 2 since 6.10 (struct proto_accept_arg), else 4. */
@@ -488,12 +500,6 @@ static __u32 accept_nargs(void)
 	return btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
 }
 
-/*
- * Each MPTCP extra loads where the kernel has its function (a kernel without
- * MPTCP has none; mptcp_stream_connect is gone where MPTCP's connect runs
- * through inet_stream_connect): a program whose target is missing fails the
- * whole object's load.
- */
 static bool kernel_has_func(const char *name)
 {
 	const struct btf *btf = kernel_btf();
@@ -501,6 +507,12 @@ static bool kernel_has_func(const char *name)
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
 }
 
+/*
+ * Each MPTCP extra loads where the kernel has its function (a kernel without
+ * MPTCP has none; mptcp_stream_connect is gone where MPTCP's connect runs
+ * through inet_stream_connect): a program whose target is missing fails the
+ * whole object's load.
+ */
 static void mptcp_autoload(const struct trace_bpf *s, enum hook_set set)
 {
 	struct bpf_program *progs[SET_MAX + 1], **p;
@@ -575,6 +587,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		for (p = progs; *p; p++)
 			bpf_program__set_autoload(*p, true);
 	}
+	l->kernel_mptcp = kernel_has_func("mptcp_bind");
 	if (mptcp_set(l->call_set) != SET_NONE)
 		mptcp_autoload(l->skel, mptcp_set(l->call_set));
 	l->mptcp = false;
@@ -715,6 +728,7 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		warnf("cannot load or attach any set of hooks (%s)", first_why);
 	goto fail;
 loaded:
+	kernel_btf_free();
 	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
@@ -729,6 +743,7 @@ loaded:
 	*out = l;
 	return 0;
 fail:
+	kernel_btf_free();
 	loader_close(l);
 	return err;
 }
@@ -843,7 +858,7 @@ const char *loader_mptcp_hook(const struct loader *l)
 {
 	if (l->calls == HOOK_TRACEPOINT)
 		/* MPTCP's calls are syscalls like any, if the kernel has MPTCP */
-		return kernel_has_func("mptcp_bind") ? hook_name(l->calls) : NULL;
+		return l->kernel_mptcp ? hook_name(l->calls) : NULL;
 	return l->mptcp ? hook_name(l->calls) : NULL;
 }
 
