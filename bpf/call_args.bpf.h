@@ -19,6 +19,8 @@ struct call_arg {
 	__u32 kind; /* ST_REC_* */
 	__s32 alen; /* bind, connect: the sockaddr's length */
 	__s32 backlog;
+	__u32 nested; /* kprobes: inner calls of the same kind under way (MPTCP's) */
+	__u32 pad;
 };
 
 struct {

@@ -125,12 +125,19 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (!sk)
 		return;
 	proto = sk_protocol(sk, btf);
-	if (proto == ST_IPPROTO_TCP && !btf) {
-		/* fexit and kprobes see what MPTCP does to its subflows (accept
-		 * everywhere; bind, listen and connect too on 6.1): the call is
-		 * the MPTCP socket's, as the syscall hooks see it */
-		__u64 parent = mptcp_parent((const struct tcp_sock *)sk, false);
+	if (proto == ST_IPPROTO_TCP && !btf && tcp_is_subflow(sk)) {
+		/* fexit and kprobes see what MPTCP does to its subflows. A
+		 * subflow's bind, listen or connect is no process's call: it
+		 * runs inside the MPTCP socket's (6.1), which its own hooks
+		 * report once MPTCP has copied the subflow's addresses (a
+		 * record made here had none), or in the path manager's worker.
+		 * A subflow's accept is the MPTCP socket's accept, as the
+		 * syscall hooks see it: the new subflow names its MPTCP socket. */
+		__u64 parent;
 
+		if (c->kind != ST_REC_ACCEPT)
+			return;
+		parent = mptcp_parent((const struct tcp_sock *)sk, false);
 		if (parent) {
 			sk = (struct sock *)parent;
 			proto = ST_IPPROTO_MPTCP;

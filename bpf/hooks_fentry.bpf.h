@@ -44,8 +44,7 @@ int BPF_PROG(fx_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int ale
 	return fexit_bind(sock, uaddr, alen, ret);
 }
 
-SEC("fexit/inet_listen")
-int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
+static __always_inline int fexit_listen(struct socket *sock, int backlog, int ret)
 {
 	struct call_done c = {
 		.kind = ST_REC_LISTEN,
@@ -57,6 +56,12 @@ int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
 
 	record_call(&c, false);
 	return 0;
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fx_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	return fexit_listen(sock, backlog, ret);
 }
 
 /*
@@ -116,6 +121,34 @@ int BPF_PROG(fx_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr
 /* UDP (IPv4 and IPv6 sockets alike) */
 SEC("fexit/inet_dgram_connect")
 int BPF_PROG(fx_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
+	     int flags, int ret)
+{
+	return fexit_connect(sock, uaddr, alen, ret);
+}
+
+/*
+ * MPTCP sockets' own bind, listen and (where the kernel has
+ * mptcp_stream_connect, before MPTCP's connect went through
+ * inet_stream_connect) connect: their proto_ops, which run the inet_*
+ * functions on the first subflow (6.1) or inner ones we do not hook
+ * (inet_bind_sk, __inet_listen_sk on 6.12), and copy the subflow's addresses
+ * to the MPTCP socket after. The loader loads each where the kernel's BTF has
+ * the function, and attaches them as extras.
+ */
+SEC("fexit/mptcp_bind")
+int BPF_PROG(fx_mptcp_bind, struct socket *sock, struct sockaddr *uaddr, int alen, int ret)
+{
+	return fexit_bind(sock, uaddr, alen, ret);
+}
+
+SEC("fexit/mptcp_listen")
+int BPF_PROG(fx_mptcp_listen, struct socket *sock, int backlog, int ret)
+{
+	return fexit_listen(sock, backlog, ret);
+}
+
+SEC("fexit/mptcp_stream_connect")
+int BPF_PROG(fx_mptcp_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen,
 	     int flags, int ret)
 {
 	return fexit_connect(sock, uaddr, alen, ret);

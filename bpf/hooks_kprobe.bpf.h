@@ -24,6 +24,22 @@
 #include "call_args.bpf.h"
 #include "sock_read.bpf.h"
 
+/*
+ * An inner call: MPTCP's bind (listen, connect) calls inet_bind (inet_listen,
+ * inet_stream_connect) on its subflow on 6.1, inside the call we saved. The
+ * saved call stays for its own return; the inner call's return is skipped
+ * (a subflow's call is no process's, see record_call()).
+ */
+static __always_inline int kp_nest(__u32 kind)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *arg = bpf_map_lookup_elem(&calls, &tid);
+
+	if (arg && arg->kind == kind)
+		arg->nested++; /* this thread's own entry: no atomics needed */
+	return 0;
+}
+
 static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, int backlog)
 {
 	struct call_arg arg = {
@@ -35,6 +51,9 @@ static __always_inline int kp_save(__u32 kind, void *sk, void *addr, int alen, i
 		.backlog = backlog,
 	};
 
+	if (kind != ST_REC_ACCEPT && sk && sk_protocol(sk, false) == ST_IPPROTO_TCP &&
+	    tcp_is_subflow(sk))
+		return kp_nest(kind);
 	return call_save(&arg);
 }
 
@@ -62,46 +81,49 @@ static __always_inline int kp_record(const struct call_arg *a, long ret)
 
 static __always_inline int kp_done(long ret, __u32 kind)
 {
-	struct call_arg a;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_arg *nest = bpf_map_lookup_elem(&calls, &tid), a;
 
+	/* the return of an inner call (kp_nest) */
+	if (nest && nest->kind == kind && nest->nested) {
+		nest->nested--;
+		return 0;
+	}
 	return call_take(&a, kind) ? kp_record(&a, ret) : 0;
 }
 
-SEC("kprobe/inet_bind")
-int BPF_KPROBE(kp_inet_bind, struct socket *sock, struct sockaddr *uaddr, int alen)
-{
-	return kp_save(ST_REC_BIND, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
-}
+/*
+ * The kprobe/kretprobe pair on a bind or connect function, which takes
+ * (sock, uaddr, alen), and on a listen function, (sock, backlog): programs
+ * kp_<fn> and kr_<fn>.
+ */
+#define KP_ADDR_CALL(fn, kind)                                                                     \
+	SEC("kprobe/" #fn)                                                                         \
+	int BPF_KPROBE(kp_##fn, struct socket *sock, struct sockaddr *uaddr, int alen)             \
+	{                                                                                          \
+		return kp_save(kind, BPF_CORE_READ(sock, sk), uaddr, alen, 0);                     \
+	}                                                                                          \
+	SEC("kretprobe/" #fn)                                                                      \
+	int BPF_KRETPROBE(kr_##fn, int ret)                                                        \
+	{                                                                                          \
+		return kp_done(ret, kind);                                                         \
+	}
 
-SEC("kretprobe/inet_bind")
-int BPF_KRETPROBE(kr_inet_bind, int ret)
-{
-	return kp_done(ret, ST_REC_BIND);
-}
+#define KP_LISTEN_CALL(fn)                                                                         \
+	SEC("kprobe/" #fn)                                                                         \
+	int BPF_KPROBE(kp_##fn, struct socket *sock, int backlog)                                  \
+	{                                                                                          \
+		return kp_save(ST_REC_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, backlog);          \
+	}                                                                                          \
+	SEC("kretprobe/" #fn)                                                                      \
+	int BPF_KRETPROBE(kr_##fn, int ret)                                                        \
+	{                                                                                          \
+		return kp_done(ret, ST_REC_LISTEN);                                                \
+	}
 
-SEC("kprobe/inet6_bind")
-int BPF_KPROBE(kp_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int alen)
-{
-	return kp_save(ST_REC_BIND, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
-}
-
-SEC("kretprobe/inet6_bind")
-int BPF_KRETPROBE(kr_inet6_bind, int ret)
-{
-	return kp_done(ret, ST_REC_BIND);
-}
-
-SEC("kprobe/inet_listen")
-int BPF_KPROBE(kp_inet_listen, struct socket *sock, int backlog)
-{
-	return kp_save(ST_REC_LISTEN, BPF_CORE_READ(sock, sk), NULL, 0, backlog);
-}
-
-SEC("kretprobe/inet_listen")
-int BPF_KRETPROBE(kr_inet_listen, int ret)
-{
-	return kp_done(ret, ST_REC_LISTEN);
-}
+KP_ADDR_CALL(inet_bind, ST_REC_BIND)
+KP_ADDR_CALL(inet6_bind, ST_REC_BIND)
+KP_LISTEN_CALL(inet_listen)
 
 /* the listener is the first argument before and after the 6.10 change */
 SEC("kprobe/inet_csk_accept")
@@ -116,29 +138,13 @@ int BPF_KRETPROBE(kr_inet_csk_accept, void *newsk)
 	return kp_done((long)newsk, ST_REC_ACCEPT);
 }
 
-SEC("kprobe/inet_stream_connect")
-int BPF_KPROBE(kp_inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int alen)
-{
-	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
-}
+KP_ADDR_CALL(inet_stream_connect, ST_REC_CONNECT)
+KP_ADDR_CALL(inet_dgram_connect, ST_REC_CONNECT)
 
-SEC("kretprobe/inet_stream_connect")
-int BPF_KRETPROBE(kr_inet_stream_connect, int ret)
-{
-	return kp_done(ret, ST_REC_CONNECT);
-}
-
-SEC("kprobe/inet_dgram_connect")
-int BPF_KPROBE(kp_inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int alen)
-{
-	return kp_save(ST_REC_CONNECT, BPF_CORE_READ(sock, sk), uaddr, alen, 0);
-}
-
-SEC("kretprobe/inet_dgram_connect")
-int BPF_KRETPROBE(kr_inet_dgram_connect, int ret)
-{
-	return kp_done(ret, ST_REC_CONNECT);
-}
+/* MPTCP's own calls: see hooks_fentry.bpf.h */
+KP_ADDR_CALL(mptcp_bind, ST_REC_BIND)
+KP_LISTEN_CALL(mptcp_listen)
+KP_ADDR_CALL(mptcp_stream_connect, ST_REC_CONNECT)
 
 /*
  * The rescue of a missed kretprobe: the syscall returns what the function

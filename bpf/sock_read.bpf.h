@@ -138,6 +138,18 @@ static __always_inline __u64 mptcp_parent(const struct tcp_sock *tp, bool btf)
 }
 
 /*
+ * Whether a TCP sock (raw pointer) is a subflow of an MPTCP connection: the
+ * MPTCP socket's own calls run the inet_* functions on it (bind, listen and
+ * connect on 6.1, accept everywhere), and so does the path manager's worker
+ * for a subflow it adds.
+ */
+static __always_inline bool tcp_is_subflow(const struct sock *sk)
+{
+	return bpf_core_field_exists(struct tcp_sock, is_mptcp) && sk &&
+	       BPF_CORE_READ((const struct tcp_sock *)sk, is_mptcp);
+}
+
+/*
  * An MPTCP listener's accept queue and backlog are its listening subflow's
  * (mptcp_sock.first): mptcp_listen() leaves the MPTCP socket's own at 0.
  * sk is a raw pointer.

@@ -108,6 +108,10 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->calls = loader_call_hook(ld);
 		kf->sock_from_fd = loader_sock_from_fd(ld);
 		kf->call_args = loader_call_args(ld);
+		kf->mptcp = loader_mptcp_hook(ld);
+		if (loader_mptcp_fallback(ld))
+			snprintf(kf->mptcp_why, sizeof(kf->mptcp_why), "%s",
+				 loader_mptcp_fallback(ld));
 		if (loader_state_fallback(ld))
 			snprintf(kf->state_why, sizeof(kf->state_why), "%s",
 				 loader_state_fallback(ld));

@@ -39,8 +39,10 @@ struct kernel_features {
 	const char *state, *calls, *sock_from_fd;
 	/* the syscall hooks' arguments: "task_regs" or "saved_at_entry"; else NULL */
 	const char *call_args;
+	/* what reports MPTCP's bind, listen and connect (loader_mptcp_hook()) */
+	const char *mptcp;
 	/* why a better choice was refused, with the verifier's reason; "" if none */
-	char state_why[200], calls_why[200], seed_why[200];
+	char state_why[200], calls_why[200], seed_why[200], mptcp_why[200];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
 	/* Where --seed finds existing sockets and holders; NULL if it cannot. */

@@ -8,7 +8,8 @@
  *                entries and exits)
  * A forced choice (--state-hook, --hooks) is tried alone and its failure is
  * the error. The cgroup hooks are extras: without them, UDP closes are only
- * found by snapshots.
+ * found by snapshots. So are the fentry and kprobe families' hooks on MPTCP's
+ * own bind, listen and connect: without them those calls go unreported.
  */
 #include "loader.h"
 
@@ -38,7 +39,7 @@
 #include "trace.skel.h"
 #include "warn.h"
 
-#define MAX_LINKS 32
+#define MAX_LINKS 40
 
 /*
  * The main object's programs, by hook set: the loader keeps one state set and
@@ -52,6 +53,8 @@ enum hook_set {
 	SET_FENTRY,
 	SET_KPROBE,
 	SET_KPROBE_RESCUE, /* syscall exits for kretprobes the kernel missed */
+	SET_FENTRY_MPTCP,  /* MPTCP's own calls, where the kernel has each function */
+	SET_KPROBE_MPTCP,
 	SET_SYSCALLS,
 	SET_SYSCALLS_SAVED, /* entries save the arguments: before bpf_task_pt_regs() */
 	SET_CGROUP,
@@ -82,6 +85,9 @@ struct loader {
 	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
+	bool kernel_mptcp;   /* the kernel has MPTCP (mptcp_bind in its BTF) */
+	bool mptcp;	     /* the MPTCP set attached, all of what loaded */
+	char mptcp_why[128]; /* why some of it did not, "" if it did */
 };
 
 static int verbosity;
@@ -299,6 +305,12 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 				s->progs.kp_inet_csk_accept, s->progs.kr_inet_csk_accept,
 				s->progs.kp_inet_stream_connect, s->progs.kr_inet_stream_connect,
 				s->progs.kp_inet_dgram_connect, s->progs.kr_inet_dgram_connect},
+		[SET_FENTRY_MPTCP] = {s->progs.fx_mptcp_bind, s->progs.fx_mptcp_listen,
+				      s->progs.fx_mptcp_stream_connect},
+		[SET_KPROBE_MPTCP] = {s->progs.kp_mptcp_bind, s->progs.kr_mptcp_bind,
+				      s->progs.kp_mptcp_listen, s->progs.kr_mptcp_listen,
+				      s->progs.kp_mptcp_stream_connect,
+				      s->progs.kr_mptcp_stream_connect},
 		[SET_KPROBE_RESCUE] = {s->progs.kp_sys_bind_exit, s->progs.kp_sys_listen_exit,
 				       s->progs.kp_sys_accept4_exit, s->progs.kp_sys_accept_exit,
 				       s->progs.kp_sys_connect_exit},
@@ -337,6 +349,39 @@ static void detach_all(struct loader *l)
 		bpf_link__destroy(l->links[--l->nlinks]);
 }
 
+static enum hook_set mptcp_set(enum hook_set call_set)
+{
+	return call_set == SET_FENTRY	? SET_FENTRY_MPTCP
+	       : call_set == SET_KPROBE ? SET_KPROBE_MPTCP
+					: SET_NONE;
+}
+
+/*
+ * The MPTCP extras that loaded (mptcp_autoload()): a failure costs MPTCP's
+ * bind, listen and connect records, not the run, and `features` says which.
+ */
+static void attach_mptcp(struct loader *l)
+{
+	struct bpf_program *progs[SET_MAX + 1], **p;
+	int err;
+
+	set_progs(l->skel, mptcp_set(l->call_set), progs);
+	for (p = progs; *p; p++) {
+		if (!bpf_program__autoload(*p))
+			continue;
+		err = attach_one(l, *p, -1);
+		if (err) {
+			snprintf(l->mptcp_why, sizeof(l->mptcp_why), "attach %s: %s",
+				 bpf_program__section_name(*p), strerror(-err));
+			if (verbosity)
+				warnf("MPTCP calls go unreported: %s", l->mptcp_why);
+			l->mptcp = false;
+			return;
+		}
+		l->mptcp = true;
+	}
+}
+
 /* The state set, then the call set: the order set_progs() gives. */
 static int attach_all(struct loader *l, char *why, size_t len)
 {
@@ -356,6 +401,8 @@ static int attach_all(struct loader *l, char *why, size_t len)
 			}
 		}
 	}
+	if (mptcp_set(l->call_set) != SET_NONE)
+		attach_mptcp(l);
 	/* an extra: without it a kretprobe the kernel missed is counted as lost */
 	if (l->call_set == SET_KPROBE && (err = ensure_tracefs()) == 0) {
 		set_progs(l->skel, SET_KPROBE_RESCUE, progs);
@@ -430,18 +477,61 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	return 0;
 }
 
+/*
+ * The kernel's BTF (--btf's file, else its own), read once for loader_open()'s
+ * questions and freed when it is done (megabytes a long run has no use for);
+ * NULL without.
+ */
+static struct btf *kbtf;
+static bool kbtf_read;
+
+static const struct btf *kernel_btf(void)
+{
+	if (!kbtf_read) {
+		kbtf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+		kbtf_read = true;
+	}
+	return kbtf;
+}
+
+static void kernel_btf_free(void)
+{
+	btf__free(kbtf);
+	kbtf = NULL;
+	kbtf_read = false;
+}
+
 /* inet_csk_accept()'s arity: 2 since 6.10 (struct proto_accept_arg), else 4. */
 static __u32 accept_nargs(void)
 {
-	static __u32 nargs;
-	struct btf *btf;
+	const struct btf *btf = kernel_btf();
 
-	if (nargs)
-		return nargs;
-	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
-	nargs = btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
-	btf__free(btf);
-	return nargs;
+	return btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
+}
+
+static bool kernel_has_func(const char *name)
+{
+	const struct btf *btf = kernel_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+/*
+ * Each MPTCP extra loads where the kernel has its function (a kernel without
+ * MPTCP has none; mptcp_stream_connect is gone where MPTCP's connect runs
+ * through inet_stream_connect): a program whose target is missing fails the
+ * whole object's load.
+ */
+static void mptcp_autoload(const struct trace_bpf *s, enum hook_set set)
+{
+	struct bpf_program *progs[SET_MAX + 1], **p;
+
+	set_progs(s, set, progs);
+	for (p = progs; *p; p++) {
+		const char *fn = strchr(bpf_program__section_name(*p), '/');
+
+		bpf_program__set_autoload(*p, fn && kernel_has_func(fn + 1));
+	}
 }
 
 /* How the syscall family reads a call: best first. */
@@ -507,6 +597,11 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		for (p = progs; *p; p++)
 			bpf_program__set_autoload(*p, true);
 	}
+	l->kernel_mptcp = kernel_has_func("mptcp_bind");
+	if (mptcp_set(l->call_set) != SET_NONE)
+		mptcp_autoload(l->skel, mptcp_set(l->call_set));
+	l->mptcp = false;
+	l->mptcp_why[0] = '\0';
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	load_failure_reset();
 	if (!err)
@@ -814,6 +909,7 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		warnf("cannot load or attach any set of hooks (%s)", first_why);
 	goto fail;
 loaded:
+	kernel_btf_free();
 	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
@@ -832,6 +928,7 @@ loaded:
 	*out = l;
 	return 0;
 fail:
+	kernel_btf_free();
 	loader_close(l);
 	return err;
 }
@@ -972,6 +1069,19 @@ const char *loader_unix_call_args(const struct loader *l)
 bool loader_unix_calls(const struct loader *l)
 {
 	return l->unx != NULL;
+}
+
+const char *loader_mptcp_hook(const struct loader *l)
+{
+	if (l->calls == HOOK_TRACEPOINT)
+		/* MPTCP's calls are syscalls like any, if the kernel has MPTCP */
+		return l->kernel_mptcp ? hook_name(l->calls) : NULL;
+	return l->mptcp ? hook_name(l->calls) : NULL;
+}
+
+const char *loader_mptcp_fallback(const struct loader *l)
+{
+	return l->mptcp_why[0] ? l->mptcp_why : NULL;
 }
 
 const char *loader_queue_hook(const struct loader *l)

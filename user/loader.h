@@ -63,6 +63,12 @@ const char *loader_calls_fallback(const struct loader *l);
 /* Where the syscall hooks read a call's arguments: "task_regs" at the exit
  * (5.15+), "saved_at_entry"; NULL for the other families. */
 const char *loader_call_args(const struct loader *l);
+/* What reports MPTCP sockets' bind, listen and connect: the syscall hooks
+ * ("tracepoint"), or the fentry or kprobe family's hooks on MPTCP's own
+ * functions; NULL if none are attached (no MPTCP, or they failed: then
+ * loader_mptcp_fallback() says why). */
+const char *loader_mptcp_hook(const struct loader *l);
+const char *loader_mptcp_fallback(const struct loader *l);
 /* The hook that reports queueing on listeners ("tp_btf", "fentry", "kprobe"),
  * or NULL: then a listener's queued total is derived from accepts and queue. */
 const char *loader_queue_hook(const struct loader *l);

@@ -62,7 +62,12 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 			sb_puts(sb, "null");
 		sb_puts(sb, ",\"call_args\":");
 		if (kf->call_args)
-			sb_printf(sb, "\"%s\"}", kf->call_args);
+			sb_printf(sb, "\"%s\"", kf->call_args);
+		else
+			sb_puts(sb, "null");
+		sb_puts(sb, ",\"mptcp\":");
+		if (kf->mptcp)
+			sb_printf(sb, "\"%s\"}", kf->mptcp);
 		else
 			sb_puts(sb, "null}");
 	} else
@@ -71,6 +76,7 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 	put_fallback_json(sb, "state", kf->state_why);
 	put_fallback_json(sb, "calls", kf->calls_why);
 	put_fallback_json(sb, "seed", kf->seed_why);
+	put_fallback_json(sb, "mptcp", kf->mptcp_why);
 	sb_puts(sb, "},\"seed\":");
 	if (kf->seed_sockets)
 		sb_printf(sb, "{\"sockets\":\"%s\",\"holders\":\"%s\"}", kf->seed_sockets,
@@ -119,6 +125,7 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 			sb_printf(sb, " sock_from_fd=%s", kf->sock_from_fd);
 		if (kf->call_args)
 			sb_printf(sb, " call_args=%s", kf->call_args);
+		sb_printf(sb, " mptcp=%s", kf->mptcp ? kf->mptcp : "none");
 	} else {
 		sb_puts(sb, "hooks      none: socktrace cannot run here");
 	}
@@ -140,6 +147,7 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	put_fallback_text(out, "state", kf->state_why);
 	put_fallback_text(out, "calls", kf->calls_why);
 	put_fallback_text(out, "seed", kf->seed_why);
+	put_fallback_text(out, "mptcp", kf->mptcp_why);
 	if (!kf->cgroup && kf->state) {
 		sb_puts(sb, "           (no cgroup hooks: ");
 		sb_put_text_escaped(sb, kf->cgroup_why, 128);

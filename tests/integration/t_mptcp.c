@@ -210,6 +210,36 @@ static int all_parent(const struct json_obj *const *ev, size_t n, long long pare
 	return 1;
 }
 
+/*
+ * bind() and listen() are the MPTCP socket's, with the address bound: MPTCP
+ * copies it from its first subflow only after the subflow's call returns
+ * (fexit and kprobes on inet_bind saw it unset on 6.1; on 6.12 MPTCP's bind
+ * and listen reach no inet_* function we hooked). The subflow's own calls
+ * (MPTCP's inner ones) are no process's: no tcp bind, listen or connect line.
+ */
+static void check_calls(const struct json_lines *jl, const struct fam *f)
+{
+	static const char *const calls[] = {"bind", "listen", "connect"};
+	const struct json_obj *b[4], *l[4], *sub[16];
+	const pid_t me = getpid();
+	size_t nb = lines_of(jl, "bind", f->mptcp, f, f->port, 0, b, 4),
+	       nl = lines_of(jl, "listen", f->mptcp, f, f->port, 0, l, 4), i, nsub = 0;
+
+	if (!ok(nb == 1 && json_int_is(b[0], "pid", me) && json_int_is(b[0], "errno", 0),
+		"watch: one %s bind() to %s port %u by the test", f->mptcp, f->addr, f->port))
+		tap_diag("%zu bind lines with that address", nb);
+	if (!ok(nl == 1 && json_int_is(l[0], "pid", me) && json_int_is(l[0], "backlog", 5),
+		"watch: one %s listen() on port %u by the test, backlog 5", f->mptcp, f->port))
+		tap_diag("%zu listen lines on that port", nl);
+	for (i = 0; i < 3; i++) {
+		size_t n = ev_select(jl, EV_ANY(calls[i]), sub, 16), k;
+
+		for (k = 0; k < n && k < 16; k++)
+			nsub += json_str_is(sub[k], "proto", f->tcp);
+	}
+	ok(nsub == 0, "watch: no %s bind, listen or connect line for a subflow", f->tcp);
+}
+
 static void check_watch(const struct json_lines *jl, const struct fam *f)
 {
 	const struct json_obj *ml[8], *mc[8], *acc[4], *tc[16], *ts[16];
@@ -225,11 +255,18 @@ static void check_watch(const struct json_lines *jl, const struct fam *f)
 	ok(nml >= 1 && json_str_is(ml[0], "new_state", "LISTEN") &&
 		   json_str_is(ml[0], "owner", "listen") && json_int_is(ml[0], "pid", me),
 	   "watch: %s CLOSE -> LISTEN by the test, owner listen", f->mptcp);
+	check_calls(jl, f);
+	/* selected by the client's port: a CLOSE -> SYN_SENT line without it
+	 * (a connect record read before MPTCP copied its subflow's addresses)
+	 * is missed, and the first line is then ESTABLISHED */
+	if (nmc && !json_str_is(mc[0], "new_state", "SYN_SENT"))
+		snprintf(why, sizeof(why), "the first line is -> %s, not -> SYN_SENT",
+			 json_str(mc[0], "new_state") ? json_str(mc[0], "new_state") : "?");
 	if (!ok(nmc >= 2 && json_str_is(mc[0], "new_state", "SYN_SENT") &&
 			ev_all_pid(mc, nmc, f->client, why, sizeof(why)),
-		"watch: the %s client's %zu lines all name st_mpcli (%d)", f->mptcp, nmc,
-		(int)f->client))
-		tap_diag("%s", nmc ? why : "no lines");
+		"watch: the %s client's %zu lines from SYN_SENT on all name st_mpcli (%d)",
+		f->mptcp, nmc, (int)f->client))
+		tap_diag("%s", why);
 	ok(nmc >= 1 && json_str_is(mc[0], "owner", "connect"), "watch: its owner is connect");
 	if (!ok(nacc == 1 && json_int_is(acc[0], "pid", me) &&
 			json_str_is(acc[0], "owner", "accept") && nml >= 1 &&
@@ -256,6 +293,34 @@ static void check_watch(const struct json_lines *jl, const struct fam *f)
 	if (!ok(nts && ev_all_pid(ts, nts, me, why, sizeof(why)),
 		"watch: the accepted subflow's lines name the test"))
 		tap_diag("%s", why);
+}
+
+/*
+ * features says what reports MPTCP's bind, listen and connect: the family in
+ * use (its hooks on MPTCP's own functions, for fentry and kprobes), never a
+ * failed attach.
+ */
+static void check_features(void)
+{
+	const char *argv[] = {socktrace_path(), "features", "--json", NULL};
+	struct json_obj *feat = NULL;
+	const struct json_obj *hooks = NULL, *fb = NULL;
+	char *out = NULL;
+
+	if (run_capture(argv, &out, 20000) == 0 && out)
+		feat = json_parse(out, strlen(out));
+	if (feat) {
+		hooks = json_get_obj(feat, "hooks");
+		fb = json_get_obj(feat, "fallbacks");
+	}
+	if (!ok(hooks && json_str(hooks, "bind") &&
+			json_str_is(hooks, "mptcp", json_str(hooks, "bind")) && fb &&
+			!json_has(fb, "mptcp"),
+		"features: MPTCP's calls are hooked by the call family, %s",
+		hooks && json_str(hooks, "bind") ? json_str(hooks, "bind") : "?"))
+		tap_diag("features: %s", out ? out : "");
+	json_free(feat);
+	free(out);
 }
 
 static int run_family(struct fam *f)
@@ -321,6 +386,7 @@ int main(void)
 	}
 	close(fd);
 	v6 = netns_ipv6_ok();
+	check_features();
 
 	watch_pair_start(&w, netns, NULL);
 
@@ -330,6 +396,15 @@ int main(void)
 	tcp_wait_settled(5000);
 	usleep(300000);
 	watch_pair_stop(&w, &jl, &text);
+	{
+		/* kprobes: MPTCP's inner calls must not take the outer call's
+		 * saved arguments, nor leave them behind (kernel_missed) */
+		long long lost = -1, missed = -1;
+
+		tracer_last_summary(&w.json, NULL, &lost, &missed, NULL);
+		ok(lost == 0 && missed == 0, "watch: nothing lost, nothing missed (%lld, %lld)",
+		   lost, missed);
+	}
 	for (i = 0; i < 2; i++) {
 		char star[16];
 
