@@ -16,6 +16,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "life_owner.bpf.h"
 
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
@@ -112,6 +113,27 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 	}
 }
 
+/* life: accept() names the connection's owner for its next transition to take. */
+static __always_inline void life_note_accept(const struct sock *sk, bool btf)
+{
+	struct life_accept a = {};
+	__u64 key = (__u64)(long)sk;
+
+	/* the filters: a connection of another netns never reaches the state
+	 * hook's life path to take its entry */
+	if ((filter_family && sk_rd(btf, sk, __sk_common.skc_family) != filter_family) ||
+	    (filter_netns &&
+	     net_inum(sk_rd(btf, sk, __sk_common.skc_net.net), btf) != filter_netns))
+		return;
+	/* the state hook made it at the connection's first transition */
+	a.cookie = sk_rd(btf, sk, __sk_common.skc_cookie.counter);
+	if (!a.cookie)
+		return;
+	fill_task(&a.task, false);
+	if (bpf_map_update_elem(&life_accepts, &key, &a, BPF_ANY))
+		__sync_fetch_and_add(&counters.map_full, 1);
+}
+
 /*
  * One record for a finished call, if the socket is TCP, UDP or MPTCP and wanted.
  * btf: c->sk and c->listener are BTF pointers.
@@ -141,6 +163,14 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	}
 	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
+	/* life keeps TCP connections in the kernel: a connect's owner is its
+	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook */
+	if (life_kernel && proto == ST_IPPROTO_TCP &&
+	    (c->kind == ST_REC_ACCEPT || c->kind == ST_REC_CONNECT)) {
+		if (c->kind == ST_REC_ACCEPT && c->ret >= 0)
+			life_note_accept(sk, btf);
+		return;
+	}
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;

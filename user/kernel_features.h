@@ -41,6 +41,10 @@ struct kernel_features {
 	const char *call_args;
 	/* why a better choice was refused, with the verifier's reason; "" if none */
 	char state_why[200], calls_why[200], seed_why[200];
+	/* life: connections kept in the kernel (one record per end), or if not,
+	 * why they go through the table ("" when the hooks did not load) */
+	bool life_kernel;
+	char life_why[256];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
 	/* Where --seed finds existing sockets and holders; NULL if it cannot. */

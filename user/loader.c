@@ -80,6 +80,10 @@ struct loader {
 	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
+	bool life;	    /* life_kernel is set in the loaded objects */
+	bool life_tried;    /* the last try set it */
+	bool life_refused;  /* a try with it failed where one without did not */
+	char life_why[256]; /* why life_kernel is not set, "" if it is or was not asked */
 };
 
 static int verbosity;
@@ -406,7 +410,11 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	load_failure_reset();
 	c->rodata->unix_calls = cfg->want_unix;
+	c->rodata->life_kernel = l->life_tried;
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = bpf_map__reuse_fd(c->maps.life_accepts,
+					bpf_map__fd(l->skel->maps.life_accepts));
 	if (!err)
 		err = syscalls_cast_bpf__load(c);
 	if (err) {
@@ -481,6 +489,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	l->skel->rodata->unix_calls = cfg->want_unix;
+	/* socket storage needs a tracing program: state_btf */
+	l->life_tried = cfg->life_kernel && state == HOOK_TP_BTF && !l->life_refused;
+	l->skel->rodata->life_kernel = l->life_tried;
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
@@ -522,6 +533,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		if (!err) {
 			l->state = state;
 			l->calls = calls;
+			l->life = l->life_tried;
 			return 0;
 		}
 	}
@@ -730,6 +742,20 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 				continue;
 			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].variant,
 					why, sizeof(why));
+			if (err && l->life_tried && l->state_refused) {
+				/* life in the kernel is an extra: without it the
+				 * connections go through the table, as watch's */
+				char life_why[sizeof(why)];
+
+				memcpy(life_why, why, sizeof(why));
+				l->life_refused = true;
+				err = try_hooks(l, cfg, states[si], families[fi].fam,
+						families[fi].variant, why, sizeof(why));
+				if (err)
+					l->life_refused = false;
+				else
+					snprintf(l->life_why, sizeof(l->life_why), "%s", life_why);
+			}
 			if (!err)
 				goto loaded;
 			if (verbosity)
@@ -763,6 +789,9 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 	goto fail;
 loaded:
 	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
+	if (cfg->life_kernel && !l->life && !l->life_why[0])
+		snprintf(l->life_why, sizeof(l->life_why),
+			 "state hook %s: socket storage needs tp_btf", hook_name(l->state));
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
 	/* a kernel without them still traces the rest: UNIX sockets then come
@@ -863,6 +892,12 @@ void loader_loss(struct loader *l, struct loss *loss)
 	/* returns no hook reported: the event is gone (call_args.bpf.h) */
 	loss->kernel_missed += __atomic_load_n(&c->ret_missed, __ATOMIC_RELAXED);
 	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
+}
+
+bool loader_life_kernel(const struct loader *l, const char **why)
+{
+	*why = l->life_why[0] ? l->life_why : NULL;
+	return l->life;
 }
 
 const char *loader_state_hook(const struct loader *l)

@@ -27,6 +27,9 @@ struct loader_cfg {
 	/* where neither fentry nor kprobe reach unix_release_sock(), close()'s
 	 * entry may report UNIX closes: it runs on every close() of the system */
 	bool unix_close_hook;
+	/* life: keep each TCP connection in the kernel (socket storage) and
+	 * send one record at its end, where the state hook allows */
+	bool life_kernel;
 };
 
 struct loss {
@@ -71,6 +74,9 @@ const char *loader_queue_hook(const struct loader *l);
 const char *loader_unix_release_hook(const struct loader *l);
 /* Whether the UNIX calls (bind ... socketpair) are traced. */
 bool loader_unix_calls(const struct loader *l);
+/* Whether life's connections are kept in the kernel (one record per end);
+ * if not, why (*why NULL when life was not asked for). */
+bool loader_life_kernel(const struct loader *l, const char **why);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
