@@ -164,9 +164,10 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
 	/* life keeps TCP connections in the kernel: a connect's owner is its
-	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook */
-	if (life_kernel && proto == ST_IPPROTO_TCP &&
-	    (c->kind == ST_REC_ACCEPT || c->kind == ST_REC_CONNECT)) {
+	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook, and a
+	 * bind only makes watch lines (a client that binds its source address
+	 * would cost a record a connection) */
+	if (life_kernel && proto == ST_IPPROTO_TCP && c->kind != ST_REC_LISTEN) {
 		if (c->kind == ST_REC_ACCEPT && c->ret >= 0)
 			life_note_accept(sk, btf);
 		return;

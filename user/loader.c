@@ -378,6 +378,8 @@ static int attach_all(struct loader *l, char *why, size_t len)
 		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no cgroup v2: %s", strerror(-cgfd));
 	set_progs(l->skel, SET_CGROUP, progs);
 	for (p = progs; cgfd >= 0 && *p; p++) {
+		if (!bpf_program__autoload(*p))
+			continue;
 		err = attach_one(l, *p, cgfd);
 		if (err) {
 			snprintf(l->cgroup_err, sizeof(l->cgroup_err), "attach %s: %s",
@@ -516,6 +518,10 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		for (p = progs; *p; p++)
 			bpf_program__set_autoload(*p, true);
 	}
+	/* sockops reports the source port for a connection's first line, which
+	 * life in the kernel never waits for: 9 callbacks a connection saved */
+	if (l->life_tried)
+		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	load_failure_reset();
 	if (!err)
