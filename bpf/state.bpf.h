@@ -98,7 +98,7 @@ static __always_inline void fill_state(struct st_state_rec *r, const struct sock
  */
 static __always_inline void record_state_life(const struct sock *sk, int oldstate, int newstate)
 {
-	struct st_state_rec rec, *r;
+	struct st_state_rec rec = {}, *r;
 
 	sk_tuple(&rec.t, sk, true);
 	if (!tuple_wanted(&rec.t))
