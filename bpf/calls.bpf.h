@@ -113,11 +113,27 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 	}
 }
 
-/* life: accept() names the connection's owner for its next transition to take. */
+/* life: accept() names the connection's owner. */
 static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 {
 	struct life_accept a = {};
 	__u64 key = (__u64)(long)sk;
+
+	if (life_kernel == ST_LIFE_HASH) {
+		/* the entry of a connection under way is this one's: an
+		 * address is deleted at its connection's end */
+		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
+
+		if (s && (s->kflags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
+			fill_task(&a.task, false);
+			s->owner_pid = a.task.tgid;
+			__builtin_memcpy(s->owner_comm, a.task.comm, ST_COMM_LEN);
+			s->owner_src = ST_OWNER_ACCEPT;
+			s->kflags |= LIFE_K_ACCEPTED;
+		}
+		return;
+	}
+	/* socket storage: for the connection's next transition to take */
 
 	/* the filters: a connection of another netns never reaches the state
 	 * hook's life path to take its entry */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * life in the kernel: each TCP connection whose start the state hook sees
- * keeps its story in socket storage (owner, first time, tuple, path of
- * states), updated at every transition, and only its end crosses the ring
+ * keeps its story (owner, first time, tuple, path of states) in the kernel,
+ * updated at every transition, and only its end crosses the ring
  * buffer, as one st_life_rec. The rules are user/table_state.c's, applied to
  * the same state records, so that the line is the one the table would make.
  *
@@ -11,8 +11,10 @@
  * predate socktrace), sockets that predate socktrace (no storage: the table
  * knows their start from its snapshot), MPTCP sockets and active subflows.
  *
- * Socket storage needs tp_btf (tracing programs have it from 5.11): the
- * loader sets life_kernel only with state_btf.
+ * Where: socket storage with tp_btf (btf: tracing programs have it from
+ * 5.11), freed with the socket, cloned into a listener's children; else (raw_tp,
+ * the classic tracepoint) life_hash, by sock address, deleted at the end. The
+ * loader sets life_kernel to the mode that goes with the state hook.
  */
 #ifndef SOCKTRACE_LIFE_BPF_H
 #define SOCKTRACE_LIFE_BPF_H
@@ -22,30 +24,6 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "life_owner.bpf.h"
-
-enum life_kflags {
-	LIFE_K_LIVE = 1 << 0,	  /* a connection under way: transitions are kept here */
-	LIFE_K_LISTENER = 1 << 1, /* a listener's: its owner, for children to clone */
-	LIFE_K_ACCEPTED = 1 << 2, /* accept() named its owner */
-};
-
-/* A connection's story so far: 128 bytes a socket, freed with it. */
-struct life_sk {
-	__u64 first_ns;
-	__u64 path;
-	__u64 mptcp_parent;
-	struct st_tuple t;
-	char owner_comm[ST_COMM_LEN];
-	char origin_comm[ST_COMM_LEN];
-	__u32 owner_pid;
-	__u32 origin_pid;
-	__u8 owner_src;
-	__u8 origin_src;
-	__u8 path_len;
-	__u8 life_flags; /* enum st_life_flags */
-	__u8 kflags;	 /* enum life_kflags */
-	__u8 pad[3];
-};
 
 /* BPF_F_CLONE: a listener's children start with a copy (its owner). */
 struct {
@@ -155,13 +133,15 @@ static __always_inline void life_owner(struct life_sk *s, const struct st_state_
 }
 
 /* The connection ended: its one record. */
-static __always_inline void life_end(struct life_sk *s, const struct st_state_rec *r, __u8 nst)
+static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
+				     const struct st_state_rec *r, __u8 nst, bool btf)
 {
 	struct st_life_rec *l = reserve(sizeof(*l));
+	__u64 key = (__u64)(long)sk;
 
 	s->kflags = 0;
 	if (!l)
-		return;
+		goto out;
 	l->hdr.type = ST_REC_LIFE;
 	l->hdr.size = sizeof(*l);
 	l->hdr.ts_ns = r->hdr.ts_ns;
@@ -188,17 +168,50 @@ static __always_inline void life_end(struct life_sk *s, const struct st_state_re
 	l->life_flags = s->life_flags;
 	__builtin_memset(l->pad, 0, sizeof(l->pad));
 	submit(l);
+out:
+	/* socket storage goes with the socket; an address is reused */
+	if (!btf)
+		bpf_map_delete_elem(&life_hash, &key);
+}
+
+/* The connection's story: in its socket's storage, or by its address. */
+static __always_inline struct life_sk *life_get(const struct sock *sk, bool btf)
+{
+	__u64 key = (__u64)(long)sk;
+
+	if (btf)
+		return bpf_sk_storage_get(&life_sks, (void *)sk, 0, 0);
+	return bpf_map_lookup_elem(&life_hash, &key);
+}
+
+static __always_inline struct life_sk *life_create(const struct sock *sk,
+						   const struct life_sk *init, bool btf)
+{
+	__u64 key = (__u64)(long)sk;
+	struct life_sk *s;
+
+	if (btf) {
+		s = bpf_sk_storage_get(&life_sks, (void *)sk, (void *)init,
+				       BPF_SK_STORAGE_GET_F_CREATE);
+	} else {
+		s = NULL;
+		if (!bpf_map_update_elem(&life_hash, &key, init, BPF_NOEXIST))
+			s = bpf_map_lookup_elem(&life_hash, &key);
+	}
+	if (!s)
+		__sync_fetch_and_add(&counters.map_full, 1);
+	return s;
 }
 
 /* A connection's first transition: its storage, blank but for the owner a listener gave. */
 static __always_inline struct life_sk *life_start(const struct sock *sk, struct life_sk *s,
-						  bool child)
+						  bool child, bool btf)
 {
 	struct life_sk init = {};
 
 	if (child) {
 		/* cloned from its listener, if that one has storage */
-		if (s && (s->kflags & LIFE_K_LISTENER) && s->owner_src != ST_OWNER_NONE) {
+		if (btf && s && (s->kflags & LIFE_K_LISTENER) && s->owner_src != ST_OWNER_NONE) {
 			init.owner_pid = s->owner_pid;
 			__builtin_memcpy(init.owner_comm, s->owner_comm, ST_COMM_LEN);
 			init.owner_src = ST_OWNER_LISTENER;
@@ -212,17 +225,15 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 		*s = init;
 		return s;
 	}
-	s = bpf_sk_storage_get(&life_sks, (void *)sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s)
-		__sync_fetch_and_add(&counters.map_full, 1);
-	return s;
+	return life_create(sk, &init, btf);
 }
 
 /*
  * The transition r of sk into its storage. true: kept here (and at the end
  * sent as one record); false: r goes to userspace as ever.
  */
-static __always_inline bool life_apply(const struct sock *sk, const struct st_state_rec *r)
+static __always_inline bool life_apply(const struct sock *sk, const struct st_state_rec *r,
+				       bool btf)
 {
 	__u8 old_state = r->oldstate, new_state = r->newstate, nst = new_state;
 	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
@@ -230,14 +241,16 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 
 	if (r->t.protocol != ST_IPPROTO_TCP || old_state == new_state)
 		return false;
-	s = bpf_sk_storage_get(&life_sks, (void *)sk, 0, 0);
+	s = life_get(sk, btf);
 	if (new_state == ST_TCP_LISTEN) {
-		/* a listener: its owner, for the children to clone */
+		/* a listener: its owner, for the children to clone (the hash
+		 * has no clone: children ask userspace for their listener) */
 		struct life_sk init = {.kflags = LIFE_K_LISTENER};
 
+		if (!btf)
+			return false;
 		if (!s)
-			s = bpf_sk_storage_get(&life_sks, (void *)sk, &init,
-					       BPF_SK_STORAGE_GET_F_CREATE);
+			s = life_create(sk, &init, btf);
 		if (s) {
 			*s = init;
 			life_set_owner(s, &r->task, ST_OWNER_LISTEN);
@@ -251,7 +264,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 				s->kflags = 0;
 			return false;
 		}
-		s = life_start(sk, s, child);
+		s = life_start(sk, s, child, btf);
 		if (!s)
 			return false;
 		s->first_ns = r->hdr.ts_ns;
@@ -261,7 +274,8 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 	} else {
 		life_merge_tuple(&s->t, &r->t);
 	}
-	if ((s->life_flags & ST_LIFE_PASSIVE) && !(s->kflags & LIFE_K_ACCEPTED))
+	/* with the hash, accept() writes the owner into the entry itself */
+	if (btf && (s->life_flags & ST_LIFE_PASSIVE) && !(s->kflags & LIFE_K_ACCEPTED))
 		life_take_accept(s, sk, r->cookie);
 	life_owner(s, r);
 	if (r->mptcp_parent)
@@ -273,7 +287,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 	life_path_push(s, old_state);
 	life_path_push(s, nst);
 	if (new_state == ST_TCP_CLOSE)
-		life_end(s, r, nst);
+		life_end(sk, s, r, nst, btf);
 	return true;
 }
 

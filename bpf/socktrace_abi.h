@@ -331,6 +331,13 @@ struct st_life_rec {
 	__u8 pad[4];
 };
 
+/* life_kernel (rodata): where life keeps each connection in the kernel */
+enum st_life_mode {
+	ST_LIFE_OFF = 0,	/* nowhere: every transition goes to userspace */
+	ST_LIFE_SK_STORAGE = 1, /* socket storage (tp_btf, 5.11+) */
+	ST_LIFE_HASH = 2,	/* a hash map by sock address (raw_tp, classic tracepoint) */
+};
+
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
 	__u64 rb_full;	   /* bpf_ringbuf_reserve failed: events lost */

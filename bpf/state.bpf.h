@@ -93,18 +93,19 @@ static __always_inline void fill_state(struct st_state_rec *r, const struct sock
 }
 
 /*
- * life with socket storage: the record is made on the stack, and only if
+ * life in the kernel: the record is made on the stack, and only if
  * life.bpf.h does not keep it does it go to the ring buffer.
  */
-static __always_inline void record_state_life(const struct sock *sk, int oldstate, int newstate)
+static __always_inline void record_state_life(const struct sock *sk, int oldstate, int newstate,
+					      bool btf)
 {
 	struct st_state_rec rec = {}, *r;
 
-	sk_tuple(&rec.t, sk, true);
+	sk_tuple(&rec.t, sk, btf);
 	if (!tuple_wanted(&rec.t))
 		return;
-	fill_state(&rec, sk, oldstate, newstate, true);
-	if (life_apply(sk, &rec))
+	fill_state(&rec, sk, oldstate, newstate, btf);
+	if (life_apply(sk, &rec, btf))
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)
@@ -119,8 +120,9 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 {
 	struct st_state_rec *r;
 
-	if (btf && life_kernel) {
-		record_state_life(sk, oldstate, newstate);
+	/* the loader sets the mode that goes with the state hook */
+	if (life_kernel) {
+		record_state_life(sk, oldstate, newstate, btf);
 		return;
 	}
 	r = reserve(sizeof(*r));

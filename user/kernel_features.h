@@ -43,7 +43,7 @@ struct kernel_features {
 	char state_why[200], calls_why[200], seed_why[200];
 	/* life: connections kept in the kernel (one record per end), or if not,
 	 * why they go through the table ("" when the hooks did not load) */
-	bool life_kernel;
+	const char *life_kernel; /* "sk_storage", "hash"; NULL: the table */
 	char life_why[256];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */

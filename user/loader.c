@@ -412,11 +412,13 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	load_failure_reset();
 	c->rodata->unix_calls = cfg->want_unix;
-	c->rodata->life_kernel = l->life_tried;
+	c->rodata->life_kernel = l->skel->rodata->life_kernel;
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
 		err = bpf_map__reuse_fd(c->maps.life_accepts,
 					bpf_map__fd(l->skel->maps.life_accepts));
+	if (!err)
+		err = bpf_map__reuse_fd(c->maps.life_hash, bpf_map__fd(l->skel->maps.life_hash));
 	if (!err)
 		err = syscalls_cast_bpf__load(c);
 	if (err) {
@@ -491,9 +493,12 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	l->skel->rodata->unix_calls = cfg->want_unix;
-	/* socket storage needs a tracing program: state_btf */
-	l->life_tried = cfg->life_kernel && state == HOOK_TP_BTF && !l->life_refused;
-	l->skel->rodata->life_kernel = l->life_tried;
+	/* socket storage needs a tracing program (state_btf); the others keep
+	 * connections in a hash map by sock address */
+	l->life_tried = cfg->life_kernel && !l->life_refused;
+	l->skel->rodata->life_kernel = !l->life_tried	      ? ST_LIFE_OFF
+				       : state == HOOK_TP_BTF ? ST_LIFE_SK_STORAGE
+							      : ST_LIFE_HASH;
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
@@ -795,9 +800,6 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 	goto fail;
 loaded:
 	snprintf(l->calls_why, sizeof(l->calls_why), "%s", calls_why);
-	if (cfg->life_kernel && !l->life && !l->life_why[0])
-		snprintf(l->life_why, sizeof(l->life_why),
-			 "state hook %s: socket storage needs tp_btf", hook_name(l->state));
 	if (cfg->want_queue)
 		load_queue_hooks(l, cfg);
 	/* a kernel without them still traces the rest: UNIX sockets then come
@@ -900,10 +902,12 @@ void loader_loss(struct loader *l, struct loss *loss)
 	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
 }
 
-bool loader_life_kernel(const struct loader *l, const char **why)
+const char *loader_life_kernel(const struct loader *l, const char **why)
 {
 	*why = l->life_why[0] ? l->life_why : NULL;
-	return l->life;
+	if (!l->life)
+		return NULL;
+	return l->skel->rodata->life_kernel == ST_LIFE_SK_STORAGE ? "sk_storage" : "hash";
 }
 
 const char *loader_state_hook(const struct loader *l)

@@ -74,9 +74,10 @@ const char *loader_queue_hook(const struct loader *l);
 const char *loader_unix_release_hook(const struct loader *l);
 /* Whether the UNIX calls (bind ... socketpair) are traced. */
 bool loader_unix_calls(const struct loader *l);
-/* Whether life's connections are kept in the kernel (one record per end);
- * if not, why (*why NULL when life was not asked for). */
-bool loader_life_kernel(const struct loader *l, const char **why);
+/* Where life's connections are kept in the kernel (one record per end):
+ * "sk_storage" (tp_btf) or "hash" (by sock address); NULL if they are not,
+ * and then *why says why (NULL when life was not asked for). */
+const char *loader_life_kernel(const struct loader *l, const char **why);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

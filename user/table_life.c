@@ -35,6 +35,11 @@ static void holder_now(struct table *tb, struct sock_entry *e, struct sock_origi
 {
 	struct st_task now;
 
+	/* at the end the socket is closed and its address may be another's:
+	 * only its cookie still names it (a child on raw_tp or the classic
+	 * tracepoint has none, and the probe found the wrong socket's holder) */
+	if (!e->cookie)
+		return;
 	if (e->owner_src == OWNER_NONE || e->owner_src == OWNER_LISTENER || !tb->probe.gone ||
 	    !tb->probe.gone(tb->probe.ctx, e->owner_pid))
 		return;

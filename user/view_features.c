@@ -87,13 +87,14 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 	sb_printf(sb, ",\"sockets\":\"%s\"}", kf->seed_unix ? kf->seed_unix : "none");
 	sb_puts(sb, ",\"life\":");
 	if (kf->state) {
-		sb_printf(sb, "{\"path\":\"%s\",\"why\":", kf->life_kernel ? "kernel" : "table");
-		if (kf->life_kernel)
-			sb_puts(sb, "null}");
-		else
+		sb_printf(sb, "{\"path\":\"%s\",\"store\":", kf->life_kernel ? "kernel" : "table");
+		if (kf->life_kernel) {
+			sb_printf(sb, "\"%s\",\"why\":null}", kf->life_kernel);
+		} else {
+			sb_puts(sb, "null,\"why\":");
 			sb_put_json_string(sb, kf->life_why, sizeof(kf->life_why));
-		if (!kf->life_kernel)
 			sb_putc(sb, '}');
+		}
 	} else {
 		sb_puts(sb, "null");
 	}
@@ -146,7 +147,8 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	if (kf->state) {
 		/* life: one record per connection end, or every transition */
 		if (kf->life_kernel) {
-			sb_puts(sb, "life       path=kernel (socket storage: one record per end)");
+			sb_printf(sb, "life       path=kernel store=%s (one record per end)",
+				  kf->life_kernel);
 		} else {
 			sb_puts(sb, "life       path=table (");
 			sb_put_text_escaped(sb, kf->life_why, sizeof(kf->life_why));
