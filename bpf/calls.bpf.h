@@ -141,10 +141,9 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 	    (filter_netns &&
 	     net_inum(sk_rd(btf, sk, __sk_common.skc_net.net), btf) != filter_netns))
 		return;
-	/* the state hook made it at the connection's first transition */
+	/* 0 where it is being remade (a child's copy of its listener's is
+	 * reset after its first transitions before 6.18) */
 	a.cookie = sk_rd(btf, sk, __sk_common.skc_cookie.counter);
-	if (!a.cookie)
-		return;
 	fill_task(&a.task, false);
 	if (bpf_map_update_elem(&life_accepts, &key, &a, BPF_ANY))
 		__sync_fetch_and_add(&counters.map_full, 1);

@@ -94,9 +94,10 @@ static __always_inline void life_take_accept(struct life_sk *s, const struct soc
 
 	if (!a)
 		return;
-	/* an entry left by a connection that ended before its accept() (or
-	 * one the filters left out) names another cookie: cookies are unique */
-	if (a->cookie == cookie) {
+	/* the connection's start deleted what an earlier socket at this
+	 * address left (an accept() after its end): an entry is this
+	 * connection's, unless a cookie says otherwise */
+	if (!a->cookie || !cookie || a->cookie == cookie) {
 		life_set_owner(s, &a->task, ST_OWNER_ACCEPT);
 		s->kflags |= LIFE_K_ACCEPTED;
 	}
@@ -221,6 +222,12 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 		init.life_flags |= ST_LIFE_PASSIVE;
 	}
 	init.kflags = LIFE_K_LIVE;
+	if (btf && child) {
+		__u64 key = (__u64)(long)sk;
+
+		/* an earlier socket's, at this address: see life_take_accept() */
+		bpf_map_delete_elem(&life_accepts, &key);
+	}
 	if (s) {
 		*s = init;
 		return s;
