@@ -47,13 +47,14 @@ struct life_sk {
 
 /*
  * LIFE_HASH: the connections under way by sock address, each entry deleted at
- * its end. Allocated as used; a full map leaves a connection to the table.
- * Shared with syscalls_cast.bpf.c by the loader.
+ * its end; a full map leaves a connection to the table. Preallocated: the
+ * kernel warns (5.10) about a tracing program that allocates at run time,
+ * which the map's mere presence in a program is enough for. One entry unless
+ * the loader sizes it for ST_LIFE_HASH. Shared with syscalls_cast.bpf.c.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
+	__uint(max_entries, 1);
 	__type(key, __u64);
 	__type(value, struct life_sk);
 } life_hash SEC(".maps");

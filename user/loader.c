@@ -86,6 +86,13 @@ struct loader {
 	char life_why[256]; /* why life_kernel is not set, "" if it is or was not asked */
 };
 
+/*
+ * Connections under way that life keeps in its hash map (raw_tp, the classic
+ * tracepoint); more go to the table. Preallocated: about 190 bytes each,
+ * 12 MB, only in that mode.
+ */
+#define LIFE_HASH_ENTRIES 65536
+
 static int verbosity;
 static const char *btf_path;
 
@@ -528,6 +535,10 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	if (l->life_tried)
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
+	if (!err)
+		err = bpf_map__set_max_entries(
+			l->skel->maps.life_hash,
+			l->skel->rodata->life_kernel == ST_LIFE_HASH ? LIFE_HASH_ENTRIES : 1);
 	load_failure_reset();
 	if (!err)
 		err = trace_bpf__load(l->skel);
