@@ -16,6 +16,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "life_owner.bpf.h"
 
 #define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
 
@@ -112,6 +113,42 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 	}
 }
 
+/* life: accept() names the connection's owner. */
+static __always_inline void life_note_accept(const struct sock *sk, bool btf)
+{
+	struct life_accept a = {};
+	__u64 key = (__u64)(long)sk;
+
+	if (life_kernel == ST_LIFE_HASH) {
+		/* the entry of a connection under way is this one's: an
+		 * address is deleted at its connection's end */
+		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
+
+		if (s && (s->kflags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
+			fill_task(&a.task, false);
+			s->owner_pid = a.task.tgid;
+			__builtin_memcpy(s->owner_comm, a.task.comm, ST_COMM_LEN);
+			s->owner_src = ST_OWNER_ACCEPT;
+			s->kflags |= LIFE_K_ACCEPTED;
+		}
+		return;
+	}
+	/* socket storage: for the connection's next transition to take */
+
+	/* the filters: a connection of another netns never reaches the state
+	 * hook's life path to take its entry */
+	if ((filter_family && sk_rd(btf, sk, __sk_common.skc_family) != filter_family) ||
+	    (filter_netns &&
+	     net_inum(sk_rd(btf, sk, __sk_common.skc_net.net), btf) != filter_netns))
+		return;
+	/* 0 where it is being remade (a child's copy of its listener's is
+	 * reset after its first transitions before 6.18) */
+	a.cookie = sk_rd(btf, sk, __sk_common.skc_cookie.counter);
+	fill_task(&a.task, false);
+	if (bpf_map_update_elem(&life_accepts, &key, &a, BPF_ANY))
+		__sync_fetch_and_add(&counters.map_full, 1);
+}
+
 /*
  * One record for a finished call, if the socket is TCP, UDP or MPTCP and wanted.
  * btf: c->sk and c->listener are BTF pointers.
@@ -148,6 +185,15 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	}
 	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
+	/* life keeps TCP connections in the kernel: a connect's owner is its
+	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook, and a
+	 * bind only makes watch lines (a client that binds its source address
+	 * would cost a record a connection) */
+	if (life_kernel && proto == ST_IPPROTO_TCP && c->kind != ST_REC_LISTEN) {
+		if (c->kind == ST_REC_ACCEPT && c->ret >= 0)
+			life_note_accept(sk, btf);
+		return;
+	}
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;

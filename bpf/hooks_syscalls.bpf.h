@@ -51,7 +51,7 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 				      int backlog)
 {
 	struct call_done c = {.ret = ret, .kind = kind, .fd = fd};
-	const struct sock *sk;
+	struct sock *sk;
 
 	if (kind == ST_REC_ACCEPT) {
 		if (ret < 0)
@@ -61,10 +61,12 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 	} else {
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}
-	/* through a local: CO-RE must not see c's own field as a kernel one */
+	/* through a local: BPF_CORE_READ(c.sk, ...) made a CO-RE relocation of
+	 * call_done.sk, a type no kernel has, which 5.10's saved-argument exits
+	 * failed to load with once record_call() grew */
 	sk = c.sk;
 	if (unix_calls && sk && sk_rd(SYS_SOCK_BTF, sk, __sk_common.skc_family) == AF_UNIX) {
-		unix_call_record(c.sk, ret, unix_event_of(kind), fd, addr, alen, backlog);
+		unix_call_record(sk, ret, unix_event_of(kind), fd, addr, alen, backlog);
 		return 0;
 	}
 	if (kind == ST_REC_BIND || kind == ST_REC_CONNECT) {

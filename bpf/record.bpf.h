@@ -80,11 +80,17 @@ static __always_inline void fill_task(struct st_task *task, bool btf)
 	}
 }
 
+/* Whether the filters let tuple t through. */
+static __always_inline bool tuple_wanted(const struct st_tuple *t)
+{
+	return !(filter_family && t->family != filter_family) &&
+	       !(filter_netns && t->netns != filter_netns);
+}
+
 /* Whether the filters let tuple t through; if not, the record is discarded. */
 static __always_inline bool wanted(void *rec, const struct st_tuple *t)
 {
-	if ((filter_family && t->family != filter_family) ||
-	    (filter_netns && t->netns != filter_netns)) {
+	if (!tuple_wanted(t)) {
 		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
 		return false;
 	}

@@ -39,7 +39,8 @@ enum st_rec_type {
 	ST_REC_PORT = 9,    /* tcp_connect() chose the source port (st_call_rec, by cookie) */
 	ST_REC_QUEUED = 10, /* a connection was queued on listener sk (st_call_rec; arg: queue) */
 	ST_REC_UNIX = 11,   /* a UNIX domain socket: a call, a close, or a snapshot (st_unix_rec) */
-	ST_REC_TYPE_MAX = 11,
+	ST_REC_LIFE = 12,   /* a TCP connection ended: its whole life, built in the kernel */
+	ST_REC_TYPE_MAX = 12,
 };
 
 /* st_call_rec.call_flags */
@@ -271,6 +272,72 @@ struct st_unix_rec {
 	__u8 pad[4];
 };
 
+/*
+ * How a connection's owner was learnt (st_life_rec.owner_src, origin_src);
+ * the numbers are userspace's enum owner_src (user/table.h asserts them).
+ */
+enum st_owner_src {
+	ST_OWNER_NONE = 0,     /* unknown: the line names the task of the last transition */
+	ST_OWNER_CONNECT = 1,  /* CLOSE -> SYN_SENT ran in it */
+	ST_OWNER_LISTEN = 2,   /* -> LISTEN ran in it (listeners: never in a record) */
+	ST_OWNER_ACCEPT = 3,   /* accept() returned the connection to it */
+	ST_OWNER_LISTENER = 4, /* a passive child not yet accepted: its listener's owner */
+	ST_OWNER_TASK = 6,     /* it made a transition only a process makes */
+	ST_OWNER_HOLDER = 9,   /* another process made such a transition: it holds it now */
+};
+
+/* st_life_rec.life_flags */
+enum st_life_flags {
+	ST_LIFE_PASSIVE = 1 << 0, /* made by a listener (LISTEN -> SYN_RECV) */
+	/* a FIN or reset arrived in another task than the owner's, which
+	 * userspace asks about (has the owner exited? who holds it now?) */
+	ST_LIFE_HOLDER_CHECK = 1 << 1,
+	/* a child of a listener the kernel keeps no owner for (it predates
+	 * socktrace): userspace names the listener's owner */
+	ST_LIFE_LISTENER_UNKNOWN = 1 << 2,
+	ST_LIFE_FLAGS_ALL = (1 << 3) - 1,
+};
+
+/*
+ * life: one record per TCP connection end, built in the kernel from every
+ * transition of a socket whose start it saw (bpf/life.bpf.h). The states,
+ * owner and tuple as the table would have made them of the same transitions.
+ */
+#define ST_PATH_MAX_STATES 16
+
+struct st_life_rec {
+	struct st_hdr hdr; /* ts_ns: the last transition (-> CLOSE, or TIME_WAIT) */
+	__u64 sk;
+	__u64 cookie;	   /* at the end */
+	__u64 first_ns;	   /* the first transition (CLOCK_MONOTONIC) */
+	__u64 bytes_acked; /* tcp_sock counters at the end, as in st_state_rec */
+	__u64 bytes_received;
+	__u64 path;	     /* the states it went through, 4 bits each, oldest lowest */
+	__u64 mptcp_parent;  /* a TCP subflow: its MPTCP socket's sock address; else 0 */
+	struct st_tuple t;   /* every transition's tuple merged: zero fields never overwrite */
+	struct st_task task; /* the task the last transition ran in */
+	char owner_comm[ST_COMM_LEN];
+	char origin_comm[ST_COMM_LEN]; /* owner_src HOLDER: the owner before it changed hands */
+	__u32 owner_pid;
+	__u32 origin_pid;
+	__u8 oldstate;	  /* of the last transition */
+	__u8 newstate;	  /* CLOSE, or TIME_WAIT for an active closer's orderly end */
+	__u8 sk_err;	  /* at the last transition */
+	__u8 close_flags; /* enum st_close_flags */
+	__u8 owner_src;	  /* enum st_owner_src */
+	__u8 origin_src;
+	__u8 path_len;
+	__u8 life_flags; /* enum st_life_flags */
+	__u8 pad[4];
+};
+
+/* life_kernel (rodata): where life keeps each connection in the kernel */
+enum st_life_mode {
+	ST_LIFE_OFF = 0,	/* nowhere: every transition goes to userspace */
+	ST_LIFE_SK_STORAGE = 1, /* socket storage (tp_btf, 5.11+) */
+	ST_LIFE_HASH = 2,	/* a hash map by sock address (raw_tp, classic tracepoint) */
+};
+
 /* Load-time settings (rodata) and counters (bss) shared by name. */
 struct st_counters {
 	__u64 rb_full;	   /* bpf_ringbuf_reserve failed: events lost */
@@ -293,5 +360,6 @@ ST_STATIC_ASSERT(sizeof(struct st_call_rec) == 136, "st_call_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_sock_rec) == 128, "st_sock_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_file_rec) == 72, "st_file_rec size");
 ST_STATIC_ASSERT(sizeof(struct st_unix_rec) == 224, "st_unix_rec size");
+ST_STATIC_ASSERT(sizeof(struct st_life_rec) == 200, "st_life_rec size");
 
 #endif

@@ -15,6 +15,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "life.bpf.h"
 
 /*
  * Which FINs the byte counters hold. tcp_fin() marks a socket SOCK_DONE when
@@ -37,20 +38,14 @@ static __always_inline __u8 fin_flags(const struct sock *sk, const struct tcp_so
 }
 
 /*
- * One record per transition, for both state hooks: btf (tp_btf) reads sk with
- * plain loads, else with probed reads. The listener queue and the byte
- * counters are read where they mean something, to keep the hot path short.
+ * A transition's record, but for the tuple (read first, for the filters):
+ * btf (tp_btf) reads sk with plain loads, else with probed reads. The
+ * listener queue and the byte counters are read where they mean something,
+ * to keep the hot path short.
  */
-static __always_inline void record_state(const struct sock *sk, int oldstate, int newstate,
-					 bool btf)
+static __always_inline void fill_state(struct st_state_rec *r, const struct sock *sk, int oldstate,
+				       int newstate, bool btf)
 {
-	struct st_state_rec *r = reserve(sizeof(*r));
-
-	if (!r)
-		return;
-	sk_tuple(&r->t, sk, btf);
-	if (!wanted(r, &r->t))
-		return;
 	hdr_init(&r->hdr, ST_REC_STATE, sizeof(*r));
 	r->sk = (__u64)(long)sk;
 	/* tp_btf can ask for the cookie (and makes one if the socket has none
@@ -95,6 +90,48 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 		r->bytes_received = 0;
 	}
 	fill_task(&r->task, btf);
+}
+
+/*
+ * life in the kernel: the record is made on the stack, and only if
+ * life.bpf.h does not keep it does it go to the ring buffer.
+ */
+static __always_inline void record_state_life(const struct sock *sk, int oldstate, int newstate,
+					      bool btf)
+{
+	struct st_state_rec rec = {}, *r;
+
+	sk_tuple(&rec.t, sk, btf);
+	if (!tuple_wanted(&rec.t))
+		return;
+	fill_state(&rec, sk, oldstate, newstate, btf);
+	if (life_apply(sk, &rec, btf))
+		return;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memcpy(r, &rec, sizeof(rec));
+	submit(r);
+}
+
+/* One record per transition, for every state hook. */
+static __always_inline void record_state(const struct sock *sk, int oldstate, int newstate,
+					 bool btf)
+{
+	struct st_state_rec *r;
+
+	/* the loader sets the mode that goes with the state hook */
+	if (life_kernel) {
+		record_state_life(sk, oldstate, newstate, btf);
+		return;
+	}
+	r = reserve(sizeof(*r));
+	if (!r)
+		return;
+	sk_tuple(&r->t, sk, btf);
+	if (!wanted(r, &r->t))
+		return;
+	fill_state(r, sk, oldstate, newstate, btf);
 	submit(r);
 }
 

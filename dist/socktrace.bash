@@ -13,7 +13,7 @@ _socktrace()
 		--pid --comm --port --lport --rport --state -4 -6 --netns
 		--duration --count --ready-file -v --ringbuf-size --max-sockets --btf
 		--state-hook --hooks --seed -t -u -x --path -l -a -p -e -c --min-ms --max-ms
-		--interval --metrics --web-config --metrics-max-series --help --version"
+		--life-path --interval --metrics --web-config --metrics-max-series --help --version"
 	local states="ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE
 		CLOSE_WAIT LAST_ACK LISTEN CLOSING NEW_SYN_RECV"
 
@@ -34,6 +34,10 @@ _socktrace()
 		;;
 	--seed)
 		COMPREPLY=($(compgen -W "auto iter netlink" -- "$cur"))
+		return
+		;;
+	--life-path)
+		COMPREPLY=($(compgen -W "auto table" -- "$cur"))
 		return
 		;;
 	--ready-file | --btf | --web-config | --path)

@@ -10,7 +10,7 @@ static const size_t rec_size[ST_REC_TYPE_MAX + 1] = {
 	[ST_REC_FILE] = sizeof(struct st_file_rec),    [ST_REC_BIND] = sizeof(struct st_call_rec),
 	[ST_REC_LISTEN] = sizeof(struct st_call_rec),  [ST_REC_CLOSE] = sizeof(struct st_call_rec),
 	[ST_REC_PORT] = sizeof(struct st_call_rec),    [ST_REC_QUEUED] = sizeof(struct st_call_rec),
-	[ST_REC_UNIX] = sizeof(struct st_unix_rec),
+	[ST_REC_UNIX] = sizeof(struct st_unix_rec),    [ST_REC_LIFE] = sizeof(struct st_life_rec),
 };
 
 /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET: the types AF_UNIX has */
@@ -27,6 +27,21 @@ static int family_ok(__u16 family)
 static int state_ok(__u8 state)
 {
 	return state >= ST_TCP_ESTABLISHED && state <= ST_TCP_MAX_STATE;
+}
+
+/* The owners a life record can name (enum st_owner_src; LISTEN is a listener's). */
+static int owner_ok(__u8 src)
+{
+	return src == ST_OWNER_NONE || src == ST_OWNER_CONNECT || src == ST_OWNER_ACCEPT ||
+	       src == ST_OWNER_LISTENER || src == ST_OWNER_TASK || src == ST_OWNER_HOLDER;
+}
+
+static int life_ok(const struct st_life_rec *r)
+{
+	return family_ok(r->t.family) && r->t.protocol == 6 /* IPPROTO_TCP */ &&
+	       state_ok(r->oldstate) && state_ok(r->newstate) && owner_ok(r->owner_src) &&
+	       owner_ok(r->origin_src) && r->origin_src != ST_OWNER_HOLDER &&
+	       r->path_len <= ST_PATH_MAX_STATES && !(r->life_flags & ~ST_LIFE_FLAGS_ALL);
 }
 
 enum decode_err decode_record(const void *data, size_t len, __u32 *type)
@@ -73,6 +88,10 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 		break;
 	}
 	case ST_REC_FILE:
+		break;
+	case ST_REC_LIFE:
+		if (!life_ok(data))
+			return DECODE_RANGE;
 		break;
 	case ST_REC_UNIX: {
 		const struct st_unix_rec *r = data;

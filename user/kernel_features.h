@@ -43,6 +43,10 @@ struct kernel_features {
 	const char *mptcp;
 	/* why a better choice was refused, with the verifier's reason; "" if none */
 	char state_why[200], calls_why[200], seed_why[200], mptcp_why[200];
+	/* life: connections kept in the kernel (one record per end), or if not,
+	 * why they go through the table ("" when the hooks did not load) */
+	const char *life_kernel; /* "sk_storage", "hash"; NULL: the table */
+	char life_why[256];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */
 	/* Where --seed finds existing sockets and holders; NULL if it cannot. */

@@ -39,7 +39,9 @@
 #include "trace.skel.h"
 #include "warn.h"
 
-#define MAX_LINKS 40
+/* the most a run attaches: the kprobe family with its syscall rescues, MPTCP,
+ * cgroup and queue hooks, plus the UNIX object's entries and exits (5.10) */
+#define MAX_LINKS 96
 
 /*
  * The main object's programs, by hook set: the loader keeps one state set and
@@ -88,7 +90,18 @@ struct loader {
 	bool kernel_mptcp;   /* the kernel has MPTCP (mptcp_bind in its BTF) */
 	bool mptcp;	     /* the MPTCP set attached, all of what loaded */
 	char mptcp_why[128]; /* why some of it did not, "" if it did */
+	bool life;	    /* life_kernel is set in the loaded objects */
+	bool life_tried;    /* the last try set it */
+	bool life_refused;  /* a try with it failed where one without did not */
+	char life_why[256]; /* why life_kernel is not set, "" if it is or was not asked */
 };
+
+/*
+ * Connections under way that life keeps in its hash map (raw_tp, the classic
+ * tracepoint); more go to the table. Preallocated: about 190 bytes each,
+ * 12 MB, only in that mode.
+ */
+#define LIFE_HASH_ENTRIES 65536
 
 static int verbosity;
 static const char *btf_path;
@@ -423,6 +436,8 @@ static int attach_all(struct loader *l, char *why, size_t len)
 		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no cgroup v2: %s", strerror(-cgfd));
 	set_progs(l->skel, SET_CGROUP, progs);
 	for (p = progs; cgfd >= 0 && *p; p++) {
+		if (!bpf_program__autoload(*p))
+			continue;
 		err = attach_one(l, *p, cgfd);
 		if (err) {
 			snprintf(l->cgroup_err, sizeof(l->cgroup_err), "attach %s: %s",
@@ -455,7 +470,13 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	load_failure_reset();
 	c->rodata->unix_calls = cfg->want_unix;
+	c->rodata->life_kernel = l->skel->rodata->life_kernel;
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	if (!err)
+		err = bpf_map__reuse_fd(c->maps.life_accepts,
+					bpf_map__fd(l->skel->maps.life_accepts));
+	if (!err)
+		err = bpf_map__reuse_fd(c->maps.life_hash, bpf_map__fd(l->skel->maps.life_hash));
 	if (!err)
 		err = syscalls_cast_bpf__load(c);
 	if (err) {
@@ -573,6 +594,12 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	l->skel->rodata->unix_calls = cfg->want_unix;
+	/* socket storage needs a tracing program (state_btf); the others keep
+	 * connections in a hash map by sock address */
+	l->life_tried = cfg->life_kernel && !l->life_refused;
+	l->skel->rodata->life_kernel = !l->life_tried	      ? ST_LIFE_OFF
+				       : state == HOOK_TP_BTF ? ST_LIFE_SK_STORAGE
+							      : ST_LIFE_HASH;
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
@@ -602,7 +629,15 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		mptcp_autoload(l->skel, mptcp_set(l->call_set));
 	l->mptcp = false;
 	l->mptcp_why[0] = '\0';
+	/* sockops reports the source port for a connection's first line, which
+	 * life in the kernel never waits for: 9 callbacks a connection saved */
+	if (l->life_tried)
+		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
+	if (!err)
+		err = bpf_map__set_max_entries(
+			l->skel->maps.life_hash,
+			l->skel->rodata->life_kernel == ST_LIFE_HASH ? LIFE_HASH_ENTRIES : 1);
 	load_failure_reset();
 	if (!err)
 		err = trace_bpf__load(l->skel);
@@ -619,6 +654,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		if (!err) {
 			l->state = state;
 			l->calls = calls;
+			l->life = l->life_tried;
 			return 0;
 		}
 	}
@@ -877,6 +913,20 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 				continue;
 			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].variant,
 					why, sizeof(why));
+			if (err && l->life_tried && l->state_refused) {
+				/* life in the kernel is an extra: without it the
+				 * connections go through the table, as watch's */
+				char life_why[sizeof(why)];
+
+				memcpy(life_why, why, sizeof(why));
+				l->life_refused = true;
+				err = try_hooks(l, cfg, states[si], families[fi].fam,
+						families[fi].variant, why, sizeof(why));
+				if (err)
+					l->life_refused = false;
+				else
+					snprintf(l->life_why, sizeof(l->life_why), "%s", life_why);
+			}
 			if (!err)
 				goto loaded;
 			if (verbosity)
@@ -1015,6 +1065,14 @@ void loader_loss(struct loader *l, struct loss *loss)
 		loss->kernel_missed +=
 			__atomic_load_n(&l->unx->bss->counters.ret_missed, __ATOMIC_RELAXED);
 	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
+}
+
+const char *loader_life_kernel(const struct loader *l, const char **why)
+{
+	*why = l->life_why[0] ? l->life_why : NULL;
+	if (!l->life)
+		return NULL;
+	return l->skel->rodata->life_kernel == ST_LIFE_SK_STORAGE ? "sk_storage" : "hash";
 }
 
 const char *loader_state_hook(const struct loader *l)

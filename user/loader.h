@@ -27,6 +27,9 @@ struct loader_cfg {
 	/* where neither fentry nor kprobe reach unix_release_sock(), close()'s
 	 * entry may report UNIX closes: it runs on every close() of the system */
 	bool unix_close_hook;
+	/* life: keep each TCP connection in the kernel (socket storage) and
+	 * send one record at its end, where the state hook allows */
+	bool life_kernel;
 };
 
 struct loss {
@@ -79,6 +82,10 @@ const char *loader_unix_release_hook(const struct loader *l);
 bool loader_unix_calls(const struct loader *l);
 /* Where the UNIX calls' arguments come from: "task_regs", "saved_at_entry"; NULL without UNIX hooks. */
 const char *loader_unix_call_args(const struct loader *l);
+/* Where life's connections are kept in the kernel (one record per end):
+ * "sk_storage" (tp_btf) or "hash" (by sock address); NULL if they are not,
+ * and then *why says why (NULL when life was not asked for). */
+const char *loader_life_kernel(const struct loader *l, const char **why);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

@@ -130,6 +130,9 @@ static int on_record(void *ctx, void *data, size_t len)
 		if (r->ut)
 			unix_table_apply(r->ut, data);
 		break;
+	case ST_REC_LIFE:
+		table_apply_life(r->tb, data);
+		break;
 	default:
 		r->bad_records++; /* snapshot records never come through the ring */
 		break;
@@ -275,6 +278,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		/* close() on every close costs TCP storms ~0.5 us a connection:
 		 * only for an explicit -x; otherwise closes come from snapshots */
 		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
+		/* --metrics counts live sockets by state: every transition in the table */
+		.life_kernel = o->cmd == CMD_LIFE && !o->life_table && !o->metrics,
 	};
 	void *sink_ctx = sink == discard_transition	     ? (void *)r
 			 : sink == life_transition	     ? (void *)&r->life

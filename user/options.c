@@ -45,6 +45,7 @@ enum long_only {
 	OPT_WEB_CONFIG,
 	OPT_METRICS_MAX_SERIES,
 	OPT_PATH,
+	OPT_LIFE_PATH,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +74,7 @@ static const struct option long_opts[] = {
 	{"btf", required_argument, NULL, OPT_BTF},
 	{"min-ms", required_argument, NULL, OPT_MIN_MS},
 	{"max-ms", required_argument, NULL, OPT_MAX_MS},
+	{"life-path", required_argument, NULL, OPT_LIFE_PATH},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"tcp", no_argument, NULL, 't'},
@@ -111,7 +113,7 @@ void options_usage(FILE *out)
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -l -a -p -e  -c [SECONDS] (refresh)\n"
-	      "life:      --min-ms MS  --max-ms MS\n"
+	      "life:      --min-ms MS  --max-ms MS  --life-path auto|table\n"
 	      "reuseport: --port P  --interval SECONDS (default 1)  -e (list every process)\n"
 	      "Metrics:   --metrics [ADDR:]PORT (serve's default " METRICS_DEFAULT_ADDR "; also\n"
 	      "           with watch, life, reuseport)  --web-config FILE (TLS, basic auth)\n"
@@ -334,6 +336,12 @@ int options_parse(int argc, char **argv, struct options *o)
 						   optarg, 1u << 28);
 			o->max_sockets = (uint32_t)v;
 			break;
+		case OPT_LIFE_PATH:
+			/* auto: connections kept in the kernel where it can */
+			if (strcmp(optarg, "auto") && strcmp(optarg, "table"))
+				return usage_error("--life-path: use auto or table");
+			o->life_table = strcmp(optarg, "table") == 0;
+			break;
 		case OPT_STATE_HOOK:
 			ret = parse_hook("--state-hook", optarg, &o->state_hook);
 			if (!ret && o->state_hook != HOOK_AUTO && o->state_hook != HOOK_TP_BTF &&
@@ -488,6 +496,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("--count belongs to the streaming views");
 	if (o->cmd != CMD_LIFE && (o->min_ns || o->max_ns))
 		return usage_error("--min-ms and --max-ms belong to 'socktrace life'");
+	if (o->cmd != CMD_LIFE && o->cmd != CMD_FEATURES && o->life_table)
+		return usage_error("--life-path belongs to 'socktrace life' and 'features'");
 	if (o->max_ns && o->min_ns > o->max_ns)
 		return usage_error("--min-ms is above --max-ms");
 	if (o->cmd != CMD_REUSEPORT && o->cmd != CMD_SERVE && o->interval_ns)

@@ -79,6 +79,7 @@ struct options {
 	uint64_t refresh_ns; /* -c [SECONDS]; 0: print once */
 	/* life */
 	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
+	bool life_table;	 /* --life-path table: every transition through the table */
 	/* reuseport */
 	uint64_t interval_ns; /* --interval SECONDS, default 1 (serve: 10) */
 	/* metrics: serve, and --metrics beside watch, life, reuseport */

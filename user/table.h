@@ -181,6 +181,11 @@ void table_free(struct table *tb);
 void table_set_holder_probe(struct table *tb, const struct holder_probe *hp);
 
 void table_apply_state(struct table *tb, const struct st_state_rec *r);
+/*
+ * A connection's end as the kernel built it (life): the line its last
+ * transition would have made, without an entry.
+ */
+void table_apply_life(struct table *tb, const struct st_life_rec *r);
 void table_apply_call(struct table *tb, const struct st_call_rec *r);
 /*
  * Snapshots (start-up seeding and later refreshes) come between begin and

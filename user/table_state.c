@@ -30,9 +30,8 @@ static void path_push(struct sock_entry *e, uint8_t state)
  * Payload bytes from the kernel's counters, which count sequence space: an
  * acknowledged SYN (an active open's) and the FINs the record names.
  */
-static void set_bytes(struct sock_entry *e, const struct st_state_rec *r)
+void entry_set_bytes(struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags)
 {
-	uint64_t tx = r->bytes_acked, rx = r->bytes_received;
 	bool active = e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT;
 	unsigned int i;
 
@@ -41,9 +40,9 @@ static void set_bytes(struct sock_entry *e, const struct st_state_rec *r)
 			tx -= tx > 0;
 			break;
 		}
-	if (r->close_flags & ST_CLOSE_FIN_OUT_ACKED)
+	if (close_flags & ST_CLOSE_FIN_OUT_ACKED)
 		tx -= tx > 0;
-	if (r->close_flags & ST_CLOSE_FIN_IN)
+	if (close_flags & ST_CLOSE_FIN_IN)
 		rx -= rx > 0;
 	e->bytes_acked = tx;
 	e->bytes_received = rx;
@@ -182,7 +181,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->tx_queue = r->tx_queue;
 	}
 	if (r->bytes_acked || r->bytes_received)
-		set_bytes(e, r);
+		entry_set_bytes(e, r->bytes_acked, r->bytes_received, r->close_flags);
 
 	/* connect() has not chosen the source port yet; before 6.18 a child's
 	 * remote end is set only after its first transition */

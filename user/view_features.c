@@ -95,7 +95,21 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 		sb_printf(sb, "\"%s\"", kf->unix_close);
 	else
 		sb_puts(sb, "\"snapshot\"");
-	sb_printf(sb, ",\"sockets\":\"%s\"}}", kf->seed_unix ? kf->seed_unix : "none");
+	sb_printf(sb, ",\"sockets\":\"%s\"}", kf->seed_unix ? kf->seed_unix : "none");
+	sb_puts(sb, ",\"life\":");
+	if (kf->state) {
+		sb_printf(sb, "{\"path\":\"%s\",\"store\":", kf->life_kernel ? "kernel" : "table");
+		if (kf->life_kernel) {
+			sb_printf(sb, "\"%s\",\"why\":null}", kf->life_kernel);
+		} else {
+			sb_puts(sb, "null,\"why\":");
+			sb_put_json_string(sb, kf->life_why, sizeof(kf->life_why));
+			sb_putc(sb, '}');
+		}
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_putc(sb, '}');
 }
 
 static void put_text(struct output *out, const struct kernel_features *kf)
@@ -142,6 +156,18 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 			  kf->unix_call_args ? kf->unix_call_args : "",
 			  kf->unix_close ? kf->unix_close : "snapshot",
 			  kf->seed_unix ? kf->seed_unix : "none");
+		output_line(out);
+	}
+	if (kf->state) {
+		/* life: one record per connection end, or every transition */
+		if (kf->life_kernel) {
+			sb_printf(sb, "life       path=kernel store=%s (one record per end)",
+				  kf->life_kernel);
+		} else {
+			sb_puts(sb, "life       path=table (");
+			sb_put_text_escaped(sb, kf->life_why, sizeof(kf->life_why));
+			sb_putc(sb, ')');
+		}
 		output_line(out);
 	}
 	put_fallback_text(out, "state", kf->state_why);

@@ -30,6 +30,8 @@ static size_t type_size(uint32_t type)
 		return sizeof(struct st_file_rec);
 	case ST_REC_UNIX:
 		return sizeof(struct st_unix_rec);
+	case ST_REC_LIFE:
+		return sizeof(struct st_life_rec);
 	}
 	return type >= 1 && type <= ST_REC_TYPE_MAX ? sizeof(struct st_call_rec) : 0;
 }
@@ -38,7 +40,8 @@ static size_t type_size(uint32_t type)
 static bool is_call(uint32_t type)
 {
 	return type >= 1 && type <= ST_REC_TYPE_MAX && type != ST_REC_STATE &&
-	       type != ST_REC_SOCK && type != ST_REC_FILE && type != ST_REC_UNIX;
+	       type != ST_REC_SOCK && type != ST_REC_FILE && type != ST_REC_UNIX &&
+	       type != ST_REC_LIFE;
 }
 
 /* Records with a tuple, whose family is checked. */
@@ -55,7 +58,7 @@ static const char *type_names(uint32_t type)
 		[ST_REC_CONNECT] = "connect", [ST_REC_SOCK] = "sock",
 		[ST_REC_FILE] = "file",	      [ST_REC_BIND] = "bind",
 		[ST_REC_LISTEN] = "listen",   [ST_REC_CLOSE] = "close",
-		[ST_REC_UNIX] = "unix",
+		[ST_REC_UNIX] = "unix",	      [ST_REC_LIFE] = "life",
 	};
 	static char buf[16];
 
@@ -73,6 +76,7 @@ union recbuf {
 	struct st_sock_rec sock;
 	struct st_file_rec file;
 	struct st_unix_rec unx;
+	struct st_life_rec life;
 	uint64_t raw[64];
 };
 
@@ -98,6 +102,15 @@ static size_t make(union recbuf *b, uint32_t type)
 		b->unx.event = ST_UNIX_CONNECT;
 		b->unx.source = ST_UNIX_SRC_SYSCALL;
 		b->unx.path_len = ST_UNIX_PATH_LEN;
+	} else if (type == ST_REC_LIFE) {
+		b->life.t.family = AF_INET;
+		b->life.t.protocol = ST_IPPROTO_TCP;
+		b->life.oldstate = ST_TCP_FIN_WAIT2;
+		b->life.newstate = ST_TCP_TIME_WAIT;
+		b->life.owner_src = ST_OWNER_HOLDER;
+		b->life.origin_src = ST_OWNER_ACCEPT;
+		b->life.path_len = ST_PATH_MAX_STATES;
+		b->life.life_flags = ST_LIFE_FLAGS_ALL;
 	} else if (is_call(type)) {
 		b->call.t.family = AF_INET;
 		b->call.state = ST_TCP_ESTABLISHED;
@@ -288,6 +301,8 @@ static void test_range(void)
 			len = make(&b, type);
 			if (type == ST_REC_STATE)
 				b.state.t.family = f;
+			else if (type == ST_REC_LIFE)
+				b.life.t.family = f;
 			else if (type == ST_REC_SOCK)
 				b.sock.t.family = f;
 			else
@@ -299,6 +314,35 @@ static void test_range(void)
 }
 
 /* A UNIX record: each enum and the path length within range, nothing else. */
+/* A life record: every field the views read from it without a check of their own. */
+static void test_life_range(void)
+{
+	union recbuf b;
+	size_t len;
+
+	len = make(&b, ST_REC_LIFE);
+	b.life.oldstate = ST_TCP_MAX_STATE + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: oldstate out of range");
+	len = make(&b, ST_REC_LIFE);
+	b.life.newstate = 0;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: newstate 0");
+	len = make(&b, ST_REC_LIFE);
+	b.life.t.protocol = ST_IPPROTO_UDP;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: not TCP");
+	len = make(&b, ST_REC_LIFE);
+	b.life.owner_src = 5; /* OWNER_SEED: userspace's alone */
+	is_err(dec(&b, len), DECODE_RANGE, "life record: an owner the kernel never names");
+	len = make(&b, ST_REC_LIFE);
+	b.life.origin_src = ST_OWNER_HOLDER;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: a holder as the origin");
+	len = make(&b, ST_REC_LIFE);
+	b.life.path_len = ST_PATH_MAX_STATES + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: path longer than its field");
+	len = make(&b, ST_REC_LIFE);
+	b.life.life_flags = ST_LIFE_FLAGS_ALL + 1;
+	is_err(dec(&b, len), DECODE_RANGE, "life record: unknown flags");
+}
+
 static void test_unix_range(void)
 {
 	union recbuf b;
@@ -403,6 +447,19 @@ static bool ok_is_sound(const unsigned char *p, size_t len, uint32_t type)
 		       r.event <= ST_UNIX_EVENT_MAX && r.source >= 1 &&
 		       r.source <= ST_UNIX_SRC_MAX && r.state >= 1 && r.state <= ST_SS_MAX;
 	}
+	if (type == ST_REC_LIFE) {
+		struct st_life_rec r;
+		bool owner, origin;
+
+		memcpy(&r, p, sizeof(r));
+		owner = r.owner_src == 0 || r.owner_src == 1 || r.owner_src == 3 ||
+			r.owner_src == 4 || r.owner_src == 6 || r.owner_src == 9;
+		origin = r.origin_src == 0 || r.origin_src == 1 || r.origin_src == 3 ||
+			 r.origin_src == 4 || r.origin_src == 6;
+		return family_ok(r.t.family) && r.t.protocol == 6 && state_ok(r.oldstate) &&
+		       state_ok(r.newstate) && owner && origin && r.path_len <= 16 &&
+		       r.life_flags < 8;
+	}
 	return type == ST_REC_FILE;
 }
 
@@ -472,6 +529,7 @@ int main(void)
 	test_type();
 	test_range();
 	test_unix_range();
+	test_life_range();
 	test_names();
 	test_random();
 	return tap_done();

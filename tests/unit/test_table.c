@@ -37,6 +37,8 @@ struct ev {
 	int err;
 	uint8_t sk_err;
 	uint64_t sk, id, cookie, listener_id, mptcp_parent;
+	uint64_t tx, rx, path; /* the entry's byte counters and path */
+	uint8_t path_len, flags;
 	struct st_tuple t;
 	uint32_t owner_pid;
 	char owner_comm[ST_COMM_LEN + 1];
@@ -86,6 +88,11 @@ static void rec_sink(void *ctx, const struct transition *tr)
 		v->listener_id = tr->e->listener_id;
 		v->mptcp_parent = tr->e->mptcp_parent;
 		v->t = tr->e->t;
+		v->tx = tr->e->bytes_acked;
+		v->rx = tr->e->bytes_received;
+		v->path = tr->e->path;
+		v->path_len = tr->e->path_len;
+		v->flags = tr->e->flags;
 		v->owner_pid = tr->e->owner_pid;
 		memcpy(v->owner_comm, tr->e->owner_comm, ST_COMM_LEN);
 		v->owner_src = tr->e->owner_src;
@@ -606,6 +613,111 @@ static void accepted_conn(struct table *tb, uint64_t t0, uint64_t l, uint64_t c,
 	state(tb, t0 + 1, c, 11, ST_TCP_LISTEN, ST_TCP_SYN_RECV, ct, &T_CLIENT, 0);
 	state(tb, t0 + 2, c, 11, ST_TCP_SYN_RECV, ST_TCP_ESTABLISHED, ct, &T_CLIENT, 0);
 	call(tb, ST_REC_ACCEPT, t0 + 3, c, 11, l, ct, &T_WORKER, 5, ST_TCP_ESTABLISHED);
+}
+
+/* A life record: the end of a connection as the kernel built it. */
+static struct st_life_rec life_rec(uint64_t ts, uint64_t sk, uint64_t cookie, uint8_t old,
+				   uint8_t new, const struct st_tuple *t,
+				   const struct st_task *task, const char *path)
+{
+	struct st_life_rec r = {
+		.hdr = {ST_REC_LIFE, sizeof(r), ts},
+		.sk = sk,
+		.cookie = cookie,
+		.first_ns = ts - 5 * SEC,
+		.t = *t,
+		.task = *task,
+		.oldstate = old,
+		.newstate = new,
+	};
+	unsigned int i;
+
+	/* "SYN_SENT>ESTABLISHED>...": one state a character, as in tcp_states */
+	for (i = 0; path[i]; i++)
+		r.path |= (uint64_t)(path[i] - 'a' + 1) << (4 * i);
+	r.path_len = (uint8_t)i;
+	return r;
+}
+
+static void apply_life(struct table *tb, const struct st_life_rec *r)
+{
+	must_decode(r, sizeof(*r), "life");
+	table_apply_life(tb, r);
+}
+
+/*
+ * life's kernel-built records (user/table_life.c): the same transition the
+ * table would make at the connection's end, and what only userspace knows
+ * asked only where the record says so.
+ */
+static void test_life_record(void)
+{
+	struct st_tuple lt = tup(AF_INET, "127.0.0.1", 80, "0.0.0.0", 0),
+			ct = tup(AF_INET, "127.0.0.1", 80, "127.0.0.1", 40000);
+	struct fake_probe fp;
+	struct table *tb = fresh(64);
+	/* 'b' SYN_SENT, 'a' ESTABLISHED, 'd' FIN_WAIT1, 'e' FIN_WAIT2, 'f' TIME_WAIT */
+	struct st_life_rec r = life_rec(100 * SEC, 0x1000, 77, ST_TCP_FIN_WAIT2, ST_TCP_TIME_WAIT,
+					&ct, &T_IRQ, "badef");
+	const struct ev *v;
+
+	r.owner_src = ST_OWNER_HOLDER;
+	r.owner_pid = T_HOLDER.tgid;
+	memcpy(r.owner_comm, T_HOLDER.comm, ST_COMM_LEN);
+	r.origin_src = ST_OWNER_CONNECT;
+	r.origin_pid = T_CLIENT.tgid;
+	memcpy(r.origin_comm, T_CLIENT.comm, ST_COMM_LEN);
+	/* an active open's SYN and our acknowledged FIN are not payload */
+	r.bytes_acked = 102;
+	r.bytes_received = 50;
+	r.close_flags = ST_CLOSE_FIN_OUT_ACKED;
+	apply_life(tb, &r);
+	is_int(R.n, 1, "life: one line");
+	v = ev_at(0);
+	check_state(0, "life", ST_TCP_FIN_WAIT2, ST_TCP_TIME_WAIT, 100 * SEC);
+	is_int(v->id, 77, "life: the cookie is the id");
+	check_tuple(0, "life", &ct);
+	check_owner(0, "life", T_HOLDER.tgid, OWNER_HOLDER);
+	check_origin(0, "life", T_CLIENT.tgid, OWNER_CONNECT, "curl");
+	is_int(v->task_pid, 0, "life: the task of the last transition");
+	is_int(count_entries(tb), 0, "life: no entry kept");
+	is_int(v->tx, 100, "life: payload sent, without the SYN and our FIN");
+	is_int(v->rx, 50, "life: payload received");
+	ok(v->path == r.path && v->path_len == 5, "life: the path as the kernel kept it");
+	ok(v->flags & ENTRY_SEEN_START, "life: the start was seen");
+	ok(!(v->flags & ENTRY_PASSIVE), "life: active");
+	table_free(tb);
+
+	/* a child of a listener the kernel has no owner for: the table's listener */
+	tb = fresh(64);
+	state(tb, SEC, 0x2000, 10, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
+	r = life_rec(100 * SEC, 0x3000, 78, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &ct, &T_IRQ,
+		     "cahig"); /* SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE */
+	r.life_flags = ST_LIFE_PASSIVE | ST_LIFE_LISTENER_UNKNOWN;
+	apply_life(tb, &r);
+	check_owner(R.n - 1, "life, listener unknown", T_SERVER.tgid, OWNER_LISTENER);
+	ok(ev_at(R.n - 1)->flags & ENTRY_PASSIVE, "life, listener unknown: passive");
+	is_int(ev_at(R.n - 1)->listener_id, 10, "life, listener unknown: the listener's id");
+	/* known: the kernel's owner stands */
+	r.owner_src = ST_OWNER_ACCEPT;
+	r.owner_pid = T_WORKER.tgid;
+	memcpy(r.owner_comm, T_WORKER.comm, ST_COMM_LEN);
+	apply_life(tb, &r);
+	check_owner(R.n - 1, "life, accepted", T_WORKER.tgid, OWNER_ACCEPT);
+	table_free(tb);
+
+	/* a FIN that arrived in another task: the holder probe, asked at the end */
+	tb = probed(&fp, T_WORKER.tgid, &T_HOLDER);
+	r.life_flags = ST_LIFE_PASSIVE | ST_LIFE_HOLDER_CHECK;
+	apply_life(tb, &r);
+	check_owner(0, "life, owner gone", T_HOLDER.tgid, OWNER_HOLDER);
+	check_origin(0, "life, owner gone", T_WORKER.tgid, OWNER_ACCEPT, "nginx-worker");
+	r.life_flags = ST_LIFE_PASSIVE;
+	fp.gone_asked = 0;
+	apply_life(tb, &r);
+	check_owner(1, "life, no check asked", T_WORKER.tgid, OWNER_ACCEPT);
+	is_int(fp.gone_asked, 0, "life, no check asked: the probe is not asked");
+	table_free(tb);
 }
 
 static void test_changed_hands(void)
@@ -2107,6 +2219,7 @@ int main(void)
 	test_timewait_variants();
 	test_server_side();
 	test_changed_hands();
+	test_life_record();
 	test_reuse_after_timewait();
 	test_reuse_missed_close();
 	test_cookie_change();

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * life in the kernel: each TCP connection whose start the state hook sees
+ * keeps its story (owner, first time, tuple, path of states) in the kernel,
+ * updated at every transition, and only its end crosses the ring
+ * buffer, as one st_life_rec. The rules are user/table_state.c's, applied to
+ * the same state records, so that the line is the one the table would make.
+ *
+ * What stays on the per-transition path (life_apply() says no): listeners'
+ * transitions (userspace keeps listeners, for children of listeners that
+ * predate socktrace), sockets that predate socktrace (no storage: the table
+ * knows their start from its snapshot), MPTCP sockets and active subflows.
+ *
+ * Where: socket storage with tp_btf (btf: tracing programs have it from
+ * 5.11), freed with the socket, cloned into a listener's children; else (raw_tp,
+ * the classic tracepoint) life_hash, by sock address, deleted at the end. The
+ * loader sets life_kernel to the mode that goes with the state hook.
+ */
+#ifndef SOCKTRACE_LIFE_BPF_H
+#define SOCKTRACE_LIFE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "socktrace_abi.h"
+#include "record.bpf.h"
+#include "life_owner.bpf.h"
+
+/* BPF_F_CLONE: a listener's children start with a copy (its owner). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct life_sk);
+} life_sks SEC(".maps");
+
+/* table_state.c's path_push(): CLOSE before the start and LISTEN are no part of it. */
+static __always_inline void life_path_push(struct life_sk *s, __u8 state)
+{
+	__u32 n = s->path_len;
+
+	if (n > ST_PATH_MAX_STATES)
+		n = ST_PATH_MAX_STATES;
+	if (!n && (state == ST_TCP_CLOSE || state == ST_TCP_LISTEN))
+		return;
+	if (n && ((s->path >> (4 * (n - 1))) & 0xf) == state)
+		return;
+	if (n == ST_PATH_MAX_STATES) {
+		s->path >>= 4;
+		n--;
+	}
+	s->path |= (__u64)(state & 0xf) << (4 * n);
+	s->path_len = n + 1;
+}
+
+/* table_internal.h's merge_tuple(): zero fields never overwrite. */
+static __always_inline void life_merge_tuple(struct st_tuple *dst, const struct st_tuple *src)
+{
+	const __u32 *sa = (const __u32 *)src->saddr, *da = (const __u32 *)src->daddr;
+
+	if (src->sport)
+		dst->sport = src->sport;
+	if (src->dport)
+		dst->dport = src->dport;
+	if (sa[0] | sa[1] | sa[2] | sa[3])
+		__builtin_memcpy(dst->saddr, src->saddr, ST_ADDR_LEN);
+	if (da[0] | da[1] | da[2] | da[3])
+		__builtin_memcpy(dst->daddr, src->daddr, ST_ADDR_LEN);
+	if (src->bound_dev_if)
+		dst->bound_dev_if = src->bound_dev_if;
+	dst->flags = src->flags;
+	dst->netns = src->netns;
+}
+
+/* table_state.c's made_by_process(). */
+static __always_inline bool life_by_process(__u8 old_state, __u8 new_state)
+{
+	return new_state == ST_TCP_SYN_SENT || new_state == ST_TCP_LISTEN ||
+	       (old_state == ST_TCP_ESTABLISHED && new_state == ST_TCP_FIN_WAIT1) ||
+	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
+}
+
+static __always_inline void life_set_owner(struct life_sk *s, const struct st_task *task, __u8 src)
+{
+	s->owner_pid = task->tgid;
+	__builtin_memcpy(s->owner_comm, task->comm, ST_COMM_LEN);
+	s->owner_src = src;
+}
+
+/* An accept() the call hooks saw since the last transition. */
+static __always_inline void life_take_accept(struct life_sk *s, const struct sock *sk, __u64 cookie)
+{
+	__u64 key = (__u64)(long)sk;
+	struct life_accept *a = bpf_map_lookup_elem(&life_accepts, &key);
+
+	if (!a)
+		return;
+	/* the connection's start deleted what an earlier socket at this
+	 * address left (an accept() after its end): an entry is this
+	 * connection's, unless a cookie says otherwise */
+	if (!a->cookie || !cookie || a->cookie == cookie) {
+		life_set_owner(s, &a->task, ST_OWNER_ACCEPT);
+		s->kflags |= LIFE_K_ACCEPTED;
+	}
+	bpf_map_delete_elem(&life_accepts, &key);
+}
+
+/* The owner after a transition: table_apply_state()'s rules. */
+static __always_inline void life_owner(struct life_sk *s, const struct st_state_rec *r)
+{
+	__u8 old_state = r->oldstate, new_state = r->newstate;
+
+	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT) {
+		life_set_owner(s, &r->task, ST_OWNER_CONNECT);
+	} else if (s->owner_src == ST_OWNER_NONE && life_by_process(old_state, new_state)) {
+		life_set_owner(s, &r->task, ST_OWNER_TASK);
+	} else if (s->owner_src != ST_OWNER_NONE && r->task.tgid != s->owner_pid &&
+		   !r->mptcp_parent && !s->mptcp_parent) {
+		if (life_by_process(old_state, new_state) && r->task.tgid) {
+			/* change_hands(): the first owner stays the origin */
+			if (s->owner_src != ST_OWNER_HOLDER) {
+				s->origin_pid = s->owner_pid;
+				s->origin_src = s->owner_src;
+				__builtin_memcpy(s->origin_comm, s->owner_comm, ST_COMM_LEN);
+			}
+			life_set_owner(s, &r->task, ST_OWNER_HOLDER);
+			s->life_flags &= ~ST_LIFE_HOLDER_CHECK;
+		} else if ((old_state == ST_TCP_ESTABLISHED || old_state == ST_TCP_CLOSE_WAIT) &&
+			   s->owner_src != ST_OWNER_LISTENER) {
+			/* find_holder(): only userspace can ask whether the
+			 * owner exited and who holds the socket now */
+			s->life_flags |= ST_LIFE_HOLDER_CHECK;
+		}
+	}
+}
+
+/* The connection ended: its one record. */
+static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
+				     const struct st_state_rec *r, __u8 nst, bool btf)
+{
+	struct st_life_rec *l = reserve(sizeof(*l));
+	__u64 key = (__u64)(long)sk;
+
+	s->kflags = 0;
+	if (!l)
+		goto out;
+	l->hdr.type = ST_REC_LIFE;
+	l->hdr.size = sizeof(*l);
+	l->hdr.ts_ns = r->hdr.ts_ns;
+	l->sk = r->sk;
+	l->cookie = r->cookie;
+	l->first_ns = s->first_ns;
+	l->bytes_acked = r->bytes_acked;
+	l->bytes_received = r->bytes_received;
+	l->path = s->path;
+	l->mptcp_parent = s->mptcp_parent;
+	l->t = s->t;
+	l->task = r->task;
+	__builtin_memcpy(l->owner_comm, s->owner_comm, ST_COMM_LEN);
+	__builtin_memcpy(l->origin_comm, s->origin_comm, ST_COMM_LEN);
+	l->owner_pid = s->owner_pid;
+	l->origin_pid = s->origin_pid;
+	l->oldstate = r->oldstate;
+	l->newstate = nst;
+	l->sk_err = r->sk_err;
+	l->close_flags = r->close_flags;
+	l->owner_src = s->owner_src;
+	l->origin_src = s->origin_src;
+	l->path_len = s->path_len;
+	l->life_flags = s->life_flags;
+	__builtin_memset(l->pad, 0, sizeof(l->pad));
+	submit(l);
+out:
+	/* socket storage goes with the socket; an address is reused */
+	if (!btf)
+		bpf_map_delete_elem(&life_hash, &key);
+}
+
+/* The connection's story: in its socket's storage, or by its address. */
+static __always_inline struct life_sk *life_get(const struct sock *sk, bool btf)
+{
+	__u64 key = (__u64)(long)sk;
+
+	if (btf)
+		return bpf_sk_storage_get(&life_sks, (void *)sk, 0, 0);
+	return bpf_map_lookup_elem(&life_hash, &key);
+}
+
+static __always_inline struct life_sk *life_create(const struct sock *sk,
+						   const struct life_sk *init, bool btf)
+{
+	__u64 key = (__u64)(long)sk;
+	struct life_sk *s;
+
+	if (btf) {
+		s = bpf_sk_storage_get(&life_sks, (void *)sk, (void *)init,
+				       BPF_SK_STORAGE_GET_F_CREATE);
+	} else {
+		s = NULL;
+		if (!bpf_map_update_elem(&life_hash, &key, init, BPF_NOEXIST))
+			s = bpf_map_lookup_elem(&life_hash, &key);
+	}
+	/* none (no memory, the hash full): the connection goes to the table,
+	 * record by record, and nothing is lost */
+	return s;
+}
+
+/* A connection's first transition: its storage, blank but for the owner a listener gave. */
+static __always_inline struct life_sk *life_start(const struct sock *sk, struct life_sk *s,
+						  bool child, bool btf)
+{
+	struct life_sk init = {};
+
+	if (child) {
+		/* cloned from its listener, if that one has storage */
+		if (btf && s && (s->kflags & LIFE_K_LISTENER) && s->owner_src != ST_OWNER_NONE) {
+			init.owner_pid = s->owner_pid;
+			__builtin_memcpy(init.owner_comm, s->owner_comm, ST_COMM_LEN);
+			init.owner_src = ST_OWNER_LISTENER;
+		} else {
+			init.life_flags = ST_LIFE_LISTENER_UNKNOWN;
+		}
+		init.life_flags |= ST_LIFE_PASSIVE;
+	}
+	init.kflags = LIFE_K_LIVE;
+	if (btf && child) {
+		__u64 key = (__u64)(long)sk;
+
+		/* an earlier socket's, at this address: see life_take_accept() */
+		bpf_map_delete_elem(&life_accepts, &key);
+	}
+	if (s) {
+		*s = init;
+		return s;
+	}
+	return life_create(sk, &init, btf);
+}
+
+/*
+ * The transition r of sk into its storage. true: kept here (and at the end
+ * sent as one record); false: r goes to userspace as ever.
+ */
+static __always_inline bool life_apply(const struct sock *sk, const struct st_state_rec *r,
+				       bool btf)
+{
+	__u8 old_state = r->oldstate, new_state = r->newstate, nst = new_state;
+	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
+	struct life_sk *s;
+
+	if (r->t.protocol != ST_IPPROTO_TCP || old_state == new_state)
+		return false;
+	s = life_get(sk, btf);
+	if (new_state == ST_TCP_LISTEN) {
+		/* a listener: its owner, for the children to clone (the hash
+		 * has no clone: children ask userspace for their listener) */
+		struct life_sk init = {.kflags = LIFE_K_LISTENER};
+
+		if (!btf)
+			return false;
+		if (!s)
+			s = life_create(sk, &init, btf);
+		if (s) {
+			*s = init;
+			life_set_owner(s, &r->task, ST_OWNER_LISTEN);
+		}
+		return false;
+	}
+	if (child || (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT)) {
+		/* an MPTCP connection's active subflow stays with the table */
+		if (r->mptcp_parent) {
+			if (s)
+				s->kflags = 0;
+			return false;
+		}
+		s = life_start(sk, s, child, btf);
+		if (!s)
+			return false;
+		s->first_ns = r->hdr.ts_ns;
+		s->t = r->t;
+	} else if (!s || !(s->kflags & LIFE_K_LIVE)) {
+		return false;
+	} else {
+		life_merge_tuple(&s->t, &r->t);
+	}
+	/* with the hash, accept() writes the owner into the entry itself */
+	if (btf && (s->life_flags & ST_LIFE_PASSIVE) && !(s->kflags & LIFE_K_ACCEPTED))
+		life_take_accept(s, sk, r->cookie);
+	life_owner(s, r);
+	if (r->mptcp_parent)
+		s->mptcp_parent = r->mptcp_parent;
+	/* the active closer's CLOSE is its TIME_WAIT (table_apply_state()) */
+	if (new_state == ST_TCP_CLOSE && !r->sk_err &&
+	    (old_state == ST_TCP_FIN_WAIT2 || old_state == ST_TCP_CLOSING))
+		nst = ST_TCP_TIME_WAIT;
+	life_path_push(s, old_state);
+	life_path_push(s, nst);
+	if (new_state == ST_TCP_CLOSE)
+		life_end(sk, s, r, nst, btf);
+	return true;
+}
+
+#endif

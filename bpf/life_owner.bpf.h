@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What life's state hook (life.bpf.h) and the call hooks share: the mode,
+ * the connection's story and where it is kept, and the owners accept() names.
+ * With socket storage the syscall hooks, classic tracepoints that may not
+ * touch it, leave the accepting task in an LRU hash by sock address for the
+ * connection's next transition to take; with the hash map by sock address
+ * they write the connection's entry themselves.
+ */
+#ifndef SOCKTRACE_LIFE_OWNER_BPF_H
+#define SOCKTRACE_LIFE_OWNER_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "socktrace_abi.h"
+
+/*
+ * Set by the loader for `socktrace life`: each connection is kept in the
+ * kernel, and TCP binds, connects and accepts send no record. The same name
+ * in every object that has the call hooks.
+ */
+const volatile __u8 life_kernel = ST_LIFE_OFF; /* enum st_life_mode */
+
+enum life_kflags {
+	LIFE_K_LIVE = 1 << 0,	  /* a connection under way: transitions are kept here */
+	LIFE_K_LISTENER = 1 << 1, /* a listener's: its owner, for children to clone */
+	LIFE_K_ACCEPTED = 1 << 2, /* accept() named its owner */
+};
+
+/* A connection's story so far: 128 bytes a socket. */
+struct life_sk {
+	__u64 first_ns;
+	__u64 path;
+	__u64 mptcp_parent;
+	struct st_tuple t;
+	char owner_comm[ST_COMM_LEN];
+	char origin_comm[ST_COMM_LEN];
+	__u32 owner_pid;
+	__u32 origin_pid;
+	__u8 owner_src;
+	__u8 origin_src;
+	__u8 path_len;
+	__u8 life_flags; /* enum st_life_flags */
+	__u8 kflags;	 /* enum life_kflags */
+	__u8 pad[3];
+};
+
+/*
+ * LIFE_HASH: the connections under way by sock address, each entry deleted at
+ * its end; a full map leaves a connection to the table. Preallocated: the
+ * kernel warns (5.10) about a tracing program that allocates at run time,
+ * which the map's mere presence in a program is enough for. One entry unless
+ * the loader sizes it for ST_LIFE_HASH. Shared with syscalls_cast.bpf.c.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct life_sk);
+} life_hash SEC(".maps");
+
+struct life_accept {
+	__u64 cookie; /* the connection's at accept(), to tell a reused address */
+	struct st_task task;
+};
+
+/*
+ * LRU: an accept() of a connection that already ended leaves an entry that no
+ * transition takes. Shared with syscalls_cast.bpf.c by the loader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct life_accept);
+} life_accepts SEC(".maps");
+
+#endif
