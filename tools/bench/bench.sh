@@ -265,8 +265,11 @@ start_tracer() {
 	case $1 in
 	watch | life | base-watch | base-life | watch-unix)
 		_bin=$ST; case $1 in base-*) _bin=$ST_BASE ;; esac
-		_cmd=${1#base-}; [ "$1" = watch-unix ] && _cmd=watch
-		"$_bin" "$_cmd" --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
+		# watch-unix: -x, as a user tracing UNIX sockets runs it (with it,
+		# close()'s hook where the kernel has no release hook; without it,
+		# closes come from snapshots seconds later)
+		_cmd=${1#base-}; _fam=; [ "$1" = watch-unix ] && _cmd=watch _fam=-x
+		"$_bin" "$_cmd" $_fam --json --duration "$TRACER_MAX" --ready-file "$W/ready" \
 			> "$W/trace.out" 2> "$W/trace.err" &
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
