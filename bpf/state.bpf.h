@@ -16,6 +16,7 @@
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
 #include "life.bpf.h"
+#include "state_marks.h"
 
 /*
  * Which FINs the byte counters hold. tcp_fin() marks a socket SOCK_DONE when
@@ -146,38 +147,8 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
  *  - otherwise state_btf pushed a mark naming each call it handled (socket
  *    and states) for the twin's run of the same call to take; with no mark
  *    for the call, state_btf did not run, and the twin handles it.
- * The marks are a stack because calls nest: an interrupt between state_btf
- * and the twin of one call may run any number of whole calls (a softirq that
- * drains a loopback backlog runs dozens), each pushing and taking its own mark
- * above. A call whose twin the kernel will skip (an interrupt of the twin
- * itself) pushes nothing: its mark would never be taken, and a softirq's worth
- * of them buried the interrupted call's mark, whose twin then made the event
- * twice. Only the few instructions between the kernel entering the twin and
- * the twin saying so can still leave such marks; a twin drops those above the
- * mark it takes.
+ * The marks and their limits are in state_marks.h.
  */
-#define STATE_MARKS 64 /* a twin looks past the top one only when it finds none */
-
-struct state_mark {
-	__u64 sk;
-	__u32 states; /* oldstate << 8 | newstate */
-	__u32 pad;
-};
-
-/* a call's states, as a mark holds them */
-static __always_inline __u32 mark_states(int oldstate, int newstate)
-{
-	return (__u32)oldstate << 8 | (__u8)newstate;
-}
-
-struct state_guard {
-	__u32 running;	    /* state_btf is between its first and last instruction */
-	__u32 twin_running; /* the twin is, so the kernel skips it for any call now */
-	__u32 depth;	    /* marks on the stack */
-	__u32 pad;
-	struct state_mark marks[STATE_MARKS];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -193,15 +164,7 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 
 	if (g) {
 		g->running = 1;
-		if (!g->twin_running) {
-			/* claim the slot before filling it: an interrupt in
-			 * between pushes above it */
-			__u32 d = g->depth++;
-			struct state_mark *m = &g->marks[d % STATE_MARKS];
-
-			m->sk = (__u64)(long)sk;
-			m->states = mark_states(oldstate, newstate);
-		}
+		marks_push(g, (__u64)(long)sk, mark_states(oldstate, newstate));
 	}
 	record_state(sk, oldstate, newstate, true);
 	if (g)
@@ -212,25 +175,15 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, states = mark_states(oldstate, newstate), d, i;
+	__u32 zero = 0, states = mark_states(oldstate, newstate);
 	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
 
 	if (!g)
 		return 0;
 	g->twin_running = 1;
-	if (!g->running) {
-		/* this call's mark is the top one, or below stale ones */
-		d = g->depth;
-		for (i = 0; i < STATE_MARKS && i < d; i++) {
-			struct state_mark *m = &g->marks[(d - 1 - i) % STATE_MARKS];
-
-			if (m->sk == (__u64)(long)sk && m->states == states) {
-				m->sk = 0;
-				g->depth = d - 1 - i;
-				g->twin_running = 0;
-				return 0;
-			}
-		}
+	if (!g->running && marks_take(g, (__u64)(long)sk, states)) {
+		g->twin_running = 0;
+		return 0;
 	}
 	record_state(sk, oldstate, newstate, true);
 	__sync_fetch_and_add(&counters.rescued, 1);
