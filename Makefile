@@ -76,7 +76,7 @@ TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 # the benchmark's floor tracer has a BPF object of its own (mk/bench.mk)
 TOOL_BINS += $(OUT)/tools/bench-floor
 
-.PHONY: all clean install deps test test-unit test-integration tools format bench bench-steady man
+.PHONY: all clean install deps test test-unit test-integration tools format bench bench-steady bench-storms bench-startup man
 all: $(OUT)/socktrace $(OUT)/socktrace.8
 
 $(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/tests/lib $(OUT)/tools:

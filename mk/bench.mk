@@ -41,3 +41,18 @@ bench-steady:
 		STEADY_SECONDS='$(STEADY_SECONDS)' STEADY_OUT='$(abspath $(OUT))/bench' \
 		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
 		sh tools/bench/steady.sh
+
+# the storm matrix: no loss with default settings (tools/bench/storms.sh):
+#   make bench-storms BENCH_STORMS_QUICK=1        a smoke run, 5,000 connections
+#   make bench-storms STORMS_TOOLS=watch STORMS_CONNS=200000
+bench-storms:
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm
+	$(Q)STORMS_OUT='$(abspath $(OUT))/bench' \
+		SOCKTRACE='$(abspath $(OUT)/socktrace)' CONNSTORM='$(abspath $(OUT)/tools/connstorm)' \
+		sh tools/bench/storms.sh
+
+# start-up time and memory per socket with 100,000 held sockets
+# (tools/bench/startup.sh): make bench-startup STARTUP_SOCKETS=20000 STARTUP_REPS=1
+bench-startup:
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace
+	$(Q)SOCKTRACE='$(abspath $(OUT)/socktrace)' sh tools/bench/startup.sh
