@@ -20,6 +20,7 @@
 #include "privs.h"
 #include "view_features.h"
 #include "holder_scan.h"
+#include "heal_pace.h"
 #include "holders.h"
 #include "kconfig.h"
 #include "metrics_run.h"
@@ -100,6 +101,7 @@ struct run {
 	uint64_t next_reader_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
+	struct heal_pace pace;	     /* when healing after a loss costs no more loss */
 	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
 };
 
@@ -113,6 +115,7 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	r->records++;
+	heal_pace_consumed(&r->pace, len);
 	switch (type) {
 	case ST_REC_STATE:
 		table_apply_state(r->tb, data);
@@ -168,6 +171,7 @@ static int on_snapshot_record(void *ctx, void *data, size_t len)
  */
 static int take_snapshot(struct run *r, unsigned int what)
 {
+	uint64_t t0;
 	int n;
 
 	if (!r->snap) {
@@ -191,11 +195,14 @@ static int take_snapshot(struct run *r, unsigned int what)
 		table_snapshot_begin(r->tb, mono_now_ns());
 	if (what & SNAP_UNIX)
 		unix_table_snapshot_begin(r->ut);
+	t0 = mono_now_ns();
 	n = snapshot_read(r->snap, what, on_snapshot_record, r);
 	if (n < 0) {
 		warnf_errno(n, "reading the socket snapshot (%s)", snapshot_socket_source(r->snap));
 		return -1;
 	}
+	if (what & SNAP_TCP)
+		heal_pace_took(&r->pace, mono_now_ns() - t0, (uint64_t)n);
 	if (what & (SNAP_TCP | SNAP_UDP))
 		table_snapshot_end(r->tb);
 	if (what & SNAP_UNIX)
@@ -297,6 +304,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	/* before any BPF: a port in use or a bad --web-config fails at once */
 	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
 		return -1;
+	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
 		warnf("cannot allocate the socket table");
@@ -405,6 +413,7 @@ static int run_step(struct run *r, int timeout_ms)
 		return -1;
 	}
 	now = mono_now_ns();
+	heal_pace_tick(&r->pace, now);
 	/* a reader that left while nothing was written: end as on EPIPE */
 	if (now >= r->next_reader_check) {
 		if (!r->out.failed && write_peer_gone(fileno(r->out.f))) {
@@ -444,11 +453,16 @@ static int run_step(struct run *r, int timeout_ms)
 		if (take_snapshot(r, SNAP_UNIX))
 			return -1;
 	}
-	/* lost events leave the table wrong: heal it from the kernel, at most once a second */
-	if (r->lost_since_reconcile && now >= r->next_reconcile) {
+	/* lost events leave the table wrong: heal it from the kernel, at most once
+	 * a second, and not while a storm would overflow the ring meanwhile */
+	if (r->lost_since_reconcile && !r->pace.wanted)
+		r->pace.wanted = now;
+	if (r->lost_since_reconcile && now >= r->next_reconcile &&
+	    heal_pace_may_run(&r->pace, now, table_stats(r->tb)->entries)) {
 		uint64_t took;
 
 		r->lost_since_reconcile = false;
+		r->pace.wanted = 0;
 		if (take_snapshot(r, SNAP_TCP | SNAP_UDP | SNAP_UNIX))
 			return -1;
 		/* a snapshot of many sockets is costly: at most a tenth of the time,
