@@ -45,7 +45,8 @@ HPID=
 cleanup() {
 	trap - EXIT INT TERM HUP
 	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && sleep 1 && kill -KILL "$TPID" 2>/dev/null
-	[ -n "$HPID" ] && kill -KILL "$HPID" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "$HPID" ] && kill -KILL $HPID 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$W"
 }
@@ -54,20 +55,21 @@ trap 'echo "bench-startup: interrupted" >&2; exit 130' INT TERM HUP
 cp "$ST" "$W/socktrace" && ST=$W/socktrace || die "cannot copy $ST"
 ip netns add "$NS" && ip -n "$NS" link set lo up || die "cannot create namespace $NS"
 
-# The holder: P connections to 127.0.0.1, connection i from 127.X.Y.Z as
-# connstorm numbers them (distinct 4-tuples without port reuse); writes
-# "ready" to $W/held and sleeps until killed (at most 600 s). Every socket
+# A holder: connections i0 .. i0+P-1 to a listener of its own on 127.0.0.1,
+# connection i from 127.X.Y.Z as connstorm numbers them (distinct 4-tuples
+# without port reuse); writes "ready" to its file and sleeps until killed (at most 600 s). Every socket
 # has SO_LINGER {1,0}: killed, it resets, and leaves no TIME_WAIT behind.
 cat > "$W/hold.py" << 'EOF'
 import resource, socket, struct, sys, time
-p = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_NOFILE, (2 * p + 64, 2 * p + 64))
+i0, p = int(sys.argv[1]), int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 ls = socket.socket()
 ls.bind(("127.0.0.1", 0))
 ls.listen(4096)
 port = ls.getsockname()[1]
 held = []
-for i in range(p):
+for i in range(i0, i0 + p):
     c = socket.socket()
     c.setsockopt(socket.SOL_IP, 24, 1)  # IP_BIND_ADDRESS_NO_PORT
     c.bind(("127.%d.%d.%d" % (1 + i // 65024, (i // 254) % 256, 1 + i % 254), 0))
@@ -76,10 +78,15 @@ for i in range(p):
     for x in (c, s):  # close with an RST: no TIME_WAIT left behind
         x.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     held += [c, s]
-with open(sys.argv[2], "w") as f:
+with open(sys.argv[3], "w") as f:
     f.write("ready\n")
 time.sleep(600)
 EOF
+# a process holds at most CHUNK connections: the hard limit on open files
+# (RLIMIT_NOFILE) may be low, and raising it takes CAP_SYS_RESOURCE
+CHUNK=$((($(ulimit -Hn) - 64) / 2))
+[ "$CHUNK" -ge 100 ] || die "RLIMIT_NOFILE $(ulimit -Hn): too low to hold sockets"
+[ "$CHUNK" -le 50000 ] || CHUNK=50000
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -92,14 +99,25 @@ wait_file() {
 	done
 	[ -e "$1" ]
 }
-hold_start() { # $1: connections
-	rm -f "$W/held"
-	ip netns exec "$NS" python3 "$W/hold.py" "$1" "$W/held" &
-	HPID=$!
-	wait_file "$W/held" "$HPID" 30000 || die "the holder did not get ready"
+hold_start() { # $1: connections, in processes of at most CHUNK each
+	rm -f "$W"/held.*
+	HPID=
+	_i=0
+	while [ "$_i" -lt "$1" ]; do
+		_n=$(($1 - _i)); [ "$_n" -gt "$CHUNK" ] && _n=$CHUNK
+		ip netns exec "$NS" python3 "$W/hold.py" "$_i" "$_n" "$W/held.$_i" &
+		HPID="$HPID $!"
+		_i=$((_i + _n))
+	done
+	_k=0
+	for _p in $HPID; do
+		wait_file "$W/held.$_k" "$_p" 30000 || die "a holder did not get ready"
+		_k=$((_k + CHUNK))
+	done
 }
 hold_stop() {
-	kill -KILL "$HPID"; wait "$HPID" 2>/dev/null; HPID=
+	# shellcheck disable=SC2086 # a list of pids
+	kill -KILL $HPID; wait $HPID 2>/dev/null; HPID=
 	sleep 2 # the kernel frees the sockets
 }
 tracer_start() { # $1: tool; sets TPID, READY_MS
