@@ -84,8 +84,9 @@ time.sleep(600)
 EOF
 # a process holds at most CHUNK connections: the hard limit on open files
 # (RLIMIT_NOFILE) may be low, and raising it takes CAP_SYS_RESOURCE
-CHUNK=$((($(ulimit -Hn) - 64) / 2))
-[ "$CHUNK" -ge 100 ] || die "RLIMIT_NOFILE $(ulimit -Hn): too low to hold sockets"
+NOFILE=$(python3 -c 'import resource; print(resource.getrlimit(resource.RLIMIT_NOFILE)[1])')
+CHUNK=$(((NOFILE - 64) / 2))
+[ "$CHUNK" -ge 100 ] || die "RLIMIT_NOFILE $NOFILE: too low to hold sockets"
 [ "$CHUNK" -le 50000 ] || CHUNK=50000
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

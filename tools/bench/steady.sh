@@ -42,28 +42,10 @@ done
 for t in $TOOLS; do
 	case $t in watch | life) ;; *) die "STEADY_TOOLS: unknown tool '$t' (watch life)" ;; esac
 done
-[ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
-[ -x "$ST" ] || die "$ST missing: run make"
-[ -x "$CS" ] || die "$CS missing: run make build/tools/connstorm"
-
-HZ=$(getconf CLK_TCK)
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
-TSV=$OUTDIR/steady-$STAMP.tsv
-W=$(mktemp -d /tmp/socktrace-steady.XXXXXX) || die "mktemp failed"
-TPID=
-NS=
+NAME=steady
 BPFSTATS_OLD=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || die "no kernel.bpf_stats_enabled"
-cleanup() {
-	trap - EXIT INT TERM HUP
-	sysctl -q -w kernel.bpf_stats_enabled="$BPFSTATS_OLD" >/dev/null 2>&1
-	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && sleep 1 && kill -KILL "$TPID" 2>/dev/null
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'echo "bench-steady: interrupted" >&2; exit 130' INT TERM HUP
-cp "$ST" "$W/socktrace" && ST=$W/socktrace || die "cannot copy $ST"
+cleanup_extra() { sysctl -q -w kernel.bpf_stats_enabled="$BPFSTATS_OLD" >/dev/null 2>&1; }
+. "$HERE/tracer-run.sh"
 
 # the summed run time (ns) of the BPF programs process $1 holds
 bpf_ns() {
@@ -71,7 +53,6 @@ bpf_ns() {
 	bpftool prog show --json --pretty 2>/dev/null | awk -f "$HERE/bpfstats.awk" |
 		awk -v ids=" $_ids" 'index(ids, " " $1 " ") { t += $3 } END { printf "%.0f", t }'
 }
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null || die "cannot enable kernel.bpf_stats_enabled"
@@ -80,33 +61,18 @@ echo "socktrace at steady rates: $SECS s per run, $(uname -r), $(nproc) CPUs"
 printf '%-8s %-6s %10s %9s %7s %7s %7s %7s  %s\n' rate tool made "storm s" "user %" "BPF %" "total %" "idle %" summary
 for r in $RATES; do
 	for t in $TOOLS; do
-		NS=ststeady-$$-$r-$t
-		ip netns add "$NS" && ip -n "$NS" link set lo up || die "cannot create namespace $NS"
-		rm -f "$W/ready"
-		"$ST" "$t" --json --netns "$(stat -L -c %i "/run/netns/$NS")" --duration $((SECS + 120)) \
-			--ready-file "$W/ready" > "$W/out" 2> "$W/err" &
-		TPID=$!
-		i=0
-		while [ ! -e "$W/ready" ] && [ $i -lt 600 ] && kill -0 "$TPID" 2>/dev/null; do
-			sleep 0.1; i=$((i + 1))
-		done
-		[ -e "$W/ready" ] || die "$t did not get ready: $(head -n 2 "$W/err" | tr '\n' ' ')"
+		ns_new "ststeady-$$-$r-$t"
+		tracer_start $((SECS + 120)) "$t"
 		# the idle rate first: what the tracer costs with nothing to trace
 		c0=$(cpu_ticks "$TPID"); t0=$(now_ms)
 		sleep 2
 		c1=$(cpu_ticks "$TPID"); t1=$(now_ms); b1=$(bpf_ns "$TPID")
 		ip netns exec "$NS" "$CS" -n $((r * SECS)) --rate "$r" --timeout $((SECS + 60)) \
 			--json > "$W/storm" 2> "$W/storm.err"
-		# the drain: output grows no more for a second
-		n0=-1; i=0
-		while [ $i -lt 30 ]; do
-			sleep 1
-			n=$(wc -l < "$W/out"); [ "$n" = "$n0" ] && break
-			n0=$n; i=$((i + 1))
-		done
+		tracer_drain
 		c2=$(cpu_ticks "$TPID"); b2=$(bpf_ns "$TPID")
-		kill -INT "$TPID"; wait "$TPID"; TPID=
-		ip netns del "$NS"; NS=
+		tracer_stop
+		ns_del
 		made=$(sed -n 's/.*"completed": \([0-9]*\).*/\1/p' "$W/storm")
 		secs=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$W/storm")
 		sum=$(grep '^summary:' "$W/err" | tail -n 1)

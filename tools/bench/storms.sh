@@ -82,29 +82,9 @@ EOF
 	done
 done
 [ "$runs" -le 200 ] || die "$runs runs: at most 200 (trim STORMS_*)"
-[ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
-[ -x "$ST" ] || die "$ST missing: run make"
-[ -x "$CS" ] || die "$CS missing: run make build/tools/connstorm"
+NAME=storms
+. "$HERE/tracer-run.sh"
 
-HZ=$(getconf CLK_TCK)
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
-TSV=$OUTDIR/storms-$STAMP.tsv
-W=$(mktemp -d /tmp/socktrace-storms.XXXXXX) || die "mktemp failed"
-TPID=
-NS=
-cleanup() {
-	trap - EXIT INT TERM HUP
-	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && sleep 1 && kill -KILL "$TPID" 2>/dev/null
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'echo "bench-storms: interrupted" >&2; exit 130' INT TERM HUP
-# a rebuild during the run changes nothing
-cp "$ST" "$W/socktrace" && ST=$W/socktrace || die "cannot copy $ST"
-
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
 # all CPUs from /proc/stat: "total idle+iowait"
 stat_cpu() { awk '$1 == "cpu" {t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $5 + $6}' /proc/stat; }
 sumval() { echo "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
@@ -124,20 +104,10 @@ EOF
 		[ "$fk" = yes ] && fork=--fork-server
 		for t in $TOOLS; do
 			seq=$((seq + 1))
-			NS=ststorms-$$-$seq
-			ip netns add "$NS" && ip -n "$NS" link set lo up || die "cannot create namespace $NS"
-			ino=$(stat -L -c %i "/run/netns/$NS")
+			ns_new "ststorms-$$-$seq"
 			tmo=$((30 + n / 500))
-			rm -f "$W/ready"
 			# shellcheck disable=SC2086 # STORMS_ARGS is a list of options
-			"$ST" "$t" --json --netns "$ino" --duration $((tmo + 180)) --ready-file "$W/ready" \
-				$XARGS > "$W/out" 2> "$W/err" &
-			TPID=$!
-			i=0
-			while [ ! -e "$W/ready" ] && [ $i -lt 600 ] && kill -0 "$TPID" 2>/dev/null; do
-				sleep 0.1; i=$((i + 1))
-			done
-			[ -e "$W/ready" ] || die "$t did not get ready: $(head -n 2 "$W/err" | tr '\n' ' ')"
+			tracer_start $((tmo + 180)) "$t" $XARGS
 			c0=$(cpu_ticks "$TPID")
 			s0=$(stat_cpu)
 			# shellcheck disable=SC2086 # fork is one option or none
@@ -145,16 +115,10 @@ EOF
 				--json > "$W/storm" 2> "$W/storm.err"
 			rc=$?
 			busy=$(echo "$s0 $(stat_cpu)" | awk '{dt = $3 - $1; printf "%.0f", (dt > 0 ? 100 * (dt - ($4 - $2)) / dt : 0)}')
-			# the drain: output grows no more for a second
-			n0=-1; i=0
-			while [ $i -lt 60 ]; do
-				sleep 1
-				m=$(wc -c < "$W/out"); [ "$m" = "$n0" ] && break
-				n0=$m; i=$((i + 1))
-			done
+			tracer_drain
 			c1=$(cpu_ticks "$TPID")
-			kill -INT "$TPID"; wait "$TPID"; TPID=
-			ip netns del "$NS"; NS=
+			tracer_stop
+			ns_del
 			made=$(sed -n 's/.*"completed": \([0-9]*\).*/\1/p' "$W/storm")
 			secs=$(sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p' "$W/storm")
 			rate=$(sed -n 's/.*"rate": \([0-9.]*\).*/\1/p' "$W/storm")
@@ -162,7 +126,7 @@ EOF
 			ev=$(sumval "$sum" events); lost=$(sumval "$sum" lost); km=$(sumval "$sum" kernel_missed)
 			what=state
 			[ "$t" = life ] && what=close
-			seen=$(awk -v fmt=json -v ino="$ino" -v port=0 -v ev="$what" -f "$HERE/seen.awk" "$W/out" |
+			seen=$(awk -v fmt=json -v ino="$NSINO" -v port=0 -v ev="$what" -f "$HERE/seen.awk" "$W/out" |
 				sed -n 's/^seen=\([0-9]*\).*/\1/p')
 			pct=$(awk -v s="${seen:-0}" -v m="${made:-0}" 'BEGIN { printf "%.2f", (m > 0 ? 100 * s / m : 0) }')
 			cpu=$(awk -v c="$((c1 - c0))" -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }')
