@@ -2,20 +2,35 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Run TAP test programs, one after another, and close with one summary line:
 #   N passed, N failed
+# TEST_TIMEOUT=S kills a program still running after S seconds (a failure
+# that names it) and then runs TEST_ON_TIMEOUT, so that one hang costs S
+# seconds, not the rest of the run; the kernel-matrix guest sets both.
 # POSIX sh only: the same runner works under busybox in the kernel-matrix guest.
 pass=0
 fail=0
 skip=0
+log=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX") || exit 2
+trap 'rm -f "$log"' EXIT
 for t in "$@"; do
 	name=$(basename "$t")
 	echo "# --- $name"
-	out=$("$t" 2>&1)
+	# a file, not $(...): a killed test's children may hold its output open
+	if [ "${TEST_TIMEOUT:-0}" -gt 0 ]; then
+		timeout -s KILL "$TEST_TIMEOUT" "$t" >"$log" 2>&1
+	else
+		"$t" >"$log" 2>&1
+	fi
 	rc=$?
+	out=$(cat "$log")
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ' )
 	s=$(printf '%s\n' "$out" | grep -c '^ok .*# *SKIP')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+	if [ "${TEST_TIMEOUT:-0}" -gt 0 ] && [ "$rc" = 137 ]; then
+		echo "not ok - $name did not finish within ${TEST_TIMEOUT} s and was killed"
+		f=$((f + 1))
+		[ -n "${TEST_ON_TIMEOUT:-}" ] && sh -c "$TEST_ON_TIMEOUT"
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=1
 	fi

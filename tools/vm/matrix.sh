@@ -16,7 +16,7 @@
 #
 # Environment: KERNELS, VM_HOOKS (default "fentry kprobe tracepoint"; each run
 # gets SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (1800, per kernel),
-# VM_CMD_TIMEOUT (0), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag
+# VM_CMD_TIMEOUT (0), VM_TEST_TIMEOUT (600, per test program), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag
 # unix_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their
 # libraries, default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra
 # kernel arguments), VM_VERBOSE=1 (stream the guest's output).
@@ -70,7 +70,7 @@ fi
 
 # --- one guest per kernel, in sequence -------------------------------------------
 rc=0
-times=
+times= reports=
 for series in $kernels; do
 	t0=$(date +%s)
 	if ! kv=$(sh "$here/fetch-kernel.sh" "$dir" "$series"); then
@@ -87,7 +87,10 @@ for series in $kernels; do
 			pre=
 			# what socktrace itself sees in the guest, kept in the log as TAP comments
 			[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
-			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1}; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+			# a test that hangs is killed after VM_TEST_TIMEOUT s, named,
+			# and the kernel's stacks go to the log (sysrq l: every CPU,
+			# w: blocked tasks) before the next test runs
+			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1} TEST_TIMEOUT=${VM_TEST_TIMEOUT:-600} TEST_ON_TIMEOUT='echo l >/proc/sysrq-trigger; echo w >/proc/sysrq-trigger; killall -9 socktrace connstorm bench-floor 2>/dev/null'; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
 		done
 	} >"$p/tests.list"
 	img=$dir/initramfs-$series.cpio.gz
@@ -95,10 +98,20 @@ for series in $kernels; do
 		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag unix_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
 	echo "guest: kernel $KVER"
 	logs=$dir/logs/$(date +%Y%m%d-%H%M%S)-$series
-	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" || rc=1
+	mkdir -p "$logs"
+	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" >"$logs.report" 2>&1 || rc=1
+	cat "$logs.report"
 	s=$(($(date +%s) - t0))
 	echo "matrix: $series took $s s"
 	times="$times $series=${s}s"
+	reports="$reports $logs.report"
+done
+# Every kernel's verdict again at the end: a CI log that keeps only its last
+# lines still says how each kernel and family did, and why one failed.
+echo "matrix: summary"
+for r in $reports; do
+	grep -v '^  \[' "$r" | grep -v '^log: ' | sed 's/^/  /'
+	grep '^  \[' "$r" | head -n 12 | sed 's/^/  /'
 done
 echo "matrix:$times; $(($(date +%s) - t_all)) s in all"
 exit $rc
