@@ -14,6 +14,7 @@ trap 'rm -f "$log"' EXIT
 for t in "$@"; do
 	name=$(basename "$t")
 	echo "# --- $name"
+	t0=$(date +%s)
 	# a file, not $(...): a killed test's children may hold its output open
 	if [ "${TEST_TIMEOUT:-0}" -gt 0 ]; then
 		timeout -s KILL "$TEST_TIMEOUT" "$t" >"$log" 2>&1
@@ -22,6 +23,7 @@ for t in "$@"; do
 	fi
 	rc=$?
 	out=$(cat "$log")
+	echo "# $name took $(($(date +%s) - t0)) s"
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ' )
 	s=$(printf '%s\n' "$out" | grep -c '^ok .*# *SKIP')

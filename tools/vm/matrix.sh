@@ -16,10 +16,13 @@
 #
 # Environment: KERNELS, VM_HOOKS (default "fentry kprobe tracepoint"; each run
 # gets SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (1800, per kernel),
-# VM_CMD_TIMEOUT (0), VM_TEST_TIMEOUT (600, per test program), VM_MODULES ("veth dummy inet_diag tcp_diag udp_diag
-# unix_diag": sock_diag for --seed netlink), VM_HOST_BINS (host programs copied with their
-# libraries, default "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra
-# kernel arguments), VM_VERBOSE=1 (stream the guest's output).
+# VM_CMD_TIMEOUT (0), VM_TEST_TIMEOUT (300, per test program), VM_STALL (420:
+# a guest silent that long is killed), VM_RETRY (1: a guest that died or
+# stalled is booted once more for the families it did not finish), VM_MODULES
+# ("veth dummy inet_diag tcp_diag udp_diag unix_diag": sock_diag for --seed
+# netlink), VM_HOST_BINS (host programs copied with their libraries, default
+# "dash ip ss"; dash becomes /bin/sh), VM_APPEND (extra kernel arguments),
+# VM_VERBOSE=1 (stream the guest's output).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -29,7 +32,7 @@ while getopts d:s:T: opt; do
 	d) dir=$OPTARG ;;
 	s) socktrace=$OPTARG ;;
 	T) tools=$OPTARG ;;
-	*) sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -69,6 +72,34 @@ if [ -n "$socktrace" ] && [ -x "$socktrace" ]; then
 fi
 
 # --- one guest per kernel, in sequence -------------------------------------------
+# boot_guest "FAMILIES": build this kernel's initramfs with one command per hook
+# family, boot it, print run.sh's report (kept in $logs.report too).
+boot_guest() {
+	{
+		echo "# one command per hook family; see tools/vm/init.sh"
+		for h in $1; do
+			pre=
+			# what socktrace itself sees in the guest, kept in the log as TAP comments
+			[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
+			# a test that hangs is killed after VM_TEST_TIMEOUT s, named,
+			# and the kernel's stacks go to the log (sysrq l: every CPU,
+			# w: blocked tasks) before the next test runs
+			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1} TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300} TEST_ON_TIMEOUT='echo l >/proc/sysrq-trigger; echo w >/proc/sysrq-trigger; killall -9 socktrace connstorm bench-floor 2>/dev/null'; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+		done
+	} >"$p/tests.list"
+	img=$dir/initramfs-$series.cpio.gz
+	sh "$here/mkinitramfs.sh" -k "$ktree" -o "$img" \
+		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag unix_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
+	echo "guest: kernel $KVER"
+	logs=$dir/logs/$(date +%Y%m%d-%H%M%S)-$series
+	mkdir -p "$logs"
+	brc=0
+	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" >"$logs.report" 2>&1 || brc=1
+	cat "$logs.report"
+	reports="$reports $logs.report"
+	return $brc
+}
+
 rc=0
 times= reports=
 for series in $kernels; do
@@ -81,35 +112,29 @@ for series in $kernels; do
 	eval "$kv"
 	ktree=$(dirname "$(dirname "$VMLINUZ")")
 	rel=$(echo "$KVER" | cut -d. -f1,2).
-	{
-		echo "# one command per hook family; see tools/vm/init.sh"
-		for h in $hooks; do
-			pre=
-			# what socktrace itself sees in the guest, kept in the log as TAP comments
-			[ -n "$socktrace" ] && pre="/opt/socktrace/socktrace features 2>&1 | sed 's/^/# features: /'; "
-			# a test that hangs is killed after VM_TEST_TIMEOUT s, named,
-			# and the kernel's stacks go to the log (sysrq l: every CPU,
-			# w: blocked tasks) before the next test runs
-			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1} TEST_TIMEOUT=${VM_TEST_TIMEOUT:-600} TEST_ON_TIMEOUT='echo l >/proc/sysrq-trigger; echo w >/proc/sysrq-trigger; killall -9 socktrace connstorm bench-floor 2>/dev/null'; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
-		done
-	} >"$p/tests.list"
-	img=$dir/initramfs-$series.cpio.gz
-	sh "$here/mkinitramfs.sh" -k "$ktree" -o "$img" \
-		-m "${VM_MODULES-veth dummy inet_diag tcp_diag udp_diag unix_diag}" -b "${VM_HOST_BINS-dash ip ss}" -t "${VM_CMD_TIMEOUT:-0}" "$p"
-	echo "guest: kernel $KVER"
-	logs=$dir/logs/$(date +%Y%m%d-%H%M%S)-$series
-	mkdir -p "$logs"
-	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" >"$logs.report" 2>&1 || rc=1
-	cat "$logs.report"
+	krc=0
+	boot_guest "$hooks" || krc=$?
+	# A guest whose kernel died (an oops under TCG) or stopped writing
+	# (a stall) is booted once more for the families it did not finish; the
+	# first boot's report and kernel trouble stay in the log and the summary.
+	again=$(sed -n 's/^[^ ]* \([a-z]*\): INCOMPLETE .*/\1/p' "$logs.report" | tr '\n' ' ')
+	if [ -n "$again" ] && [ "${VM_RETRY:-1}" = 1 ]; then
+		echo "matrix: $series: the guest did not finish: $again; booting it once more for those"
+		grep -q ' FAILED rc=' "$logs.report" && failed_before=1 || failed_before=0
+		krc=0
+		boot_guest "$again" || krc=$?
+		[ "$failed_before" = 0 ] || krc=1
+	fi
+	[ "$krc" = 0 ] || rc=1
 	s=$(($(date +%s) - t0))
 	echo "matrix: $series took $s s"
 	times="$times $series=${s}s"
-	reports="$reports $logs.report"
 done
 # Every kernel's verdict again at the end: a CI log that keeps only its last
 # lines still says how each kernel and family did, and why one failed.
 echo "matrix: summary"
 for r in $reports; do
+	echo "  boot $(basename "$r" .report):"
 	grep -v '^  \[' "$r" | grep -v '^log: ' | sed 's/^/  /'
 	grep '^  \[' "$r" | head -n 12 | sed 's/^/  /'
 done

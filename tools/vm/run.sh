@@ -10,7 +10,8 @@
 # then a total line "kernel-matrix: N passed, N failed" and the log paths.
 # Exits non-zero if a command failed, a marker is missing, the time limit
 # (default 600 s, wall clock; qemu is killed) ran out, or the kernel log shows
-# a warning, oops, BUG or panic. VM_VERBOSE=1 streams the guest's output.
+# a warning, oops, BUG or panic, or the guest wrote no results for VM_STALL
+# seconds (default 420; 0: never). VM_VERBOSE=1 streams the guest's output.
 set -u
 
 kernel='' initrd='' tmo=${VM_TIMEOUT:-600} logdir='' mem=${VM_MEM:-1024} cpus=${VM_CPUS:-2} extra=${VM_APPEND:-}
@@ -23,10 +24,10 @@ while getopts k:i:t:l:m:c:a: opt; do
 	m) mem=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	a) extra=$OPTARG ;;
-	*) sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
-[ -f "$kernel" ] && [ -f "$initrd" ] || { sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ -f "$kernel" ] && [ -f "$initrd" ] || { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "run: qemu-system-x86_64 missing (tools/vm/fetch-kernel.sh installs it)" >&2; exit 2; }
 [ -n "$logdir" ] || logdir=$(dirname "$initrd")/logs/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logdir"
@@ -50,7 +51,28 @@ timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
 	-serial "file:$console" -serial "file:$results" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 loglevel=5 $extra" \
-	</dev/null >"$logdir/qemu.out" 2>&1
+	</dev/null >"$logdir/qemu.out" 2>&1 &
+qpid=$!
+# A guest that writes nothing to the results port for VM_STALL seconds is
+# stuck (a livelocked kernel, or a test past its own time limit): stop it
+# now rather than at the wall-clock limit. The kernel console does not count:
+# a lockup keeps writing there.
+stall=${VM_STALL:-420} last=-1 still=0 stalled=0
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 5
+	size=$(wc -c <"$results")
+	if [ "$size" != "$last" ]; then
+		last=$size still=0
+	else
+		still=$((still + 5))
+	fi
+	if [ "$stall" -gt 0 ] && [ "$still" -ge "$stall" ]; then
+		stalled=1
+		kill "$qpid" 2>/dev/null
+		break
+	fi
+done
+wait "$qpid"
 qrc=$?
 t1=$(date +%s.%N)
 [ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null
@@ -67,7 +89,10 @@ wall=$(awk "BEGIN{printf \"%.1f\", $t1 - $t0}")
 } >"$full"
 
 status=0
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+if [ "$stalled" = 1 ]; then
+	echo "run: STALLED: the guest wrote no results for ${stall}s; qemu killed"
+	status=1
+elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "run: TIMEOUT: qemu killed after ${tmo}s" >&2
 	status=1
 elif [ "$qrc" != 0 ]; then
