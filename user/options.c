@@ -15,7 +15,7 @@
 #include "states.h"
 #include "warn.h"
 
-#define DEFAULT_RINGBUF	    (8u << 20)
+#define DEFAULT_RINGBUF	    (32u << 20)
 #define DEFAULT_MAX_SOCKETS (1u << 20)
 
 enum long_only {
@@ -109,7 +109,7 @@ void options_usage(FILE *out)
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
 	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
-	      "Tuning:    --ringbuf-size SIZE (default 8M)  --max-sockets N (default 1M)\n"
+	      "Tuning:    --ringbuf-size SIZE (default 32M)  --max-sockets N (default 1M)\n"
 	      "           --btf FILE (kernel BTF)\n"
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"

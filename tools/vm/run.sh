@@ -45,12 +45,13 @@ if [ "${VM_VERBOSE:-0}" = 1 ]; then
 fi
 # ttyS0: kernel console; ttyS1: the results port (markers and test output).
 # loglevel=5: warnings and the stacks after them reach the console, so that a
-# guest that hangs or panics still leaves its oops and lockup traces in the log.
+# guest that hangs or panics still leaves its oops and lockup traces in the log;
+# a soft lockup also prints the other CPUs' stacks (a deadlock has two sides).
 timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -monitor none -nic none \
 	-serial "file:$console" -serial "file:$results" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=5 $extra" \
+	-append "console=ttyS0 panic=-1 loglevel=5 softlockup_all_cpu_backtrace=1 $extra" \
 	</dev/null >"$logdir/qemu.out" 2>&1 &
 qpid=$!
 # A guest that writes nothing to the results port for VM_STALL seconds is
