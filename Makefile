@@ -67,6 +67,8 @@ LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+# host checks of the kernel matrix's own tools (tools/vm), shell TAP scripts
+VM_TOOL_TESTS := $(wildcard tests/vm/*.sh)
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,$(ITEST_SRCS))
 TLIB_SRCS := $(wildcard tests/lib/*.c)
@@ -130,14 +132,14 @@ $(OUT)/tools/gen-fuzz-corpus: tools/gen-fuzz-corpus.c $(OUT)/tests/lib/diag_msg.
 tools: $(TOOL_BINS)
 
 test-unit: $(UNIT_BINS)
-	$(Q)sh tests/run-tests.sh $(UNIT_BINS)
+	$(Q)sh tests/run-tests.sh $(UNIT_BINS) $(VM_TOOL_TESTS)
 
 test-integration: $(OUT)/socktrace $(ITEST_BINS) $(TOOL_BINS)
 	$(Q)SOCKTRACE=$(abspath $(OUT)/socktrace) sh tests/run-tests.sh $(ITEST_BINS)
 
 # Every test, one summary line at the end.
 test: $(OUT)/socktrace $(UNIT_BINS) $(ITEST_BINS) $(TOOL_BINS)
-	$(Q)SOCKTRACE=$(abspath $(OUT)/socktrace) sh tests/run-tests.sh $(UNIT_BINS) $(ITEST_BINS)
+	$(Q)SOCKTRACE=$(abspath $(OUT)/socktrace) sh tests/run-tests.sh $(UNIT_BINS) $(VM_TOOL_TESTS) $(ITEST_BINS)
 
 deps:
 	$(Q)sh tools/install-deps.sh

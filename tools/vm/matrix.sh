@@ -96,12 +96,12 @@ boot_guest() {
 	brc=0
 	sh "$here/run.sh" -k "$VMLINUZ" -i "$img" -l "$logs" -t "${VM_TIMEOUT:-1800}" >"$logs.report" 2>&1 || brc=1
 	cat "$logs.report"
-	reports="$reports $logs.report"
+	if [ $brc = 0 ]; then good="$good $logs.report"; else bad="$bad $logs.report"; fi
 	return $brc
 }
 
 rc=0
-times= reports=
+times= good= bad=
 for series in $kernels; do
 	t0=$(date +%s)
 	if ! kv=$(sh "$here/fetch-kernel.sh" "$dir" "$series"); then
@@ -130,13 +130,15 @@ for series in $kernels; do
 	echo "matrix: $series took $s s"
 	times="$times $series=${s}s"
 done
-# Every kernel's verdict again at the end: a CI log that keeps only its last
-# lines still says how each kernel and family did, and why one failed.
+# Every kernel's verdict again at the end, the boots that failed last: a CI
+# log that keeps only its last lines still says how each kernel and family
+# did, and where a failed guest's CPUs were.
 echo "matrix: summary"
-for r in $reports; do
+for r in $good $bad; do
 	echo "  boot $(basename "$r" .report):"
-	grep -v '^  \[' "$r" | grep -v '^log: ' | sed 's/^/  /'
-	grep '^  \[' "$r" | head -n 12 | sed 's/^/  /'
+	grep -v '^  \[' "$r" | grep -v '^log: ' | grep -v '^  stack: ' | sed 's/^/  /'
+	grep '^  \[' "$r" | head -n 6 | sed 's/^/  /'
+	grep '^  stack: ' "$r" | head -n 8 | sed 's/^/  /'
 done
 echo "matrix:$times; $(($(date +%s) - t_all)) s in all"
 exit $rc
