@@ -29,6 +29,7 @@
 #include <linux/magic.h>
 #include <linux/types.h>
 
+#include "hook_probe.h"
 #include "own_mounts.h"
 #include "privs.h"
 #include "socktrace_abi.h"
@@ -667,6 +668,37 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 }
 
 /*
+ * A family this kernel cannot run at all (hook_probe.h), asked once: its
+ * objects are then never loaded, and @why says so. Only without --hooks: a
+ * family asked for by name gets the real attempt and its real error.
+ */
+static bool family_refused(const struct loader_cfg *cfg, enum hook_choice fam, char *why,
+			   size_t len)
+{
+	static int fentry = -1, kprobe = -1;
+	static char fentry_why[160], kprobe_why[160];
+
+	if (cfg->hooks != HOOK_AUTO)
+		return false;
+	if (fam == HOOK_FENTRY) {
+		if (fentry < 0)
+			fentry = hook_probe_fentry_refused(kernel_btf(), "inet_listen", fentry_why,
+							   sizeof(fentry_why));
+		if (fentry)
+			snprintf(why, len, "%s", fentry_why);
+		return fentry;
+	}
+	if (fam == HOOK_KPROBE) {
+		if (kprobe < 0)
+			kprobe = hook_probe_no_kprobes(kprobe_why, sizeof(kprobe_why));
+		if (kprobe)
+			snprintf(why, len, "%s", kprobe_why);
+		return kprobe;
+	}
+	return false;
+}
+
+/*
  * The queueing hooks live in their own object, writing into the main ring
  * buffer: a kernel without any of them still traces everything else.
  */
@@ -677,10 +709,14 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 	size_t t, i;
 
 	for (t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
-		struct queue_bpf *q = queue_bpf__open_opts(loader_open_opts());
 		struct bpf_program *progs[2] = {NULL, NULL};
 		int nlinks = l->nlinks, err;
+		struct queue_bpf *q;
+		char why[160];
 
+		if (family_refused(cfg, tries[t], why, sizeof(why)))
+			continue;
+		q = queue_bpf__open_opts(loader_open_opts());
 		if (!q)
 			return;
 		if (tries[t] == HOOK_TP_BTF) {
@@ -859,6 +895,13 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 		if (cfg->hooks != HOOK_AUTO && releases[t].fam != HOOK_AUTO &&
 		    cfg->hooks != releases[t].fam)
 			continue;
+		if (family_refused(cfg, releases[t].fam, l->unix_err, sizeof(l->unix_err))) {
+			err = -EOPNOTSUPP;
+			if (verbosity)
+				warnf("UNIX hooks with release %s: %s", releases[t].name,
+				      l->unix_err);
+			continue;
+		}
 		/* the calls' arguments at the exit from the task's registers
 		 * (5.15+), else saved by the entry */
 		for (saved = 0; saved <= 1; saved++) {
@@ -911,8 +954,15 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		for (fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {
 			if (cfg->hooks != HOOK_AUTO && cfg->hooks != families[fi].fam)
 				continue;
-			err = try_hooks(l, cfg, states[si], families[fi].fam, families[fi].variant,
-					why, sizeof(why));
+			if (family_refused(cfg, families[fi].fam, why, sizeof(why))) {
+				/* as a failed try that the state hook is not to blame for */
+				err = -EOPNOTSUPP;
+				l->state_refused = false;
+				l->life_tried = false;
+			} else {
+				err = try_hooks(l, cfg, states[si], families[fi].fam,
+						families[fi].variant, why, sizeof(why));
+			}
 			if (err && l->life_tried && l->state_refused) {
 				/* life in the kernel is an extra: without it the
 				 * connections go through the table, as watch's */

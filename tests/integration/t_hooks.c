@@ -346,6 +346,58 @@ static void check_sock_from_fd(void)
 }
 
 /*
+ * Without --hooks the loader skips a family that a quick probe says the kernel
+ * cannot run (user/hook_probe.c). A wrong "cannot" would quietly cost the
+ * better family: where features' own load-and-attach probe says fentry (or
+ * else kprobe) works, the calls must use it, and the UNIX release too.
+ */
+static void check_auto_family(void)
+{
+	const char *argv[] = {socktrace_path(), "features", "--json", NULL};
+	const struct json_obj *avail = NULL, *hooks = NULL, *unx = NULL, *fb = NULL;
+	struct json_obj *feat = NULL;
+	const char *want = "tracepoint", *bind = NULL, *close = NULL;
+	char *out = NULL;
+	int fentry = 0, kprobe = 0;
+	int close_ok;
+
+	if (run_capture(argv, &out, 20000) == 0 && out)
+		feat = json_parse(out, strlen(out));
+	if (feat) {
+		avail = json_get_obj(feat, "available");
+		hooks = json_get_obj(feat, "hooks");
+		unx = json_get_obj(feat, "unix");
+		fb = json_get_obj(feat, "fallbacks");
+	}
+	if (avail) {
+		json_bool(avail, "fentry", &fentry);
+		json_bool(avail, "kprobe", &kprobe);
+	}
+	if (fentry)
+		want = "fentry";
+	else if (kprobe)
+		want = "kprobe";
+	if (hooks)
+		bind = json_str(hooks, "bind");
+	if (unx)
+		close = json_str(unx, "close");
+	ok(bind && strcmp(bind, want) == 0,
+	   "features without --hooks: calls through %s where the kernel offers it (got %s%s%s)",
+	   want, bind ? bind : "?", fb && json_str(fb, "calls") ? "; " : "",
+	   fb && json_str(fb, "calls") ? json_str(fb, "calls") : "");
+	if (strcmp(want, "tracepoint") == 0)
+		close_ok = close && strcmp(close, "fentry") != 0 && strcmp(close, "kprobe") != 0;
+	else
+		close_ok = close && strcmp(close, want) == 0;
+	ok(close_ok,
+	   "features without --hooks: UNIX release through %s where the kernel offers it (got %s)",
+	   strcmp(want, "tracepoint") == 0 ? "neither fentry nor kprobe" : want,
+	   close ? close : "?");
+	json_free(feat);
+	free(out);
+}
+
+/*
  * Where tp_btf attaches but the state program cannot load there (5.10: no
  * bpf_get_socket_cookie() for tracing programs before 5.12), the raw
  * tracepoint serves, and features names the program and the verifier's reason.
@@ -568,6 +620,7 @@ int main(void)
 	check_sock_from_fd();
 	check_seed_sources();
 	check_state_fallback();
+	check_auto_family();
 	check_state_hooks(netns);
 	return tap_done();
 }
