@@ -30,6 +30,15 @@
 #define CLI_PATH_UNREPORTED "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1"
 #define UNREPORTED_MAX	    (CONNS / 5)
 #define SRV_PATH	    "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE"
+/*
+ * A request socket the kernel drops before it becomes a connection: on 5.10
+ * under TCG one came and went within 40 us beside the connection's real
+ * request (1 of 1000, CI 2026-12-03). The kernel really ran those
+ * transitions, so the tracer is right to show them; they are counted apart
+ * from the connections' server ends.
+ */
+#define SRV_PATH_DROPPED "LISTEN>SYN_RECV>CLOSE"
+#define DROPPED_MAX	 (CONNS / 10)
 
 struct burst {
 	int port_pipe[2];
@@ -129,7 +138,7 @@ int main(void)
 	long ns = netns_enter_new();
 	pid_t srv, cli;
 	size_t i, seen_cli = 0, seen_srv = 0, good_cli = 0, good_srv = 0, bad_pid = 0;
-	size_t unreported = 0;
+	size_t unreported = 0, dropped = 0;
 	long long events, lost = -1, missed = -1, sockets;
 
 	if (ns < 0) {
@@ -202,7 +211,9 @@ int main(void)
 				diag_lines(&jl, ids[i]);
 			}
 		}
-		if (c->srv[0]) {
+		if (!strcmp(c->srv, SRV_PATH_DROPPED)) {
+			dropped++;
+		} else if (c->srv[0]) {
 			seen_srv++;
 			if (!strcmp(c->srv, SRV_PATH))
 				good_srv++;
@@ -219,6 +230,10 @@ int main(void)
 	is_int(good_cli + unreported, CONNS, "every client end walks the full path to TIME_WAIT");
 	ok(unreported <= UNREPORTED_MAX, "at most %d client ends stop at FIN_WAIT1 (%zu)",
 	   UNREPORTED_MAX, unreported);
+	if (dropped)
+		tap_diag("%zu request sockets dropped before they became connections", dropped);
+	ok(dropped <= DROPPED_MAX, "at most %d dropped request sockets (%zu)", DROPPED_MAX,
+	   dropped);
 	is_int(seen_srv, CONNS, "every server end appears");
 	is_int(good_srv, CONNS, "every server end walks the full path to CLOSE");
 	is_int(bad_pid, 0, "every line carries its owner's pid");
