@@ -16,7 +16,8 @@
 #
 # Environment: KERNELS, VM_HOOKS (default "fentry kprobe tracepoint"; each run
 # gets SOCKTRACE_HOOKS=<family>), VM_TIMEOUT (1800, per kernel),
-# VM_CMD_TIMEOUT (0), VM_TEST_TIMEOUT (300, per test program), VM_STALL (420:
+# VM_CMD_TIMEOUT (0), VM_TEST_TIMEOUT (300, per test program), VM_TEST_RETRY
+# (1: a program that failed runs once more, reported either way), VM_STALL (420:
 # a guest silent that long is killed), VM_RETRY (1: a guest that died or
 # stalled is booted once more for the families it did not finish), VM_MODULES
 # ("veth dummy inet_diag tcp_diag udp_diag unix_diag": sock_diag for --seed
@@ -32,7 +33,7 @@ while getopts d:s:T: opt; do
 	d) dir=$OPTARG ;;
 	s) socktrace=$OPTARG ;;
 	T) tools=$OPTARG ;;
-	*) sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -84,7 +85,7 @@ boot_guest() {
 			# a test that hangs is killed after VM_TEST_TIMEOUT s, named,
 			# and the kernel's stacks go to the log (sysrq l: every CPU,
 			# w: blocked tasks) before the next test runs
-			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1} TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300} TEST_ON_TIMEOUT='echo l >/proc/sysrq-trigger; echo w >/proc/sysrq-trigger; killall -9 socktrace connstorm bench-floor 2>/dev/null'; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
+			echo "[$h] ${pre}export ${env_sock}SOCKTRACE_HOOKS=$h VM_EXPECT_RELEASE=$rel DUMP_ON_FAIL=${VM_DUMP:-1} TEST_RETRY=${VM_TEST_RETRY:-1} TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300} TEST_ON_TIMEOUT='echo l >/proc/sysrq-trigger; echo w >/proc/sysrq-trigger; killall -9 socktrace connstorm bench-floor 2>/dev/null'; sh /opt/socktrace/run-tests.sh /opt/socktrace/tests/*"
 		done
 	} >"$p/tests.list"
 	img=$dir/initramfs-$series.cpio.gz

@@ -113,13 +113,15 @@ function short(k) { sub(/-amd64$/, "", k); return k }
 /^@@@ KERNEL / { kver = $3; next }
 /^@@@ UPTIME / { boot = $3; next }
 /^@@@ PLAN/ { havePlan = 1; for (i = 3; i <= NF; i++) { plan[++np] = $i } next }
-/^@@@ BEGIN / { cur = $3; begun[cur] = 1; sum[cur] = ""; nbad[cur] = 0; prog = ""; next }
+/^@@@ BEGIN / { cur = $3; begun[cur] = 1; sum[cur] = ""; nbad[cur] = 0; nret[cur] = 0; prog = ""; next }
 /^@@@ END / {
 	l = $3; ended[l] = 1; rc[l] = $4; sub(/^rc=/, "", rc[l])
 	secs[l] = $5; sub(/^secs=/, "", secs[l]); cur = ""; next
 }
 /^@@@ DONE/ { done = 1; next }
 cur != "" && /^# --- / { prog = $3; next }
+# a program that failed and was run again (TEST_RETRY): always in the report
+cur != "" && /^# RETRIED / && nret[cur] < 8 { ret_line[cur, ++nret[cur]] = substr($0, 3); next }
 # name each failure under its family, so that a CI log that keeps only the
 # report still says which check broke
 cur != "" && /^not ok / && nbad[cur] < 8 { bad_line[cur, ++nbad[cur]] = prog ": " $0; more = 2; next }
@@ -146,6 +148,7 @@ END {
 		if (rc[l] != 0) { bad = 1; if (fl == 0) F++ }
 		printf "%s %s: %s (%s s)%s\n", k, l, s, secs[l], note
 		for (j = 1; j <= nbad[l]; j++) printf "  %s\n", bad_line[l, j]
+		for (j = 1; j <= nret[l]; j++) printf "  %s\n", ret_line[l, j]
 	}
 	if (!done) { print "run: no @@@ DONE marker: the guest did not finish"; bad = 1 }
 	printf "boot: %s s to init (guest uptime), total %s s wall clock\n", boot, wall
