@@ -25,6 +25,7 @@
 #include "kconfig.h"
 #include "metrics_run.h"
 #include "snapshot.h"
+#include "startup_heap.h"
 #include "table.h"
 #include "unix_table.h"
 #include "view_table.h"
@@ -305,6 +306,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
 		return -1;
 	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
+	startup_heap_begin();
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
 		warnf("cannot allocate the socket table");
@@ -340,6 +342,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	/* the server's thread starts without capabilities */
 	if (r->metrics && metrics_run_start(r->metrics, loader_ringbuf_fd(r->ld), o->ringbuf_size))
 		return -1;
+	startup_heap_end();
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {
 		warnf_errno(err, "--ready-file %s", o->ready_file);
 		return -1;
