@@ -159,7 +159,7 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 {
 	const struct options *o = tv->o;
 	struct sbuf *sb = &tv->out->sb;
-	size_t from, n, all, i;
+	size_t from, n, all, i, over;
 	const char *state = row_state(e);
 	struct holder owner;
 	const struct holder *h = row_holders(tv, e, &n, &all, &owner);
@@ -167,8 +167,13 @@ static void text_row(struct table_view *tv, const struct sock_entry *e)
 	from = sb->len;
 	put_proto_text(sb, e);
 	col_pad(sb, from, &cols[C_PROTO], o->wide);
-	sb_printf(sb, " %*u %*u ", cols[C_RECVQ].width, e->rx_queue, cols[C_SENDQ].width,
-		  e->tx_queue);
+	/* "mptcp6" is wider than netstat's Proto: the right-aligned Recv-Q
+	 * gives the character back, so the columns after it stay in place */
+	over = sb->len - from - col_width(&cols[C_PROTO], o->wide);
+	if (over >= cols[C_RECVQ].width)
+		over = cols[C_RECVQ].width - 1;
+	sb_printf(sb, " %*u %*u ", (int)(cols[C_RECVQ].width - over), e->rx_queue,
+		  cols[C_SENDQ].width, e->tx_queue);
 	from = sb->len;
 	put_endpoint_text(sb, &e->t, true);
 	col_pad(sb, from, &cols[C_LOCAL], o->wide);

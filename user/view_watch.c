@@ -34,7 +34,7 @@ static const struct column cols[C_N] = {
 	[C_TIME_T] = STREAM_COL_TIME_T,
 	[C_PID] = STREAM_COL_PID,
 	[C_COMM] = STREAM_COL_COMM,
-	[C_PROTO] = {.header = "PROTO", .gap = 1, .width = 5},
+	[C_PROTO] = {.header = "PROTO", .gap = 1, .width = 6}, /* "mptcp6" */
 	[C_LOCAL] = STREAM_COL_LOCAL,
 	[C_REMOTE] = STREAM_COL_REMOTE,
 	[C_OLD] = {.header = "OLD", .gap = 1, .width = 11},

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,46 @@ static int first_pid_is(const struct json_obj *r, pid_t pid)
 	return p && json_int_is(p, "pid", pid);
 }
 
+/* @proto as a word of @line (@end its end): at its start or after a space, a space after */
+static bool has_word(const char *line, const char *end, const char *proto)
+{
+	size_t plen = strlen(proto);
+	const char *p;
+
+	for (p = line; p + plen < end; p++)
+		if ((p == line || p[-1] == ' ') && !strncmp(p, proto, plen) && p[plen] == ' ')
+			return true;
+	return false;
+}
+
+/*
+ * Each line of @text with the word @proto has its column @col_name's value
+ * where the header has @col_name: "mptcp6" is wider than netstat's Proto. False
+ * also if there is no such line.
+ */
+static bool proto_rows_aligned(const char *text, const char *col_name, const char *proto)
+{
+	const char *hdr = strstr(text, col_name), *line, *end;
+	size_t col, rows = 0;
+
+	if (!hdr)
+		return false;
+	for (line = hdr; line > text && line[-1] != '\n'; line--)
+		;
+	col = (size_t)(hdr - line);
+	for (line = text; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if ((size_t)(end - line) <= col || !has_word(line, end, proto))
+			continue;
+		rows++;
+		if (line[col - 1] != ' ' || line[col] == ' ') {
+			tap_diag("misaligned: %.*s", (int)(end - line), line);
+			return false;
+		}
+	}
+	return rows > 0;
+}
+
 /* While connected: the table, JSON and text. */
 static void check_table(const struct fam *f)
 {
@@ -172,6 +213,8 @@ static void check_table(const struct fam *f)
 		if (!ok(text && strstr(text, star) && strstr(text, f->mptcp),
 			"table text: %s rows and subflows marked %s*", f->mptcp, f->tcp))
 			tap_diag("table:\n%s", text ? text : "");
+		ok(text && proto_rows_aligned(text, "Local Address", f->mptcp),
+		   "table text: %s rows keep Local Address under its header", f->mptcp);
 	}
 	free(text);
 	json_lines_free(&jl);
@@ -418,6 +461,8 @@ int main(void)
 		snprintf(star, sizeof(star), " %s* ", fams[i].tcp);
 		ok(text && strstr(text, star) && strstr(text, fams[i].mptcp),
 		   "watch text: %s lines and subflow lines marked %s*", fams[i].mptcp, fams[i].tcp);
+		ok(text && proto_rows_aligned(text, "LOCAL", fams[i].mptcp),
+		   "watch text: %s lines keep LOCAL under its header", fams[i].mptcp);
 	}
 	if (tap_failed)
 		tap_diag("watch:\n%s", text ? text : "");
