@@ -42,6 +42,10 @@
  * makes polls return far more often than POLL_MS, so they are read at most
  * this often (ring buffer losses are in .bss and cost nothing) */
 #define LOSS_CHECK_NS (100ull * 1000000ull)
+/* ... and this often while no record comes: a program that ran without making
+ * one can still have been skipped, but an idle tracer need not ask ten times a
+ * second (90 bpf() calls a second with every hook) */
+#define LOSS_CHECK_IDLE_NS (1000ull * 1000000ull)
 /* how often a quiet output is asked whether its reader is still there */
 #define READER_CHECK_NS (POLL_MS * 1000000ull)
 /* how often watch and life compare the UNIX sockets with the kernel's; not
@@ -98,7 +102,8 @@ struct run {
 	bool stream;		/* a stream view: losses get a line of their own */
 	uint64_t reported_full; /* table-cap refusals already told */
 	uint64_t next_reconcile;
-	uint64_t next_loss_check;
+	uint64_t last_loss_check;
+	uint64_t records_at_loss_check;
 	uint64_t next_reader_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
@@ -408,7 +413,7 @@ static int output_status(struct run *r)
 /* Poll once; keep time-driven state and loss reports current. */
 static int run_step(struct run *r, int timeout_ms)
 {
-	uint64_t now;
+	uint64_t now, loss_every;
 	int err = loader_poll(r->ld, timeout_ms);
 
 	if (err < 0) {
@@ -426,9 +431,11 @@ static int run_step(struct run *r, int timeout_ms)
 		r->next_reader_check = now + READER_CHECK_NS;
 	}
 	table_tick(r->tb, now);
-	if (now >= r->next_loss_check) {
+	loss_every = r->records != r->records_at_loss_check ? LOSS_CHECK_NS : LOSS_CHECK_IDLE_NS;
+	if (now >= r->last_loss_check + loss_every) {
 		report_loss(r);
-		r->next_loss_check = now + LOSS_CHECK_NS;
+		r->last_loss_check = now;
+		r->records_at_loss_check = r->records;
 	}
 	if (r->metrics) {
 		const struct table_stats *st = table_stats(r->tb);
