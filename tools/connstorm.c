@@ -1501,13 +1501,22 @@ static void json_string(const char *s)
 
 static pid_t unix_owner; /* the process that made the directory and removes it */
 
-/* Async-signal-safe: also run from the signal handler. */
+/*
+ * Async-signal-safe: also run from the signal handler. A forked server binds
+ * the socket once, and may do it between the unlink and the rmdir here (a
+ * signal while it starts): the second round removes what it made.
+ */
 static void unix_remove(void)
 {
+	int i;
+
 	if (!unix_owner || getpid() != unix_owner)
 		return;
-	unlink(cfg.unix_name);
-	rmdir(cfg.unix_dir);
+	for (i = 0; i < 3; i++) {
+		unlink(cfg.unix_name);
+		if (rmdir(cfg.unix_dir) == 0 || errno != ENOTEMPTY)
+			return;
+	}
 }
 
 static void on_fatal_signal(int sig)
@@ -1521,13 +1530,22 @@ static int make_unix_dir(void)
 {
 	struct sockaddr_un *un = (struct sockaddr_un *)&cfg.dst;
 	struct sigaction sa = {.sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND};
+	sigset_t fatal, was;
 	int len;
 
 	if (cfg.family != AF_UNIX || cfg.abstract)
 		return 0;
+	/* a signal between mkdtemp() and the handlers would leave the
+	 * directory behind: it waits until they are in place */
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fatal, &was);
 	if (!mkdtemp(cfg.unix_dir)) {
 		int err = errno;
 
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		*strrchr(cfg.unix_dir, '/') = '\0'; /* the template ends in UNIX_DIR_TEMPLATE */
 		fprintf(stderr, "connstorm: cannot make a directory in %s: %s\n", cfg.unix_dir,
 			strerror(err));
@@ -1537,6 +1555,7 @@ static int make_unix_dir(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	/* unix_dest() checked that it fits; a bug if it does not */
 	len = snprintf(cfg.unix_name, sizeof(cfg.unix_name), "%s" UNIX_SOCK_NAME, cfg.unix_dir);
 	if (len < 0 || (size_t)len >= sizeof(un->sun_path)) {
