@@ -289,7 +289,8 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 				.source = r->source,
 				.ts_ns = now,
 				.task = &r->task,
-				.err = r->ret < 0 ? -r->ret : 0,
+				/* a kernel error is -4095..-1: anything below is no errno */
+				.err = r->ret < 0 && r->ret >= -4095 ? -r->ret : 0,
 				.arg = r->arg,
 				.fd = r->fd};
 	struct unix_entry *e, *p;
