@@ -307,7 +307,7 @@ uint64_t tw_key(const struct st_tuple *t);
 struct sock_entry *tw_take_soonest(struct table *tb);
 void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns);
 void timewait_gone(struct table *tb, struct sock_entry *e);
-void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts);
+void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts);
 void tw_expire(struct table *tb, uint64_t now_ns);
 
 /* ---- held lines (table_held.c) ---- */

@@ -221,7 +221,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	e->state_ns = r->hdr.ts_ns;
 
 	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_ESTABLISHED)
-		timewait_reused(tb, &e->t, r->hdr.ts_ns);
+		timewait_reused(tb, e, r->hdr.ts_ns);
 	if (new_state == ST_TCP_TIME_WAIT)
 		entry_to_timewait(tb, e, r->hdr.ts_ns + TIMEWAIT_NS);
 	else if (new_state == ST_TCP_CLOSE)

@@ -67,19 +67,35 @@ struct sock_entry *tw_take_soonest(struct table *tb)
 }
 
 /*
+ * Whether a TIME_WAIT entry is the very socket another entry is: a snapshot
+ * met its timewait socket (which keeps the full socket's cookie) before the
+ * ring buffer brought the events that lead there.
+ */
+static bool same_socket(const struct sock_entry *tw, const struct sock_entry *e)
+{
+	return tw->cookie && tw->cookie == e->cookie;
+}
+
+/*
  * The entry stops being found by sock address (the kernel may reuse it at
  * once) and is found by its tuple instead. If that tuple already has an entry
- * (a snapshot saw the timewait socket first), the newcomer is dropped.
+ * made by a snapshot, the one that knows more stays: this one, which knows
+ * its owner and path, if the snapshot met this very socket; else the
+ * snapshot's, and the newcomer is dropped.
  */
 void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns)
 {
 	uint64_t key = tw_key(&e->t);
 	uint32_t slot = entry_slot(tb, e), pos;
+	struct sock_entry *old;
 
 	if (e->sk)
 		ix_del(tb, &tb->by_sk, e->sk);
 	e->flags &= ~ENTRY_PENDING;
-	if (ix_find(tb, &tb->by_sk, key, &pos)) {
+	old = slot_entry(tb, ix_find(tb, &tb->by_sk, key, &pos));
+	if (old && (old->flags & ENTRY_TIMEWAIT) && same_socket(old, e)) {
+		timewait_gone(tb, old);
+	} else if (old) {
 		e->sk = 0; /* out of the index already */
 		entry_free(tb, e);
 		return;
@@ -111,15 +127,18 @@ void timewait_gone(struct table *tb, struct sock_entry *e)
  * A new connection on a tuple still in TIME_WAIT: the kernel reused the
  * timewait socket (tcp_tw_reuse; on loopback by default), which is gone now.
  * Its entry ends with a derived line, and leaves the wheel when its time
- * comes.
+ * comes. A TIME_WAIT entry of the connecting socket itself is no older
+ * connection: a snapshot met its end before its events came, which will
+ * bring that end again, with its owner; it goes without a line.
  */
-void timewait_reused(struct table *tb, const struct st_tuple *t, uint64_t ts)
+void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts)
 {
-	struct sock_entry *tw = lookup(tb, tw_key(t));
+	struct sock_entry *tw = lookup(tb, tw_key(&e->t));
 
 	if (!tw || !(tw->flags & ENTRY_TIMEWAIT))
 		return;
-	emit_state(tb, tw, ts, tw->state, ST_TCP_CLOSE, true, NULL, 0);
+	if (!same_socket(tw, e))
+		emit_state(tb, tw, ts, tw->state, ST_TCP_CLOSE, true, NULL, 0);
 	timewait_gone(tb, tw);
 }
 

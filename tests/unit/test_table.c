@@ -1484,6 +1484,104 @@ static void test_seed_timewait_order(void)
 	table_free(tb);
 }
 
+/* A connection through a client's whole life, each state a microsecond on. */
+static void client_life(struct table *tb, uint64_t ts, uint64_t sk, uint64_t cookie,
+			const struct st_tuple *t, bool to_established)
+{
+	struct st_tuple syn = *t, z = zero4();
+
+	syn.sport = 0;
+	if (to_established) {
+		state(tb, ts, sk, cookie, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &syn, &T_CLIENT, 0);
+		state(tb, ts + USEC, sk, cookie, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, t, &T_IRQ, 0);
+		return;
+	}
+	state(tb, ts + 2 * USEC, sk, cookie, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, t, &T_CLIENT, 0);
+	state(tb, ts + 3 * USEC, sk, cookie, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, t, &T_IRQ, 0);
+	state(tb, ts + 4 * USEC, sk, cookie, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, &z, &T_IRQ, 0);
+}
+
+/* A snapshot's timewait socket, as the iterator reports it. */
+static void snapshot_timewait(struct table *tb, uint64_t ts, uint64_t cookie,
+			      const struct st_tuple *t)
+{
+	struct st_tuple tw = *t;
+
+	tw.flags = ST_SK_TIMEWAIT;
+	table_snapshot_begin(tb, ts);
+	sock(tb, ts, 0xffff888009000000ull, cookie, &tw, ST_TCP_TIME_WAIT, 60000);
+	table_snapshot_end(tb);
+}
+
+/*
+ * tcp_tw_reuse: a new connection takes a tuple still in TIME_WAIT, and the
+ * old entry ends with a derived line. A snapshot that runs while the ring
+ * buffer still holds a connection's events can meet that connection's own
+ * timewait socket first: that is no older connection, and no line of the
+ * connection may lose its owner for it (t_watch_burst saw both, 6.1).
+ */
+static void test_timewait_reuse(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t sk = 0xffff888009100000ull;
+	struct st_tuple t = tup(AF_INET, "10.0.0.1", 46000, "10.0.0.5", 80);
+	const char *w = "TIME_WAIT tuple reused";
+	int i;
+
+	client_life(tb, 1 * SEC, sk, 801, &t, true);
+	client_life(tb, 1 * SEC, sk, 801, &t, false);
+	is_int(R.n, 5, "%s: the first connection to TIME_WAIT", w);
+	client_life(tb, 2 * SEC, sk, 803, &t, true);
+	is_int(R.n, 8, "%s: the second connection's two lines and a derived one", w);
+	check_state(7, w, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, 2 * SEC + USEC);
+	is_int(ev_at(7)->id, 801, "%s: the derived line ends the old connection", w);
+	check_owner(7, w, 1000, OWNER_CONNECT);
+	is_int(table_stats(tb)->entries, 1, "%s: one entry left", w);
+	table_free(tb);
+
+	/* the snapshot met the connection's end before its ESTABLISHED came */
+	w = "snapshot ahead of ESTABLISHED";
+	tb = fresh(64);
+	{
+		struct st_tuple syn = t;
+
+		syn.sport = 0;
+		state(tb, 1 * SEC, sk, 811, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &syn, &T_CLIENT, 0);
+		snapshot_timewait(tb, 1 * SEC + 10 * USEC, 811, &t);
+		state(tb, 1 * SEC + USEC, sk, 811, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &t, &T_IRQ,
+		      0);
+	}
+	is_int(R.n, 2, "%s: no derived line at ESTABLISHED", w);
+	client_life(tb, 1 * SEC, sk, 811, &t, false);
+	is_int(R.n, 5, "%s: the whole path to TIME_WAIT", w);
+	table_tick(tb, 1 * SEC + 4 * USEC + TIMEWAIT_NS);
+	is_int(R.n, 6, "%s: one expiry", w);
+	check_state(5, w, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, 1 * SEC + 4 * USEC + TIMEWAIT_NS);
+	for (i = 0; i < R.n; i++) {
+		is_int(ev_at(i)->id, 811, "%s: line %d is the connection's", w, i);
+		check_owner(i, w, 1000, OWNER_CONNECT);
+	}
+	is_int(table_stats(tb)->entries, 0, "%s: table empty", w);
+	table_free(tb);
+
+	/* the snapshot met it after its ESTABLISHED, before its TIME_WAIT came */
+	w = "snapshot ahead of TIME_WAIT";
+	tb = fresh(64);
+	client_life(tb, 1 * SEC, sk, 821, &t, true);
+	snapshot_timewait(tb, 1 * SEC + 10 * USEC, 821, &t);
+	client_life(tb, 1 * SEC, sk, 821, &t, false);
+	is_int(R.n, 5, "%s: the whole path to TIME_WAIT", w);
+	is_int(table_stats(tb)->entries, 1, "%s: one entry", w);
+	table_tick(tb, 1 * SEC + 4 * USEC + TIMEWAIT_NS);
+	is_int(R.n, 6, "%s: one expiry", w);
+	check_owner(5, w, 1000, OWNER_CONNECT);
+	is_int(ev_at(5)->id, 821, "%s: the expiry is the connection's", w);
+	table_tick(tb, 1 * SEC + 20 * USEC + TIMEWAIT_NS);
+	is_int(R.n, 6, "%s: the snapshot's entry leaves without a line", w);
+	is_int(table_stats(tb)->entries, 0, "%s: table empty", w);
+	table_free(tb);
+}
+
 /*
  * Entries whose end was lost: a TCP one missing from two snapshots in a row is
  * swept, and from then on neither listed nor counted.
@@ -2236,6 +2334,7 @@ int main(void)
 	test_seed();
 	test_seed_diag();
 	test_seed_timewait_order();
+	test_timewait_reuse();
 	test_snapshot_sweep();
 	test_cap();
 	test_cap_same_second();
