@@ -640,6 +640,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 			l->skel->maps.life_hash,
 			l->skel->rodata->life_kernel == ST_LIFE_HASH ? LIFE_HASH_ENTRIES : 1);
 	load_failure_reset();
+	/* every question for the kernel's BTF is asked by now: freed before
+	 * libbpf reads its own copy, that copy gets the same pages (startup_heap.h) */
+	kernel_btf_free();
 	if (!err)
 		err = trace_bpf__load(l->skel);
 	if (err) {
