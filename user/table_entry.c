@@ -4,7 +4,44 @@
  * free list through the slots, no allocation per socket. An entry's identity
  * is its sk key and its cookie; both indexes follow them here.
  */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "table_internal.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define MAP_AHEAD (1u << 20)
+
+/*
+ * The pages of the next slots, mapped up to a megabyte at a time before
+ * entries use them. Every page an entry touches first costs a fault; on our
+ * virtual machines a page costs 14 us that way and 8.5 us mapped ahead
+ * (docs/performance.md), and a start-up snapshot of 100,000 sockets fills
+ * 5,500 pages. A kernel before 5.14 says EINVAL, and the pages come one
+ * fault at a time as before.
+ */
+static void map_ahead(struct table *tb, uint32_t slot)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+	uint32_t n = MAP_AHEAD / sizeof(struct sock_entry);
+
+	if (tb->mapped == UINT32_MAX || slot <= tb->mapped)
+		return;
+	/* as many as are in use, up to a megabyte: a small table stays small */
+	if (n > tb->mapped)
+		n = tb->mapped > 64 ? tb->mapped : 64;
+	if (n > tb->cap - tb->mapped)
+		n = tb->cap - tb->mapped;
+	lo = (uintptr_t)&tb->ents[tb->mapped] & ~(page - 1);
+	hi = (uintptr_t)&tb->ents[tb->mapped + n] & ~(page - 1);
+	if (hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE)) {
+		tb->mapped = UINT32_MAX;
+		return;
+	}
+	tb->mapped += n;
+}
 
 struct sock_entry *entry_new(struct table *tb)
 {
@@ -26,6 +63,7 @@ struct sock_entry *entry_new(struct table *tb)
 		tb->free_head = tb->ents[slot - 1].next;
 	} else if (tb->used < tb->cap) {
 		slot = ++tb->used;
+		map_ahead(tb, slot);
 	} else {
 		tb->st.full++;
 		return NULL;

@@ -57,7 +57,8 @@ struct index {
 struct table {
 	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
 	uint32_t cap;
-	uint32_t used; /* slots ever handed out (the high-water mark) */
+	uint32_t used;	 /* slots ever handed out (the high-water mark) */
+	uint32_t mapped; /* slots whose pages are mapped ahead of use (entry_new) */
 	uint32_t free_head;
 	struct index by_sk;	/* every live entry, by sock address (TIME_WAIT: tuple hash) */
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
