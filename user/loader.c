@@ -91,10 +91,10 @@ struct loader {
 	bool kernel_mptcp;   /* the kernel has MPTCP (mptcp_bind in its BTF) */
 	bool mptcp;	     /* the MPTCP set attached, all of what loaded */
 	char mptcp_why[128]; /* why some of it did not, "" if it did */
-	bool life;	    /* life_kernel is set in the loaded objects */
-	bool life_tried;    /* the last try set it */
-	bool life_refused;  /* a try with it failed where one without did not */
-	char life_why[256]; /* why life_kernel is not set, "" if it is or was not asked */
+	bool life;	     /* life_kernel is set in the loaded objects */
+	bool life_tried;     /* the last try set it */
+	bool life_refused;   /* a try with it failed where one without did not */
+	char life_why[256];  /* why life_kernel is not set, "" if it is or was not asked */
 };
 
 /*
@@ -114,17 +114,19 @@ void loader_set_btf(const char *path)
 
 const struct bpf_object_open_opts *loader_open_opts(void)
 {
-	static struct bpf_object_open_opts opts;
+	static _Thread_local struct bpf_object_open_opts opts;
 
 	opts = (struct bpf_object_open_opts){.sz = sizeof(opts), .btf_custom_path = btf_path};
 	return &opts;
 }
 /*
  * libbpf's last word on a program that failed to load, for our one-line error:
- * the program, and the verifier's reason (the last line of its log).
+ * the program, and the verifier's reason (the last line of its log). The
+ * snapshot's iterators load in a thread of their own (snapshot.h), and
+ * libbpf calls print_libbpf() in the thread that loads: one word per thread.
  */
-static char load_failure[200];
-static char load_prog[64];
+static _Thread_local char load_failure[200];
+static _Thread_local char load_prog[64];
 
 /* libbpf prints a refused program's log as one argument of this format */
 #define PROG_LOG_FMT "prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n"

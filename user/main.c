@@ -95,7 +95,8 @@ struct run {
 	struct holders holders;
 	struct loader *ld;
 	struct snapshot *snap;
-	struct holder_scan *hscan; /* who holds a socket whose owner left */
+	struct snapshot_opener *snap_opening; /* snap, being opened in a thread */
+	struct holder_scan *hscan;	      /* who holds a socket whose owner left */
 	uint64_t records;
 	uint64_t bad_records;
 	struct loss reported;	/* what the stream has already been told */
@@ -182,8 +183,11 @@ static int take_snapshot(struct run *r, unsigned int what)
 
 	if (!r->snap) {
 		struct snapshot_cfg cfg = {.seed = r->o->seed, .hz = kernel_hz()};
+		int err = r->snap_opening ? snapshot_open_end(r->snap_opening, &r->snap)
+					  : snapshot_open(&r->snap, &cfg);
 
-		if (snapshot_open(&r->snap, &cfg))
+		r->snap_opening = NULL;
+		if (err)
 			return -1;
 		if (r->o->verbose)
 			warnf("sockets from %s, holders from %s", snapshot_socket_source(r->snap),
@@ -320,6 +324,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	table_set_hz(r->tb, kernel_hz());
 	install_signals();
 	libbpf_set_verbosity(o->verbose);
+	/* the iterators load on the other CPU while the hooks load here */
+	r->snap_opening =
+		snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = kernel_hz()});
 	if (loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
 	if (want_unix(o)) {
@@ -390,6 +397,8 @@ static void run_close(struct run *r)
 	metrics_run_close(r->metrics);
 	loader_close(r->ld);
 	holder_scan_free(r->hscan);
+	if (r->snap_opening) /* start-up failed before the snapshot: r->snap stays NULL if it did */
+		snapshot_open_end(r->snap_opening, &r->snap);
 	snapshot_close(r->snap);
 	holders_free(&r->holders);
 	table_view_free(&r->tview);

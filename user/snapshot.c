@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,16 @@
 
 #include "loader.h"
 #include "proc_fds.h"
+#include "rec_queue.h"
 #include "snapshot.skel.h"
 #include "sock_diag.h"
 #include "socktrace_abi.h"
 #include "unix_diag.h"
 #include "warn.h"
+
+/* an iterator's output is read this much at a time (bpf_seq_read() fills at
+ * most its seq_file's buffer, eight pages, per read) */
+#define ITER_READ (256u << 10)
 
 static volatile sig_atomic_t *stop_flag;
 
@@ -47,13 +54,15 @@ struct snapshot {
 	struct bpf_link *tcp, *udp, *files, *unx; /* NULL where the fallback serves */
 	char why[200]; /* why the socket iterators are not used, where they are not */
 	unsigned int hz;
-	char *buf;
-	size_t cap;
+	char *buf; /* ITER_READ bytes: an iterator's output, read a piece at a time */
 	uint32_t diag_seq;
 	bool udp_diag_warned, unix_diag_warned;
 	/* the caller's sink while a read runs */
 	record_fn fn;
 	void *ctx;
+	/* while a reader thread reads: where it puts the records, and what it reads */
+	struct rec_queue *queue;
+	unsigned int what;
 	/* for the /proc fd scan: the sockets of this read, sorted by inode */
 	struct ino_ref *refs;
 	size_t nrefs, refcap;
@@ -129,6 +138,11 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 	if (!s)
 		return -ENOMEM;
 	s->hz = cfg->hz ? cfg->hz : 250;
+	s->buf = malloc(ITER_READ);
+	if (!s->buf) {
+		free(s);
+		return -ENOMEM;
+	}
 	if (cfg->seed != SEED_NETLINK) {
 		err = iters_open(s);
 		if (err && cfg->seed == SEED_ITER) {
@@ -139,6 +153,60 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 	}
 	*out = s;
 	return 0;
+}
+
+struct snapshot_opener {
+	pthread_t thread;
+	struct snapshot_cfg cfg;
+	struct snapshot *snap;
+	int err;
+};
+
+static void *opener_main(void *arg)
+{
+	struct snapshot_opener *op = arg;
+
+	op->err = snapshot_open(&op->snap, &op->cfg);
+	return NULL;
+}
+
+/* A thread that takes no signals: they are the main thread's to handle. */
+static int start_quiet_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+struct snapshot_opener *snapshot_open_begin(const struct snapshot_cfg *cfg)
+{
+	struct snapshot_opener *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->cfg = *cfg;
+	if (start_quiet_thread(&op->thread, opener_main, op)) {
+		free(op);
+		return NULL;
+	}
+	return op;
+}
+
+int snapshot_open_end(struct snapshot_opener *op, struct snapshot **out)
+{
+	int err;
+
+	pthread_join(op->thread, NULL);
+	err = op->err;
+	if (!err)
+		*out = op->snap;
+	free(op);
+	return err;
 }
 
 const char *snapshot_socket_source(const struct snapshot *s)
@@ -169,53 +237,6 @@ void snapshot_close(struct snapshot *s)
 	free(s->buf);
 	free(s->refs);
 	free(s);
-}
-
-/* Read one iterator to the end, then walk its records. */
-static int drain_iter(struct snapshot *s, struct bpf_link *link, record_fn fn, void *ctx)
-{
-	int fd = bpf_iter_create(bpf_link__fd(link)), n = 0;
-	size_t len = 0, off;
-	ssize_t got;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (s->cap - len < 65536) {
-			size_t ncap = s->cap ? s->cap * 2 : 1 << 20;
-			char *nb = realloc(s->buf, ncap);
-
-			if (!nb) {
-				close(fd);
-				return -ENOMEM;
-			}
-			s->buf = nb;
-			s->cap = ncap;
-		}
-		got = read(fd, s->buf + len, s->cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	close(fd);
-	for (off = 0; off + sizeof(struct st_hdr) <= len && !stopping();) {
-		const struct st_hdr *h = (const void *)(s->buf + off);
-
-		if (h->size < sizeof(*h) || h->size > len - off)
-			break;
-		fn(ctx, s->buf + off, h->size);
-		off += h->size;
-		n++;
-	}
-	return n;
 }
 
 /* Every socket record passes here: the /proc scan needs to know them. */
@@ -251,13 +272,75 @@ static int sock_sink(void *ctx, void *data, size_t len)
 	return s->fn(s->ctx, data, len);
 }
 
+/*
+ * A record read: to the reader thread's queue, or, without a reader thread,
+ * on to the caller at once. 0, or -ECANCELED once the caller stopped reading.
+ */
+static int deliver(void *ctx, void *data, size_t len)
+{
+	struct snapshot *s = ctx;
+
+	if (s->queue)
+		return rec_queue_put(s->queue, data, len);
+	sock_sink(s, data, len);
+	return 0;
+}
+
+/*
+ * Read one iterator to the end, handing on each record as soon as it is
+ * whole (a read may end inside one). Records delivered, or -errno.
+ */
+static int drain_iter(struct snapshot *s, struct bpf_link *link)
+{
+	int fd = bpf_iter_create(bpf_link__fd(link)), n = 0, err = 0;
+	size_t len = 0, off;
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	while (!stopping()) {
+		got = read(fd, s->buf + len, ITER_READ - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+		for (off = 0; off + sizeof(struct st_hdr) <= len;) {
+			const struct st_hdr *h = (const void *)(s->buf + off);
+
+			if (h->size < sizeof(*h))
+				goto out; /* not a record: nothing after it can be read */
+			if (h->size > len - off)
+				break;
+			err = deliver(s, s->buf + off, h->size);
+			if (err)
+				goto out;
+			off += h->size;
+			n++;
+		}
+		memmove(s->buf, s->buf + off, len - off);
+		len -= off;
+		if (len == ITER_READ) {
+			err = -E2BIG; /* one record bigger than the buffer: no record is */
+			break;
+		}
+	}
+out:
+	close(fd);
+	return err ? err : n;
+}
+
 static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
 {
 	struct diag_dump d = {.netns = netns,
 			      .protocol = protocol,
 			      .hz = s->hz,
 			      .seq = s->diag_seq,
-			      .fn = sock_sink,
+			      .fn = deliver,
 			      .ctx = s};
 	int r = sock_diag_read(&d);
 
@@ -267,7 +350,7 @@ static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
 
 static int unix_read(struct snapshot *s, uint32_t netns)
 {
-	struct diag_dump d = {.netns = netns, .seq = s->diag_seq, .fn = sock_sink, .ctx = s};
+	struct diag_dump d = {.netns = netns, .seq = s->diag_seq, .fn = deliver, .ctx = s};
 	int r = unix_diag_read(&d);
 
 	s->diag_seq = d.seq;
@@ -280,13 +363,13 @@ static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 	int n = 0, r;
 
 	if (what & SNAP_TCP) {
-		r = s->tcp ? drain_iter(s, s->tcp, sock_sink, s) : diag_read(s, netns, IPPROTO_TCP);
+		r = s->tcp ? drain_iter(s, s->tcp) : diag_read(s, netns, IPPROTO_TCP);
 		if (r < 0)
 			return r;
 		n += r;
 	}
 	if (what & SNAP_UDP) {
-		r = s->udp ? drain_iter(s, s->udp, sock_sink, s) : diag_read(s, netns, IPPROTO_UDP);
+		r = s->udp ? drain_iter(s, s->udp) : diag_read(s, netns, IPPROTO_UDP);
 		if (r < 0 && !s->udp && !s->udp_diag_warned) {
 			/* udp_diag is a module of its own: TCP still counts */
 			warnf_errno(r, "no UDP sockets from sock_diag");
@@ -298,7 +381,7 @@ static int read_here(struct snapshot *s, unsigned int what, uint32_t netns)
 			n += r;
 	}
 	if (what & SNAP_UNIX) {
-		r = s->unx ? drain_iter(s, s->unx, sock_sink, s) : unix_read(s, netns);
+		r = s->unx ? drain_iter(s, s->unx) : unix_read(s, netns);
 		if (r < 0 && !s->unx && !s->unix_diag_warned) {
 			/* unix_diag is a module of its own too */
 			warnf_errno(r, "no UNIX sockets from sock_diag");
@@ -434,30 +517,78 @@ static bool want_ino(void *ctx, uint64_t ino, struct proc_fds_sock *out)
 	return true;
 }
 
-int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
+/* What a reader thread reads, or the caller's thread without one. */
+static int read_sources(struct snapshot *s, unsigned int what)
 {
 	int n = 0, r;
 
-	s->nrefs = 0;
-	s->fn = fn;
-	s->ctx = ctx;
 	if (what & (SNAP_TCP | SNAP_UDP | SNAP_UNIX)) {
 		n = read_namespaces(s, what);
 		if (n < 0)
 			return n;
 	}
 	/* holders last: they name sockets that the table has by now */
-	if ((what & SNAP_FILES) && !stopping()) {
-		if (s->files) {
-			r = drain_iter(s, s->files, fn, ctx);
-		} else {
-			if (s->nrefs)
-				qsort(s->refs, s->nrefs, sizeof(*s->refs), cmp_ref);
-			r = proc_fds_read(want_ino, s, fn, ctx);
-		}
+	if ((what & SNAP_FILES) && s->files && !stopping()) {
+		r = drain_iter(s, s->files);
 		if (r < 0)
 			return r;
 		n += r;
 	}
 	return n;
+}
+
+static void *reader_main(void *arg)
+{
+	struct snapshot *s = arg;
+	int r = read_sources(s, s->what);
+
+	/* the caller stopped taking records: that is no error of ours */
+	rec_queue_close(s->queue, r == -ECANCELED || r >= 0 ? 0 : r);
+	return NULL;
+}
+
+/*
+ * The iterators read in a thread of their own while this one hands the
+ * records on: the kernel's walk of 100,000 sockets and the table's taking
+ * them each cost about 0.1 s here, and two CPUs do them at once. The thread
+ * takes no signals; they stop it through the stop flag. Without a thread
+ * (no memory), the same reads run here. Records delivered, or -errno.
+ */
+static int read_in_thread(struct snapshot *s, unsigned int what)
+{
+	struct rec_queue q;
+	pthread_t t;
+	int n;
+
+	if (rec_queue_init(&q))
+		return read_sources(s, what);
+	s->queue = &q;
+	s->what = what;
+	if (start_quiet_thread(&t, reader_main, s)) {
+		s->queue = NULL;
+		rec_queue_destroy(&q);
+		return read_sources(s, what);
+	}
+	n = rec_queue_drain(&q, sock_sink, s, stopping);
+	pthread_join(t, NULL);
+	s->queue = NULL;
+	rec_queue_destroy(&q);
+	return n;
+}
+
+int snapshot_read(struct snapshot *s, unsigned int what, record_fn fn, void *ctx)
+{
+	int n, r;
+
+	s->nrefs = 0;
+	s->fn = fn;
+	s->ctx = ctx;
+	n = read_in_thread(s, what);
+	if (n < 0 || !(what & SNAP_FILES) || s->files || stopping())
+		return n;
+	/* a /proc scan names the sockets by the socket pass's inodes: after it */
+	if (s->nrefs)
+		qsort(s->refs, s->nrefs, sizeof(*s->refs), cmp_ref);
+	r = proc_fds_read(want_ino, s, fn, ctx);
+	return r < 0 ? r : n + r;
 }

@@ -32,6 +32,16 @@ struct snapshot_cfg {
  * -errno with a reason printed (a forced source that the kernel lacks).
  */
 int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg);
+/*
+ * snapshot_open() in a thread of its own, begun before the caller loads its
+ * hooks: loading the iterators takes a CPU for tens of milliseconds, and the
+ * other CPU is loading the hooks meanwhile. begin returns NULL where no
+ * thread could start (the caller then opens it itself); end waits for the
+ * thread and returns what snapshot_open() did.
+ */
+struct snapshot_opener;
+struct snapshot_opener *snapshot_open_begin(const struct snapshot_cfg *cfg);
+int snapshot_open_end(struct snapshot_opener *op, struct snapshot **out);
 /* What the sockets and their holders come from: "iter", "sock_diag"; "iter", "procfs". */
 const char *snapshot_socket_source(const struct snapshot *s);
 const char *snapshot_holder_source(const struct snapshot *s);

@@ -92,11 +92,12 @@ CHUNK=$(((NOFILE - 64) / 2))
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 unrecl_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
-# wait_file PATH PID N: PATH exists, or PID ended, or N x 10 ms passed
+# wait_file PATH PID N [S]: PATH exists, or PID ended, or N polls S seconds
+# apart (0.01) passed
 wait_file() {
 	_i=0
 	while [ ! -e "$1" ] && [ $_i -lt "$3" ] && kill -0 "$2" 2>/dev/null; do
-		sleep 0.01; _i=$((_i + 1))
+		sleep "${4:-0.01}"; _i=$((_i + 1))
 	done
 	[ -e "$1" ]
 }
@@ -121,13 +122,16 @@ hold_stop() {
 	kill -KILL $HPID; wait $HPID 2>/dev/null; HPID=
 	sleep 2 # the kernel frees the sockets
 }
+# The time to ready is the ready file's own time (ns) less the time before
+# exec: the poll is slow (a fork every 50 ms), and it neither adds its
+# interval nor takes much of the CPUs that socktrace's start-up uses both of.
 tracer_start() { # $1: tool; sets TPID, READY_MS
 	rm -f "$W/ready"
-	_t0=$(now_ms)
+	_t0=$(date +%s%N)
 	"$ST" "$1" --json --ready-file "$W/ready" --duration 600 > /dev/null 2> "$W/err" &
 	TPID=$!
-	wait_file "$W/ready" "$TPID" 6000 || die "$1 did not get ready: $(head -n 2 "$W/err")"
-	READY_MS=$(($(now_ms) - _t0))
+	wait_file "$W/ready" "$TPID" 1200 0.05 || die "$1 did not get ready: $(head -n 2 "$W/err")"
+	READY_MS=$((($(stat -c %.9Y "$W/ready" | tr -d .) - _t0) / 1000000))
 }
 tracer_stop() { kill -INT "$TPID"; wait "$TPID"; TPID=; }
 
