@@ -14,6 +14,11 @@
 
 void startup_heap_begin(void)
 {
+	/* one arena for every thread: the threads that load the iterators and
+	 * read snapshots (snapshot.h) free into the heap the next parse reuses,
+	 * and that malloc_trim() trims (it leaves a thread arena's top alone:
+	 * 10 MB kept for good) */
+	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_MMAP_THRESHOLD, START_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, START_TRIM_THRESHOLD);
 }

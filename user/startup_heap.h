@@ -8,6 +8,7 @@
  * dear: a quarter of start-up on our 6.18 machines (docs/performance.md). So
  * while socktrace starts, big blocks come from the heap and freed memory
  * stays there for the next; once it is ready, the heap is trimmed back.
+ * Every thread allocates from that one heap, from start-up on.
  */
 #ifndef SOCKTRACE_STARTUP_HEAP_H
 #define SOCKTRACE_STARTUP_HEAP_H

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests for startup_heap: big blocks from the heap while starting, and back after. */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,34 @@
 
 #define BIG (6u << 20) /* as a kernel BTF blob */
 
-/* the whole pages of [p, p + len) that are mapped */
+/* the whole pages of [p, p + len) that are resident (one no longer mapped is not) */
 static size_t resident_pages(uintptr_t p, size_t len)
 {
-	static unsigned char v[(BIG >> 12) + 2];
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), n, i, r = 0;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), r = 0;
 	uintptr_t a = (p + page - 1) & ~(page - 1);
+	unsigned char v;
 
-	n = (p + len - a) / page;
-	if (n > sizeof(v) || mincore((void *)a, n * page, v))
-		return (size_t)-1;
-	for (i = 0; i < n; i++)
-		r += v[i] & 1;
+	for (; a + page <= p + len; a += page)
+		r += !mincore((void *)a, page, &v) && (v & 1);
 	return r;
+}
+
+/* A thread's big block, used and freed: where it was, and its pages after end. */
+struct thread_block {
+	uintptr_t at;
+};
+
+static void *thread_alloc(void *arg)
+{
+	struct thread_block *b = arg;
+	char *p = malloc(BIG);
+
+	if (p) {
+		memset(p, 1, BIG);
+		b->at = (uintptr_t)p;
+		free(p);
+	}
+	return NULL;
 }
 
 int main(void)
@@ -50,7 +66,22 @@ int main(void)
 
 	ok(resident_pages(at, BIG) > (BIG >> 12) / 2, "starting: its pages stay mapped");
 
-	startup_heap_end();
+	/* a thread's block comes from the same heap (a thread arena's top
+	 * would never be trimmed): the main heap lies below the break */
+	{
+		struct thread_block tb = {0};
+		pthread_t t;
+
+		if (ok(pthread_create(&t, NULL, thread_alloc, &tb) == 0, "a thread")) {
+			pthread_join(t, NULL);
+			ok(tb.at && tb.at < (uintptr_t)sbrk(0),
+			   "starting: a thread's big block comes from the one heap");
+		}
+		startup_heap_end();
+		ok(tb.at && resident_pages(tb.at, BIG) < 16,
+		   "ready: the thread's freed pages went back too (%zu left)",
+		   resident_pages(tb.at, BIG));
+	}
 	ok(resident_pages(at, BIG) < 16, "ready: the heap gave its free pages back (%zu left)",
 	   resident_pages(at, BIG));
 	q = malloc(4 * BIG);
