@@ -1518,7 +1518,8 @@ static void snapshot_timewait(struct table *tb, uint64_t ts, uint64_t cookie,
  * old entry ends with a derived line. A snapshot that runs while the ring
  * buffer still holds a connection's events can meet that connection's own
  * timewait socket first: that is no older connection, and no line of the
- * connection may lose its owner for it (t_watch_burst saw both, 6.1).
+ * connection may lose its owner for it (t_watch_burst on 6.1 once showed
+ * the first symptom: docs/kernel-matrix.md).
  */
 static void test_timewait_reuse(void)
 {
