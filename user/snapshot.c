@@ -543,7 +543,7 @@ static void *reader_main(void *arg)
 	int r = read_sources(s, s->what);
 
 	/* the caller stopped taking records: that is no error of ours */
-	rec_queue_close(s->queue, r == -ECANCELED || r >= 0 ? 0 : r);
+	rec_queue_close(s->queue, (r >= 0 || r == -ECANCELED) ? 0 : r);
 	return NULL;
 }
 
@@ -552,7 +552,8 @@ static void *reader_main(void *arg)
  * records on: the kernel's walk of 100,000 sockets and the table's taking
  * them each cost about 0.1 s here, and two CPUs do them at once. The thread
  * takes no signals; they stop it through the stop flag. Without a thread
- * (no memory), the same reads run here. Records delivered, or -errno.
+ * (no memory, or no thread allowed), the same reads run here. Records
+ * delivered, or -errno.
  */
 static int read_in_thread(struct snapshot *s, unsigned int what)
 {
