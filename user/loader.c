@@ -32,6 +32,7 @@
 #include "hook_probe.h"
 #include "own_mounts.h"
 #include "privs.h"
+#include "settled_count.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
 #include "unix.skel.h"
@@ -88,13 +89,14 @@ struct loader {
 	char unix_err[128];
 	bool cgroup, cgroup_allowed;
 	char cgroup_err[128];
-	bool kernel_mptcp;   /* the kernel has MPTCP (mptcp_bind in its BTF) */
-	bool mptcp;	     /* the MPTCP set attached, all of what loaded */
-	char mptcp_why[128]; /* why some of it did not, "" if it did */
-	bool life;	     /* life_kernel is set in the loaded objects */
-	bool life_tried;     /* the last try set it */
-	bool life_refused;   /* a try with it failed where one without did not */
-	char life_why[256];  /* why life_kernel is not set, "" if it is or was not asked */
+	bool kernel_mptcp;	     /* the kernel has MPTCP (mptcp_bind in its BTF) */
+	bool mptcp;		     /* the MPTCP set attached, all of what loaded */
+	char mptcp_why[128];	     /* why some of it did not, "" if it did */
+	struct settled_count missed; /* kernel_missed, as loader_loss() reports it */
+	bool life;		     /* life_kernel is set in the loaded objects */
+	bool life_tried;	     /* the last try set it */
+	bool life_refused;	     /* a try with it failed where one without did not */
+	char life_why[256];	     /* why life_kernel is not set, "" if it is or was not asked */
 };
 
 /*
@@ -1097,7 +1099,7 @@ static void add_obj_loss(struct bpf_object *obj, const struct st_counters *c,
 void loader_loss(struct loader *l, struct loss *loss)
 {
 	const struct st_counters *c = &l->skel->bss->counters;
-	uint64_t missed = 0, rescued = __atomic_load_n(&c->rescued, __ATOMIC_RELAXED);
+	uint64_t missed = 0, rescued = __atomic_load_n(&c->rescued, __ATOMIC_RELAXED), raw;
 
 	loss->rb_full = 0;
 	loss->map_full = 0;
@@ -1113,12 +1115,13 @@ void loader_loss(struct loader *l, struct loss *loss)
 		add_obj_loss(l->unix_close->obj, &l->unix_close->bss->counters, NULL, loss,
 			     &missed);
 	loss->rescued = rescued;
-	loss->kernel_missed = missed > rescued ? missed - rescued : 0;
+	raw = missed > rescued ? missed - rescued : 0;
 	/* returns no hook reported: the event is gone (call_args.bpf.h) */
-	loss->kernel_missed += __atomic_load_n(&c->ret_missed, __ATOMIC_RELAXED);
+	raw += __atomic_load_n(&c->ret_missed, __ATOMIC_RELAXED);
 	if (l->unx)
-		loss->kernel_missed +=
-			__atomic_load_n(&l->unx->bss->counters.ret_missed, __ATOMIC_RELAXED);
+		raw += __atomic_load_n(&l->unx->bss->counters.ret_missed, __ATOMIC_RELAXED);
+	/* rescued is read before the skips: a rescue in flight is no loss */
+	loss->kernel_missed = settled_count_update(&l->missed, raw);
 	loss->ret_rescued = __atomic_load_n(&c->ret_rescued, __ATOMIC_RELAXED);
 }
 

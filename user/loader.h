@@ -52,6 +52,8 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 /* Wait up to timeout_ms for records, then consume everything pending.
  * Returns records handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms);
+/* The counts so far. kernel_missed is settled (settled_count.h): a loss
+ * shows from the second reading that has it, so a last report reads twice. */
 void loader_loss(struct loader *l, struct loss *loss);
 /* "tp_btf", "raw_tp" or "tracepoint"; the family used for bind/listen/accept/connect. */
 const char *loader_state_hook(const struct loader *l);
