@@ -182,11 +182,15 @@ static int take_snapshot(struct run *r, unsigned int what)
 	int n;
 
 	if (!r->snap) {
-		struct snapshot_cfg cfg = {.seed = r->o->seed, .hz = kernel_hz()};
-		int err = r->snap_opening ? snapshot_open_end(r->snap_opening, &r->snap)
-					  : snapshot_open(&r->snap, &cfg);
+		int err;
 
-		r->snap_opening = NULL;
+		if (r->snap_opening) {
+			err = snapshot_open_end(r->snap_opening, &r->snap);
+			r->snap_opening = NULL;
+		} else {
+			err = snapshot_open(&r->snap, &(struct snapshot_cfg){.seed = r->o->seed,
+									     .hz = kernel_hz()});
+		}
 		if (err)
 			return -1;
 		if (r->o->verbose)
@@ -309,6 +313,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 			 : sink == life_transition	     ? (void *)&r->life
 			 : sink == reuseport_view_transition ? (void *)&r->rview
 							     : &r->watch;
+	unsigned int hz;
 	int err;
 
 	r->o = o;
@@ -328,12 +333,12 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		warnf("cannot allocate the socket table");
 		return -1;
 	}
-	table_set_hz(r->tb, kernel_hz());
+	hz = kernel_hz();
+	table_set_hz(r->tb, hz);
 	install_signals();
 	libbpf_set_verbosity(o->verbose);
 	/* the iterators load on the other CPU while the hooks load here */
-	r->snap_opening =
-		snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = kernel_hz()});
+	r->snap_opening = snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = hz});
 	if (loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
 	if (want_unix(o)) {
@@ -404,7 +409,9 @@ static void run_close(struct run *r)
 	metrics_run_close(r->metrics);
 	loader_close(r->ld);
 	holder_scan_free(r->hscan);
-	if (r->snap_opening) /* start-up failed before the snapshot: r->snap stays NULL if it did */
+	/* start-up failed before its snapshot: the opener is waited for (and
+	 * r->snap stays NULL if opening failed too) */
+	if (r->snap_opening)
 		snapshot_open_end(r->snap_opening, &r->snap);
 	snapshot_close(r->snap);
 	holders_free(&r->holders);
