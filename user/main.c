@@ -198,7 +198,7 @@ static int take_snapshot(struct run *r, unsigned int what)
 			      snapshot_holder_source(r->snap));
 	}
 	/* what happened before the snapshot goes in first */
-	if (loader_poll(r->ld, 0) < 0)
+	if (r->ld && loader_poll(r->ld, 0) < 0)
 		return -1;
 	if (!r->ut)
 		what &= ~SNAP_UNIX;
@@ -309,6 +309,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		/* --metrics counts live sockets by state: every transition in the table */
 		.life_kernel = o->cmd == CMD_LIFE && !o->life_table && !o->metrics,
 	};
+	/* a one-shot table prints one snapshot: hooks would only slow it down */
+	bool hooks = o->cmd != CMD_TABLE || o->refresh_ns;
 	void *sink_ctx = sink == discard_transition	     ? (void *)r
 			 : sink == life_transition	     ? (void *)&r->life
 			 : sink == reuseport_view_transition ? (void *)&r->rview
@@ -339,7 +341,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	libbpf_set_verbosity(o->verbose);
 	/* the iterators load on the other CPU while the hooks load here */
 	r->snap_opening = snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = hz});
-	if (loader_open(&r->ld, &cfg, on_record, r))
+	if (hooks && loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
 	if (want_unix(o)) {
 		r->ustream = (struct unix_stream){
@@ -376,7 +378,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	r->next_unix_snapshot = mono_now_ns() + UNIX_SNAPSHOT_NS;
 	/* fentry and kprobe see every release; close() misses exits and last
 	 * references dropped elsewhere */
-	if (r->ut) {
+	if (r->ut && r->ld) {
 		const char *rel = loader_unix_release_hook(r->ld);
 
 		r->unix_reconcile = !rel || !strcmp(rel, "close_syscall");
@@ -575,7 +577,7 @@ static int cmd_table(const struct options *o)
 	}
 	for (;;) {
 		/* events first, then the kernel's view of queues and holders */
-		if (run_step(&r, 0) ||
+		if ((r.ld && run_step(&r, 0)) ||
 		    (want_inet(o) && table_view_print(&r.tview, r.tb, mono_now_ns()))) {
 			status = 1;
 			break;

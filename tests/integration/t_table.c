@@ -5,9 +5,9 @@
  * established connection with unread bytes, a TIME_WAIT, UDP, IPv6 and
  * dual-stack sockets; then the text columns, -c refreshes that pick up a
  * socket made while the table runs, and watch naming the seeded listener's
- * owner for a connection to it. The snapshot checks run twice: with the BPF
- * iterators, and with --seed netlink (sock_diag and a /proc fd scan, what
- * kernels without iterators get).
+ * owner for a connection to it; a one-shot table loads no hooks. The
+ * snapshot checks run twice: with the BPF iterators, and with --seed netlink
+ * (sock_diag and a /proc fd scan, what kernels without iterators get).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -482,6 +482,28 @@ static void check_text(void)
 }
 
 /*
+ * A one-shot table prints one snapshot: it loads the iterators' object and
+ * none of the hooks (whose loading took a third of its start-up), and its
+ * rows are those of a table with hooks. -vv shows libbpf's object loads.
+ */
+static void check_one_shot_hookless(void)
+{
+	char *out = NULL, addr[32];
+	int rc = run_capture((const char *const[]){socktrace_path(), "table", "-tl", "-vv",
+						   "--netns", netns, NULL},
+			     &out, 20000);
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d ", PORT_L);
+	ok(rc == 0, "table -tl -vv: exits 0 (%d)", rc);
+	ok(out && strstr(out, addr) && strstr(out, "LISTEN"), "table -tl -vv: the listener's row");
+	if (!ok(out && strstr(out, "loading object 'snapshot_bpf'") &&
+			!strstr(out, "loading object 'trace_bpf'"),
+		"one-shot table: the snapshot's object loaded, the hooks' not"))
+		tap_diag("%.2000s", out ? out : "");
+	free(out);
+}
+
+/*
  * A listener held by more processes than a row shows (128), one of them with
  * a command line longer than the 1 KiB shown: the row says that both were
  * cut, in JSON and in text (before, nothing did, and the schema promised
@@ -772,6 +794,7 @@ int main(int argc, char **argv)
 		check_watch_seeded(lfd, &w);
 	}
 	check_text();
+	check_one_shot_hookless();
 
 	kid_stop(&conn);
 	kid_stop(&h1);
