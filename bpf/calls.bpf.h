@@ -124,12 +124,12 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 		 * address is deleted at its connection's end */
 		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
 
-		if (s && (s->kflags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
+		if (s && (s->life_flags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
 			fill_task(&a.task, false);
 			s->owner_pid = a.task.tgid;
 			__builtin_memcpy(s->owner_comm, a.task.comm, ST_COMM_LEN);
 			s->owner_src = ST_OWNER_ACCEPT;
-			s->kflags |= LIFE_K_ACCEPTED;
+			s->life_flags |= LIFE_K_ACCEPTED;
 		}
 		return;
 	}

@@ -99,7 +99,7 @@ static __always_inline void life_take_accept(struct life_sk *s, const struct soc
 	 * connection's, unless a cookie says otherwise */
 	if (!a->cookie || !cookie || a->cookie == cookie) {
 		life_set_owner(s, &a->task, ST_OWNER_ACCEPT);
-		s->kflags |= LIFE_K_ACCEPTED;
+		s->life_flags |= LIFE_K_ACCEPTED;
 	}
 	bpf_map_delete_elem(&life_accepts, &key);
 }
@@ -140,7 +140,7 @@ static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 	struct st_life_rec *l = reserve(sizeof(*l));
 	__u64 key = (__u64)(long)sk;
 
-	s->kflags = 0;
+	s->life_flags &= ~LIFE_K_ALL;
 	if (!l)
 		goto out;
 	l->hdr.type = ST_REC_LIFE;
@@ -166,7 +166,7 @@ static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 	l->owner_src = s->owner_src;
 	l->origin_src = s->origin_src;
 	l->path_len = s->path_len;
-	l->life_flags = s->life_flags;
+	l->life_flags = s->life_flags & ST_LIFE_FLAGS_ALL;
 	__builtin_memset(l->pad, 0, sizeof(l->pad));
 	submit(l);
 out:
@@ -212,7 +212,8 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 
 	if (child) {
 		/* cloned from its listener, if that one has storage */
-		if (btf && s && (s->kflags & LIFE_K_LISTENER) && s->owner_src != ST_OWNER_NONE) {
+		if (btf && s && (s->life_flags & LIFE_K_LISTENER) &&
+		    s->owner_src != ST_OWNER_NONE) {
 			init.owner_pid = s->owner_pid;
 			__builtin_memcpy(init.owner_comm, s->owner_comm, ST_COMM_LEN);
 			init.owner_src = ST_OWNER_LISTENER;
@@ -221,7 +222,7 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 		}
 		init.life_flags |= ST_LIFE_PASSIVE;
 	}
-	init.kflags = LIFE_K_LIVE;
+	init.life_flags |= LIFE_K_LIVE;
 	if (btf && child) {
 		__u64 key = (__u64)(long)sk;
 
@@ -252,7 +253,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 	if (new_state == ST_TCP_LISTEN) {
 		/* a listener: its owner, for the children to clone (the hash
 		 * has no clone: children ask userspace for their listener) */
-		struct life_sk init = {.kflags = LIFE_K_LISTENER};
+		struct life_sk init = {.life_flags = LIFE_K_LISTENER};
 
 		if (!btf)
 			return false;
@@ -268,7 +269,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 		/* an MPTCP connection's active subflow stays with the table */
 		if (r->mptcp_parent) {
 			if (s)
-				s->kflags = 0;
+				s->life_flags &= ~LIFE_K_ALL;
 			return false;
 		}
 		s = life_start(sk, s, child, btf);
@@ -276,13 +277,13 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 			return false;
 		s->first_ns = r->hdr.ts_ns;
 		s->t = r->t;
-	} else if (!s || !(s->kflags & LIFE_K_LIVE)) {
+	} else if (!s || !(s->life_flags & LIFE_K_LIVE)) {
 		return false;
 	} else {
 		life_merge_tuple(&s->t, &r->t);
 	}
 	/* with the hash, accept() writes the owner into the entry itself */
-	if (btf && (s->life_flags & ST_LIFE_PASSIVE) && !(s->kflags & LIFE_K_ACCEPTED))
+	if (btf && (s->life_flags & ST_LIFE_PASSIVE) && !(s->life_flags & LIFE_K_ACCEPTED))
 		life_take_accept(s, sk, r->cookie);
 	life_owner(s, r);
 	if (r->mptcp_parent)
