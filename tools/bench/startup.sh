@@ -11,10 +11,13 @@
 #     then, and the same with no held sockets. `table -tanp` to /dev/null,
 #     timed, with the sockets there.
 #  2. sockets made while tracing: the tracer ready first, then the holder
-#     opens the sockets; the tracer's RssAnon growth and the kernel's
-#     unreclaimable slab growth (SUnreclaim, /proc/meminfo), less that of the
-#     same holder with no tracer, each over the sockets made. Slab is shared
-#     with the rest of the machine: the kernel figure is indicative.
+#     opens the sockets; the tracer's RssAnon growth and the growth of the
+#     kernel's memcg-charged kmalloc objects (/proc/slabinfo's kmalloc-cg-*:
+#     active objects times object size), where BPF maps, socket storage
+#     included, take their memory; less that of the same holder with no
+#     tracer, each over the sockets made. The sockets' own caches (TCP,
+#     sock_inode_cache) are left out: their frees from an earlier step move
+#     them by more than a tracer's share.
 #
 # Environment: STARTUP_SOCKETS=100000 (even, 2..400000), STARTUP_REPS=3,
 # SOCKTRACE=build/socktrace.
@@ -91,7 +94,7 @@ CHUNK=$(((NOFILE - 64) / 2))
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-unrecl_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
+slab_kb() { awk '$1 ~ /^kmalloc-cg-/ { b += $2 * $4 } END { printf "%d\n", b / 1024 }' /proc/slabinfo; }
 # wait_file PATH PID N [S]: PATH exists, or PID ended, or N polls S seconds
 # apart (0.01) passed
 wait_file() {
@@ -153,17 +156,17 @@ for rep in $(seq "$REPS"); do
 	hold_stop
 	printf '%-5s %-22s %10s\n' "$rep" "table -tanp" "$((t1 - t0))"
 	# sockets made while tracing: slab growth without a tracer first
-	k0=$(unrecl_kb); hold_start "$P"; k1=$(unrecl_kb); hold_stop
+	k0=$(slab_kb); hold_start "$P"; k1=$(slab_kb); hold_stop
 	for t in watch life; do
-		tracer_start "$t"; a0=$(anon_kb "$TPID"); s0=$(unrecl_kb)
+		tracer_start "$t"; a0=$(anon_kb "$TPID"); s0=$(slab_kb)
 		hold_start "$P"
 		sleep 1 # the tracer drains what the holder made
-		a1=$(anon_kb "$TPID"); s1=$(unrecl_kb)
+		a1=$(anon_kb "$TPID"); s1=$(slab_kb)
 		hold_stop; tracer_stop
 		printf '%-5s %-22s %10s %12s %14s %14s\n' "$rep" "$t ($N made)" - "$a1" \
 			"$(((a1 - a0) * 1024 / N))" "$((((s1 - s0) - (k1 - k0)) * 1024 / N))"
 	done
 done
 echo "ready ms: exec to --ready-file (start-up snapshot included). user B/sock: the tracer's"
-echo "RssAnon growth over the held sockets. kernel B/sock: SUnreclaim growth with the tracer less"
-echo "that without it, over the sockets made (shared machine: indicative)."
+echo "RssAnon growth over the held sockets. kernel B/sock: memcg-charged kmalloc growth (BPF maps,"
+echo "socket storage; /proc/slabinfo kmalloc-cg-*) with the tracer less that without it, per socket made."
