@@ -232,7 +232,8 @@ int tracer_start(struct tracer *t, const char *const argv[], int timeout_ms)
 			break;
 		}
 		if (tracer_reap(t, WNOHANG)) {
-			err = -ECHILD;
+			/* a one-shot table gets ready and ends within one poll */
+			err = access(t->ready_path, F_OK) == 0 ? 0 : -ECHILD;
 			break;
 		}
 		if (mono_ms() >= deadline) {

@@ -24,8 +24,9 @@ struct tracer {
 
 /*
  * argv excludes argv[0], e.g. {"watch", "--json", NULL}; "--ready-file PATH"
- * is appended. Returns 0 once the ready file exists; -ETIMEDOUT (still
- * running: stop or clean it up) or -ECHILD (it exited: see tracer_stderr()
+ * is appended. Returns 0 once the ready file exists (it may have ended
+ * since, as a one-shot table does); -ETIMEDOUT (still running: stop or clean
+ * it up) or -ECHILD (it exited without getting ready: see tracer_stderr()
  * and t->status), or another -errno if it could not be started. Call
  * tracer_cleanup() in every case.
  */

@@ -453,7 +453,8 @@ static void test_tracer(const char *dir)
 	tracer_cleanup(&t);
 
 	rc = tracer_start(&t, selfexit, 5000);
-	ok(rc == 0 || rc == -ECHILD, "self-exiting tracer starts");
+	/* ready, then gone before the next look (a one-shot table): started all the same */
+	is_int(rc, 0, "self-exiting tracer starts");
 	is_int(tracer_wait(&t, 5000), 0, "tracer_wait: exit 0");
 	ok(tracer_last_summary(&t, &ev, &lost, &missed, &socks) == 0 && ev == 5 && lost == 0 &&
 		   missed == 7 && socks == 6,
