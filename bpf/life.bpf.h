@@ -11,10 +11,10 @@
  * predate socktrace), sockets that predate socktrace (no storage: the table
  * knows their start from its snapshot), MPTCP sockets and active subflows.
  *
- * Where: socket storage with tp_btf (btf: tracing programs have it from
- * 5.11), freed with the socket, cloned into a listener's children; else (raw_tp,
- * the classic tracepoint) life_hash, by sock address, deleted at the end. The
- * loader sets life_kernel to the mode that goes with the state hook.
+ * Where: life_hash, by sock address, deleted at the end; or socket storage
+ * (tracing programs only: tp_btf, from 5.11), freed with the socket, cloned
+ * into a listener's children, but twice the memory. The loader sets
+ * life_kernel to the one it chose (user/loader.c, life_store()).
  */
 #ifndef SOCKTRACE_LIFE_BPF_H
 #define SOCKTRACE_LIFE_BPF_H
@@ -135,7 +135,7 @@ static __always_inline void life_owner(struct life_sk *s, const struct st_state_
 
 /* The connection ended: its one record. */
 static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
-				     const struct st_state_rec *r, __u8 nst, bool btf)
+				     const struct st_state_rec *r, __u8 nst, bool storage)
 {
 	struct st_life_rec *l = reserve(sizeof(*l));
 	__u64 key = (__u64)(long)sk;
@@ -171,27 +171,27 @@ static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 	submit(l);
 out:
 	/* socket storage goes with the socket; an address is reused */
-	if (!btf)
+	if (!storage)
 		bpf_map_delete_elem(&life_hash, &key);
 }
 
 /* The connection's story: in its socket's storage, or by its address. */
-static __always_inline struct life_sk *life_get(const struct sock *sk, bool btf)
+static __always_inline struct life_sk *life_get(const struct sock *sk, bool storage)
 {
 	__u64 key = (__u64)(long)sk;
 
-	if (btf)
+	if (storage)
 		return bpf_sk_storage_get(&life_sks, (void *)sk, 0, 0);
 	return bpf_map_lookup_elem(&life_hash, &key);
 }
 
 static __always_inline struct life_sk *life_create(const struct sock *sk,
-						   const struct life_sk *init, bool btf)
+						   const struct life_sk *init, bool storage)
 {
 	__u64 key = (__u64)(long)sk;
 	struct life_sk *s;
 
-	if (btf) {
+	if (storage) {
 		s = bpf_sk_storage_get(&life_sks, (void *)sk, (void *)init,
 				       BPF_SK_STORAGE_GET_F_CREATE);
 	} else {
@@ -206,13 +206,13 @@ static __always_inline struct life_sk *life_create(const struct sock *sk,
 
 /* A connection's first transition: its storage, blank but for the owner a listener gave. */
 static __always_inline struct life_sk *life_start(const struct sock *sk, struct life_sk *s,
-						  bool child, bool btf)
+						  bool child, bool storage)
 {
 	struct life_sk init = {};
 
 	if (child) {
 		/* cloned from its listener, if that one has storage */
-		if (btf && s && (s->life_flags & LIFE_K_LISTENER) &&
+		if (storage && s && (s->life_flags & LIFE_K_LISTENER) &&
 		    s->owner_src != ST_OWNER_NONE) {
 			init.owner_pid = s->owner_pid;
 			__builtin_memcpy(init.owner_comm, s->owner_comm, ST_COMM_LEN);
@@ -223,7 +223,7 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 		init.life_flags |= ST_LIFE_PASSIVE;
 	}
 	init.life_flags |= LIFE_K_LIVE;
-	if (btf && child) {
+	if (storage && child) {
 		__u64 key = (__u64)(long)sk;
 
 		/* an earlier socket's, at this address: see life_take_accept() */
@@ -233,7 +233,7 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
 		*s = init;
 		return s;
 	}
-	return life_create(sk, &init, btf);
+	return life_create(sk, &init, storage);
 }
 
 /*
@@ -245,20 +245,23 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 {
 	__u8 old_state = r->oldstate, new_state = r->newstate, nst = new_state;
 	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
+	/* only a tracing program may use socket storage; the loader may
+	 * choose the hash for one too */
+	bool storage = btf && life_kernel == ST_LIFE_SK_STORAGE;
 	struct life_sk *s;
 
 	if (r->t.protocol != ST_IPPROTO_TCP || old_state == new_state)
 		return false;
-	s = life_get(sk, btf);
+	s = life_get(sk, storage);
 	if (new_state == ST_TCP_LISTEN) {
 		/* a listener: its owner, for the children to clone (the hash
 		 * has no clone: children ask userspace for their listener) */
 		struct life_sk init = {.life_flags = LIFE_K_LISTENER};
 
-		if (!btf)
+		if (!storage)
 			return false;
 		if (!s)
-			s = life_create(sk, &init, btf);
+			s = life_create(sk, &init, storage);
 		if (s) {
 			*s = init;
 			life_set_owner(s, &r->task, ST_OWNER_LISTEN);
@@ -272,7 +275,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 				s->life_flags &= ~LIFE_K_ALL;
 			return false;
 		}
-		s = life_start(sk, s, child, btf);
+		s = life_start(sk, s, child, storage);
 		if (!s)
 			return false;
 		s->first_ns = r->hdr.ts_ns;
@@ -283,7 +286,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 		life_merge_tuple(&s->t, &r->t);
 	}
 	/* with the hash, accept() writes the owner into the entry itself */
-	if (btf && (s->life_flags & ST_LIFE_PASSIVE) && !(s->life_flags & LIFE_K_ACCEPTED))
+	if (storage && (s->life_flags & ST_LIFE_PASSIVE) && !(s->life_flags & LIFE_K_ACCEPTED))
 		life_take_accept(s, sk, r->cookie);
 	life_owner(s, r);
 	if (r->mptcp_parent)
@@ -295,7 +298,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 	life_path_push(s, old_state);
 	life_path_push(s, nst);
 	if (new_state == ST_TCP_CLOSE)
-		life_end(sk, s, r, nst, btf);
+		life_end(sk, s, r, nst, storage);
 	return true;
 }
 

@@ -57,10 +57,11 @@ _Static_assert(sizeof(struct life_sk) <= 120, "struct life_sk grew past kmalloc-
 
 /*
  * LIFE_HASH: the connections under way by sock address, each entry deleted at
- * its end; a full map leaves a connection to the table. Preallocated: the
- * kernel warns (5.10) about a tracing program that allocates at run time,
- * which the map's mere presence in a program is enough for. One entry unless
- * the loader sizes it for ST_LIFE_HASH. Shared with syscalls_cast.bpf.c.
+ * its end; a full map leaves a connection to the table. Preallocated here:
+ * before 6.1 the kernel warns about a tracing program that allocates at run
+ * time, which the map's mere presence in a program is enough for; the loader
+ * sets BPF_F_NO_PREALLOC where the kernel has its BPF allocator, and sizes the
+ * map (one entry unless ST_LIFE_HASH). Shared with syscalls_cast.bpf.c.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

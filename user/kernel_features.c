@@ -89,7 +89,8 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 				 .state_hook = o->state_hook,
 				 .want_unix = true,
 				 .unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
-				 .life_kernel = !o->life_table};
+				 .life_kernel = o->life_path != LIFE_PATH_TABLE,
+				 .life_store = o->life_path};
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct loader *ld = NULL;
 	struct snapshot *snap = NULL;
@@ -121,9 +122,9 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 				 loader_calls_fallback(ld));
 		kf->life_kernel = loader_life_kernel(ld, &why);
 		snprintf(kf->life_why, sizeof(kf->life_why), "%s",
-			 why		 ? why
-			 : o->life_table ? "--life-path table"
-					 : "");
+			 why				   ? why
+			 : o->life_path == LIFE_PATH_TABLE ? "--life-path table"
+							   : "");
 		kf->cgroup = loader_cgroup(ld, &why);
 		kf->unix_close = loader_unix_release_hook(ld);
 		kf->unix_calls = loader_unix_calls(ld);

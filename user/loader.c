@@ -100,11 +100,14 @@ struct loader {
 };
 
 /*
- * Connections under way that life keeps in its hash map (raw_tp, the classic
- * tracepoint); more go to the table. Preallocated: about 190 bytes each,
- * 12 MB, only in that mode.
+ * Connections under way that life keeps in its hash map; more go to the
+ * table. Preallocated where the kernel cannot allocate entries in a tracing
+ * program (before 6.1): 65,536 of about 190 bytes, 12 MB. Allocated at run
+ * time otherwise: 192 bytes a connection under way, and 16 bytes a bucket
+ * made at load (4 MB for 262,144).
  */
-#define LIFE_HASH_ENTRIES 65536
+#define LIFE_HASH_ENTRIES	  65536
+#define LIFE_HASH_ENTRIES_RUNTIME 262144
 
 static int verbosity;
 static const char *btf_path;
@@ -535,6 +538,33 @@ static __u32 accept_nargs(void)
 	return btf && btf__find_by_name_kind(btf, "proto_accept_arg", BTF_KIND_STRUCT) > 0 ? 2 : 4;
 }
 
+/*
+ * 6.1's allocator for BPF programs (kernel/bpf/memalloc.c) lets a hash map
+ * made without preallocation take entries in any program.
+ */
+static bool kernel_hash_allocates(void)
+{
+	const struct btf *btf = kernel_btf();
+
+	return btf && btf__find_by_name_kind(btf, "bpf_mem_alloc", BTF_KIND_STRUCT) > 0;
+}
+
+/*
+ * Where life keeps its connections. Socket storage takes 384 bytes a
+ * connection (an element and the socket's storage header, 192 each), a hash
+ * allocated at run time 192, and is as quick: the hash where the kernel has
+ * it, socket storage for tracing programs where not, else the preallocated
+ * hash. ST_LIFE_OFF: socket storage asked for without a tracing program.
+ */
+static __u8 life_store(const struct loader_cfg *cfg, enum hook_choice state)
+{
+	if (cfg->life_store == LIFE_PATH_SK_STORAGE)
+		return state == HOOK_TP_BTF ? ST_LIFE_SK_STORAGE : ST_LIFE_OFF;
+	if (cfg->life_store == LIFE_PATH_HASH || state != HOOK_TP_BTF || kernel_hash_allocates())
+		return ST_LIFE_HASH;
+	return ST_LIFE_SK_STORAGE;
+}
+
 static bool kernel_has_func(const char *name)
 {
 	const struct btf *btf = kernel_btf();
@@ -574,7 +604,7 @@ enum call_variant {
 static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
 		     enum hook_choice calls, enum call_variant variant, char *why, size_t len)
 {
-	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST;
+	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST, runtime_hash;
 	struct bpf_program *prog, *progs[SET_MAX + 1], **p;
 	enum hook_set set;
 	int err;
@@ -599,12 +629,14 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	l->skel->rodata->unix_calls = cfg->want_unix;
-	/* socket storage needs a tracing program (state_btf); the others keep
-	 * connections in a hash map by sock address */
 	l->life_tried = cfg->life_kernel && !l->life_refused;
-	l->skel->rodata->life_kernel = !l->life_tried	      ? ST_LIFE_OFF
-				       : state == HOOK_TP_BTF ? ST_LIFE_SK_STORAGE
-							      : ST_LIFE_HASH;
+	l->skel->rodata->life_kernel = l->life_tried ? life_store(cfg, state) : ST_LIFE_OFF;
+	if (l->life_tried && !l->skel->rodata->life_kernel) {
+		l->life_tried = false;
+		snprintf(l->life_why, sizeof(l->life_why),
+			 "socket storage needs the tp_btf state hook, not %s", hook_name(state));
+	}
+	runtime_hash = l->skel->rodata->life_kernel == ST_LIFE_HASH && kernel_hash_allocates();
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
@@ -640,9 +672,13 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	if (!err)
-		err = bpf_map__set_max_entries(
-			l->skel->maps.life_hash,
-			l->skel->rodata->life_kernel == ST_LIFE_HASH ? LIFE_HASH_ENTRIES : 1);
+		err = bpf_map__set_max_entries(l->skel->maps.life_hash,
+					       runtime_hash ? LIFE_HASH_ENTRIES_RUNTIME
+					       : l->skel->rodata->life_kernel == ST_LIFE_HASH
+						       ? LIFE_HASH_ENTRIES
+						       : 1);
+	if (!err && runtime_hash)
+		err = bpf_map__set_map_flags(l->skel->maps.life_hash, BPF_F_NO_PREALLOC);
 	load_failure_reset();
 	/* every question for the kernel's BTF is asked by now: freed before
 	 * libbpf reads its own copy, that copy gets the same pages (startup_heap.h) */

@@ -27,9 +27,11 @@ struct loader_cfg {
 	/* where neither fentry nor kprobe reach unix_release_sock(), close()'s
 	 * entry may report UNIX closes: it runs on every close() of the system */
 	bool unix_close_hook;
-	/* life: keep each TCP connection in the kernel (socket storage) and
-	 * send one record at its end, where the state hook allows */
+	/* life: keep each TCP connection in the kernel and send one record
+	 * at its end, where the state hook allows */
 	bool life_kernel;
+	/* where: LIFE_PATH_HASH, LIFE_PATH_SK_STORAGE, else the loader's choice */
+	enum life_path life_store;
 };
 
 struct loss {

@@ -278,6 +278,18 @@ static void discard_transition(void *ctx, const struct transition *tr)
 	(void)tr;
 }
 
+/* A store asked for by name is the one life uses, or an error. */
+static bool life_store_refused(const struct loader *ld, const struct options *o)
+{
+	const char *want = o->life_path == LIFE_PATH_HASH ? "hash" : "sk_storage", *why;
+	const char *store = loader_life_kernel(ld, &why);
+
+	if (store && !strcmp(store, want))
+		return false;
+	warnf("--life-path %s: %s", want, why ? why : "the kernel refused it");
+	return true;
+}
+
 /* Which views show UNIX sockets: table, watch and life, unless -t, -u, -4 or -6 leave them out. */
 static bool want_unix(const struct options *o)
 {
@@ -307,7 +319,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		 * only for an explicit -x; otherwise closes come from snapshots */
 		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
 		/* --metrics counts live sockets by state: every transition in the table */
-		.life_kernel = o->cmd == CMD_LIFE && !o->life_table && !o->metrics,
+		.life_kernel = o->cmd == CMD_LIFE && o->life_path != LIFE_PATH_TABLE && !o->metrics,
+		.life_store = o->life_path,
 	};
 	/* a one-shot table prints one snapshot: hooks would only slow it down */
 	bool hooks = o->cmd != CMD_TABLE || o->refresh_ns;
@@ -342,6 +355,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	/* the iterators load on the other CPU while the hooks load here */
 	r->snap_opening = snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = hz});
 	if (hooks && loader_open(&r->ld, &cfg, on_record, r))
+		return -1;
+	if (hooks && cfg.life_kernel && o->life_path != LIFE_PATH_AUTO &&
+	    life_store_refused(r->ld, o))
 		return -1;
 	if (want_unix(o)) {
 		r->ustream = (struct unix_stream){

@@ -114,7 +114,7 @@ void options_usage(FILE *out)
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -l -a -p -e  -c [SECONDS] (refresh)\n"
-	      "life:      --min-ms MS  --max-ms MS  --life-path auto|table\n"
+	      "life:      --min-ms MS  --max-ms MS  --life-path auto|table|hash|sk_storage\n"
 	      "reuseport: --port P  --interval SECONDS (default 1)  -e (list every process)\n"
 	      "Metrics:   --metrics [ADDR:]PORT (serve's default " METRICS_DEFAULT_ADDR "; also\n"
 	      "           with watch, life, reuseport)  --web-config FILE (TLS, basic auth)\n"
@@ -339,9 +339,17 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIFE_PATH:
 			/* auto: connections kept in the kernel where it can */
-			if (strcmp(optarg, "auto") && strcmp(optarg, "table"))
-				return usage_error("--life-path: use auto or table");
-			o->life_table = strcmp(optarg, "table") == 0;
+			if (!strcmp(optarg, "auto"))
+				o->life_path = LIFE_PATH_AUTO;
+			else if (!strcmp(optarg, "table"))
+				o->life_path = LIFE_PATH_TABLE;
+			else if (!strcmp(optarg, "hash"))
+				o->life_path = LIFE_PATH_HASH;
+			else if (!strcmp(optarg, "sk_storage"))
+				o->life_path = LIFE_PATH_SK_STORAGE;
+			else
+				return usage_error(
+					"--life-path: use auto, table, hash or sk_storage");
 			break;
 		case OPT_STATE_HOOK:
 			ret = parse_hook("--state-hook", optarg, &o->state_hook);
@@ -497,8 +505,11 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("--count belongs to the streaming views");
 	if (o->cmd != CMD_LIFE && (o->min_ns || o->max_ns))
 		return usage_error("--min-ms and --max-ms belong to 'socktrace life'");
-	if (o->cmd != CMD_LIFE && o->cmd != CMD_FEATURES && o->life_table)
+	if (o->cmd != CMD_LIFE && o->cmd != CMD_FEATURES && o->life_path)
 		return usage_error("--life-path belongs to 'socktrace life' and 'features'");
+	if (o->metrics && o->life_path >= LIFE_PATH_HASH)
+		return usage_error("--life-path %s: --metrics counts every transition in the table",
+				   o->life_path == LIFE_PATH_HASH ? "hash" : "sk_storage");
 	if (o->max_ns && o->min_ns > o->max_ns)
 		return usage_error("--min-ms is above --max-ms");
 	if (o->cmd != CMD_REUSEPORT && o->cmd != CMD_SERVE && o->interval_ns)

@@ -34,6 +34,14 @@ enum seed_choice {
 	SEED_NETLINK, /* sock_diag netlink and a /proc fd scan */
 };
 
+/* Where life puts a connection together (--life-path). */
+enum life_path {
+	LIFE_PATH_AUTO = 0,
+	LIFE_PATH_TABLE,      /* every transition through socktrace's table */
+	LIFE_PATH_HASH,	      /* in the kernel, a hash map by sock address */
+	LIFE_PATH_SK_STORAGE, /* in the kernel, socket storage */
+};
+
 /* filter.protos: -t -u -x */
 enum proto_sel {
 	SEL_TCP = 1 << 0,
@@ -78,8 +86,8 @@ struct options {
 	bool extended;	     /* -e */
 	uint64_t refresh_ns; /* -c [SECONDS]; 0: print once */
 	/* life */
-	uint64_t min_ns, max_ns; /* --min-ms, --max-ms; max 0: no limit */
-	bool life_table;	 /* --life-path table: every transition through the table */
+	uint64_t min_ns, max_ns;  /* --min-ms, --max-ms; max 0: no limit */
+	enum life_path life_path; /* --life-path */
 	/* reuseport */
 	uint64_t interval_ns; /* --interval SECONDS, default 1 (serve: 10) */
 	/* metrics: serve, and --metrics beside watch, life, reuseport */

@@ -241,6 +241,9 @@ static void usage_errors(void)
 		{"features", "--comm", "x"},
 		{"features", "--pid", "1"},
 		{"life", "--min-ms", "10", "--max-ms", "5"},
+		{"life", "--life-path", "bogus"},
+		{"life", "--life-path", "hash", "--metrics", "9"},
+		{"watch", "--life-path", "hash"},
 		{"watch", "--min-ms", "1"},
 		{"reuseport", "--interval", "0"},
 		{"table", "--interval", "1"},
@@ -344,6 +347,26 @@ static void unusable_btf(void)
 			tap_diag("stderr [%s]", r.err ? r.err : "");
 		result_free(&r);
 	}
+}
+
+/*
+ * A store asked for by name that the state hook cannot have: one line that
+ * names the option and why, exit 1 (not a silent fall back to the table).
+ */
+static void life_store_unavailable(const char *netns)
+{
+	struct result r;
+
+	run_split((const char *const[]){"life", "--netns", netns, "--life-path", "sk_storage",
+					"--state-hook", "raw_tp", "--duration", "5", NULL},
+		  0, 30000, &r);
+	is_int(r.status, 1, "life --life-path sk_storage --state-hook raw_tp: exit status 1");
+	if (!ok(r.err && one_error_line(r.err) && strstr(r.err, "--life-path sk_storage") &&
+			strstr(r.err, "tp_btf"),
+		"life --life-path sk_storage --state-hook raw_tp: one line naming the option and "
+		"the hook it needs"))
+		tap_diag("stderr [%s]", r.err ? r.err : "");
+	result_free(&r);
 }
 
 static int is_version(const char *s)
@@ -1215,6 +1238,7 @@ int main(void)
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
 	ready_file_missing_dir(netns);
+	life_store_unavailable(netns);
 	refresh_attached(netns);
 	duration(netns);
 	signals(netns);

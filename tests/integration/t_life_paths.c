@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * life's two paths give the same lines. Where the kernel keeps each
- * connection (features says "kernel"), a life run that builds lines from one
- * kernel record per connection end and one that rebuilds every connection
- * from its transitions in the table (--life-path table) watch the same
- * storms, in JSON and in text: every line must be the same but for the times
- * (each run reads the clock in its own hook) and the JSON "sock" (a table
- * id may be synthetic). And the kernel run must really have taken the
+ * life's paths give the same lines. Where the kernel keeps each connection
+ * (features says "kernel"), a life run that builds lines from one kernel
+ * record per connection end and one that rebuilds every connection from its
+ * transitions in the table (--life-path table) watch the same storms, in JSON
+ * and in text: every line must be the same but for the times (each run reads
+ * the clock in its own hook) and the JSON "sock" (a table id may be
+ * synthetic). Where the kernel offers the store auto did not choose (socket
+ * storage, or the hash by sock address), a fifth run with that store must
+ * give the same lines too. And the kernel runs must really have taken the
  * kernel path: about one record per connection end, where the table run
  * takes several per end.
  */
@@ -19,15 +21,16 @@
 
 #include "events.h"
 #include "files.h"
+#include "jsonl.h"
 #include "netns.h"
 #include "tap.h"
 
 #define CONNS 300
 
-enum { K_JSON, T_JSON, K_TEXT, T_TEXT, RUNS };
+enum { K_JSON, T_JSON, K_TEXT, T_TEXT, O_JSON, RUNS };
 
-static const char *const run_name[RUNS] = {"kernel json", "table json", "kernel text",
-					   "table text"};
+static const char *const run_name[RUNS] = {"kernel json", "table json", "kernel text", "table text",
+					   "other store json"};
 
 /* connstorm, to its end; whether all its connections completed. */
 static bool storm(const char *mode)
@@ -157,16 +160,34 @@ static void same_lines(struct tracer *k, struct tracer *t, bool json, size_t wan
 	free_lines(lt, nt);
 }
 
-/* Which path features names for life ("kernel", "table", or NULL); *hash: kept by address. */
-static char *features_life_path(bool *hash)
+/*
+ * What features says of life with --life-path store (NULL: auto): its path
+ * ("kernel", "table", or NULL), *kept its store ("hash", "sk_storage" or
+ * NULL), *state the state hook.
+ */
+static char *features_life(const char *store, char **kept, char **state)
 {
-	const char *argv[] = {socktrace_path(), "features", "--json", NULL};
-	char *out = NULL, *p, *path = NULL;
+	const char *argv[] = {socktrace_path(), "features", "--json", "--life-path", store, NULL};
+	char *out = NULL, *path = NULL;
 
-	if (run_capture(argv, &out, 60000) == 0 && out &&
-	    (p = strstr(out, "\"life\":{\"path\":\"")))
-		path = strndup(p + 16, strcspn(p + 16, "\""));
-	*hash = out && strstr(out, "\"store\":\"hash\"");
+	if (!store)
+		argv[3] = NULL;
+	struct json_obj *f = NULL;
+	const struct json_obj *life, *hooks;
+	const char *v;
+
+	*kept = *state = NULL;
+	if (run_capture(argv, &out, 60000) == 0 && out)
+		f = json_parse(out, strlen(out));
+	life = f ? json_get_obj(f, "life") : NULL;
+	hooks = f ? json_get_obj(f, "hooks") : NULL;
+	if (life && (v = json_str(life, "path")))
+		path = strdup(v);
+	if (life && (v = json_str(life, "store")))
+		*kept = strdup(v);
+	if (hooks && (v = json_str(hooks, "state")))
+		*state = strdup(v);
+	json_free(f);
 	free(out);
 	return path;
 }
@@ -176,21 +197,35 @@ int main(void)
 	static const char *const modes[] = {"server-first", "client-first", "rst"};
 	struct tracer tr[RUNS];
 	long long events[RUNS] = {0};
-	char netns[32], *path;
+	char netns[32], *path, *store = NULL, *state = NULL, *other_path = NULL;
+	char *other_store = NULL, *other_state = NULL;
+	const char *other = NULL;
 	long ns = netns_enter_new();
 	size_t i, ends = 2 * CONNS * (sizeof(modes) / sizeof(modes[0]));
-	bool kernel, hash = false;
+	bool kernel, raw_tp, with_other;
 
 	if (ns < 0) {
 		ok(0, "enter a new network namespace: %s", strerror((int)-ns));
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	path = features_life_path(&hash);
+	path = features_life(NULL, &store, &state);
 	if (!ok(path != NULL, "features names life's path (%s)", path ? path : "none"))
 		return tap_done();
 	kernel = !strcmp(path, "kernel");
-	free(path);
+	/* without cookies (raw_tp) the table path names a passive end's owner
+	 * "holder" of itself in a few lines in 6,000 of such storms, where
+	 * the kernel path (and t_life) says it accepted it */
+	raw_tp = state && !strcmp(state, "raw_tp");
+	if (kernel && store)
+		other = strcmp(store, "hash") ? "hash" : "sk_storage";
+	if (other)
+		other_path = features_life(other, &other_store, &other_state);
+	with_other = other_store && !strcmp(other_store, other) && other_state && state &&
+		     !strcmp(other_state, state);
+	tap_diag("life: path %s, store %s, state hook %s; the other store (%s) %s", path,
+		 store ? store : "none", state ? state : "none", other ? other : "none",
+		 with_other ? "runs too" : "is not to be had");
 	memset(tr, 0, sizeof(tr));
 	if (!ok(start_tracer(&tr[K_JSON], (const char *const[]){"life", "--netns", netns, NULL}) ==
 				0 &&
@@ -203,15 +238,24 @@ int main(void)
 			tracer_start(&tr[T_TEXT],
 				     (const char *const[]){"life", "--netns", netns, "--life-path",
 							   "table", NULL},
-				     20000) == 0,
-		"four life runs started: kernel and table paths, JSON and text"))
+				     20000) == 0 &&
+			(!with_other ||
+			 start_tracer(&tr[O_JSON],
+				      (const char *const[]){"life", "--netns", netns, "--life-path",
+							    other, NULL}) == 0),
+		"life runs started: kernel and table paths, JSON and text%s",
+		with_other ? ", and the other store in JSON" : ""))
 		goto out;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		ok(storm(modes[i]), "%s: %d connections made", modes[i], CONNS);
 	usleep(300000);
 	for (i = 0; i < RUNS; i++) {
 		long long lost = -1, missed = -1;
-		int stopped = tracer_stop(&tr[i], 10000);
+		int stopped;
+
+		if (i == O_JSON && !with_other)
+			break;
+		stopped = tracer_stop(&tr[i], 10000);
 
 		if (!stopped)
 			tracer_last_summary(&tr[i], &events[i], &lost, &missed, NULL);
@@ -219,15 +263,14 @@ int main(void)
 		   "%s: exits 0, nothing lost (%s, lost %lld, missed %lld)", run_name[i],
 		   tracer_status_str(&tr[i]), lost, missed);
 	}
-	if (hash) {
-		/* without cookies (raw_tp) the table path names a passive end's
-		 * owner "holder" of itself in a few lines in 6,000 of such storms,
-		 * where the kernel path (and t_life) says it accepted it */
+	if (raw_tp) {
 		tap_skip("raw_tp: the table path's cookie-less lines differ",
 			 "JSON and text: every line the same but for times");
 	} else {
 		same_lines(&tr[K_JSON], &tr[T_JSON], true, ends);
 		same_lines(&tr[K_TEXT], &tr[T_TEXT], false, ends);
+		if (with_other)
+			same_lines(&tr[O_JSON], &tr[T_JSON], true, ends);
 	}
 	/* the table path takes ~7 records per end; the kernel path 1, and a few
 	 * for the listeners and their calls */
@@ -239,8 +282,21 @@ int main(void)
 	else
 		tap_skip("life takes the table path on this kernel",
 			 "the kernel path took one record per end");
+	if (with_other)
+		ok(events[O_JSON] <= (long long)ends + 100,
+		   "--life-path %s took one record per end: %lld records for %zu ends", other,
+		   events[O_JSON], ends);
+	else
+		tap_skip("one store only on this kernel",
+			 "the other store took one record per end");
 out:
 	for (i = 0; i < RUNS; i++)
 		tracer_cleanup(&tr[i]);
+	free(path);
+	free(store);
+	free(state);
+	free(other_path);
+	free(other_store);
+	free(other_state);
 	return tap_done();
 }
