@@ -16,6 +16,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Set by userspace for `socktrace reuseport`: listening TCP sockets and
+ * their holders only, so that a report's snapshot costs what the listeners
+ * do, not the connections and TIME_WAIT sockets beside them.
+ */
+const volatile __u8 listeners_only = 0;
+
 static __always_inline __u64 sock_ino(const struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
@@ -93,6 +100,8 @@ int dump_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 	family = skc->skc_family;
 	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (listeners_only && skc->skc_state != ST_TCP_LISTEN)
 		return 0;
 	rec_init(&r, skc);
 	r.uid = ctx->uid;
@@ -222,6 +231,9 @@ int dump_files(struct bpf_iter__task_file *ctx)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6 && family != AF_UNIX)
+		return 0;
+	if (listeners_only &&
+	    (family == AF_UNIX || BPF_CORE_READ(sk, __sk_common.skc_state) != ST_TCP_LISTEN))
 		return 0;
 	__builtin_memset(&r, 0, sizeof(r));
 	r.hdr.type = ST_REC_FILE;

@@ -19,6 +19,19 @@
 #include "state_marks.h"
 
 /*
+ * Set by the loader for `socktrace reuseport`: only listeners' own
+ * transitions (to LISTEN, and LISTEN -> CLOSE) make records; a connection's,
+ * a child's LISTEN -> SYN_RECV included, are nothing it counts.
+ */
+const volatile __u8 listeners_only = 0;
+
+static __always_inline bool state_unwanted(int oldstate, int newstate)
+{
+	return listeners_only && newstate != ST_TCP_LISTEN &&
+	       !(oldstate == ST_TCP_LISTEN && newstate == ST_TCP_CLOSE);
+}
+
+/*
  * Which FINs the byte counters hold. tcp_fin() marks a socket SOCK_DONE when
  * the peer's FIN arrives; our FIN is in write_seq once sent, so all of it
  * acknowledged in a FIN state means the FIN was.
@@ -121,6 +134,8 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 {
 	struct st_state_rec *r;
 
+	if (state_unwanted(oldstate, newstate))
+		return;
 	/* the loader sets the mode that goes with the state hook */
 	if (life_kernel) {
 		record_state_life(sk, oldstate, newstate, btf);
@@ -160,8 +175,12 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u32 zero = 0;
-	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
+	struct state_guard *g;
 
+	/* before the marks: the twin drops the same calls */
+	if (state_unwanted(oldstate, newstate))
+		return 0;
+	g = bpf_map_lookup_elem(&guard, &zero);
 	if (g) {
 		g->running = 1;
 		marks_push(g, (__u64)(long)sk, mark_states(oldstate, newstate));
@@ -176,8 +195,11 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u32 zero = 0, states = mark_states(oldstate, newstate);
-	struct state_guard *g = bpf_map_lookup_elem(&guard, &zero);
+	struct state_guard *g;
 
+	if (state_unwanted(oldstate, newstate))
+		return 0;
+	g = bpf_map_lookup_elem(&guard, &zero);
 	if (!g)
 		return 0;
 	g->twin_running = 1;

@@ -355,6 +355,9 @@ static int attach_one(struct loader *l, struct bpf_program *prog, int cgfd)
 {
 	struct bpf_link *link;
 
+	/* left out on purpose (skip_unneeded_calls()) */
+	if (!bpf_program__autoload(prog))
+		return 0;
 	if (l->nlinks == MAX_LINKS)
 		return -E2BIG;
 	link = cgfd >= 0 ? bpf_program__attach_cgroup(prog, cgfd) : bpf_program__attach(prog);
@@ -459,6 +462,28 @@ static int attach_all(struct loader *l, char *why, size_t len)
 }
 
 /*
+ * reuseport counts listeners and accepts: a listener's address and owner come
+ * with its LISTEN and listen(), so the bind and connect hooks (a record, or
+ * at least an fd lookup, a connection), sockops (a first line's source port)
+ * and sock_release (UDP closes) are not loaded.
+ */
+static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg *cfg)
+{
+	struct bpf_program *prog;
+
+	if (!cfg->listeners_only)
+		return;
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *name = bpf_program__name(prog);
+
+		if (strstr(name, "bind") || strstr(name, "connect") ||
+		    !strcmp(name, "cg_sockops") || !strcmp(name, "cg_sock_release"))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+/*
  * The syscall exits of syscalls_cast.bpf.c, in place of the main object's,
  * writing into its ring buffer. Kernels before 6.2 refuse them.
  */
@@ -479,6 +504,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	load_failure_reset();
 	c->rodata->unix_calls = cfg->want_unix;
 	c->rodata->life_kernel = l->skel->rodata->life_kernel;
+	skip_unneeded_calls(c->obj, cfg);
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
 		err = bpf_map__reuse_fd(c->maps.life_accepts,
@@ -670,6 +696,8 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	 * life in the kernel never waits for: 9 callbacks a connection saved */
 	if (l->life_tried)
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
+	skip_unneeded_calls(l->skel->obj, cfg);
+	l->skel->rodata->listeners_only = cfg->listeners_only;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
 	if (!err)
 		err = bpf_map__set_max_entries(l->skel->maps.life_hash,

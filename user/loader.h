@@ -32,6 +32,9 @@ struct loader_cfg {
 	bool life_kernel;
 	/* where: LIFE_PATH_HASH, LIFE_PATH_SK_STORAGE, else the loader's choice */
 	enum life_path life_store;
+	/* reuseport: records for listeners' transitions, listen() and accept()
+	 * only; no connection's transitions, binds, connects or UDP closes */
+	bool listeners_only;
 };
 
 struct loss {
@@ -84,7 +87,8 @@ const char *loader_queue_hook(const struct loader *l);
 const char *loader_unix_release_hook(const struct loader *l);
 /* Whether the UNIX calls (bind ... socketpair) are traced. */
 bool loader_unix_calls(const struct loader *l);
-/* Where the UNIX calls' arguments come from: "task_regs", "saved_at_entry"; NULL without UNIX hooks. */
+/* Where the UNIX calls' arguments come from: "task_regs", "saved_at_entry"; NULL without UNIX
+ * hooks. */
 const char *loader_unix_call_args(const struct loader *l);
 /* Where life's connections are kept in the kernel (one record per end):
  * "sk_storage" (tp_btf) or "hash" (by sock address); NULL if they are not,

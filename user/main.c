@@ -171,6 +171,15 @@ static int on_snapshot_record(void *ctx, void *data, size_t len)
 }
 
 /*
+ * reuseport counts listeners and accepts: records and snapshots of
+ * listeners only (--metrics counts every socket by state).
+ */
+static bool listeners_only(const struct options *o)
+{
+	return o->cmd == CMD_REUSEPORT && !o->metrics;
+}
+
+/*
  * Read the kernel's sockets into the table. Hooks are attached first and the
  * ring buffer is consumed after: a socket that changes meanwhile is in the
  * snapshot or in the ring (or both, which the table reconciles), never in
@@ -188,8 +197,11 @@ static int take_snapshot(struct run *r, unsigned int what)
 			err = snapshot_open_end(r->snap_opening, &r->snap);
 			r->snap_opening = NULL;
 		} else {
-			err = snapshot_open(&r->snap, &(struct snapshot_cfg){.seed = r->o->seed,
-									     .hz = kernel_hz()});
+			err = snapshot_open(
+				&r->snap,
+				&(struct snapshot_cfg){.seed = r->o->seed,
+						       .hz = kernel_hz(),
+						       .listeners_only = listeners_only(r->o)});
 		}
 		if (err)
 			return -1;
@@ -202,6 +214,8 @@ static int take_snapshot(struct run *r, unsigned int what)
 		return -1;
 	if (!r->ut)
 		what &= ~SNAP_UNIX;
+	if (listeners_only(r->o))
+		what &= ~SNAP_UDP;
 	if (what & SNAP_FILES)
 		holders_reset(&r->holders);
 	/* a table reconciles only against a snapshot of its sockets */
@@ -321,6 +335,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		/* --metrics counts live sockets by state: every transition in the table */
 		.life_kernel = o->cmd == CMD_LIFE && o->life_path != LIFE_PATH_TABLE && !o->metrics,
 		.life_store = o->life_path,
+		.listeners_only = listeners_only(o),
 	};
 	/* a one-shot table prints one snapshot: hooks would only slow it down */
 	bool hooks = o->cmd != CMD_TABLE || o->refresh_ns;
@@ -350,10 +365,13 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	}
 	hz = kernel_hz();
 	table_set_hz(r->tb, hz);
+	if (listeners_only(o))
+		table_set_listeners_only(r->tb);
 	install_signals();
 	libbpf_set_verbosity(o->verbose);
 	/* the iterators load on the other CPU while the hooks load here */
-	r->snap_opening = snapshot_open_begin(&(struct snapshot_cfg){.seed = o->seed, .hz = hz});
+	r->snap_opening = snapshot_open_begin(&(struct snapshot_cfg){
+		.seed = o->seed, .hz = hz, .listeners_only = listeners_only(o)});
 	if (hooks && loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
 	if (hooks && cfg.life_kernel && o->life_path != LIFE_PATH_AUTO &&

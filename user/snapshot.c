@@ -54,7 +54,8 @@ struct snapshot {
 	struct bpf_link *tcp, *udp, *files, *unx; /* NULL where the fallback serves */
 	char why[200]; /* why the socket iterators are not used, where they are not */
 	unsigned int hz;
-	char *buf; /* ITER_READ bytes: an iterator's output, read a piece at a time */
+	bool listeners_only; /* snapshot_cfg's */
+	char *buf;	     /* ITER_READ bytes: an iterator's output, read a piece at a time */
 	uint32_t diag_seq;
 	bool udp_diag_warned, unix_diag_warned;
 	/* the caller's sink while a read runs */
@@ -89,6 +90,7 @@ static int iters_load(struct snapshot *s, bool unx)
 	if (!s->skel)
 		return -errno;
 	bpf_program__set_autoload(s->skel->progs.dump_unix, unx);
+	s->skel->rodata->listeners_only = s->listeners_only;
 	err = snapshot_bpf__load(s->skel);
 	if (err) {
 		snapshot_bpf__destroy(s->skel);
@@ -138,6 +140,7 @@ int snapshot_open(struct snapshot **out, const struct snapshot_cfg *cfg)
 	if (!s)
 		return -ENOMEM;
 	s->hz = cfg->hz ? cfg->hz : 250;
+	s->listeners_only = cfg->listeners_only;
 	s->buf = malloc(ITER_READ);
 	if (!s->buf) {
 		free(s);
@@ -338,6 +341,7 @@ static int diag_read(struct snapshot *s, uint32_t netns, uint16_t protocol)
 {
 	struct diag_dump d = {.netns = netns,
 			      .protocol = protocol,
+			      .states = s->listeners_only ? 1u << ST_TCP_LISTEN : 0,
 			      .hz = s->hz,
 			      .seq = s->diag_seq,
 			      .fn = deliver,

@@ -25,6 +25,7 @@ struct snapshot;
 struct snapshot_cfg {
 	enum seed_choice seed; /* --seed */
 	unsigned int hz;       /* the kernel's HZ, for sock_diag's timewait timers */
+	bool listeners_only;   /* TCP listeners and their holders only (reuseport) */
 };
 
 /*

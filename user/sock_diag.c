@@ -186,7 +186,8 @@ static int dump_family(int fd, struct diag_dump *d, uint8_t family, char *buf, s
 	msg.nlh.nlmsg_len = sizeof(msg);
 	msg.req.sdiag_family = family;
 	msg.req.sdiag_protocol = (__u8)d->protocol;
-	msg.req.idiag_states = ~0u; /* listeners, connections, TIME_WAIT, SYN_RECV */
+	/* by default listeners, connections, TIME_WAIT, SYN_RECV */
+	msg.req.idiag_states = d->states ? d->states : ~0u;
 	msg.req.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
 	return sock_diag_exchange(fd, d, &msg.nlh, buf, cap);
 }

@@ -26,6 +26,7 @@ struct diag_dump {
 	diag_msg_fn one;   /* NULL: inet_diag_msg (TCP, UDP) */
 	uint32_t netns;	   /* inode of the namespace the netlink socket lives in */
 	uint16_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint32_t states;   /* 1 << state for each wanted; 0: every state */
 	unsigned int hz;   /* the kernel's HZ: timewait timers are kept in jiffies */
 	uint64_t ts_ns;	   /* CLOCK_MONOTONIC time of the records */
 	uint32_t seq;	   /* the request's sequence number; other messages are skipped */

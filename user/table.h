@@ -197,6 +197,11 @@ void table_apply_call(struct table *tb, const struct st_call_rec *r);
 void table_snapshot_begin(struct table *tb, uint64_t now_ns);
 /* The kernel's HZ, for timewait timers read by snapshots (default 250). */
 void table_set_hz(struct table *tb, unsigned int hz);
+/*
+ * Only listeners' records and snapshots come (reuseport): an accept() names
+ * a connection the table keeps no entry for, and its line is made without.
+ */
+void table_set_listeners_only(struct table *tb);
 void table_apply_sock(struct table *tb, const struct st_sock_rec *r);
 void table_apply_file(struct table *tb, const struct st_file_rec *r);
 void table_snapshot_end(struct table *tb);

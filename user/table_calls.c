@@ -167,7 +167,21 @@ static void apply_bind(struct table *tb, struct sock_entry *e, const struct st_c
 static void apply_accept(struct table *tb, struct sock_entry *e, const struct st_call_rec *r,
 			 struct transition *tr)
 {
-	if (!e) {
+	struct sock_entry conn;
+
+	if (!e && tb->listeners_only) {
+		/* the line's entry, kept nowhere: even a connection reset
+		 * before accept() returned was taken from its listener */
+		conn = (struct sock_entry){.sk = r->sk,
+					   .cookie = r->cookie,
+					   .id = r->cookie ? r->cookie : tb->next_synthetic++,
+					   .first_ns = r->hdr.ts_ns,
+					   .state_ns = r->hdr.ts_ns,
+					   .state = r->state,
+					   .flags = ENTRY_PASSIVE,
+					   .t = r->t};
+		e = &conn;
+	} else if (!e) {
 		/* its transitions were lost, or it closed already */
 		if (r->state == ST_TCP_CLOSE || !(e = entry_from_call(tb, r)))
 			return;

@@ -73,7 +73,8 @@ struct table {
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
-	bool seed_keys; /* a sock_diag snapshot made entries known by cookie only */
+	bool seed_keys;	     /* a sock_diag snapshot made entries known by cookie only */
+	bool listeners_only; /* no connection's records come (table_set_listeners_only) */
 	uint64_t failed_keys[FAILED_KEYS]; /* connects whose failure was already reported */
 	uint32_t failed_next;
 	uint64_t ns_per_jiffy; /* timewait timers count jiffies */

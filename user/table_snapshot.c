@@ -12,6 +12,11 @@ void table_set_hz(struct table *tb, unsigned int hz)
 		tb->ns_per_jiffy = 1000000000ull / hz;
 }
 
+void table_set_listeners_only(struct table *tb)
+{
+	tb->listeners_only = true;
+}
+
 void table_snapshot_begin(struct table *tb, uint64_t now_ns)
 {
 	tb->gen++;

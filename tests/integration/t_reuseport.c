@@ -4,7 +4,8 @@
  * count what they accept and one never accepts. socktrace's per-listener
  * counts must equal the workers' own, and the idle worker's queue must hold
  * exactly what was left in it. Also a fork-shared listener and a plain one,
- * a worker that restarts, and a whole group that closes.
+ * a worker that restarts, and a whole group that closes. And the records it
+ * took: its accepts and its listeners', none of each connection's transitions.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -419,6 +420,19 @@ int main(void)
 	usleep(1200000); /* two reports with everything settled */
 	i = tracer_stop(&t, 10000);
 	ok(i == 0, "reuseport exits 0 (%s)", tracer_status_str(&t));
+	{
+		long long events = -1, lost = -1, missed = -1;
+
+		/* an accept() a connection, a queueing where a queue hook
+		 * loaded, and the listeners' own transitions: every transition
+		 * of every connection would be 6 or more a connection */
+		if (!i)
+			tracer_last_summary(&t, &events, &lost, &missed, NULL);
+		ok(events >= sum && events <= sum + CONNS + 20 && lost == 0,
+		   "listeners' records only: %lld records for %lld accepts of %d connections "
+		   "(lost %lld)",
+		   events, sum, CONNS, lost);
+	}
 	barrier_signal(&stop);
 	for (i = 0; i < CONNS; i++)
 		if (fds[i] >= 0)
