@@ -24,11 +24,11 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
 	tb->origins = calloc(max_entries, sizeof(*tb->origins));
 	/* the indexes grow with the table: their memory follows the sockets held */
-	tb->by_sk = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint64_t)),
+	tb->by_sk = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
 				   .mask = INDEX_MIN - 1,
 				   .max = n,
 				   .keyoff = offsetof(struct sock_entry, sk)};
-	tb->by_cookie = (struct index){.slots = calloc(INDEX_MIN, sizeof(uint64_t)),
+	tb->by_cookie = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
 				       .mask = INDEX_MIN - 1,
 				       .max = n,
 				       .keyoff = offsetof(struct sock_entry, cookie)};
@@ -51,8 +51,8 @@ void table_free(struct table *tb)
 		return;
 	free(tb->ents);
 	free(tb->origins);
-	free(tb->by_sk.slots);
-	free(tb->by_cookie.slots);
+	ix_cells_free(tb->by_sk.slots, tb->by_sk.mask + 1);
+	ix_cells_free(tb->by_cookie.slots, tb->by_cookie.mask + 1);
 	free(tb->pend);
 	free(tb);
 }

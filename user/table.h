@@ -76,12 +76,15 @@ struct sock_entry {
 	uint64_t cookie;
 	uint64_t ino;
 	/* lifecycle */
-	uint64_t first_ns;  /* first seen (CLOCK_MONOTONIC) */
-	uint64_t state_ns;  /* entered the current state */
-	uint64_t expire_ns; /* TIME_WAIT entries: when they end */
-	uint64_t pend_ns;   /* ENTRY_PENDING: the held line's time */
-	uint32_t next;	    /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
-	uint32_t seen_gen;  /* last snapshot that had it */
+	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
+	uint64_t state_ns; /* entered the current state */
+	/* an entry enters TIME_WAIT with its held line released (entry_to_timewait) */
+	union {
+		uint64_t expire_ns; /* TIME_WAIT entries: when they end */
+		uint64_t pend_ns;   /* ENTRY_PENDING: the held line's time */
+	};
+	uint32_t next;	   /* free list / TIME_WAIT wheel link (slot index + 1; 0 = none) */
+	uint32_t seen_gen; /* last snapshot that had it */
 	uint8_t state;
 	uint8_t flags;		    /* enum entry_flags */
 	uint8_t missed;		    /* snapshots in a row that did not */
@@ -109,6 +112,9 @@ struct sock_entry {
 	uint64_t bytes_acked, bytes_received;
 	uint64_t mptcp_parent; /* a subflow of an MPTCP connection: that socket's id; else 0 */
 };
+/* Most entries are TIME_WAIT ones after a storm: with the index's 16-32 bytes
+ * a key, the table stays within 256 bytes a socket (docs/performance.md). */
+_Static_assert(sizeof(struct sock_entry) <= 216, "a table entry grew past its budget");
 
 #define PATH_MAX_STATES 16
 /* The i-th state of e's path. */

@@ -12,10 +12,11 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
-#define MAP_AHEAD (1u << 20)
+/* a quarter megabyte: the slack a storm leaves mapped is 1 to 5 bytes a socket */
+#define MAP_AHEAD (256u << 10)
 
 /*
- * The pages of the next slots, mapped up to a megabyte at a time before
+ * The pages of the next slots, mapped up to MAP_AHEAD bytes at a time before
  * entries use them. Every page an entry touches first costs a fault; on our
  * virtual machines a page costs 14 us that way and 8.5 us mapped ahead
  * (docs/performance.md), and a start-up snapshot of 100,000 sockets fills
@@ -29,7 +30,7 @@ static void map_ahead(struct table *tb, uint32_t slot)
 
 	if (tb->mapped == UINT32_MAX || slot <= tb->mapped)
 		return;
-	/* as many as are in use, up to a megabyte: a small table stays small */
+	/* as many as are in use, up to MAP_AHEAD: a small table stays small */
 	if (n > tb->mapped)
 		n = tb->mapped > 64 ? tb->mapped : 64;
 	if (n > tb->cap - tb->mapped)

@@ -5,6 +5,8 @@
  * cookie. Probing is inline in table_internal.h; insertion, deletion and
  * growth are here.
  */
+#include <sys/mman.h>
+
 #include "table_internal.h"
 
 void ix_del(struct table *tb, struct index *ix, uint64_t key)
@@ -28,6 +30,33 @@ void ix_del(struct table *tb, struct index *ix, uint64_t key)
 }
 
 /*
+ * A large array of cells gets pages of its own, and gives them back when the
+ * index outgrows it: from the heap, the arrays it grew through would stay
+ * resident after free() (as much again as the last one), and one would be
+ * carved from pages start-up freed. NULL without memory.
+ */
+uint64_t *ix_cells_alloc(uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(uint64_t);
+	void *p;
+
+	if (bytes < IX_MAP_BYTES)
+		return calloc(n, sizeof(uint64_t));
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void ix_cells_free(uint64_t *cells, uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(uint64_t);
+
+	if (bytes < IX_MAP_BYTES)
+		free(cells);
+	else if (cells)
+		munmap(cells, bytes);
+}
+
+/*
  * Make room for one more key: past half full, double and re-insert. The
  * probe chains stay short, and the memory is what the sockets need.
  */
@@ -38,7 +67,7 @@ static void ix_reserve(struct index *ix)
 
 	if ((ix->n + 1) * 2 <= size || nsize > ix->max)
 		return;
-	ix->slots = calloc(nsize, sizeof(uint64_t));
+	ix->slots = ix_cells_alloc(nsize);
 	if (!ix->slots) {
 		ix->slots = old; /* stay as we are: fuller, slower, still right */
 		return;
@@ -52,7 +81,7 @@ static void ix_reserve(struct index *ix)
 			i = (i + 1) & ix->mask;
 		ix->slots[i] = old[j];
 	}
-	free(old);
+	ix_cells_free(old, size);
 }
 
 /* Insert the slot's key: false, and nothing done, if another slot holds it. */

@@ -29,6 +29,7 @@
 #define TW_WHEEL       128 /* seconds: more than a timewait period (TCP_TIMEWAIT_LEN, 60 s) */
 #define NS_PER_SEC     1000000000ull
 #define INDEX_MIN      1024
+#define IX_MAP_BYTES   (64u << 10) /* index arrays from this size on are mapped */
 #define FAILED_KEYS    64
 
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
@@ -165,6 +166,8 @@ static inline uint32_t ix_find(const struct table *tb, const struct index *ix, u
 	return ix_probe(tb, ix, key, hash_sk(key), pos);
 }
 
+uint64_t *ix_cells_alloc(uint32_t n);
+void ix_cells_free(uint64_t *cells, uint32_t n);
 bool ix_put(struct table *tb, struct index *ix, uint32_t slot);
 void ix_del(struct table *tb, struct index *ix, uint64_t key);
 

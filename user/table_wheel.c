@@ -92,6 +92,12 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
 	if (e->sk)
 		ix_del(tb, &tb->by_sk, e->sk);
 	e->flags &= ~ENTRY_PENDING;
+	/* nothing asks for a TIME_WAIT entry by cookie but a sock_diag snapshot
+	 * (table_apply_sock()): without one, the index need not hold them */
+	if ((e->flags & ENTRY_BY_COOKIE) && !tb->seed_keys) {
+		ix_del(tb, &tb->by_cookie, e->cookie);
+		e->flags &= ~ENTRY_BY_COOKIE;
+	}
 	old = slot_entry(tb, ix_find(tb, &tb->by_sk, key, &pos));
 	if (old && (old->flags & ENTRY_TIMEWAIT) && same_socket(old, e)) {
 		timewait_gone(tb, old);
