@@ -75,10 +75,10 @@ TLIB_SRCS := $(wildcard tests/lib/*.c)
 TLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(TLIB_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
-# the benchmark's floor tracer has a BPF object of its own (mk/bench.mk)
-TOOL_BINS += $(OUT)/tools/bench-floor
+# the benchmark's floor tracer (a BPF object of its own) and its replay (mk/bench.mk)
+TOOL_BINS += $(OUT)/tools/bench-floor $(OUT)/tools/bench-replay
 
-.PHONY: all clean install deps test test-unit test-integration tools format bench bench-steady bench-storms bench-startup man
+.PHONY: all clean install deps test test-unit test-integration tools format bench bench-steady bench-storms bench-startup bench-replay man
 all: $(OUT)/socktrace $(OUT)/socktrace.8
 
 $(OUT) $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/tests/lib $(OUT)/tools:

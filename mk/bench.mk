@@ -19,6 +19,23 @@ $(OUT)/tools/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(OUT)/user/nu
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDSTATIC) $< $(OUT)/user/numparse.o $(LIBBPF_LIBS) -o $@
 
+# userspace's CPU over captured records (tools/bench/replay.c, user/capture.h)
+$(OUT)/tools/bench-replay: tools/bench/replay.c $(LIB_OBJS) | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iuser $(LDSTATIC) $^ $(LIBBPF_LIBS) $(HTTP_LIBS) -o $@
+
+# userspace's CPU per connection over captured records (tools/bench/replay.sh):
+#   make bench-replay REPLAY_TOOLS=life REPLAY_REPS=11
+REPLAY_TOOLS ?= watch life
+REPLAY_CONNS ?= 50000
+REPLAY_REPS  ?= 7
+bench-replay:
+	$(Q)$(MAKE) --no-print-directory $(OUT)/socktrace $(OUT)/tools/connstorm $(OUT)/tools/bench-replay
+	$(Q)REPLAY_TOOLS='$(REPLAY_TOOLS)' REPLAY_CONNS='$(REPLAY_CONNS)' REPLAY_REPS='$(REPLAY_REPS)' \
+		REPLAY_OUT='$(abspath $(OUT))/bench' SOCKTRACE='$(abspath $(OUT)/socktrace)' \
+		CONNSTORM='$(abspath $(OUT)/tools/connstorm)' REPLAY='$(abspath $(OUT)/tools/bench-replay)' \
+		sh tools/bench/replay.sh
+
 # `bench` is declared phony in the Makefile. Dependencies first (bpftrace comes
 # only with WITH_BENCH=1), then the binaries, then the run.
 bench:

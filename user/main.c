@@ -12,12 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "decode.h"
 #include "loader.h"
 #include "options.h"
 #include "clock.h"
 #include "output.h"
 #include "privs.h"
+#include "record_route.h"
 #include "view_features.h"
 #include "holder_scan.h"
 #include "heal_pace.h"
@@ -110,6 +112,7 @@ struct run {
 	bool lost_since_reconcile;
 	struct heal_pace pace;	     /* when healing after a loss costs no more loss */
 	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
+	FILE *capture;		     /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -117,36 +120,17 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct run *r = ctx;
 	__u32 type;
 
+	if (r->capture)
+		capture_record(r->capture, data, len);
 	if (decode_record(data, len, &type) != DECODE_OK) {
 		r->bad_records++;
 		return 0;
 	}
 	r->records++;
 	heal_pace_consumed(&r->pace, len);
-	switch (type) {
-	case ST_REC_STATE:
-		table_apply_state(r->tb, data);
-		break;
-	case ST_REC_ACCEPT:
-	case ST_REC_CONNECT:
-	case ST_REC_BIND:
-	case ST_REC_LISTEN:
-	case ST_REC_CLOSE:
-	case ST_REC_PORT:
-	case ST_REC_QUEUED:
-		table_apply_call(r->tb, data);
-		break;
-	case ST_REC_UNIX:
-		if (r->ut)
-			unix_table_apply(r->ut, data);
-		break;
-	case ST_REC_LIFE:
-		table_apply_life(r->tb, data);
-		break;
-	default:
-		r->bad_records++; /* snapshot records never come through the ring */
-		break;
-	}
+	/* snapshot records never come through the ring */
+	if (!record_route(r->tb, r->ut, data, type))
+		r->bad_records++;
 	return 0;
 }
 
@@ -357,6 +341,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
 		return -1;
 	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
+	if (capture_open(&r->capture, r->out.mono_to_real_ns))
+		return -1;
 	startup_heap_begin();
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
@@ -444,6 +430,9 @@ static void run_close(struct run *r)
 {
 	metrics_run_close(r->metrics);
 	loader_close(r->ld);
+	/* after the loader: its last records are drained into the capture */
+	capture_close(r->capture);
+	r->capture = NULL;
 	holder_scan_free(r->hscan);
 	/* start-up failed before its snapshot: the opener is waited for (and
 	 * r->snap stays NULL if opening failed too) */

@@ -690,6 +690,11 @@ static void apply_record(struct table *tb, const uint8_t *p, size_t n)
 			remap_task(&((struct st_unix_rec *)rec)->task);
 			unix_table_apply(fz_ut, rec);
 			break;
+		case ST_REC_LIFE:
+			/* life's connection ends, built in the kernel */
+			remap_task(&((struct st_life_rec *)rec)->task);
+			table_apply_life(tb, rec);
+			break;
 		default:
 			/* bind, listen, accept, connect, close, port, ...: as main.c,
 			 * every other type is a call record */

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "record_route.h"
+
+#include "socktrace_abi.h"
+#include "table.h"
+#include "unix_table.h"
+
+bool record_route(struct table *tb, struct unix_table *ut, const void *data, __u32 type)
+{
+	switch (type) {
+	case ST_REC_STATE:
+		table_apply_state(tb, data);
+		return true;
+	case ST_REC_ACCEPT:
+	case ST_REC_CONNECT:
+	case ST_REC_BIND:
+	case ST_REC_LISTEN:
+	case ST_REC_CLOSE:
+	case ST_REC_PORT:
+	case ST_REC_QUEUED:
+		table_apply_call(tb, data);
+		return true;
+	case ST_REC_UNIX:
+		if (ut)
+			unix_table_apply(ut, data);
+		return true;
+	case ST_REC_LIFE:
+		table_apply_life(tb, data);
+		return true;
+	default:
+		return false;
+	}
+}
