@@ -34,24 +34,6 @@ static int floor_path(char *out, size_t len)
 	return access(out, X_OK);
 }
 
-static int connect_and_close(uint16_t port, int lfd)
-{
-	int i, c, s;
-
-	for (i = 0; i < CONNS; i++) {
-		c = tcp_connect_to(AF_INET, "127.0.0.1", port);
-		s = c < 0 ? -1 : accept(lfd, NULL, NULL);
-		if (s < 0) {
-			if (c >= 0)
-				close(c);
-			return -1;
-		}
-		close(c); /* client first: it ends in TIME_WAIT */
-		close(s);
-	}
-	return 0;
-}
-
 int main(void)
 {
 	char path[PATH_MAX], *out = NULL;
@@ -83,7 +65,7 @@ int main(void)
 		return tap_done();
 	}
 	lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 64, &port);
-	ok(lfd >= 0 && connect_and_close(port, lfd) == 0, "%d loopback connections", CONNS);
+	ok(lfd >= 0 && tcp_open_close(port, lfd, CONNS, 1) == 0, "%d loopback connections", CONNS);
 	close(lfd);
 	usleep(200 * 1000); /* the TIME_WAIT changes come from softirq right after */
 	rc = tracer_stop(&t, 10000);

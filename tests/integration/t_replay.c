@@ -21,25 +21,6 @@
 
 #define CONNS 20
 
-/* Half close client first (TIME_WAIT on the client), half server first. */
-static int connections(uint16_t port, int lfd)
-{
-	int i, c, s;
-
-	for (i = 0; i < 2 * CONNS; i++) {
-		c = tcp_connect_to(AF_INET, "127.0.0.1", port);
-		s = c < 0 ? -1 : accept(lfd, NULL, NULL);
-		if (s < 0) {
-			if (c >= 0)
-				close(c);
-			return -1;
-		}
-		close(i < CONNS ? c : s);
-		close(i < CONNS ? s : c);
-	}
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -94,7 +75,10 @@ static void check(const char *cmd, int min_lines)
 		return;
 	}
 	lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 64, &port);
-	ok(lfd >= 0 && connections(port, lfd) == 0, "%s: %d loopback connections", cmd, 2 * CONNS);
+	/* half closed by the client first (TIME_WAIT on its end), half by the server */
+	ok(lfd >= 0 && tcp_open_close(port, lfd, CONNS, 1) == 0 &&
+		   tcp_open_close(port, lfd, CONNS, 0) == 0,
+	   "%s: %d loopback connections", cmd, 2 * CONNS);
 	close(lfd);
 	usleep(300 * 1000); /* the last changes come from softirq right after */
 	rc = tracer_stop(&t, 10000);

@@ -102,6 +102,24 @@ int tcp_connect_to(int family, const char *addr, uint16_t port)
 	return fd;
 }
 
+int tcp_open_close(uint16_t port, int lfd, int n, int client_first)
+{
+	int i, c, s;
+
+	for (i = 0; i < n; i++) {
+		c = tcp_connect_to(AF_INET, "127.0.0.1", port);
+		s = c < 0 ? -1 : accept(lfd, NULL, NULL);
+		if (s < 0) {
+			if (c >= 0)
+				close(c);
+			return -1;
+		}
+		close(client_first ? c : s);
+		close(client_first ? s : c);
+	}
+	return 0;
+}
+
 uint16_t sock_local_port(int fd)
 {
 	struct sockaddr_storage ss;

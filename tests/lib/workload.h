@@ -21,6 +21,12 @@ int tcp_listen_on(int family, const char *addr, uint16_t port, int backlog, uint
 int tcp_connect_to(int family, const char *addr, uint16_t port);
 /* Local port in host order; 0 on error. */
 uint16_t sock_local_port(int fd);
+/*
+ * @n loopback connections to @port, each accepted on @lfd and closed at once:
+ * by the client first (it ends in TIME_WAIT) when @client_first, else by the
+ * server first. 0, or -1 at the first that fails.
+ */
+int tcp_open_close(uint16_t port, int lfd, int n, int client_first);
 
 /*
  * fork() a child that runs fn(arg) and _exit()s with its return value (low
