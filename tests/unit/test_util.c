@@ -74,6 +74,28 @@ static void test_sbuf(void)
 	sb_putc(&sb, ' ');
 	sb_put_u64(&sb, UINT64_MAX);
 	is_str(sb_str(&sb), "0 7 10 1234567 18446744073709551615", "sbuf: u64");
+	{
+		/* each digit count's first and last number, as printf writes them */
+		uint64_t p10 = 1;
+		char want[24];
+		int d, bad = 0;
+
+		for (d = 1; d <= 20; d++) {
+			uint64_t lo = p10, hi = d == 20 ? UINT64_MAX : p10 * 10 - 1;
+
+			fresh();
+			sb_put_u64(&sb, lo);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)lo);
+			bad += strcmp(sb_str(&sb), want) != 0;
+			fresh();
+			sb_put_u64(&sb, hi);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)hi);
+			bad += strcmp(sb_str(&sb), want) != 0;
+			if (d < 20)
+				p10 *= 10;
+		}
+		is_int(bad, 0, "sbuf: u64 at every digit count's ends");
+	}
 	fresh();
 	sb_put_i64(&sb, -1);
 	sb_putc(&sb, ' ');
@@ -106,6 +128,11 @@ static void test_sbuf(void)
 	is_int(s.len, 7, "sbuf: full buffer stays full");
 	sb_reset(&s);
 	ok(!s.truncated, "sbuf: reset clears truncated");
+	sb_puts(&s, "0123");
+	sb_put_u64(&s, 456789);
+	is_str(sb_str(&s), "0123456", "sbuf: a number cut at the end keeps its first digits");
+	ok(s.truncated, "sbuf: and is flagged");
+	sb_reset(&s);
 	sb_printf(&s, "%s", "abcdefghij");
 	is_str(sb_str(&s), "abcdefg", "sbuf: printf truncated");
 	ok(s.truncated && s.len == 7, "sbuf: printf truncation keeps len = cap-1");
