@@ -45,7 +45,7 @@ done
 NAME=replay
 . "$HERE/tracer-run.sh"
 
-printf 'tool\tconns\trecords\tmedian_ms\tus_per_conn\tns_per_record\tsummary\n' > "$TSV"
+printf 'tool\tconns\trecords\tmedian_ms\tus_per_conn\tns_per_record\tfastest_us_per_conn\tsummary\n' > "$TSV"
 echo "userspace over captured records: $CONNS connections, $REPS replays each, $(uname -r)"
 for t in $TOOLS; do
 	ns_new "st-replay-$$"
@@ -60,12 +60,14 @@ for t in $TOOLS; do
 	SUMMARY=$(grep '^summary:' "$W/err" | tail -n 1)
 	"$RP" "$W/$t.cap" "$REPS" "$t" --json > "$W/replay" || die "bench-replay $t failed"
 	rm -f "$W/$t.cap"
-	_med=$(sed -n 's/^median: \([0-9.]*\) ms, \([0-9.]*\) ns a record (\([0-9]*\) records.*/\1 \2 \3/p' "$W/replay")
+	_med=$(sed -n 's/^median: \([0-9.]*\) ms, \([0-9.]*\) ns a record (\([0-9]*\) records.*fastest \([0-9.]*\) ms.*/\1 \2 \3 \4/p' "$W/replay")
 	[ -n "$_med" ] || die "bench-replay $t: no median: $(tail -n 1 "$W/replay")"
 	set -- $_med
 	_us=$(awk -v ms="$1" -v n="$CONNS" 'BEGIN { printf "%.3f", ms * 1000 / n }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$CONNS" "$3" "$1" "$_us" "$2" "$SUMMARY" >> "$TSV"
-	printf '  %-6s %s records, median %s ms: %s us a connection, %s ns a record (%s)\n' \
-		"$t" "$3" "$1" "$_us" "$2" "$SUMMARY"
+	_fast=$(awk -v ms="$4" -v n="$CONNS" 'BEGIN { printf "%.3f", ms * 1000 / n }')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$CONNS" "$3" "$1" "$_us" "$2" "$_fast" \
+		"$SUMMARY" >> "$TSV"
+	printf '  %-6s %s records, median %s ms: %s us a connection (fastest %s), %s ns a record (%s)\n' \
+		"$t" "$3" "$1" "$_us" "$_fast" "$2" "$SUMMARY"
 done
 echo "results: $TSV"
