@@ -187,10 +187,14 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 			sb_puts(sb, ",\"backlog\":");
 			sb_put_u64(sb, tr->arg);
 		} else if (tr->kind == TR_BIND) {
-			sb_printf(sb, ",\"reuseaddr\":%s,\"reuseport\":%s,\"v6only\":%s",
-				  e->t.flags & ST_SK_REUSEADDR ? "true" : "false",
-				  e->t.flags & ST_SK_REUSEPORT ? "true" : "false",
-				  e->t.flags & ST_SK_V6ONLY ? "true" : "false");
+			/* not sb_printf(): a storm binds each client, and vsnprintf()
+			 * cost a connection as much as a line */
+			sb_puts(sb, e->t.flags & ST_SK_REUSEADDR ? ",\"reuseaddr\":true"
+								 : ",\"reuseaddr\":false");
+			sb_puts(sb, e->t.flags & ST_SK_REUSEPORT ? ",\"reuseport\":true"
+								 : ",\"reuseport\":false");
+			sb_puts(sb, e->t.flags & ST_SK_V6ONLY ? ",\"v6only\":true"
+							      : ",\"v6only\":false");
 			sb_puts(sb, ",\"bound_dev_if\":");
 			sb_put_u64(sb, tr->arg);
 			sb_puts(sb, ",\"addr_source\":\"");
