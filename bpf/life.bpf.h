@@ -133,6 +133,29 @@ static __always_inline void life_owner(struct life_sk *s, const struct st_state_
 	}
 }
 
+/* A life record's story part: what the kernel kept of the connection. */
+static __always_inline void life_rec_story(struct st_life_rec *l, const struct life_sk *s,
+					   __u64 ts_ns, __u64 sk)
+{
+	l->hdr.type = ST_REC_LIFE;
+	l->hdr.size = sizeof(*l);
+	l->hdr.ts_ns = ts_ns;
+	l->sk = sk;
+	l->first_ns = s->first_ns;
+	l->path = s->path;
+	l->mptcp_parent = s->mptcp_parent;
+	l->t = s->t;
+	__builtin_memcpy(l->owner_comm, s->owner_comm, ST_COMM_LEN);
+	__builtin_memcpy(l->origin_comm, s->origin_comm, ST_COMM_LEN);
+	l->owner_pid = s->owner_pid;
+	l->origin_pid = s->origin_pid;
+	l->owner_src = s->owner_src;
+	l->origin_src = s->origin_src;
+	l->path_len = s->path_len;
+	l->life_flags = s->life_flags & ST_LIFE_FLAGS_ALL;
+	__builtin_memset(l->pad, 0, sizeof(l->pad));
+}
+
 /* The connection ended: its one record. */
 static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 				     const struct st_state_rec *r, __u8 nst, bool storage)
@@ -143,36 +166,49 @@ static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 	s->life_flags &= ~LIFE_K_ALL;
 	if (!l)
 		goto out;
-	l->hdr.type = ST_REC_LIFE;
-	l->hdr.size = sizeof(*l);
-	l->hdr.ts_ns = r->hdr.ts_ns;
-	l->sk = r->sk;
+	life_rec_story(l, s, r->hdr.ts_ns, r->sk);
 	l->cookie = r->cookie;
-	l->first_ns = s->first_ns;
 	l->bytes_acked = r->bytes_acked;
 	l->bytes_received = r->bytes_received;
-	l->path = s->path;
-	l->mptcp_parent = s->mptcp_parent;
-	l->t = s->t;
 	l->task = r->task;
-	__builtin_memcpy(l->owner_comm, s->owner_comm, ST_COMM_LEN);
-	__builtin_memcpy(l->origin_comm, s->origin_comm, ST_COMM_LEN);
-	l->owner_pid = s->owner_pid;
-	l->origin_pid = s->origin_pid;
 	l->oldstate = r->oldstate;
 	l->newstate = nst;
 	l->sk_err = r->sk_err;
 	l->close_flags = r->close_flags;
-	l->owner_src = s->owner_src;
-	l->origin_src = s->origin_src;
-	l->path_len = s->path_len;
-	l->life_flags = s->life_flags & ST_LIFE_FLAGS_ALL;
-	__builtin_memset(l->pad, 0, sizeof(l->pad));
 	submit(l);
 out:
 	/* socket storage goes with the socket; an address is reused */
 	if (!storage)
 		bpf_map_delete_elem(&life_hash, &key);
+}
+
+/*
+ * A new socket starts at the address of one whose end the state hook never
+ * saw. On 6.18, under a storm, an orphaned server socket in FIN_WAIT1 can go
+ * without FIN_WAIT1 -> FIN_WAIT2 -> CLOSE reaching any program on the
+ * tracepoint. Its memory is the new socket's now, so it has ended: its record
+ * says what was seen, with this start's time. (Socket storage leaves with
+ * its socket and cannot tell.)
+ */
+static __always_inline void life_end_unseen(const struct life_sk *s, const struct st_state_rec *r)
+{
+	struct st_life_rec *l = reserve(sizeof(*l));
+	__u32 n = s->path_len;
+
+	if (!l)
+		return;
+	life_rec_story(l, s, r->hdr.ts_ns, r->sk);
+	/* the old socket's cookie and counters went with it */
+	l->cookie = 0;
+	l->bytes_acked = 0;
+	l->bytes_received = 0;
+	__builtin_memset(&l->task, 0, sizeof(l->task));
+	l->oldstate = n && n <= ST_PATH_MAX_STATES ? (s->path >> (4 * (n - 1))) & 0xf : 0;
+	l->newstate = ST_TCP_CLOSE;
+	l->sk_err = 0;
+	l->close_flags = 0;
+	l->life_flags |= ST_LIFE_END_UNSEEN;
+	submit(l);
 }
 
 /* The connection's story: in its socket's storage, or by its address. */
@@ -275,6 +311,8 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 				s->life_flags &= ~LIFE_K_ALL;
 			return false;
 		}
+		if (s && (s->life_flags & LIFE_K_LIVE))
+			life_end_unseen(s, r);
 		s = life_start(sk, s, child, storage);
 		if (!s)
 			return false;

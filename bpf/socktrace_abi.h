@@ -295,7 +295,10 @@ enum st_life_flags {
 	/* a child of a listener the kernel keeps no owner for (it predates
 	 * socktrace): userspace names the listener's owner */
 	ST_LIFE_LISTENER_UNKNOWN = 1 << 2,
-	ST_LIFE_FLAGS_ALL = (1 << 3) - 1,
+	/* its end was never reported: a new socket started at its address
+	 * (the record's time is that start's; its states are what was seen) */
+	ST_LIFE_END_UNSEEN = 1 << 3,
+	ST_LIFE_FLAGS_ALL = (1 << 4) - 1,
 };
 
 /*

@@ -147,6 +147,9 @@ struct transition {
 	const struct st_task *task; /* the task the kernel ran it in; NULL if synthesized */
 	uint8_t sk_err;
 	const struct sock_origin *origin; /* the owner before it changed hands, else NULL */
+	/* TR_STATE to CLOSE that no hook reported: a new socket took the
+	 * address (task NULL, ts_ns that socket's start) */
+	bool end_unseen;
 };
 
 typedef void (*transition_sink)(void *ctx, const struct transition *tr);
@@ -161,6 +164,7 @@ struct table_stats {
 	uint64_t evicted;      /* TIME_WAIT entries dropped early to make room */
 	uint64_t corrected;    /* states a snapshot found different from the table's */
 	uint64_t swept;	       /* entries the kernel no longer had (their end was lost) */
+	uint64_t ends_unseen;  /* connections ended unseen, told as such (end_unseen) */
 };
 
 struct table;

@@ -255,6 +255,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *rec)
 	e = lookup_event(tb, r->sk, r->cookie);
 	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
+		entry_end_unseen(tb, e, r->hdr.ts_ns);
 		entry_free(tb, e);
 		e = NULL;
 	}

@@ -358,6 +358,7 @@ static inline void emit_call(struct table *tb, struct transition *tr)
 }
 
 void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err);
+void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts);
 /* The byte counters of a TCP socket's end (tcp_sock's, as a record has them). */
 void entry_set_bytes(struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags);
 

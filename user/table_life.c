@@ -85,17 +85,21 @@ void table_apply_life(struct table *tb, const struct st_life_rec *r)
 		.path = r->path,
 		.t = r->t,
 	};
+	bool unseen = r->life_flags & ST_LIFE_END_UNSEEN;
 	struct transition tr = {
 		.kind = TR_STATE,
 		.ts_ns = r->hdr.ts_ns,
 		.e = &e,
 		.old_state = r->oldstate,
 		.new_state = r->newstate,
-		.task = &r->task,
+		.task = unseen ? NULL : &r->task,
 		.sk_err = r->sk_err,
+		.end_unseen = unseen,
 	};
 
 	tb->st.sockets_seen++;
+	if (unseen)
+		tb->st.ends_unseen++;
 	/* the cookie at the end is the connection's own (a child's first
 	 * transition may still carry its listener's) */
 	e.id = r->cookie ? r->cookie : tb->next_synthetic++;

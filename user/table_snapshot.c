@@ -58,6 +58,7 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 
 	if (e && !tw && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
+		entry_end_unseen(tb, e, r->hdr.ts_ns);
 		entry_free(tb, e);
 		e = NULL;
 	}

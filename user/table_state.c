@@ -76,6 +76,33 @@ static void find_holder(struct table *tb, struct sock_entry *e, uint8_t old_stat
 		change_hands(tb, e, &now);
 }
 
+/*
+ * A new socket at the address of a TCP entry the table still holds live: the
+ * old socket's end was never reported (a record lost, or transitions that
+ * reached no program on the tracepoint, which 6.18 does to some orphans in
+ * FIN_WAIT1 under load). It has ended, since its memory is another socket's:
+ * its line says so, at the time the table learnt it.
+ */
+void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts)
+{
+	struct transition tr = {
+		.kind = TR_STATE,
+		.ts_ns = ts,
+		.e = e,
+		.old_state = e->state,
+		.new_state = ST_TCP_CLOSE,
+		.end_unseen = true,
+	};
+
+	if (e->t.protocol != IPPROTO_TCP || e->state == ST_TCP_CLOSE ||
+	    (e->flags & (ENTRY_TIMEWAIT | ENTRY_GONE)))
+		return;
+	release_pending(tb, e);
+	tr.origin = entry_origin(tb, e);
+	tb->st.ends_unseen++;
+	tb->sink(tb->sink_ctx, &tr);
+}
+
 void table_apply_state(struct table *tb, const struct st_state_rec *r)
 {
 	struct sock_entry *e;
@@ -104,6 +131,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		  (!(rcookie && rcookie == e->cookie) &&
 		   (child || (old_state == ST_TCP_CLOSE && e->state != ST_TCP_CLOSE))))) {
 		tb->st.reused++;
+		entry_end_unseen(tb, e, r->hdr.ts_ns);
 		entry_free(tb, e);
 		e = NULL;
 	}

@@ -66,6 +66,8 @@ static bool ends_connection(const struct transition *tr)
 {
 	if (tr->kind != TR_STATE || tr->e->t.protocol != IPPROTO_TCP)
 		return false;
+	if (tr->end_unseen)
+		return tr->old_state != ST_TCP_LISTEN;
 	/* a listener closing, or a timewait socket's time running out (a line the
 	 * table derives, without a task), ends no connection */
 	if (tr->old_state == ST_TCP_LISTEN || tr->old_state == ST_TCP_TIME_WAIT || !tr->task)
@@ -82,6 +84,8 @@ static const char *end_reason(const struct transition *tr)
 {
 	const struct sock_entry *e = tr->e;
 
+	if (tr->end_unseen)
+		return "unseen";
 	if (tr->new_state == ST_TCP_TIME_WAIT)
 		return "fin_local";
 	switch (tr->sk_err) {

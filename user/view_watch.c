@@ -164,6 +164,8 @@ static void json_line(struct watch_view *w, const struct transition *tr)
 		/* -> TIME_WAIT and its expiry are derived: no tracepoint reports them */
 		if (!tr->task || (tr->new_state == ST_TCP_TIME_WAIT))
 			sb_puts(sb, ",\"derived\":true");
+		if (tr->end_unseen)
+			sb_puts(sb, ",\"end_unseen\":true");
 		if (tr->sk_err) {
 			sb_puts(sb, ",\"error\":\"");
 			put_err_name(sb, tr->sk_err);

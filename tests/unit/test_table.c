@@ -36,6 +36,7 @@ struct ev {
 	uint32_t task_pid;
 	int err;
 	uint8_t sk_err;
+	bool end_unseen;
 	uint64_t sk, id, cookie, listener_id, mptcp_parent;
 	uint64_t tx, rx, path; /* the entry's byte counters and path */
 	uint8_t path_len, flags;
@@ -81,6 +82,7 @@ static void rec_sink(void *ctx, const struct transition *tr)
 	v->task_pid = tr->task ? tr->task->tgid : 0;
 	v->err = tr->err;
 	v->sk_err = tr->sk_err;
+	v->end_unseen = tr->end_unseen;
 	if (tr->e) {
 		v->sk = tr->e->sk;
 		v->id = tr->e->id;
@@ -645,6 +647,17 @@ static void apply_life(struct table *tb, const struct st_life_rec *r)
 	table_apply_life(tb, r);
 }
 
+/* The i-th line is the unseen end of entry id, from state old, at ts. */
+static void check_end_unseen(int i, const char *what, uint64_t id, uint8_t old, uint64_t ts)
+{
+	const struct ev *v = ev_at(i);
+
+	check_state(i, what, old, ST_TCP_CLOSE, ts);
+	ok(v->end_unseen, "%s: the end is marked unseen", what);
+	is_int(v->id, id, "%s: the old socket's line", what);
+	ok(!v->has_task && !v->prev_known, "%s: no task, no time in the old state", what);
+}
+
 /*
  * life's kernel-built records (user/table_life.c): the same transition the
  * table would make at the connection's end, and what only userspace knows
@@ -717,6 +730,23 @@ static void test_life_record(void)
 	apply_life(tb, &r);
 	check_owner(1, "life, no check asked", T_WORKER.tgid, OWNER_ACCEPT);
 	is_int(fp.gone_asked, 0, "life, no check asked: the probe is not asked");
+	table_free(tb);
+
+	/* a connection whose end the kernel never reported: told when a new
+	 * socket took its address, with what was seen and no task */
+	tb = fresh(64);
+	r = life_rec(100 * SEC, 0x3000, 0, ST_TCP_FIN_WAIT1, ST_TCP_CLOSE, &ct, &T_IRQ,
+		     "cad"); /* SYN_RECV ESTABLISHED FIN_WAIT1 */
+	memset(&r.task, 0, sizeof(r.task));
+	r.life_flags = ST_LIFE_PASSIVE | ST_LIFE_END_UNSEEN;
+	r.owner_src = ST_OWNER_ACCEPT;
+	r.owner_pid = T_WORKER.tgid;
+	apply_life(tb, &r);
+	is_int(R.n, 1, "life, end unseen: one line");
+	check_end_unseen(0, "life, end unseen", ev_at(0)->id, ST_TCP_FIN_WAIT1, 100 * SEC);
+	ok(ev_at(0)->id >= SYNTH, "life, end unseen: no cookie, a synthetic id");
+	check_owner(0, "life, end unseen", T_WORKER.tgid, OWNER_ACCEPT);
+	is_int(table_stats(tb)->ends_unseen, 1, "life, end unseen: counted");
 	table_free(tb);
 }
 
@@ -879,26 +909,40 @@ static void test_reuse_missed_close(void)
 	state(tb, 1 * SEC, sk, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &t1, &T_CLIENT, 0);
 	state(tb, 2 * SEC, sk, 0, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &t1, &T_IRQ, 0);
 	id1 = ev_at(1)->id;
-	/* ... ESTABLISHED->CLOSE lost (ring buffer full), the address is reused */
+	/* ... ESTABLISHED->CLOSE lost (ring buffer full), the address is reused:
+	 * the old socket's end is told first, unseen */
 	state(tb, 3 * SEC, sk, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &t2, &T_SERVER, 0);
-	is_int(R.n, 3, "%s: new connection line", w);
-	id2 = ev_at(2)->id;
+	is_int(R.n, 4, "%s: the old end and the new connection", w);
+	check_end_unseen(2, w, id1, ST_TCP_ESTABLISHED, 3 * SEC);
+	check_tuple(2, w, &t1);
+	id2 = ev_at(3)->id;
 	ok(id2 != id1 && id2 >= SYNTH, "%s: new synthetic id", w);
-	ok(!ev_at(2)->prev_known, "%s: no previous time", w);
-	check_owner(2, w, 2000, OWNER_CONNECT);
-	check_tuple(2, w, &t2);
+	ok(!ev_at(3)->prev_known && !ev_at(3)->end_unseen, "%s: no previous time", w);
+	check_owner(3, w, 2000, OWNER_CONNECT);
+	check_tuple(3, w, &t2);
 	is_int(table_stats(tb)->reused, 1, "%s: stats.reused counts it", w);
+	is_int(table_stats(tb)->ends_unseen, 1, "%s: stats.ends_unseen counts it", w);
 	is_int(table_stats(tb)->entries, 1, "%s: old entry replaced, not kept", w);
 	ok(!find_id(tb, id1, NULL), "%s: old entry gone", w);
 
 	/* the same with a passive child landing on a live entry's address */
 	state(tb, 4 * SEC, l, 0, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
 	state(tb, 5 * SEC, sk, 0, ST_TCP_LISTEN, ST_TCP_SYN_RECV, &ct, &T_IRQ, 0);
-	is_int(R.n, 5, "%s: child line", w);
-	ok(ev_at(4)->id != id2, "%s: child gets a new id", w);
-	check_owner(4, w, 2000, OWNER_LISTENER);
+	is_int(R.n, 7, "%s: listener, the old end, the child", w);
+	check_end_unseen(5, "reuse by a child", id2, ST_TCP_SYN_SENT, 5 * SEC);
+	ok(ev_at(6)->id != id2, "%s: child gets a new id", w);
+	check_owner(6, w, 2000, OWNER_LISTENER);
 	is_int(table_stats(tb)->reused, 2, "%s: child on a live address counts as reuse", w);
 	is_int(table_stats(tb)->entries, 2, "%s: listener and child", w);
+	table_free(tb);
+
+	/* a closed entry's address reused: nothing was missed */
+	tb = fresh(64);
+	state(tb, 1 * SEC, sk, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &t1, &T_CLIENT, 0);
+	state(tb, 2 * SEC, sk, 0, ST_TCP_SYN_SENT, ST_TCP_CLOSE, &t1, &T_IRQ, ECONNREFUSED);
+	state(tb, 3 * SEC, sk, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &t2, &T_CLIENT, 0);
+	is_int(table_stats(tb)->ends_unseen, 0, "reuse after CLOSE: no end unseen");
+	ok(!ev_at(R.n - 1)->end_unseen, "reuse after CLOSE: no unseen line");
 	table_free(tb);
 }
 
@@ -919,9 +963,10 @@ static void test_cookie_change(void)
 	is_int(table_stats(tb)->reused, 0, "%s: no reuse yet", w);
 
 	state(tb, 4 * SEC, sk, 200, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &t, &T_SERVER, 0);
-	is_int(R.n, 4, "%s: one line for the new cookie", w);
-	is_int(ev_at(3)->id, 200, "%s: new entry's id is the new cookie", w);
-	ok(!ev_at(3)->prev_known, "%s: new entry's first line has no previous time", w);
+	is_int(R.n, 5, "%s: the old socket's end, and a line for the new cookie", w);
+	check_end_unseen(3, w, 100, ST_TCP_CLOSE_WAIT, 4 * SEC);
+	is_int(ev_at(4)->id, 200, "%s: new entry's id is the new cookie", w);
+	ok(!ev_at(4)->prev_known, "%s: new entry's first line has no previous time", w);
 	is_int(table_stats(tb)->reused, 1, "%s: stats.reused", w);
 	ok(!find_id(tb, 100, NULL) && find_id(tb, 200, NULL), "%s: only the new entry lives", w);
 	is_int(table_stats(tb)->entries, 1, "%s: one entry", w);
@@ -1073,7 +1118,10 @@ static void test_pending_syn_reused(void)
 	state(tb, 2 * SEC, sk, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &syn, &T_SERVER, 0);
 	table_flush(tb);
 	is_int(table_stats(tb)->reused, 1, "%s: reuse counted", w);
-	is_int(R.n, 2, "%s: both held lines come out", w);
+	is_int(R.n, 3, "%s: both held lines come out, and the first one's end", w);
+	check_state(0, w, ST_TCP_CLOSE, ST_TCP_SYN_SENT, 1 * SEC);
+	check_end_unseen(1, w, ev_at(0)->id, ST_TCP_SYN_SENT, 2 * SEC);
+	check_state(2, w, ST_TCP_CLOSE, ST_TCP_SYN_SENT, 2 * SEC);
 	table_free(tb);
 }
 
