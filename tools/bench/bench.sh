@@ -430,6 +430,10 @@ traced_storm() {
 		T_LOST=$(echo "$SUMMARY" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
 		T_KM=$(echo "$SUMMARY" | sed -n 's/.* kernel_missed=\([0-9]*\).*/\1/p')
 		_socks=$(echo "$SUMMARY" | sed -n 's/.* sockets=\([0-9]*\).*/\1/p')
+		# connections whose end no hook reported (lines with end "unseen")
+		_unseen=$(echo "$SUMMARY" | sed -n 's/.* ends_unseen=\([0-9]*\).*/\1/p')
+		[ -n "$_unseen" ] || _unseen=0
+		[ "$_unseen" = 0 ] || T_NOTE="rep $REP: ends_unseen=$_unseen (ends no hook reported)"
 		[ -n "$T_LOST" ] || T_LOST=-
 		[ -n "$T_KM" ] || T_KM=-
 		# table memory: anonymous RSS growth from before the storm to after
@@ -439,7 +443,7 @@ traced_storm() {
 		if [ "$MODE" != rst ] && [ "$_tool" != watch-unix ] && [ -n "$ANON1" ] && [ -n "$ANON0" ]; then
 			T_MEM=$(fdiv $(((ANON1 - ANON0) * 1024)) "$T_MADE" %.0f)
 		fi
-		_extra="\"summary\": $(jstr "$SUMMARY"), \"summary_sockets\": $(jnull "$_socks"), "
+		_extra="\"summary\": $(jstr "$SUMMARY"), \"summary_sockets\": $(jnull "$_socks"), \"ends_unseen\": $_unseen, "
 		;;
 	floor | floor-out)
 		# no tuples to count connections by: a full count is ten records each
