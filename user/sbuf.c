@@ -156,6 +156,28 @@ void sb_pad(struct sbuf *sb, size_t from, size_t width)
 	}
 }
 
+void sb_pad_left(struct sbuf *sb, size_t from, size_t width)
+{
+	size_t have, need, avail, keep;
+
+	if (from > sb->len || !sb->cap)
+		return;
+	have = sb->len - from;
+	if (have >= width)
+		return;
+	need = width - have;
+	/* as snprintf() would cut the padded piece: spaces first */
+	avail = sb->cap - 1 - from;
+	if (need > avail)
+		need = avail;
+	keep = have < avail - need ? have : avail - need;
+	memmove(sb->buf + from + need, sb->buf + from, keep);
+	memset(sb->buf + from, ' ', need);
+	sb->len = from + need + keep;
+	if (need + keep < width)
+		sb->truncated = 1;
+}
+
 const char *sb_str(struct sbuf *sb)
 {
 	if (!sb->cap)

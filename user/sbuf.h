@@ -67,6 +67,8 @@ void sb_put_i64(struct sbuf *sb, int64_t v);
 void sb_put_ms3(struct sbuf *sb, uint64_t ns);
 /* Append spaces until the text since offset @from is at least @width bytes. */
 void sb_pad(struct sbuf *sb, size_t from, size_t width);
+/* Right-align what was appended since @from in @width columns, as "%*s" does. */
+void sb_pad_left(struct sbuf *sb, size_t from, size_t width);
 /* The contents as a NUL-terminated string, valid until the next append. */
 const char *sb_str(struct sbuf *sb);
 

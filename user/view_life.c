@@ -152,20 +152,61 @@ void life_header(struct life_view *v)
 	output_line(v->line.out);
 }
 
+/*
+ * dur_ns / 1e6 as "%.3f" prints it, in integers: below 2^52 ns the double is
+ * within half a nanosecond of the true value, so only an exact half
+ * microsecond (where the double's own rounding decides) needs printf.
+ */
+static void put_ms_text(struct sbuf *sb, uint64_t ns)
+{
+	if (ns % 1000 == 500 || ns >= (1ull << 52))
+		sb_printf(sb, "%.3f", ns / 1e6);
+	else
+		sb_put_ms3(sb, ns);
+}
+
+/* What was appended since @from, aligned in its column. */
+static void put_cell(struct sbuf *sb, size_t from, const struct column *c)
+{
+	if (c->right)
+		sb_pad_left(sb, from, c->width);
+	else
+		sb_pad(sb, from, c->width);
+}
+
+/* Without sb_printf(): vsnprintf() cost as much as the rest of the line. */
 static void text_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
 {
 	const struct stream_line *s = &v->line;
 	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
+	size_t from;
 
 	stream_put_who(s, tr);
 	stream_put_endpoint(s, &e->t, true);
 	stream_put_endpoint(s, &e->t, false);
-	sb_printf(sb, "%-*s %-*s %*.3f%s %*llu %*llu ", cols[C_ROLE].width, role(e),
-		  cols[C_END].width, end_reason(tr), cols[C_MS].width, dur_ns / 1e6,
-		  e->flags & ENTRY_SEEN_START ? "" : "+", cols[C_TX].width,
-		  (unsigned long long)e->bytes_acked, cols[C_RX].width,
-		  (unsigned long long)e->bytes_received);
+	from = sb->len;
+	sb_puts(sb, role(e));
+	put_cell(sb, from, &cols[C_ROLE]);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_puts(sb, end_reason(tr));
+	put_cell(sb, from, &cols[C_END]);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	put_ms_text(sb, dur_ns);
+	put_cell(sb, from, &cols[C_MS]);
+	if (!(e->flags & ENTRY_SEEN_START))
+		sb_putc(sb, '+');
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_u64(sb, e->bytes_acked);
+	put_cell(sb, from, &cols[C_TX]);
+	sb_putc(sb, ' ');
+	from = sb->len;
+	sb_put_u64(sb, e->bytes_received);
+	put_cell(sb, from, &cols[C_RX]);
+	sb_putc(sb, ' ');
 	put_path(sb, e);
 	stream_put_origin(s, tr);
 }

@@ -116,6 +116,13 @@ static void test_sbuf(void)
 	fresh();
 	sb_pad(&sb, 0, 100);
 	is_int(sb.len, 100, "sbuf: pad longer than its space table");
+	fresh();
+	sb_puts(&sb, "x|");
+	sb_put_u64(&sb, 42);
+	sb_pad_left(&sb, 2, 6);
+	sb_putc(&sb, '|');
+	sb_pad_left(&sb, 0, 3); /* already wider */
+	is_str(sb_str(&sb), "x|    42|", "sbuf: right-align to width, no-op when wider");
 
 	/* Truncation: never past cap - 1, always NUL-terminated, flagged. */
 	memset(small, 'Z', sizeof(small));
@@ -140,6 +147,17 @@ static void test_sbuf(void)
 	sb_puts(&s, "ab");
 	sb_pad(&s, 0, 1000);
 	ok(s.len == 7 && s.truncated, "sbuf: pad stops at capacity");
+	/* right-aligned and cut as snprintf("%*s") would: spaces first */
+	sb_reset(&s);
+	sb_puts(&s, "abcd");
+	sb_puts(&s, "xyz");
+	sb_pad_left(&s, 4, 5);
+	is_str(sb_str(&s), "abcd  x", "sbuf: right-align cut at capacity, as printf");
+	ok(s.truncated && s.len == 7, "sbuf: right-align cut is flagged");
+	sb_reset(&s);
+	sb_puts(&s, "ab");
+	sb_pad_left(&s, 2, 1000);
+	is_str(sb_str(&s), "ab     ", "sbuf: right-align of nothing pads to capacity");
 	sb_reset(&s);
 	sb_put_i64(&s, INT64_MIN);
 	is_str(sb_str(&s), "-922337", "sbuf: number truncated");
