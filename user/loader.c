@@ -471,14 +471,16 @@ static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg 
 {
 	struct bpf_program *prog;
 
-	if (!cfg->listeners_only)
+	if (!cfg->listeners_only && !cfg->skip_binds)
 		return;
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog);
 
-		if (strstr(name, "bind") || strstr(name, "connect") ||
-		    !strcmp(name, "cg_sockops") || !strcmp(name, "cg_sock_release"))
+		if (strstr(name, "bind") ||
+		    (cfg->listeners_only &&
+		     (strstr(name, "connect") || !strcmp(name, "cg_sockops") ||
+		      !strcmp(name, "cg_sock_release"))))
 			bpf_program__set_autoload(prog, false);
 	}
 }

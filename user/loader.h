@@ -35,6 +35,9 @@ struct loader_cfg {
 	/* reuseport: records for listeners' transitions, listen() and accept()
 	 * only; no connection's transitions, binds, connects or UDP closes */
 	bool listeners_only;
+	/* no bind hooks: binds make watch lines only, and a client that binds
+	 * its source address would pay a hook run a connection (life) */
+	bool skip_binds;
 };
 
 struct loss {

@@ -303,6 +303,8 @@ static bool want_inet(const struct options *o)
 /* Everything up to the first poll: privileges, table, hooks, seed. */
 static int run_open(struct run *r, const struct options *o, transition_sink sink)
 {
+	/* --metrics counts live sockets by state: every transition in the table */
+	bool life_kernel = o->cmd == CMD_LIFE && o->life_path != LIFE_PATH_TABLE && !o->metrics;
 	struct loader_cfg cfg = {
 		.ringbuf_size = o->ringbuf_size,
 		.family = o->f.family,
@@ -316,8 +318,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		/* close() on every close costs TCP storms ~0.5 us a connection:
 		 * only for an explicit -x; otherwise closes come from snapshots */
 		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
-		/* --metrics counts live sockets by state: every transition in the table */
-		.life_kernel = o->cmd == CMD_LIFE && o->life_path != LIFE_PATH_TABLE && !o->metrics,
+		.life_kernel = life_kernel,
+		.skip_binds = life_kernel,
 		.life_store = o->life_path,
 		.listeners_only = listeners_only(o),
 	};
