@@ -129,10 +129,13 @@ void table_snapshot_end(struct table *tb)
 		    (e->t.protocol == IPPROTO_TCP || e->t.protocol == IPPROTO_MPTCP))
 			continue;
 		tb->st.swept++;
-		if (e->flags & ENTRY_TIMEWAIT)
+		if (e->flags & ENTRY_TIMEWAIT) {
 			timewait_gone(tb, e);
-		else
+		} else {
+			/* its end reached no hook, or its records were lost */
+			entry_end_unseen(tb, e, tb->snap_start);
 			entry_free(tb, e);
+		}
 	}
 }
 

@@ -1654,10 +1654,14 @@ static void test_snapshot_sweep(void)
 	is_int(table_stats(tb)->swept, 0, "%s: kept after one miss", w);
 	is_int(count_entries(tb), 2, "%s: both listed after one miss", w);
 
+	n0 = R.n;
 	table_snapshot_begin(tb, 3 * SEC);
 	table_snapshot_end(tb);
 	is_int(table_stats(tb)->swept, 2, "%s: both swept after two misses", w);
 	is_int(count_entries(tb), 0, "%s: none listed", w);
+	/* the live one's end was never seen: told, at the snapshot's time */
+	is_int(R.n, n0 + 1, "%s: one line, for the live entry", w);
+	check_end_unseen(n0, w, 700, ST_TCP_ESTABLISHED, 3 * SEC);
 	/*
 	 * Regression test (a bug this test found, since fixed): a swept TIME_WAIT entry is only
 	 * flagged ENTRY_GONE and left in the FIFO; stats.entries ("live entries now") keeps
