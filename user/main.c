@@ -422,8 +422,8 @@ static void run_summary(struct run *r)
 				     st->full),
 		(unsigned long long)r->reported.kernel_missed,
 		(unsigned long long)st->sockets_seen);
-	/* connections whose end no hook reported, told when their address was
-	 * another socket's (end "unseen") */
+	/* connections whose end no hook reported, told when socktrace learnt
+	 * of it (their lines' end "unseen") */
 	if (st->ends_unseen)
 		fprintf(stderr, " ends_unseen=%llu", (unsigned long long)st->ends_unseen);
 	/* lines made that never reached the reader (it stalled or left) */

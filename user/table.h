@@ -147,8 +147,9 @@ struct transition {
 	const struct st_task *task; /* the task the kernel ran it in; NULL if synthesized */
 	uint8_t sk_err;
 	const struct sock_origin *origin; /* the owner before it changed hands, else NULL */
-	/* TR_STATE to CLOSE that no hook reported: a new socket took the
-	 * address (task NULL, ts_ns that socket's start) */
+	/* TR_STATE to CLOSE that no hook reported, learnt when a new socket
+	 * took the address or snapshots no longer found it (task NULL, ts_ns
+	 * that moment) */
 	bool end_unseen;
 };
 

@@ -77,11 +77,11 @@ static void find_holder(struct table *tb, struct sock_entry *e, uint8_t old_stat
 }
 
 /*
- * A new socket at the address of a TCP entry the table still holds live: the
- * old socket's end was never reported (a record lost, or transitions that
- * reached no program on the tracepoint, which 6.18 does to some orphans in
- * FIN_WAIT1 under load). It has ended, since its memory is another socket's:
- * its line says so, at the time the table learnt it.
+ * A live TCP entry whose socket is gone: a new socket took its address, or
+ * snapshots no longer find it. Its end was never reported (a record lost, or
+ * transitions that reached no program on the tracepoint, which 6.18 does to
+ * some orphans in FIN_WAIT1 under load). Its line says so, at the time the
+ * table learnt it.
  */
 void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts)
 {
