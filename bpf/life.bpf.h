@@ -21,6 +21,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "life_owner.bpf.h"
@@ -32,6 +33,22 @@ struct {
 	__type(key, int);
 	__type(value, struct life_sk);
 } life_sks SEC(".maps");
+
+/*
+ * A state record's time and cookie, which fill_state() leaves to here on
+ * life's path: a connection kept in the kernel needs them at its start and
+ * its end only, and the clock and the cookie were a tenth of the hook's time.
+ */
+static __always_inline void state_stamp(struct st_state_rec *r, const struct sock *sk, bool btf)
+{
+	if (r->hdr.ts_ns)
+		return;
+	r->hdr.ts_ns = bpf_ktime_get_ns();
+	/* tp_btf can ask for the cookie (and makes one if the socket has none
+	 * yet); a classic tracepoint can only read one that something made */
+	r->cookie = btf ? bpf_get_socket_cookie((void *)sk)
+			: BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
 
 /* table_state.c's path_push(): CLOSE before the start and LISTEN are no part of it. */
 static __always_inline void life_path_push(struct life_sk *s, __u8 state)
@@ -276,8 +293,7 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
  * The transition r of sk into its storage. true: kept here (and at the end
  * sent as one record); false: r goes to userspace as ever.
  */
-static __always_inline bool life_apply(const struct sock *sk, const struct st_state_rec *r,
-				       bool btf)
+static __always_inline bool life_apply(const struct sock *sk, struct st_state_rec *r, bool btf)
 {
 	__u8 old_state = r->oldstate, new_state = r->newstate, nst = new_state;
 	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
@@ -311,6 +327,7 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 				s->life_flags &= ~LIFE_K_ALL;
 			return false;
 		}
+		state_stamp(r, sk, btf);
 		if (s && (s->life_flags & LIFE_K_LIVE))
 			life_end_unseen(s, r);
 		s = life_start(sk, s, child, storage);
@@ -324,8 +341,10 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 		life_merge_tuple(&s->t, &r->t);
 	}
 	/* with the hash, accept() writes the owner into the entry itself */
-	if (storage && (s->life_flags & ST_LIFE_PASSIVE) && !(s->life_flags & LIFE_K_ACCEPTED))
+	if (storage && (s->life_flags & ST_LIFE_PASSIVE) && !(s->life_flags & LIFE_K_ACCEPTED)) {
+		state_stamp(r, sk, btf);
 		life_take_accept(s, sk, r->cookie);
+	}
 	life_owner(s, r);
 	if (r->mptcp_parent)
 		s->mptcp_parent = r->mptcp_parent;
@@ -335,8 +354,10 @@ static __always_inline bool life_apply(const struct sock *sk, const struct st_st
 		nst = ST_TCP_TIME_WAIT;
 	life_path_push(s, old_state);
 	life_path_push(s, nst);
-	if (new_state == ST_TCP_CLOSE)
+	if (new_state == ST_TCP_CLOSE) {
+		state_stamp(r, sk, btf);
 		life_end(sk, s, r, nst, storage);
+	}
 	return true;
 }
 

@@ -55,17 +55,19 @@ static __always_inline __u8 fin_flags(const struct sock *sk, const struct tcp_so
  * A transition's record, but for the tuple (read first, for the filters):
  * btf (tp_btf) reads sk with plain loads, else with probed reads. The
  * listener queue and the byte counters are read where they mean something,
- * to keep the hot path short.
+ * to keep the hot path short; the time and the cookie only if stamp (life
+ * stamps the records it needs them in: state_stamp()).
  */
 static __always_inline void fill_state(struct st_state_rec *r, const struct sock *sk, int oldstate,
-				       int newstate, bool btf)
+				       int newstate, bool btf, bool stamp)
 {
-	hdr_init(&r->hdr, ST_REC_STATE, sizeof(*r));
+	r->hdr.type = ST_REC_STATE;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ts_ns = 0;
+	r->cookie = 0;
+	if (stamp)
+		state_stamp(r, sk, btf);
 	r->sk = (__u64)(long)sk;
-	/* tp_btf can ask for the cookie (and makes one if the socket has none
-	 * yet); a classic tracepoint can only read one that something made */
-	r->cookie = btf ? bpf_get_socket_cookie((void *)sk)
-			: BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	r->oldstate = oldstate;
 	r->newstate = newstate;
 	r->sk_err = sk_rd(btf, sk, sk_err);
@@ -118,9 +120,10 @@ static __always_inline void record_state_life(const struct sock *sk, int oldstat
 	sk_tuple(&rec.t, sk, btf);
 	if (!tuple_wanted(&rec.t))
 		return;
-	fill_state(&rec, sk, oldstate, newstate, btf);
+	fill_state(&rec, sk, oldstate, newstate, btf, false);
 	if (life_apply(sk, &rec, btf))
 		return;
+	state_stamp(&rec, sk, btf);
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;
@@ -147,7 +150,7 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 	sk_tuple(&r->t, sk, btf);
 	if (!wanted(r, &r->t))
 		return;
-	fill_state(r, sk, oldstate, newstate, btf);
+	fill_state(r, sk, oldstate, newstate, btf, true);
 	submit(r);
 }
 

@@ -471,16 +471,15 @@ static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg 
 {
 	struct bpf_program *prog;
 
-	if (!cfg->listeners_only && !cfg->skip_binds)
+	if (!cfg->listeners_only && !cfg->tcp_ends_only)
 		return;
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog);
 
-		if (strstr(name, "bind") ||
+		if (strstr(name, "bind") || !strcmp(name, "cg_sock_release") ||
 		    (cfg->listeners_only &&
-		     (strstr(name, "connect") || !strcmp(name, "cg_sockops") ||
-		      !strcmp(name, "cg_sock_release"))))
+		     (strstr(name, "connect") || !strcmp(name, "cg_sockops"))))
 			bpf_program__set_autoload(prog, false);
 	}
 }

@@ -35,9 +35,10 @@ struct loader_cfg {
 	/* reuseport: records for listeners' transitions, listen() and accept()
 	 * only; no connection's transitions, binds, connects or UDP closes */
 	bool listeners_only;
-	/* no bind hooks: binds make watch lines only, and a client that binds
-	 * its source address would pay a hook run a connection (life) */
-	bool skip_binds;
+	/* life: TCP connections' ends only, so no bind hooks (binds make watch
+	 * lines; a client that binds its source address paid a run a
+	 * connection) and no UDP releases (cg_sock_release, two runs) */
+	bool tcp_ends_only;
 };
 
 struct loss {

@@ -319,7 +319,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		 * only for an explicit -x; otherwise closes come from snapshots */
 		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
 		.life_kernel = life_kernel,
-		.skip_binds = life_kernel,
+		.tcp_ends_only = life_kernel,
 		.life_store = o->life_path,
 		.listeners_only = listeners_only(o),
 	};
