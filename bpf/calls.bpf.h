@@ -120,8 +120,8 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 	__u64 key = (__u64)(long)sk;
 
 	if (life_kernel == ST_LIFE_HASH) {
-		/* the entry of a connection under way is this one's: an
-		 * address is deleted at its connection's end */
+		/* a live entry is this connection's: an ended one's is
+		 * deleted, or left dead for the next socket at the address */
 		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
 
 		if (s && (s->life_flags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {

@@ -175,12 +175,12 @@ static __always_inline void life_rec_story(struct st_life_rec *l, const struct l
 
 /* The connection ended: its one record. */
 static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
-				     const struct st_state_rec *r, __u8 nst, bool storage)
+				     const struct st_state_rec *r, __u8 nst, bool storage,
+				     bool keep)
 {
 	struct st_life_rec *l = reserve(sizeof(*l));
-	__u64 key = (__u64)(long)sk;
+	__u64 key = (__u64)(long)sk, seen;
 
-	s->life_flags &= ~LIFE_K_ALL;
 	if (!l)
 		goto out;
 	life_rec_story(l, s, r->hdr.ts_ns, r->sk);
@@ -194,9 +194,20 @@ static __always_inline void life_end(const struct sock *sk, struct life_sk *s,
 	l->close_flags = r->close_flags;
 	submit(l);
 out:
+	/* live until its record is made: life_gc takes no live entry */
+	s->life_flags &= ~LIFE_K_ALL;
 	/* socket storage goes with the socket; an address is reused */
-	if (!storage)
+	if (storage)
+		return;
+	if (!keep) {
 		bpf_map_delete_elem(&life_hash, &key);
+		return;
+	}
+	/* dead from now; unless life_gc took it meanwhile (the connection
+	 * lasted life_gc_age_ns, and it read the flags just cleared) */
+	seen = s->first_ns;
+	if (seen != LIFE_GONE_NS)
+		__sync_val_compare_and_swap(&s->first_ns, seen, r->hdr.ts_ns);
 }
 
 /*
@@ -257,11 +268,25 @@ static __always_inline struct life_sk *life_create(const struct sock *sk,
 	return s;
 }
 
+/*
+ * A dead entry, for the connection starting at its address: false if life_gc
+ * has it, or takes it first (the connection then goes to the table).
+ */
+static __always_inline bool life_claim(struct life_sk *s, __u64 ts_ns)
+{
+	__u64 seen = s->first_ns;
+
+	return seen != LIFE_GONE_NS &&
+	       __sync_val_compare_and_swap(&s->first_ns, seen, ts_ns) == seen;
+}
+
 /* A connection's first transition: its storage, blank but for the owner a listener gave. */
 static __always_inline struct life_sk *life_start(const struct sock *sk, struct life_sk *s,
-						  bool child, bool storage)
+						  bool child, bool storage, __u64 ts_ns)
 {
-	struct life_sk init = {};
+	/* first_ns never goes back while the entry is rewritten: life_gc
+	 * would take an old one for the time a dead entry ended */
+	struct life_sk init = {.first_ns = ts_ns};
 
 	if (child) {
 		/* cloned from its listener, if that one has storage */
@@ -293,7 +318,8 @@ static __always_inline struct life_sk *life_start(const struct sock *sk, struct 
  * The transition r of sk into its storage. true: kept here (and at the end
  * sent as one record); false: r goes to userspace as ever.
  */
-static __always_inline bool life_apply(const struct sock *sk, struct st_state_rec *r, bool btf)
+static __always_inline bool life_apply(const struct sock *sk, struct st_state_rec *r, bool btf,
+				       bool keep)
 {
 	__u8 old_state = r->oldstate, new_state = r->newstate, nst = new_state;
 	bool child = old_state == ST_TCP_LISTEN && new_state == ST_TCP_SYN_RECV;
@@ -330,10 +356,11 @@ static __always_inline bool life_apply(const struct sock *sk, struct st_state_re
 		state_stamp(r, sk, btf);
 		if (s && (s->life_flags & LIFE_K_LIVE))
 			life_end_unseen(s, r);
-		s = life_start(sk, s, child, storage);
+		else if (s && keep && !storage && !life_claim(s, r->hdr.ts_ns))
+			return false;
+		s = life_start(sk, s, child, storage, r->hdr.ts_ns);
 		if (!s)
 			return false;
-		s->first_ns = r->hdr.ts_ns;
 		s->t = r->t;
 	} else if (!s || !(s->life_flags & LIFE_K_LIVE)) {
 		return false;
@@ -356,9 +383,44 @@ static __always_inline bool life_apply(const struct sock *sk, struct st_state_re
 	life_path_push(s, nst);
 	if (new_state == ST_TCP_CLOSE) {
 		state_stamp(r, sk, btf);
-		life_end(sk, s, r, nst, storage);
+		life_end(sk, s, r, nst, storage, keep);
 	}
 	return true;
+}
+
+/* One entry of life_hash, for life_gc: an aged dead one is collected. */
+static long life_gc_one(struct bpf_map *map, const __u64 *key, struct life_sk *s, __u64 *now)
+{
+	__u64 k = *key, seen;
+
+	if (s->life_flags & LIFE_K_LIVE)
+		return 0;
+	seen = s->first_ns;
+	if (seen != LIFE_GONE_NS && (seen > *now || *now - seen < life_gc_age_ns))
+		return 0;
+	/* a connection starting at the address meanwhile keeps it (life_claim()) */
+	if (__sync_val_compare_and_swap(&s->first_ns, seen, LIFE_GONE_NS) == seen)
+		bpf_map_delete_elem(&life_hash, &k);
+	return 0;
+}
+
+/*
+ * The collector: the dead entries of addresses no socket took again within
+ * life_gc_age_ns. Userspace runs it every few seconds (user/life_gc.c) as an
+ * iterator over the system's maps, of which the first call does the work: the
+ * iterator over a map's elements is refused on some kernels where this one
+ * is not (EPERM on our 6.18 machines).
+ */
+SEC("iter/bpf_map")
+int life_gc(struct bpf_iter__bpf_map *ctx)
+{
+	__u64 now;
+
+	if (!ctx->map || ctx->meta->seq_num)
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_for_each_map_elem(&life_hash, life_gc_one, &now, 0);
+	return 0;
 }
 
 #endif

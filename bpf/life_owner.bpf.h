@@ -56,12 +56,32 @@ struct life_sk {
 _Static_assert(sizeof(struct life_sk) <= 120, "struct life_sk grew past kmalloc-192");
 
 /*
+ * With the hash allocated at run time and the tp_btf state hook, the loader
+ * takes the programs that keep ended entries (state.bpf.h, keep): an entry
+ * stays at its connection's end, dead, and the next connection at that
+ * address takes it over. A delete and an insert a connection were a third of
+ * the state hook's time: the kernel's allocator frees on one CPU and
+ * allocates on the other, and refills its per-CPU caches through a self-IPI.
+ * life_gc (life.bpf.h) collects the entries of addresses no socket took
+ * again; this is how long a dead entry waits for its address.
+ */
+const volatile __u64 life_gc_age_ns = 0;
+
+/*
+ * A dead entry's first_ns is the time its connection ended, and this once
+ * life_gc has claimed it: the connection that takes it over and life_gc both
+ * change first_ns by compare-and-swap, so that only one of them gets it.
+ */
+#define LIFE_GONE_NS (~0ull)
+
+/*
  * LIFE_HASH: the connections under way by sock address, each entry deleted at
- * its end; a full map leaves a connection to the table. Preallocated here:
- * before 6.1 the kernel warns about a tracing program that allocates at run
- * time, which the map's mere presence in a program is enough for; the loader
- * sets BPF_F_NO_PREALLOC where the kernel has its BPF allocator, and sizes the
- * map (one entry unless ST_LIFE_HASH). Shared with syscalls_cast.bpf.c.
+ * its end (or left dead, above); a full map leaves a connection to the table.
+ * Preallocated here: before 6.1 the kernel warns about a tracing program
+ * that allocates at run time, which the map's mere presence in a program is
+ * enough for; the loader sets BPF_F_NO_PREALLOC where the kernel has its BPF
+ * allocator, and sizes the map (one entry unless ST_LIFE_HASH). Shared with
+ * syscalls_cast.bpf.c.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

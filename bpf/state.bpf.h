@@ -113,7 +113,7 @@ static __always_inline void fill_state(struct st_state_rec *r, const struct sock
  * life.bpf.h does not keep it does it go to the ring buffer.
  */
 static __always_inline void record_state_life(const struct sock *sk, int oldstate, int newstate,
-					      bool btf)
+					      bool btf, bool keep)
 {
 	struct st_state_rec rec = {}, *r;
 
@@ -121,7 +121,7 @@ static __always_inline void record_state_life(const struct sock *sk, int oldstat
 	if (!tuple_wanted(&rec.t))
 		return;
 	fill_state(&rec, sk, oldstate, newstate, btf, false);
-	if (life_apply(sk, &rec, btf))
+	if (life_apply(sk, &rec, btf, keep))
 		return;
 	state_stamp(&rec, sk, btf);
 	r = reserve(sizeof(*r));
@@ -131,9 +131,14 @@ static __always_inline void record_state_life(const struct sock *sk, int oldstat
 	submit(r);
 }
 
-/* One record per transition, for every state hook. */
+/*
+ * One record per transition, for every state hook. keep: life's ended
+ * entries stay in its hash (life.bpf.h), in programs of their own, because
+ * the compare-and-swap that takes one over fails any program that holds it
+ * before 5.12, reached or not.
+ */
 static __always_inline void record_state(const struct sock *sk, int oldstate, int newstate,
-					 bool btf)
+					 bool btf, bool keep)
 {
 	struct st_state_rec *r;
 
@@ -141,7 +146,7 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 		return;
 	/* the loader sets the mode that goes with the state hook */
 	if (life_kernel) {
-		record_state_life(sk, oldstate, newstate, btf);
+		record_state_life(sk, oldstate, newstate, btf, keep);
 		return;
 	}
 	r = reserve(sizeof(*r));
@@ -174,8 +179,9 @@ struct {
 	__type(value, struct state_guard);
 } guard SEC(".maps");
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+/* state_btf's run; see the twin below */
+static __always_inline int state_btf_run(const struct sock *sk, int oldstate, int newstate,
+					 bool keep)
 {
 	__u32 zero = 0;
 	struct state_guard *g;
@@ -188,14 +194,14 @@ int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int new
 		g->running = 1;
 		marks_push(g, (__u64)(long)sk, mark_states(oldstate, newstate));
 	}
-	record_state(sk, oldstate, newstate, true);
+	record_state(sk, oldstate, newstate, true, keep);
 	if (g)
 		g->running = 0;
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
+static __always_inline int state_twin_run(const struct sock *sk, int oldstate, int newstate,
+					  bool keep)
 {
 	__u32 zero = 0, states = mark_states(oldstate, newstate);
 	struct state_guard *g;
@@ -210,10 +216,35 @@ int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const 
 		g->twin_running = 0;
 		return 0;
 	}
-	record_state(sk, oldstate, newstate, true);
+	record_state(sk, oldstate, newstate, true, keep);
 	__sync_fetch_and_add(&counters.rescued, 1);
 	g->twin_running = 0;
 	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return state_btf_run(sk, oldstate, newstate, false);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return state_twin_run(sk, oldstate, newstate, false);
+}
+
+/* The same pair for life with its ended entries kept (the loader's SET_TP_BTF_KEEP). */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf_keep, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return state_btf_run(sk, oldstate, newstate, true);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf_keep_rescue, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return state_twin_run(sk, oldstate, newstate, true);
 }
 
 /*
@@ -227,7 +258,7 @@ int BPF_PROG(state_btf_rescue, const struct sock *sk, const int oldstate, const 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(state_raw, const struct sock *sk, const int oldstate, const int newstate)
 {
-	record_state(sk, oldstate, newstate, false);
+	record_state(sk, oldstate, newstate, false, false);
 	return 0;
 }
 
@@ -236,7 +267,7 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	/* classic tracepoints cannot call bpf_get_socket_cookie(); the cookie is
 	 * there only if something already asked for it */
-	record_state(ctx->skaddr, ctx->oldstate, ctx->newstate, false);
+	record_state(ctx->skaddr, ctx->oldstate, ctx->newstate, false, false);
 	return 0;
 }
 

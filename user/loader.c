@@ -30,6 +30,7 @@
 #include <linux/types.h>
 
 #include "hook_probe.h"
+#include "life_gc.h"
 #include "own_mounts.h"
 #include "privs.h"
 #include "settled_count.h"
@@ -52,8 +53,9 @@
  */
 enum hook_set {
 	SET_TP_BTF,
-	SET_RAW_TP,	/* the raw state tracepoint */
-	SET_TRACEPOINT, /* the classic state tracepoint */
+	SET_TP_BTF_KEEP, /* the same for life, its ended hash entries kept */
+	SET_RAW_TP,	 /* the raw state tracepoint */
+	SET_TRACEPOINT,	 /* the classic state tracepoint */
 	SET_FENTRY,
 	SET_KPROBE,
 	SET_KPROBE_RESCUE, /* syscall exits for kretprobes the kernel missed */
@@ -97,6 +99,9 @@ struct loader {
 	bool life_tried;	     /* the last try set it */
 	bool life_refused;	     /* a try with it failed where one without did not */
 	char life_why[256];	     /* why life_kernel is not set, "" if it is or was not asked */
+	struct bpf_link *life_gc;    /* life_hash's collector, with SET_TP_BTF_KEEP */
+	bool life_gc_failed;	     /* the last try failed on it */
+	bool life_gc_refused;	     /* so entries are deleted at their ends instead */
 };
 
 /*
@@ -315,6 +320,7 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 {
 	struct bpf_program *const sets[SET_NONE][SET_MAX + 1] = {
 		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue},
+		[SET_TP_BTF_KEEP] = {s->progs.state_btf_keep, s->progs.state_btf_keep_rescue},
 		[SET_RAW_TP] = {s->progs.state_raw},
 		[SET_TRACEPOINT] = {s->progs.state_tp},
 		[SET_FENTRY] = {s->progs.fx_inet_bind, s->progs.fx_inet6_bind,
@@ -631,7 +637,7 @@ enum call_variant {
 static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_choice state,
 		     enum hook_choice calls, enum call_variant variant, char *why, size_t len)
 {
-	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST, runtime_hash;
+	bool cast = calls == HOOK_TRACEPOINT && variant == CALLS_CAST, runtime_hash, keep_ended;
 	struct bpf_program *prog, *progs[SET_MAX + 1], **p;
 	enum hook_set set;
 	int err;
@@ -664,12 +670,14 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 			 "socket storage needs the tp_btf state hook, not %s", hook_name(state));
 	}
 	runtime_hash = l->skel->rodata->life_kernel == ST_LIFE_HASH && kernel_hash_allocates();
+	keep_ended = runtime_hash && state == HOOK_TP_BTF && !l->life_gc_refused;
+	l->life_gc_failed = false;
 	if (calls == HOOK_FENTRY)
 		l->skel->rodata->accept_nargs = accept_nargs();
 	/* cgroup programs need CAP_NET_ADMIN to load; without it they are left
 	 * out and UDP closes come from snapshots */
 	l->cgroup_allowed = privs_have(CAP_NET_ADMIN) || privs_have(CAP_SYS_ADMIN);
-	l->state_set = state == HOOK_TP_BTF   ? SET_TP_BTF
+	l->state_set = state == HOOK_TP_BTF   ? keep_ended ? SET_TP_BTF_KEEP : SET_TP_BTF
 		       : state == HOOK_RAW_TP ? SET_RAW_TP
 					      : SET_TRACEPOINT;
 	l->call_set = calls == HOOK_FENTRY     ? SET_FENTRY
@@ -697,6 +705,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	 * life in the kernel never waits for: 9 callbacks a connection saved */
 	if (l->life_tried)
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
+	/* where entries cost an allocation, a connection's outlives it */
+	l->skel->rodata->life_gc_age_ns = cfg->life_gc_age_ns;
+	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
 	l->skel->rodata->listeners_only = cfg->listeners_only;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
@@ -720,8 +731,19 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		set_progs(l->skel, l->state_set, progs);
 		for (p = progs; *p && load_prog[0]; p++)
 			l->state_refused |= strcmp(bpf_program__name(*p), load_prog) == 0;
+		/* the keeping programs are an extra: tp_btf without them next */
+		l->life_gc_failed =
+			keep_ended && (l->state_refused || !strcmp(load_prog, "life_gc"));
+		l->state_refused &= !l->life_gc_failed;
 	} else {
 		err = attach_all(l, why, len);
+		if (!err && keep_ended) {
+			l->life_gc = life_gc_attach(l->skel->progs.life_gc);
+			err = l->life_gc ? 0 : -errno;
+			l->life_gc_failed = err != 0;
+			if (err)
+				snprintf(why, len, "attach life_gc: %s", strerror(-err));
+		}
 		if (!err && cast && calls == HOOK_TRACEPOINT)
 			err = load_cast_hooks(l, cfg, why, len);
 		if (!err) {
@@ -732,6 +754,8 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		}
 	}
 	detach_all(l);
+	bpf_link__destroy(l->life_gc);
+	l->life_gc = NULL;
 	syscalls_cast_bpf__destroy(l->cast);
 	l->cast = NULL;
 	trace_bpf__destroy(l->skel);
@@ -1035,6 +1059,15 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 				err = try_hooks(l, cfg, states[si], families[fi].fam,
 						families[fi].variant, why, sizeof(why));
 			}
+			if (err && l->life_gc_failed) {
+				/* without its collector life's hash deletes
+				 * each entry at its connection's end */
+				if (verbosity)
+					warnf("life's collector: %s", why);
+				l->life_gc_refused = true;
+				err = try_hooks(l, cfg, states[si], families[fi].fam,
+						families[fi].variant, why, sizeof(why));
+			}
 			if (err && l->life_tried && l->state_refused) {
 				/* life in the kernel is an extra: without it the
 				 * connections go through the table, as watch's */
@@ -1169,7 +1202,10 @@ void loader_loss(struct loader *l, struct loss *loss)
 	loss->rb_full = 0;
 	loss->map_full = 0;
 	/* when the twin is skipped, state_btf itself ran: nothing lost */
-	add_obj_loss(l->skel->obj, c, l->skel->progs.state_btf_rescue, loss, &missed);
+	add_obj_loss(l->skel->obj, c,
+		     l->state_set == SET_TP_BTF_KEEP ? l->skel->progs.state_btf_keep_rescue
+						     : l->skel->progs.state_btf_rescue,
+		     loss, &missed);
 	if (l->queue)
 		add_obj_loss(l->queue->obj, &l->queue->bss->counters, NULL, loss, &missed);
 	if (l->cast)
@@ -1281,12 +1317,18 @@ int loader_ringbuf_fd(const struct loader *l)
 	return l && l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
 }
 
+int loader_life_gc(struct loader *l)
+{
+	return l && l->life_gc ? life_gc_run(l->life_gc) : 0;
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
 	detach_all(l);
+	bpf_link__destroy(l->life_gc);
 	queue_bpf__destroy(l->queue);
 	unix_close_cast_bpf__destroy(l->unix_close);
 	unix_bpf__destroy(l->unx);

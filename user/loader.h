@@ -39,6 +39,8 @@ struct loader_cfg {
 	 * lines; a client that binds its source address paid a run a
 	 * connection) and no UDP releases (cg_sock_release, two runs) */
 	bool tcp_ends_only;
+	/* life's hash: how long a dead entry waits for its address (life_gc.h) */
+	uint64_t life_gc_age_ns;
 };
 
 struct loss {
@@ -103,6 +105,9 @@ bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
 /* The ring buffer map's fd (its fill is a metric), or -1. */
 int loader_ringbuf_fd(const struct loader *l);
+/* A pass of life's collector of dead hash entries (life_gc.h), where there
+ * is one. 0, or a negative errno. */
+int loader_life_gc(struct loader *l);
 void loader_close(struct loader *l);
 
 /* The cgroup v2 root directory (mounting cgroup2 if nothing has): an fd or -errno. */

@@ -23,6 +23,7 @@
 #include "view_features.h"
 #include "holder_scan.h"
 #include "heal_pace.h"
+#include "life_gc.h"
 #include "holders.h"
 #include "kconfig.h"
 #include "metrics_run.h"
@@ -110,9 +111,13 @@ struct run {
 	uint64_t next_reader_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
-	struct heal_pace pace;	     /* when healing after a loss costs no more loss */
-	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
-	FILE *capture;		     /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
+	struct heal_pace pace;		      /* when healing after a loss costs no more loss */
+	struct metrics_run *metrics;	      /* serve, --metrics; NULL otherwise */
+	FILE *capture;			      /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
+	uint64_t life_gc_every, next_life_gc; /* life's hash collector (life_gc.h) */
+	uint64_t life_gc_age;		      /* how long a dead entry it takes has waited */
+	uint64_t life_gc_busy, records_at_gc; /* when records last came, and how many */
+	bool life_gc_failed;		      /* a pass failed, and stderr said so */
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -345,6 +350,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
 	if (capture_open(&r->capture, r->out.mono_to_real_ns))
 		return -1;
+	if (life_kernel && life_gc_times(&cfg.life_gc_age_ns, &r->life_gc_every))
+		return -1;
+	r->life_gc_age = cfg.life_gc_age_ns;
 	startup_heap_begin();
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
@@ -397,6 +405,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	}
 	if (o->duration_ns)
 		r->deadline = mono_now_ns() + o->duration_ns;
+	r->next_life_gc = mono_now_ns() + r->life_gc_every;
 	r->next_unix_snapshot = mono_now_ns() + UNIX_SNAPSHOT_NS;
 	/* fentry and kprobe see every release; close() misses exits and last
 	 * references dropped elsewhere */
@@ -516,6 +525,22 @@ static int run_step(struct run *r, int timeout_ms)
 		 * every 2 s would cost a storm one record per open socket */
 		if (take_snapshot(r, SNAP_UNIX))
 			return -1;
+	}
+	if (r->records != r->records_at_gc) {
+		r->records_at_gc = r->records;
+		r->life_gc_busy = now;
+	}
+	/* a pass walks every bucket (4 ms for 262,144): none once the
+	 * entries of the last ends are old enough to have been taken */
+	if (r->life_gc_every && now >= r->next_life_gc &&
+	    now - r->life_gc_busy <= r->life_gc_age + 2 * r->life_gc_every) {
+		/* a failed pass leaves dead entries in the map, not the run wrong */
+		int gc = loader_life_gc(r->ld);
+
+		if (gc && !r->life_gc_failed)
+			warnf_errno(gc, "collecting life's ended connections in the kernel");
+		r->life_gc_failed |= gc != 0;
+		r->next_life_gc = now + r->life_gc_every;
 	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once
 	 * a second, and not while a storm would overflow the ring meanwhile */

@@ -32,31 +32,6 @@ enum { K_JSON, T_JSON, K_TEXT, T_TEXT, O_JSON, RUNS };
 static const char *const run_name[RUNS] = {"kernel json", "table json", "kernel text", "table text",
 					   "other store json"};
 
-/* connstorm, to its end; whether all its connections completed. */
-static bool storm(const char *mode)
-{
-	const char *argv[] = {tool_path("connstorm", "CONNSTORM"),
-			      "-n",
-			      "300",
-			      "-t",
-			      "2",
-			      "-m",
-			      mode,
-			      "--payload",
-			      "700",
-			      "--fork-server",
-			      "--json",
-			      NULL};
-	char *out = NULL;
-	bool good =
-		run_capture(argv, &out, 120000) == 0 && out && strstr(out, "\"completed\": 300,");
-
-	if (!good)
-		tap_diag("%s", out ? out : "connstorm gave no output");
-	free(out);
-	return good;
-}
-
 /* Remove "key":VALUE, from a JSON line (values here hold no comma). */
 static void drop_key(char *line, const char *key)
 {
@@ -247,7 +222,8 @@ int main(void)
 		with_other ? ", and the other store in JSON" : ""))
 		goto out;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		ok(storm(modes[i]), "%s: %d connections made", modes[i], CONNS);
+		ok(storm_completes(CONNS, modes[i], 700), "%s: %d connections made", modes[i],
+		   CONNS);
 	usleep(300000);
 	for (i = 0; i < RUNS; i++) {
 		long long lost = -1, missed = -1;

@@ -142,3 +142,31 @@ void watch_pair_cleanup(struct watch_pair *w)
 	tracer_cleanup(&w->json);
 	tracer_cleanup(&w->text);
 }
+
+bool storm_completes(int conns, const char *mode, int payload)
+{
+	char n[16], bytes[16], want[48];
+	const char *argv[12] = {
+		tool_path("connstorm", "CONNSTORM"), "-n", n, "-t", "2", "--fork-server", "--json"};
+	size_t i = 7;
+	char *out = NULL;
+	bool good;
+
+	snprintf(n, sizeof(n), "%d", conns);
+	snprintf(bytes, sizeof(bytes), "%d", payload);
+	snprintf(want, sizeof(want), "\"completed\": %d,", conns);
+	if (mode) {
+		argv[i++] = "-m";
+		argv[i++] = mode;
+	}
+	if (payload) {
+		argv[i++] = "--payload";
+		argv[i++] = bytes;
+	}
+	argv[i] = NULL;
+	good = run_capture(argv, &out, 120000) == 0 && out && strstr(out, want);
+	if (!good)
+		tap_diag("%s", out ? out : "connstorm gave no output");
+	free(out);
+	return good;
+}

@@ -3,6 +3,7 @@
 #ifndef SOCKTRACE_TEST_EVENTS_H
 #define SOCKTRACE_TEST_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "jsonl.h"
 #include "tracer.h"
@@ -50,5 +51,12 @@ int watch_pair_start(struct watch_pair *w, const char *netns, const char *text_a
  */
 void watch_pair_stop(struct watch_pair *w, struct json_lines *jl, char **text);
 void watch_pair_cleanup(struct watch_pair *w);
+
+/*
+ * connstorm, to its end: conns connections from 2 client threads to a forked
+ * server, in mode (NULL: its default) with payload bytes each way (0: none).
+ * Whether all of them completed; if not, its output goes to a diagnostic.
+ */
+bool storm_completes(int conns, const char *mode, int payload);
 
 #endif
