@@ -11,9 +11,11 @@
 #include "numparse.h"
 #include "warn.h"
 
-/* An address is mostly reused within milliseconds (the slab hands a freed
+/*
+ * An address is mostly reused within milliseconds (the slab hands a freed
  * socket's memory to the next one): seconds cost little memory and keep
- * every reuse in a storm. */
+ * every reuse in a storm.
+ */
 #define AGE_NS	 (10000ull * 1000000ull)
 #define EVERY_NS (5000ull * 1000000ull)
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * life's hash keeps a connection's entry past its end, for the next socket at
- * its address (bpf/life_owner.bpf.h, life_keep_ended). The entries of
- * addresses no socket takes again are collected by an iterator program
- * (bpf/life.bpf.h, life_gc), which userspace runs now and then.
+ * its address (state.bpf.h's keeping programs). The entries of addresses no
+ * socket takes again are collected by an iterator program (life.bpf.h,
+ * life_gc), which userspace runs now and then.
  */
 #ifndef SOCKTRACE_LIFE_GC_H
 #define SOCKTRACE_LIFE_GC_H

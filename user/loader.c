@@ -705,7 +705,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	 * life in the kernel never waits for: 9 callbacks a connection saved */
 	if (l->life_tried)
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
-	/* where entries cost an allocation, a connection's outlives it */
+	/* with SET_TP_BTF_KEEP, the collector of the ended entries it keeps */
 	l->skel->rodata->life_gc_age_ns = cfg->life_gc_age_ns;
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
