@@ -63,12 +63,15 @@ struct table {
 	uint32_t free_head;
 	struct index by_sk;	/* every live entry, by sock address (TIME_WAIT: tuple hash) */
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
-	/* TIME_WAIT entries by the second they end: a timer wheel. Snapshots add
-	 * entries with any time left, so a sorted list would cost a walk each.
-	 * Each bucket is a queue (head and tail): arrivals come in time order,
-	 * so a bucket's head is its soonest to end, to within that second. */
+	/* TIME_WAIT entries by the second they end: a timer wheel. Each bucket
+	 * is a queue (head and tail) in the order the entries end: events come
+	 * in time order. A snapshot adds entries with any time left; a bucket
+	 * that got one out of order is sorted once, when its second comes
+	 * (tw_unsorted), not at each insert. */
 	uint32_t tw_wheel[TW_WHEEL];
 	uint32_t tw_tail[TW_WHEEL];
+	uint64_t tw_max[TW_WHEEL]; /* the latest end a bucket holds */
+	uint64_t tw_unsorted[TW_WHEEL / 64];
 	uint64_t tw_sec; /* the first second not yet fully expired */
 	uint32_t listen[LISTEN_BUCKETS];
 	struct pending *pend; /* held CLOSE->SYN_SENT lines, oldest first */

@@ -1532,6 +1532,57 @@ static void test_seed_timewait_order(void)
 	table_free(tb);
 }
 
+/*
+ * One second's bucket, seeded out of order: a tick in the middle of that
+ * second ends exactly the entries due, soonest first, and a later tick the
+ * rest; a tick does not walk past the first entry not yet due (tw_expire()).
+ */
+static void test_timewait_bucket_order(void)
+{
+	struct table *tb = fresh(128);
+	const char *w = "TIME_WAIT bucket order";
+	int i, n;
+
+	table_snapshot_begin(tb, 5 * SEC);
+	for (i = 0; i < 60; i++) {
+		struct st_tuple t = tup(AF_INET, "10.0.0.1", (uint16_t)(40000 + i), "10.0.0.5", 80);
+
+		t.flags = ST_SK_TIMEWAIT;
+		/* 20 s plus 0..590 ms, in steps of 10, in a scrambled order */
+		sock(tb, 5 * SEC, 0xffff888008100000ull + (uint64_t)i * 0x1000, 0, &t,
+		     ST_TCP_TIME_WAIT, 20000 + (uint32_t)(i * 37 % 60) * 10);
+	}
+	table_snapshot_end(tb);
+	table_tick(tb, 25 * SEC + 300 * 1000000ull);
+	is_int(R.n, 31, "%s: the 31 due by 25.3 s end", w);
+	for (i = 1, n = 0; i < R.n; i++)
+		n += ev_at(i)->ts < ev_at(i - 1)->ts;
+	is_int(n, 0, "%s: soonest first", w);
+	is_int((int)((ev_at(30)->ts - 25 * SEC) / 1000000), 300, "%s: the last one due at 25.3 s",
+	       w);
+	table_tick(tb, 25 * SEC + 300 * 1000000ull);
+	is_int(R.n, 31, "%s: a second tick ends no more", w);
+	table_tick(tb, 25 * SEC + 590 * 1000000ull);
+	is_int(R.n, 60, "%s: the rest by 25.59 s", w);
+	is_int(table_stats(tb)->entries, 0, "%s: table empty", w);
+	table_free(tb);
+
+	/* events a little out of order (two CPUs' stamps): each ends at its
+	 * time, though the later one is at the bucket's head */
+	tb = fresh(64);
+	to_timewait(tb, 1 * SEC + 500000, 0xffff888008200000ull, 41000);
+	to_timewait(tb, 1 * SEC, 0xffff888008201000ull, 41001);
+	n = R.n;
+	table_tick(tb, 1 * SEC + 4 + TIMEWAIT_NS);
+	is_int(R.n, n + 1, "%s: the earlier ends at its time", w);
+	is_int(ev_at(n)->t.sport, 41001, "%s: ... and it is the earlier", w);
+	table_tick(tb, 1 * SEC + 500004 + TIMEWAIT_NS);
+	is_int(R.n, n + 2, "%s: the later at its own", w);
+	table_tick(tb, 3 * SEC + TIMEWAIT_NS);
+	is_int(R.n, n + 2, "%s: and only once", w);
+	table_free(tb);
+}
+
 /* A connection through a client's whole life, each state a microsecond on. */
 static void client_life(struct table *tb, uint64_t ts, uint64_t sk, uint64_t cookie,
 			const struct st_tuple *t, bool to_established)
@@ -2387,6 +2438,7 @@ int main(void)
 	test_seed();
 	test_seed_diag();
 	test_seed_timewait_order();
+	test_timewait_bucket_order();
 	test_timewait_reuse();
 	test_snapshot_sweep();
 	test_cap();
