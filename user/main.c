@@ -51,12 +51,14 @@
 #define LOSS_CHECK_IDLE_NS (1000ull * 1000000ull)
 /* how often a quiet output is asked whether its reader is still there */
 #define READER_CHECK_NS (POLL_MS * 1000000ull)
-/* how often watch and life compare the UNIX sockets with the kernel's; not
- * while a poll brings this many records (a snapshot stalls the consumer, and
- * a storm fills the ring meanwhile), unless it waited this long already */
-#define UNIX_SNAPSHOT_NS	  (2000ull * 1000000ull)
-#define UNIX_SNAPSHOT_BUSY	  256
-#define UNIX_SNAPSHOT_MAX_WAIT_NS (30000ull * 1000000ull)
+/* how often watch and life compare the UNIX sockets with the kernel's */
+#define UNIX_SNAPSHOT_NS (2000ull * 1000000ull)
+/* Work that keeps for later (a UNIX snapshot, a pass of life's collector)
+ * waits while a poll brings this many records, unless it waited this long
+ * already: it stalls the consumer while a storm fills the ring, and it takes
+ * a CPU from the storm. */
+#define POLL_BUSY	 256
+#define BUSY_MAX_WAIT_NS (30000ull * 1000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -517,8 +519,7 @@ static int run_step(struct run *r, int timeout_ms)
 	/* a UNIX socket whose last holder exited (or, without a release hook, closed)
 	 * ends in a snapshot that no longer has it: its close is derived from that */
 	if (r->ut && r->stream && r->unix_reconcile && now >= r->next_unix_snapshot &&
-	    (err < UNIX_SNAPSHOT_BUSY ||
-	     now >= r->next_unix_snapshot + UNIX_SNAPSHOT_MAX_WAIT_NS)) {
+	    (err < POLL_BUSY || now >= r->next_unix_snapshot + BUSY_MAX_WAIT_NS)) {
 		r->next_unix_snapshot = now + UNIX_SNAPSHOT_NS;
 		/* sockets only: holders from the start-up pass are enough for names
 		 * (an entry events made names its owner), and a task_file pass
@@ -533,7 +534,8 @@ static int run_step(struct run *r, int timeout_ms)
 	/* a pass walks every bucket (4 ms for 262,144): none once the
 	 * entries of the last ends are old enough to have been taken */
 	if (r->life_gc_every && now >= r->next_life_gc &&
-	    now - r->life_gc_busy <= r->life_gc_age + 2 * r->life_gc_every) {
+	    now - r->life_gc_busy <= r->life_gc_age + 2 * r->life_gc_every &&
+	    (err < POLL_BUSY || now >= r->next_life_gc + BUSY_MAX_WAIT_NS)) {
 		/* a failed pass leaves dead entries in the map, not the run wrong */
 		int gc = loader_life_gc(r->ld);
 
