@@ -139,6 +139,9 @@ pstate() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || echo go
 alive() { _s=$(pstate "$1"); [ -n "$_s" ] && [ "$_s" != gone ] && [ "$_s" != Z ] && [ "$_s" != X ]; }
 # utime + stime of a process (all its threads), in clock ticks
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+# its threads' CPU time in ns (schedstat; empty without): a tick of 10 ms is
+# 0.2 us a connection of a 50,000-connection storm, and life's target is 0.5
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1; n++ } END { if (n) printf "%.0f", t }'; }
 # one /proc/PID/status field in kB
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 # wait for our child PID to exit, at most MAX seconds, then SIGKILL; sets RC
@@ -330,6 +333,7 @@ background_window() {
 	[ "$2" = ss ] || sleep "$BG_SECONDS"
 	[ "${1:-}" = bpf ] && bpftool prog show --json --pretty 2>/dev/null | awk -f "$HERE/bpfstats.awk" > "$W/bpf0"
 	CPU0=$(cpu_ticks "$TPID")
+	NS0=$(cpu_ns "$TPID")
 	ANON0=$(status_kb "$TPID" RssAnon)
 	RSS0=$(status_kb "$TPID" VmRSS)
 	T0=$(now_ms)
@@ -363,6 +367,7 @@ quiesce_tracer() {
 	T1=$(now_ms)
 	DRAIN_S=$(fdiv $((T1 - _t0)) 1000 %.2f)
 	CPU1=$(cpu_ticks "$TPID")
+	NS1=$(cpu_ns "$TPID")
 	HWM=$(status_kb "$TPID" VmHWM)
 	RSS1=$(status_kb "$TPID" VmRSS)
 	ANON1=$(status_kb "$TPID" RssAnon)
@@ -403,7 +408,7 @@ traced_storm() {
 	T_STATUS=ok; T_NOTE=-; T_RATE=-; T_MADE=0; T_SEEN=-; T_PCT=-; T_LOST=-; T_KM=-
 	T_CPU=-; T_CPU_RAW=-; T_HWM=-; T_MEM=-
 	new_ns || { T_STATUS=failed; T_NOTE="cannot create a network namespace"; return; }
-	CPUB=; CPU0=; CPU1=; CPU2=; BG2_MS=0; ANON0=; ANON1=; RSS0=; RSS1=; HWM=; TRC=; DRAIN_S=; SUMMARY=; T0=0; T1=0; BG_MS=0
+	CPUB=; CPU0=; CPU1=; NS0=; NS1=; CPU_SRC=-; CPU2=; BG2_MS=0; ANON0=; ANON1=; RSS0=; RSS1=; HWM=; TRC=; DRAIN_S=; SUMMARY=; T0=0; T1=0; BG_MS=0
 	if ! start_tracer "$_tool"; then
 		T_STATUS=failed; T_NOTE=$TERR
 		case $TERR in *"unknown command"*) T_STATUS=unavailable ;; esac
@@ -484,8 +489,19 @@ traced_storm() {
 		# part being its lines / all lines (raw: all of it; all of it too
 		# when the output has none of the storm's lines)
 		_share=$(echo "$_seen" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } } END { t = v["lines"] + v["other_netns"] + v["other_lines"]; printf "%.4f", (v["lines"] > 0 ? v["lines"] / t : 1) }')
-		T_CPU_RAW=$(fdiv $(((CPU1 - CPU0) * 1000000 / HZ)) "$T_MADE" %.3f)
-		T_CPU=$(awk -v t=$((CPU1 - CPU0)) -v s="$_share" -v hz="$HZ" -v n="$T_MADE" 'BEGIN { if (n > 0) printf "%.3f", t * s * 1e6 / hz / n; else print "-" }')
+		# in ns where every thread that ran is still there to be read (a
+		# thread that ended took its time with it: the ticks disagree)
+		_cpu_ns=$(awk -v a="${NS0:-}" -v b="${NS1:-}" -v t=$((CPU1 - CPU0)) -v hz="$HZ" 'BEGIN {
+			if (a == "" || b == "" || b < a || t * 1e9 / hz > b - a + 2e9 / hz) exit
+			printf "%.0f", b - a }')
+		if [ -n "$_cpu_ns" ]; then
+			CPU_SRC=schedstat
+		else
+			CPU_SRC=ticks
+			_cpu_ns=$(((CPU1 - CPU0) * 1000000000 / HZ))
+		fi
+		T_CPU_RAW=$(awk -v t="$_cpu_ns" -v n="$T_MADE" 'BEGIN { if (n > 0) printf "%.3f", t / 1e3 / n; else print "-" }')
+		T_CPU=$(awk -v t="$_cpu_ns" -v s="$_share" -v n="$T_MADE" 'BEGIN { if (n > 0) printf "%.3f", t * s / 1e3 / n; else print "-" }')
 		T_HWM=$HWM
 	fi
 	[ "$STORM_RC" = 0 ] || { T_STATUS=storm-failed; T_NOTE="connstorm exit $STORM_RC"; }
@@ -503,10 +519,10 @@ traced_storm() {
 	fi
 	echo "    $_tool: seen $T_SEEN/$T_MADE, lost $T_LOST (kernel_missed $T_KM), cpu $T_CPU us/conn (raw $T_CPU_RAW, storm share $_share), peak RSS ${T_HWM:-?} kB, $T_MEM B/socket, ready ${READY_S}s, drain ${DRAIN_S}s${TRC:+, exit $TRC}"
 	[ "$_tool" = watch-unix ] && echo "      $STORM_PATH: $(echo "$_seen" | cut -d' ' -f3-)${_un:+ ($_un)}"
-	printf '{"rep": %s, "tool": "%s", "traced": true, "status": "%s", "note": %s, "netns": "%s", "netns_inode": %s, "storm_exit": %s, "storm": %s, "storm_cpu": %s, "tracer_pid": %s, "ready_s": %s, "drain_s": %s, "drain_capped": %s, "tracer_exit": %s, "clk_tck": %s, "quiet_ms": %s, "cpu_ticks_quiet_start": %s, "cpu_ticks_before_storm": %s, "cpu_ticks_after_storm": %s, "storm_window_ms": %s, "storm_share_of_output": %s, "cpu_us_per_conn": %s, "cpu_us_per_conn_raw": %s, "rss_kb_before_storm": %s, "rss_anon_kb_before_storm": %s, "rss_kb_after_storm": %s, "rss_anon_kb_after_storm": %s, "vmhwm_kb": %s, "mem_b_per_socket": %s, "lost": %s, "kernel_missed": %s, %s"seen": %s, "seen_pct": %s, "output_bytes": %s, "counts": %s}\n' \
+	printf '{"rep": %s, "tool": "%s", "traced": true, "status": "%s", "note": %s, "netns": "%s", "netns_inode": %s, "storm_exit": %s, "storm": %s, "storm_cpu": %s, "tracer_pid": %s, "ready_s": %s, "drain_s": %s, "drain_capped": %s, "tracer_exit": %s, "clk_tck": %s, "quiet_ms": %s, "cpu_ticks_quiet_start": %s, "cpu_ticks_before_storm": %s, "cpu_ticks_after_storm": %s, "cpu_ns_before_storm": %s, "cpu_ns_after_storm": %s, "cpu_source": %s, "storm_window_ms": %s, "storm_share_of_output": %s, "cpu_us_per_conn": %s, "cpu_us_per_conn_raw": %s, "rss_kb_before_storm": %s, "rss_anon_kb_before_storm": %s, "rss_kb_after_storm": %s, "rss_anon_kb_after_storm": %s, "vmhwm_kb": %s, "mem_b_per_socket": %s, "lost": %s, "kernel_missed": %s, %s"seen": %s, "seen_pct": %s, "output_bytes": %s, "counts": %s}\n' \
 		"$REP" "$_tool" "$T_STATUS" "$(jstr "$T_NOTE")" "$NS" "$NSINO" "$STORM_RC" "$STORM_JSON" "$STORM_CPU" "$TPID" "$(jnull "$READY_S")" \
 		"$(jnull "$DRAIN_S")" "$([ -n "$DRAIN_CAPPED" ] && echo true || echo false)" "$(jnull "$TRC")" "$HZ" "$BG_MS" "$(jnull "$CPUB")" "$(jnull "$CPU0")" "$(jnull "$CPU1")" \
-		$((T1 - T0)) "$_share" "$(jnull "$T_CPU")" "$(jnull "$T_CPU_RAW")" \
+		"$(jnull "$NS0")" "$(jnull "$NS1")" "$(jstr "$CPU_SRC")" $((T1 - T0)) "$_share" "$(jnull "$T_CPU")" "$(jnull "$T_CPU_RAW")" \
 		"$(jnull "$RSS0")" "$(jnull "$ANON0")" "$(jnull "$RSS1")" "$(jnull "$ANON1")" "$(jnull "$T_HWM")" \
 		"$(jnull "$T_MEM")" "$(jnull "$T_LOST")" "$(jnull "$T_KM")" "$_extra" "$(jnull "$T_SEEN")" \
 		"$(jnull "$T_PCT")" "$_bytes" "$(jstr "$_seen")" >> "$W/runs.jsonl"

@@ -110,8 +110,9 @@ END {
 	printf "}\n" > json
 	print "targets (socktrace tools only): median ratio >= 0.90, every rep 100% seen, 0 lost and"
 	print "0 kernel_missed over all reps, median CPU <= 2 us/conn, median <= 256 B/socket."
-	print "CPU: the tracer's user+system time over the storm and its drain, times the storm's share of"
-	print "its output lines (other namespaces' events excluded), per connection made; ss: its runs."
+	print "CPU: the tracer's user+system time over the storm and its drain (its threads' schedstat, in"
+	print "ns; in CLK_TCK ticks where a thread ended meanwhile), times the storm's share of its output"
+	print "lines (other namespaces' events excluded), per connection made; ss: its runs."
 	print "B/socket: anonymous RSS growth over the storm / the TIME_WAIT sockets it left in the table."
 	print "floor: one 32-byte record per state change and nothing else; floor-out: the same plus a"
 	print "fixed 330-byte output line per record (tools/bench/floor.c). Neither has targets."
