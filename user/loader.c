@@ -443,6 +443,14 @@ static int attach_all(struct loader *l, char *why, size_t len)
 		warnf_errno(err, "kretprobe misses cannot be rescued by syscall exits");
 
 	/* extras: their failure costs UDP closes and early cookies, not the run */
+	l->cgroup = false;
+	l->cgroup_err[0] = '\0';
+	set_progs(l->skel, SET_CGROUP, progs);
+	for (p = progs; *p && !bpf_program__autoload(*p); p++)
+		;
+	/* none wanted (life with tp_btf): no cgroup root to find or mount */
+	if (!*p)
+		return 0;
 	if (!l->cgroup_allowed) {
 		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no CAP_NET_ADMIN");
 		return 0;
@@ -451,7 +459,6 @@ static int attach_all(struct loader *l, char *why, size_t len)
 	l->cgroup = cgfd >= 0;
 	if (cgfd < 0)
 		snprintf(l->cgroup_err, sizeof(l->cgroup_err), "no cgroup v2: %s", strerror(-cgfd));
-	set_progs(l->skel, SET_CGROUP, progs);
 	for (p = progs; cgfd >= 0 && *p; p++) {
 		if (!bpf_program__autoload(*p))
 			continue;
@@ -705,6 +712,10 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	 * life in the kernel never waits for: 9 callbacks a connection saved */
 	if (l->life_tried)
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
+	/* neither does it want a cookie at socket(): it sends no TCP bind or
+	 * connect record, and tp_btf makes the cookies its records need */
+	if (l->life_tried && state == HOOK_TP_BTF)
+		bpf_program__set_autoload(l->skel->progs.cg_sock_create, false);
 	/* with SET_TP_BTF_KEEP, the collector of the ended entries it keeps */
 	l->skel->rodata->life_gc_age_ns = cfg->life_gc_age_ns;
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
@@ -1122,7 +1133,7 @@ loaded:
 	 * from snapshots alone */
 	if (cfg->want_unix && load_unix_hooks(l, cfg))
 		warnf("no UNIX socket hooks (%s): UNIX sockets from snapshots only", l->unix_err);
-	if (!l->cgroup && verbosity)
+	if (!l->cgroup && l->cgroup_err[0] && verbosity)
 		warnf("no cgroup hooks (%s): UDP closes come from snapshots", l->cgroup_err);
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
 	if (!l->rb) {
