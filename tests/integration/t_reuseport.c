@@ -233,28 +233,48 @@ static void restart(const char *netns)
 }
 
 /* The report objects of the group on port: how many, and whether one was gone with n "left". */
+/*
+ * Whether the group was reported gone after its nleft listeners were all
+ * reported left, and their accepts then, summed. A listener that left is
+ * reported once, in the first report after it closed: the two closes may
+ * fall on either side of a report, so the one before the group is gone may
+ * have gone out with the other still present.
+ */
 static int gone_seen(const struct json_lines *jl, size_t nleft, long long *accepted)
 {
-	size_t i, k;
+	long long sock[8], acc[8];
+	size_t i, k, j, n = 0;
 
+	*accepted = 0;
 	for (i = 0; i < jl->n; i++) {
 		const char *ev = json_str(jl->objs[i], "event");
 		long long p;
 		int gone = 0;
-		size_t left = 0;
 
 		if (!ev || strcmp(ev, "reuseport") || json_int(jl->objs[i], "lport", &p) ||
-		    p != port || json_bool(jl->objs[i], "gone", &gone) || !gone)
+		    p != port || json_bool(jl->objs[i], "gone", &gone))
 			continue;
 		for (k = 0; k < json_array_len(jl->objs[i], "listeners"); k++) {
 			const struct json_obj *l = json_array_obj(jl->objs[i], "listeners", k);
 			const char *st = l ? json_str(l, "status") : NULL;
+			long long id = -1, a = -1;
 
-			left += st && !strcmp(st, "left");
+			if (!st || strcmp(st, "left") || json_int(l, "sock", &id) ||
+			    json_int(l, "accepted", &a))
+				continue;
+			for (j = 0; j < n && sock[j] != id; j++)
+				;
+			if (j == n && n == sizeof(sock) / sizeof(sock[0]))
+				return 0;
+			sock[j] = id;
+			acc[j] = a;
+			n += j == n;
 		}
-		json_int(jl->objs[i], "accepted_total", accepted);
-		if (left == nleft && json_array_len(jl->objs[i], "listeners") == nleft)
-			return 1;
+		if (gone) {
+			for (j = 0; j < n; j++)
+				*accepted += acc[j];
+			return n == nleft;
+		}
 	}
 	return 0;
 }
@@ -263,10 +283,11 @@ static int gone_seen(const struct json_lines *jl, size_t nleft, long long *accep
 
 /*
  * Two SO_REUSEPORT listeners take 20 connections and both close while
- * reuseport runs: the group is reported gone with both listeners left and
- * their counts, and every run ends with its final report, in JSON (an
- * "reuseport_end" object with "final": true) and in text (never an empty
- * "--- final").
+ * reuseport runs: the group is reported gone once both listeners are
+ * reported left, with their counts (in one report, or in two where a report
+ * fell between the closes: the 5.10 VM once did), and every run ends with
+ * its final report, in JSON (an "reuseport_end" object with "final": true)
+ * and in text (never an empty "--- final").
  */
 static void gone_group(const char *netns)
 {
@@ -343,7 +364,8 @@ static void gone_group(const char *netns)
 	if (ok(text != NULL, "gone: text output read")) {
 		const char *fin = strstr(text, "--- final\n");
 
-		ok(strstr(text, "gone: 2 listeners left") != NULL,
+		/* with both listeners, or with the one that closed last */
+		ok(strstr(text, "gone: 2 listeners left") || strstr(text, "gone: 1 listener left"),
 		   "gone: the text report says the group is gone");
 		ok(fin && fin[strlen("--- final\n")] != '\0',
 		   "gone: the text's final report is not empty");
