@@ -36,6 +36,22 @@ int life_gc_times(uint64_t *age_ns, uint64_t *every_ns)
 	return 0;
 }
 
+int life_gc_test_port(uint16_t *port)
+{
+	const char *s = getenv(LOSE_END_ENV);
+	uint64_t n;
+
+	*port = 0;
+	if (!s)
+		return 0;
+	if (parse_u64(s, 1, 65535, &n)) {
+		warnf("%s=%s: want a port, 1 to 65535", LOSE_END_ENV, s);
+		return -1;
+	}
+	*port = (uint16_t)n;
+	return 0;
+}
+
 struct bpf_link *life_gc_attach(struct bpf_program *prog)
 {
 	return bpf_program__attach_iter(prog, NULL);

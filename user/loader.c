@@ -718,6 +718,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		bpf_program__set_autoload(l->skel->progs.cg_sock_create, false);
 	/* with SET_TP_BTF_KEEP, the collector of the ended entries it keeps */
 	l->skel->rodata->life_gc_age_ns = cfg->life_gc_age_ns;
+	l->skel->rodata->test_lose_end_port = cfg->test_lose_end_port;
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
 	l->skel->rodata->listeners_only = cfg->listeners_only;
@@ -1328,9 +1329,17 @@ int loader_ringbuf_fd(const struct loader *l)
 	return l && l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
 }
 
-int loader_life_gc(struct loader *l)
+int loader_life_gc(struct loader *l, uint64_t *left)
 {
-	return l && l->life_gc ? life_gc_run(l->life_gc) : 0;
+	int err;
+
+	*left = 0;
+	if (!l || !l->life_gc)
+		return 0;
+	err = life_gc_run(l->life_gc);
+	if (!err)
+		*left = __atomic_load_n(&l->skel->bss->life_gc_left, __ATOMIC_RELAXED);
+	return err;
 }
 
 void loader_close(struct loader *l)

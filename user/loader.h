@@ -41,6 +41,8 @@ struct loader_cfg {
 	bool tcp_ends_only;
 	/* life's hash: how long a dead entry waits for its address (life_gc.h) */
 	uint64_t life_gc_age_ns;
+	/* tests: a port whose connections' ends life ignores (life_gc.h) */
+	uint16_t test_lose_end_port;
 };
 
 struct loss {
@@ -105,9 +107,10 @@ bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
 /* The ring buffer map's fd (its fill is a metric), or -1. */
 int loader_ringbuf_fd(const struct loader *l);
-/* A pass of life's collector of dead hash entries (life_gc.h), where there
- * is one. 0, or a negative errno. */
-int loader_life_gc(struct loader *l);
+/* A pass of life's collector of its hash's entries (life_gc.h), where there
+ * is one; *left: the entries it left for a later pass (0 without one). 0,
+ * or a negative errno. */
+int loader_life_gc(struct loader *l, uint64_t *left);
 void loader_close(struct loader *l);
 
 /* The cgroup v2 root directory (mounting cgroup2 if nothing has): an fd or -errno. */

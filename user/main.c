@@ -59,6 +59,8 @@
  * a CPU from the storm. */
 #define POLL_BUSY	 256
 #define BUSY_MAX_WAIT_NS (30000ull * 1000000ull)
+/* life's collector passes this many times less often when idle */
+#define LIFE_GC_IDLE 6
 
 static volatile sig_atomic_t stop_signal;
 
@@ -117,8 +119,8 @@ struct run {
 	struct metrics_run *metrics;	      /* serve, --metrics; NULL otherwise */
 	FILE *capture;			      /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
 	uint64_t life_gc_every, next_life_gc; /* life's hash collector (life_gc.h) */
-	uint64_t life_gc_age;		      /* how long a dead entry it takes has waited */
-	uint64_t life_gc_busy, records_at_gc; /* when records last came, and how many */
+	uint64_t records_at_gc;		      /* records when the last pass ran */
+	uint64_t life_gc_left;		      /* entries it left for a later one */
 	bool life_gc_failed;		      /* a pass failed, and stderr said so */
 };
 
@@ -352,9 +354,9 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
 	if (capture_open(&r->capture, r->out.mono_to_real_ns))
 		return -1;
-	if (life_kernel && life_gc_times(&cfg.life_gc_age_ns, &r->life_gc_every))
+	if (life_kernel && (life_gc_times(&cfg.life_gc_age_ns, &r->life_gc_every) ||
+			    life_gc_test_port(&cfg.test_lose_end_port)))
 		return -1;
-	r->life_gc_age = cfg.life_gc_age_ns;
 	startup_heap_begin();
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
@@ -475,6 +477,16 @@ static int output_status(struct run *r)
 	return 0;
 }
 
+static void run_life_gc(struct run *r)
+{
+	/* a failed pass leaves dead entries in the map, not the run wrong */
+	int gc = loader_life_gc(r->ld, &r->life_gc_left);
+
+	if (gc && !r->life_gc_failed)
+		warnf_errno(gc, "collecting life's ended connections in the kernel");
+	r->life_gc_failed |= gc != 0;
+}
+
 /* Poll once; keep time-driven state and loss reports current. */
 static int run_step(struct run *r, int timeout_ms)
 {
@@ -527,22 +539,17 @@ static int run_step(struct run *r, int timeout_ms)
 		if (take_snapshot(r, SNAP_UNIX))
 			return -1;
 	}
-	if (r->records != r->records_at_gc) {
-		r->records_at_gc = r->records;
-		r->life_gc_busy = now;
-	}
-	/* a pass walks every bucket (4 ms for 262,144): none once the
-	 * entries of the last ends are old enough to have been taken */
+	/* A pass walks every bucket (4 ms for 262,144). Without records and
+	 * with nothing left by the last one it is rarer, not stopped: a
+	 * connection kept in the kernel sends nothing until its end, and one
+	 * whose end no hook saw sends nothing at all. */
 	if (r->life_gc_every && now >= r->next_life_gc &&
-	    now - r->life_gc_busy <= r->life_gc_age + 2 * r->life_gc_every &&
 	    (err < POLL_BUSY || now >= r->next_life_gc + BUSY_MAX_WAIT_NS)) {
-		/* a failed pass leaves dead entries in the map, not the run wrong */
-		int gc = loader_life_gc(r->ld);
+		bool idle = r->records == r->records_at_gc && !r->life_gc_left;
 
-		if (gc && !r->life_gc_failed)
-			warnf_errno(gc, "collecting life's ended connections in the kernel");
-		r->life_gc_failed |= gc != 0;
-		r->next_life_gc = now + r->life_gc_every;
+		r->records_at_gc = r->records;
+		run_life_gc(r);
+		r->next_life_gc = now + r->life_gc_every * (idle ? LIFE_GC_IDLE : 1);
 	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once
 	 * a second, and not while a storm would overflow the ring meanwhile */
@@ -611,6 +618,9 @@ static int cmd_stream(const struct options *o)
 	/* what is already in the ring buffer was traced: show it (or, with
 	 * the output gone, count it as not written) */
 	if (!(o->count && *shown + r.ustream.shown >= o->count)) {
+		/* connections whose sockets left unseen, as a pass would tell them */
+		if (r.life_gc_every)
+			run_life_gc(&r);
 		loader_poll(r.ld, 0);
 		table_flush(r.tb);
 	}
