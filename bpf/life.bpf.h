@@ -224,18 +224,15 @@ out:
  * FIN_WAIT2 -> CLOSE reaching any program on the tracepoint. Its record
  * says what was seen, at ts (when this was learnt), with first_ns, the
  * start its claimer read: a new socket at its address (below), or
- * life_gc, which finds its socket gone. Reserved only: the claimer submits
- * it if its claim holds. (Socket storage leaves with its socket and cannot
+ * life_gc, which finds its socket gone. Whichever claims the entry first
+ * (below) sends it. (Socket storage leaves with its socket and cannot
  * tell.)
  */
-static __always_inline struct st_life_rec *life_unseen_rec(const struct life_sk *s, __u64 first_ns,
-							   __u64 ts, __u64 sk)
+static __always_inline void life_unseen_rec(struct st_life_rec *l, const struct life_sk *s,
+					    __u64 first_ns, __u64 ts, __u64 sk)
 {
-	struct st_life_rec *l = reserve(sizeof(*l));
 	__u32 n = s->path_len;
 
-	if (!l)
-		return NULL;
 	life_rec_story(l, s, ts, sk);
 	l->first_ns = first_ns;
 	/* the old socket's cookie and counters went with it */
@@ -248,7 +245,6 @@ static __always_inline struct st_life_rec *life_unseen_rec(const struct life_sk 
 	l->sk_err = 0;
 	l->close_flags = 0;
 	l->life_flags |= ST_LIFE_END_UNSEEN;
-	return l;
 }
 
 /*
@@ -261,16 +257,18 @@ static __always_inline bool life_take_live(struct life_sk *s, const struct st_st
 					   bool keep_hash)
 {
 	__u64 seen = s->first_ns;
-	struct st_life_rec *l = life_unseen_rec(s, seen, r->hdr.ts_ns, r->sk);
+	struct st_life_rec *l;
 
+	/* claimed first: only the claimer reserves, and 6.1's verifier loses a
+	 * reservation checked twice (discarded on one path, sent on another) */
 	if (keep_hash && (seen == LIFE_GONE_NS ||
-			  __sync_val_compare_and_swap(&s->first_ns, seen, r->hdr.ts_ns) != seen)) {
-		if (l)
-			bpf_ringbuf_discard(l, BPF_RB_NO_WAKEUP);
+			  __sync_val_compare_and_swap(&s->first_ns, seen, r->hdr.ts_ns) != seen))
 		return false;
-	}
-	if (l)
-		submit(l);
+	l = reserve(sizeof(*l));
+	if (!l)
+		return true;
+	life_unseen_rec(l, s, seen, r->hdr.ts_ns, r->sk);
+	submit(l);
 	return true;
 }
 
@@ -456,13 +454,16 @@ __u64 life_gc_left;
  * One entry of life_hash, for life_gc: an aged dead one is collected; an
  * aged live one whose socket is gone had an end no program saw, and is told
  * (life_unseen_rec()) and collected. Its claim races a new socket's start at
- * the address (life_take_live()): one of them changes first_ns first.
+ * the address (life_take_live()): one of them changes first_ns first. The
+ * record is made on the stack and copied to the ring: before 6.2 the
+ * verifier refuses a callback that reserves.
  */
 static long life_gc_one(struct bpf_map *map, const __u64 *key, struct life_sk *s,
 			struct life_gc_pass *p)
 {
 	__u64 k = *key, seen = s->first_ns;
-	struct st_life_rec *l = NULL;
+	struct st_life_rec l;
+	bool told = false;
 
 	if (seen != LIFE_GONE_NS && (seen > p->now || p->now - seen < life_gc_age_ns)) {
 		p->left++;
@@ -473,15 +474,15 @@ static long life_gc_one(struct bpf_map *map, const __u64 *key, struct life_sk *s
 			p->left++;
 			return 0;
 		}
-		l = life_unseen_rec(s, seen, p->now, k);
+		/* every byte: the helper reads the whole of it */
+		__builtin_memset(&l, 0, sizeof(l));
+		life_unseen_rec(&l, s, seen, p->now, k);
+		told = true;
 	}
-	if (__sync_val_compare_and_swap(&s->first_ns, seen, LIFE_GONE_NS) != seen) {
-		if (l)
-			bpf_ringbuf_discard(l, BPF_RB_NO_WAKEUP);
+	if (__sync_val_compare_and_swap(&s->first_ns, seen, LIFE_GONE_NS) != seen)
 		return 0;
-	}
-	if (l)
-		submit(l);
+	if (told && bpf_ringbuf_output(&events, &l, sizeof(l), 0))
+		__sync_fetch_and_add(&counters.rb_full, 1);
 	bpf_map_delete_elem(&life_hash, &k);
 	return 0;
 }

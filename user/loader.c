@@ -478,7 +478,10 @@ static int attach_all(struct loader *l, char *why, size_t len)
  * reuseport counts listeners and accepts: a listener's address and owner come
  * with its LISTEN and listen(), so the bind and connect hooks (a record, or
  * at least an fd lookup, a connection), sockops (a first line's source port)
- * and sock_release (UDP closes) are not loaded.
+ * and sock_release (UDP closes) are not loaded. Nor does life load the bind,
+ * connect and release hooks: a connection's owner is its CLOSE -> SYN_SENT's
+ * task, an MPTCP connection's its MPTCP socket's (t_mptcp), and a connect()
+ * that failed before SYN_SENT made no connection.
  */
 static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg *cfg)
 {
@@ -491,8 +494,8 @@ static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg 
 		const char *name = bpf_program__name(prog);
 
 		if (strstr(name, "bind") || !strcmp(name, "cg_sock_release") ||
-		    (cfg->listeners_only &&
-		     (strstr(name, "connect") || !strcmp(name, "cg_sockops"))))
+		    strstr(name, "connect") ||
+		    (cfg->listeners_only && !strcmp(name, "cg_sockops")))
 			bpf_program__set_autoload(prog, false);
 	}
 }

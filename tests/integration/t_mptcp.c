@@ -5,7 +5,8 @@
  * "mptcp"/"mptcp6" with their owners (listen, connect, accept: never a
  * kernel worker); the accepted one has an id of its own although the kernel
  * gives it its listener's cookie; the TCP subflows name their MPTCP socket
- * ("mptcp_parent" in JSON, "tcp*" in text), in watch and in table.
+ * ("mptcp_parent" in JSON, "tcp*" in text), in watch and in table. life's
+ * lines of the subflows name the MPTCP connection's owners.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -338,6 +339,23 @@ static void check_watch(const struct json_lines *jl, const struct fam *f)
 		tap_diag("%s", why);
 }
 
+/* life: each subflow's end, owned as its MPTCP connection is (connect, accept). */
+static void check_life(const struct json_lines *jl, const struct fam *f)
+{
+	const struct json_obj *c[4], *a[4];
+	size_t nc = lines_of(jl, "close", f->tcp, f, f->cport, f->port, c, 4);
+	size_t na = lines_of(jl, "close", f->tcp, f, f->port, f->cport, a, 4);
+
+	ok(nc == 1 && json_int_is(c[0], "pid", f->client) && json_str_is(c[0], "owner", "mptcp") &&
+		   json_str_is(c[0], "role", "active"),
+	   "life: the client's %s subflow, one line, st_mpcli (%d), owner mptcp (%zu lines)",
+	   f->tcp, (int)f->client, nc);
+	ok(na == 1 && json_int_is(a[0], "pid", getpid()) && json_str_is(a[0], "owner", "mptcp") &&
+		   json_str_is(a[0], "role", "passive"),
+	   "life: the accepted %s subflow, one line, the test, owner mptcp (%zu lines)", f->tcp,
+	   na);
+}
+
 /*
  * features says what reports MPTCP's bind, listen and connect: the family in
  * use (its hooks on MPTCP's own functions, for fentry and kprobes), never a
@@ -408,7 +426,9 @@ int main(void)
 		{AF_INET6, "::1", PORT6, "mptcp6", "tcp6", 0, 0},
 	};
 	struct watch_pair w;
-	struct json_lines jl;
+	struct tracer life;
+	struct json_lines jl, ll = {0};
+	long long lost = -1, missed = -1;
 	char *text;
 	int fd, v6;
 	size_t i;
@@ -432,6 +452,9 @@ int main(void)
 	check_features();
 
 	watch_pair_start(&w, netns, NULL);
+	if (!ok(start_tracer(&life, (const char *const[]){"life", "--netns", netns, NULL}) == 0,
+		"life started"))
+		tap_diag("life: %s", tracer_stderr(&life));
 
 	for (i = 0; i < 2; i++)
 		if (i == 0 || v6)
@@ -439,15 +462,17 @@ int main(void)
 	tcp_wait_settled(5000);
 	usleep(300000);
 	watch_pair_stop(&w, &jl, &text);
-	{
-		/* kprobes: MPTCP's inner calls must not take the outer call's
-		 * saved arguments, nor leave them behind (kernel_missed) */
-		long long lost = -1, missed = -1;
-
-		tracer_last_summary(&w.json, NULL, &lost, &missed, NULL);
-		ok(lost == 0 && missed == 0, "watch: nothing lost, nothing missed (%lld, %lld)",
-		   lost, missed);
-	}
+	/* kprobes: MPTCP's inner calls must not take the outer call's saved
+	 * arguments, nor leave them behind (kernel_missed) */
+	tracer_last_summary(&w.json, NULL, &lost, &missed, NULL);
+	ok(lost == 0 && missed == 0, "watch: nothing lost, nothing missed (%lld, %lld)", lost,
+	   missed);
+	lost = missed = -1;
+	if (!tracer_stop(&life, 10000))
+		tracer_last_summary(&life, NULL, &lost, &missed, NULL);
+	ok(lost == 0 && missed == 0, "life: exits 0, nothing lost, nothing missed (%lld, %lld)",
+	   lost, missed);
+	json_lines_load(life.out_path, &ll);
 	for (i = 0; i < 2; i++) {
 		char star[16];
 
@@ -458,6 +483,7 @@ int main(void)
 		if (!fams[i].cport)
 			continue;
 		check_watch(&jl, &fams[i]);
+		check_life(&ll, &fams[i]);
 		snprintf(star, sizeof(star), " %s* ", fams[i].tcp);
 		ok(text && strstr(text, star) && strstr(text, fams[i].mptcp),
 		   "watch text: %s lines and subflow lines marked %s*", fams[i].mptcp, fams[i].tcp);
@@ -468,6 +494,8 @@ int main(void)
 		tap_diag("watch:\n%s", text ? text : "");
 	free(text);
 	json_lines_free(&jl);
+	json_lines_free(&ll);
 	watch_pair_cleanup(&w);
+	tracer_cleanup(&life);
 	return tap_done();
 }
