@@ -190,13 +190,15 @@ static __always_inline int state_btf_run(const struct sock *sk, int oldstate, in
 	if (state_unwanted(oldstate, newstate))
 		return 0;
 	g = bpf_map_lookup_elem(&guard, &zero);
-	if (g) {
-		g->running = 1;
-		marks_push(g, (__u64)(long)sk, mark_states(oldstate, newstate));
-	}
-	record_state(sk, oldstate, newstate, true, keep);
 	if (g)
+		g->running = 1;
+	record_state(sk, oldstate, newstate, true, keep);
+	if (g) {
+		/* after the record, which may have made the cookie */
+		marks_push(g, (__u64)(long)sk, sk->__sk_common.skc_cookie.counter,
+			   mark_states(oldstate, newstate));
 		g->running = 0;
+	}
 	return 0;
 }
 
@@ -212,7 +214,8 @@ static __always_inline int state_twin_run(const struct sock *sk, int oldstate, i
 	if (!g)
 		return 0;
 	g->twin_running = 1;
-	if (!g->running && marks_take(g, (__u64)(long)sk, states)) {
+	if (!g->running &&
+	    marks_take(g, (__u64)(long)sk, sk->__sk_common.skc_cookie.counter, states)) {
 		g->twin_running = 0;
 		return 0;
 	}
