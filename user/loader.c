@@ -481,7 +481,9 @@ static int attach_all(struct loader *l, char *why, size_t len)
  * and sock_release (UDP closes) are not loaded. Nor does life load the bind,
  * connect and release hooks: a connection's owner is its CLOSE -> SYN_SENT's
  * task, an MPTCP connection's its MPTCP socket's (t_mptcp), and a connect()
- * that failed before SYN_SENT made no connection.
+ * that failed before SYN_SENT made no connection. A UNIX connection's
+ * connector comes from connect()'s return: with UNIX sockets wanted, life
+ * keeps the connect hooks.
  */
 static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg *cfg)
 {
@@ -494,7 +496,7 @@ static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg 
 		const char *name = bpf_program__name(prog);
 
 		if (strstr(name, "bind") || !strcmp(name, "cg_sock_release") ||
-		    strstr(name, "connect") ||
+		    (strstr(name, "connect") && (cfg->listeners_only || !cfg->want_unix)) ||
 		    (cfg->listeners_only && !strcmp(name, "cg_sockops")))
 			bpf_program__set_autoload(prog, false);
 	}

@@ -425,6 +425,9 @@ int main(void)
 		{AF_INET, "127.0.0.1", PORT4, "mptcp", "tcp", 0, 0},
 		{AF_INET6, "::1", PORT6, "mptcp6", "tcp6", 0, 0},
 	};
+	/* -t: TCP only, so life loads no connect hooks, and the owners must
+	 * come from the transitions */
+	const char *const life_args[] = {"life", "-t", "--netns", netns, NULL};
 	struct watch_pair w;
 	struct tracer life;
 	struct json_lines jl, ll = {0};
@@ -452,8 +455,7 @@ int main(void)
 	check_features();
 
 	watch_pair_start(&w, netns, NULL);
-	if (!ok(start_tracer(&life, (const char *const[]){"life", "--netns", netns, NULL}) == 0,
-		"life started"))
+	if (!ok(start_tracer(&life, life_args) == 0, "life -t started"))
 		tap_diag("life: %s", tracer_stderr(&life));
 
 	for (i = 0; i < 2; i++)
