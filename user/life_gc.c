@@ -19,35 +19,39 @@
 #define AGE_NS	 (10000ull * 1000000ull)
 #define EVERY_NS (5000ull * 1000000ull)
 
-int life_gc_times(uint64_t *age_ns, uint64_t *every_ns)
+/*
+ * Environment variable name as a number from min to max, into *n if set. 0;
+ * -1 (after a one-line warning naming what it wants) if it is not one.
+ */
+static int env_number(const char *name, uint64_t min, uint64_t max, const char *want, uint64_t *n)
 {
-	const char *s = getenv(LIFE_GC_ENV);
-	uint64_t ms;
+	const char *s = getenv(name);
 
-	*age_ns = AGE_NS;
-	*every_ns = EVERY_NS;
-	if (!s)
-		return 0;
-	if (parse_u64(s, 1, 3600000, &ms)) {
-		warnf("%s=%s: want milliseconds, 1 to 3600000", LIFE_GC_ENV, s);
+	if (s && parse_u64(s, min, max, n)) {
+		warnf("%s=%s: want %s, %llu to %llu", name, s, want, (unsigned long long)min,
+		      (unsigned long long)max);
 		return -1;
 	}
-	*age_ns = *every_ns = ms * 1000000ull;
+	return 0;
+}
+
+int life_gc_times(uint64_t *age_ns, uint64_t *every_ns)
+{
+	uint64_t ms = 0;
+
+	if (env_number(LIFE_GC_ENV, 1, 3600000, "milliseconds", &ms))
+		return -1;
+	*age_ns = ms ? ms * 1000000ull : AGE_NS;
+	*every_ns = ms ? ms * 1000000ull : EVERY_NS;
 	return 0;
 }
 
 int life_gc_test_port(uint16_t *port)
 {
-	const char *s = getenv(LOSE_END_ENV);
-	uint64_t n;
+	uint64_t n = 0;
 
-	*port = 0;
-	if (!s)
-		return 0;
-	if (parse_u64(s, 1, 65535, &n)) {
-		warnf("%s=%s: want a port, 1 to 65535", LOSE_END_ENV, s);
+	if (env_number(LOSE_END_ENV, 1, 65535, "a port", &n))
 		return -1;
-	}
 	*port = (uint16_t)n;
 	return 0;
 }
