@@ -159,7 +159,7 @@ static void bad_value(const char *env, const char *value)
 	free(out);
 }
 
-/* The close lines of t's output (stopped) with port at either end. */
+/* The close lines in jl with port at either end, into out. */
 static size_t closes_at(const struct json_lines *jl, long port, const struct json_obj **out,
 			size_t max)
 {
