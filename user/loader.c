@@ -73,6 +73,8 @@ struct loader {
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	struct ring_buffer *rb;
+	uint64_t ring_size;    /* the events map's, as the last try set it */
+	uint32_t wakeup_bytes; /* every object's wakeup_bytes, with it */
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
@@ -519,7 +521,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	}
 	c->rodata->filter_family = cfg->family;
 	c->rodata->filter_netns = cfg->netns;
-	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	c->rodata->wakeup_bytes = l->wakeup_bytes;
 	load_failure_reset();
 	c->rodata->unix_calls = cfg->want_unix;
 	c->rodata->life_kernel = l->skel->rodata->life_kernel;
@@ -672,7 +674,6 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	}
 	l->skel->rodata->filter_family = cfg->family;
 	l->skel->rodata->filter_netns = cfg->netns;
-	l->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	l->skel->rodata->unix_calls = cfg->want_unix;
 	l->life_tried = cfg->life_kernel && !l->life_refused;
 	l->skel->rodata->life_kernel = l->life_tried ? life_store(cfg, state) : ST_LIFE_OFF;
@@ -681,6 +682,12 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		snprintf(l->life_why, sizeof(l->life_why),
 			 "socket storage needs the tp_btf state hook, not %s", hook_name(state));
 	}
+	/* a life that falls back to the table gets every transition: the big ring */
+	l->ring_size = cfg->ringbuf_size	      ? cfg->ringbuf_size
+		       : l->skel->rodata->life_kernel ? LOADER_RING_LIFE
+						      : LOADER_RING_DEFAULT;
+	l->wakeup_bytes = cfg->wake_in_batches ? (uint32_t)(l->ring_size / 8) : 0;
+	l->skel->rodata->wakeup_bytes = l->wakeup_bytes;
 	runtime_hash = l->skel->rodata->life_kernel == ST_LIFE_HASH && kernel_hash_allocates();
 	keep_ended = runtime_hash && state == HOOK_TP_BTF && !l->life_gc_refused;
 	l->life_gc_failed = false;
@@ -727,7 +734,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
 	l->skel->rodata->listeners_only = cfg->listeners_only;
-	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)cfg->ringbuf_size);
+	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)l->ring_size);
 	if (!err)
 		err = bpf_map__set_max_entries(l->skel->maps.life_hash,
 					       runtime_hash ? LIFE_HASH_ENTRIES_RUNTIME
@@ -873,7 +880,7 @@ static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
 	if (!c)
 		return -errno;
 	c->rodata->filter_netns = cfg->netns;
-	c->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	c->rodata->wakeup_bytes = l->wakeup_bytes;
 	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
 	if (!err)
 		err = unix_close_cast_bpf__load(c);
@@ -954,7 +961,7 @@ static int load_unix_object(struct loader *l, const struct loader_cfg *cfg, enum
 	else if (t == R_CLOSE)
 		bpf_program__set_autoload(u->progs.unix_close_enter, true);
 	u->rodata->filter_netns = cfg->netns;
-	u->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	u->rodata->wakeup_bytes = l->wakeup_bytes;
 	l->unx = u;
 	l->unix_links_from = l->nlinks;
 	err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
@@ -1332,6 +1339,11 @@ bool loader_cgroup(const struct loader *l, const char **why)
 int loader_ringbuf_fd(const struct loader *l)
 {
 	return l && l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
+}
+
+uint64_t loader_ringbuf_size(const struct loader *l)
+{
+	return l ? l->ring_size : 0;
 }
 
 int loader_life_gc(struct loader *l, uint64_t *left)

@@ -15,11 +15,20 @@
 
 struct bpf_object_open_opts;
 
+/*
+ * The ring buffer's size where none is asked for. life in the kernel sends
+ * one record a connection: its smaller ring stays in the CPUs' cache, which
+ * 32M does not (docs/performance.md, 2026-12-05 again).
+ */
+#define LOADER_RING_DEFAULT (32u << 20)
+#define LOADER_RING_LIFE    (8u << 20)
+
 struct loader_cfg {
-	uint64_t ringbuf_size;
-	uint16_t family; /* in-kernel filter, 0 = any */
-	uint32_t netns;	 /* in-kernel filter, 0 = any */
-	uint32_t wakeup_bytes;
+	uint64_t ringbuf_size; /* 0: LOADER_RING_LIFE with life in the kernel, else _DEFAULT */
+	uint16_t family;       /* in-kernel filter, 0 = any */
+	uint32_t netns;	       /* in-kernel filter, 0 = any */
+	/* a wake-up once an eighth of the ring waits; else one a record */
+	bool wake_in_batches;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;
 	bool want_queue; /* per-listener queueing (reuseport): an extra, best effort */
@@ -107,6 +116,8 @@ bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
 /* The ring buffer map's fd (its fill is a metric), or -1. */
 int loader_ringbuf_fd(const struct loader *l);
+/* The ring buffer's size, as loaded. */
+uint64_t loader_ringbuf_size(const struct loader *l);
 /* A pass of life's collector of its hash's entries (life_gc.h), where there
  * is one; *left: the entries it left for a later pass (0 without one). 0,
  * or a negative errno. */

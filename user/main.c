@@ -318,7 +318,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.ringbuf_size = o->ringbuf_size,
 		.family = o->f.family,
 		.netns = o->f.netns,
-		.wakeup_bytes = (uint32_t)(o->ringbuf_size / 8),
+		.wake_in_batches = true,
 		.state_hook = o->state_hook,
 		.hooks = o->hooks,
 		.want_queue = o->cmd == CMD_REUSEPORT,
@@ -351,7 +351,6 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	/* before any BPF: a port in use or a bad --web-config fails at once */
 	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
 		return -1;
-	heal_pace_init(&r->pace, o->ringbuf_size, mono_now_ns());
 	if (capture_open(&r->capture, r->out.mono_to_real_ns))
 		return -1;
 	if (life_kernel && (life_gc_times(&cfg.life_gc_age_ns, &r->life_gc_every) ||
@@ -374,6 +373,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.seed = o->seed, .hz = hz, .listeners_only = listeners_only(o)});
 	if (hooks && loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
+	heal_pace_init(&r->pace, loader_ringbuf_size(r->ld), mono_now_ns());
 	if (hooks && cfg.life_kernel && o->life_path != LIFE_PATH_AUTO &&
 	    life_store_refused(r->ld, o))
 		return -1;
@@ -400,7 +400,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	if (err)
 		warnf_errno(err, "cannot drop capabilities");
 	/* the server's thread starts without capabilities */
-	if (r->metrics && metrics_run_start(r->metrics, loader_ringbuf_fd(r->ld), o->ringbuf_size))
+	if (r->metrics &&
+	    metrics_run_start(r->metrics, loader_ringbuf_fd(r->ld), loader_ringbuf_size(r->ld)))
 		return -1;
 	startup_heap_end();
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {

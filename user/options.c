@@ -15,7 +15,6 @@
 #include "states.h"
 #include "warn.h"
 
-#define DEFAULT_RINGBUF	    (32u << 20)
 #define DEFAULT_MAX_SOCKETS (1u << 20)
 
 enum long_only {
@@ -109,8 +108,8 @@ void options_usage(FILE *out)
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
 	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
-	      "Tuning:    --ringbuf-size SIZE (default 32M)  --max-sockets N (default 1M)\n"
-	      "           --btf FILE (kernel BTF)\n"
+	      "Tuning:    --ringbuf-size SIZE (default 32M, life 8M)  --btf FILE (kernel BTF)\n"
+	      "           --max-sockets N (default 1M)\n"
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -l -a -p -e  -c [SECONDS] (refresh)\n"
@@ -262,7 +261,7 @@ int options_parse(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = CMD_WATCH;
-	o->ringbuf_size = DEFAULT_RINGBUF;
+	o->ringbuf_size = 0; /* the loader's choice (loader.h) */
 	o->max_sockets = DEFAULT_MAX_SOCKETS;
 
 	if (argc > 1 && argv[1][0] != '-') {

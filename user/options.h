@@ -73,8 +73,8 @@ struct options {
 	uint64_t duration_ns; /* 0: until interrupted */
 	uint64_t count;	      /* 0: no limit */
 	const char *ready_file;
-	const char *btf; /* --btf: kernel BTF for kernels without /sys/kernel/btf/vmlinux */
-	uint64_t ringbuf_size;
+	const char *btf;       /* --btf: kernel BTF for kernels without /sys/kernel/btf/vmlinux */
+	uint64_t ringbuf_size; /* 0: the loader chooses (loader.h) */
 	uint32_t max_sockets;
 	enum hook_choice state_hook;
 	enum hook_choice hooks;

@@ -16,18 +16,15 @@
  * connection's two ends once, "unseen", while a connection held open past
  * the collector's wait gets its own two lines only at its real end.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bpf_maps.h"
 #include "events.h"
 #include "files.h"
 #include "netns.h"
@@ -41,71 +38,17 @@
 #define HELD_PORT  4712
 #define LOST_CONNS 8
 
-static int sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
 /* The map life_hash that process pid holds, if it allocates its entries: an fd, or -1. */
 static int life_hash_of(pid_t pid)
 {
-	char dir[64], path[320];
-	struct dirent *d;
-	DIR *fds;
-	int found = -1;
+	struct bpf_map_info info;
+	int fd = map_of_process(pid, "life_hash", &info);
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
-	fds = opendir(dir);
-	if (!fds)
+	if (fd >= 0 && (info.max_entries <= 1 || !(info.map_flags & BPF_F_NO_PREALLOC))) {
+		close(fd);
 		return -1;
-	while (found < 0 && (d = readdir(fds))) {
-		char *text, *id;
-		union bpf_attr attr;
-		struct bpf_map_info info;
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		text = read_text_file(path, NULL);
-		id = text ? strstr(text, "map_id:") : NULL;
-		memset(&attr, 0, sizeof(attr));
-		attr.map_id = id ? (uint32_t)strtoul(id + 7, NULL, 10) : 0;
-		free(text);
-		if (!attr.map_id || (fd = sys_bpf(BPF_MAP_GET_FD_BY_ID, &attr)) < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		memset(&attr, 0, sizeof(attr));
-		attr.info.bpf_fd = (uint32_t)fd;
-		attr.info.info_len = sizeof(info);
-		attr.info.info = (uint64_t)(uintptr_t)&info;
-		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) && !strcmp(info.name, "life_hash") &&
-		    info.max_entries > 1 && (info.map_flags & BPF_F_NO_PREALLOC))
-			found = fd;
-		else
-			close(fd);
 	}
-	closedir(fds);
-	return found;
-}
-
-/* How many entries the hash holds. */
-static long entries(int fd)
-{
-	uint64_t key = 0, next;
-	union bpf_attr attr;
-	long n = 0;
-	bool first = true;
-
-	for (;;) {
-		memset(&attr, 0, sizeof(attr));
-		attr.map_fd = (uint32_t)fd;
-		attr.key = first ? 0 : (uint64_t)(uintptr_t)&key;
-		attr.next_key = (uint64_t)(uintptr_t)&next;
-		if (sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr))
-			return errno == ENOENT ? n : -1;
-		key = next;
-		first = false;
-		n++;
-	}
+	return fd;
 }
 
 /* A life run with the collector's wait at ms. */
@@ -315,14 +258,14 @@ int main(void)
 	}
 	ok(storm_completes(CONNS, NULL, 0), "%d connections made", CONNS);
 	usleep(100000);
-	kept = entries(keep_fd);
+	kept = map_entries(keep_fd);
 	ok(kept > 0, "after every connection ended, the hash still holds %ld entries", kept);
 	/* the collector runs every 200 ms and takes what ended 200 ms before */
-	for (i = 0; i < 50 && (left = entries(collect_fd)) != 0; i++)
+	for (i = 0; i < 50 && (left = map_entries(collect_fd)) != 0; i++)
 		usleep(100000);
 	ok(left == 0, "200 ms collector: %ld entries left after %d ms", left, i * 100);
-	ok(entries(keep_fd) >= kept, "the hour's collector took none: %ld entries",
-	   entries(keep_fd));
+	ok(map_entries(keep_fd) >= kept, "the hour's collector took none: %ld entries",
+	   map_entries(keep_fd));
 	ok(storm_completes(CONNS, NULL, 0), "%d more connections made after the collection", CONNS);
 	usleep(300000);
 	n = stop_life(&keep, "keeping run");

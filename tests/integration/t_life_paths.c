@@ -10,7 +10,8 @@
  * storage, or the hash by sock address), a fifth run with that store must
  * give the same lines too. And the kernel runs must really have taken the
  * kernel path: about one record per connection end, where the table run
- * takes several per end.
+ * takes several per end. The kernel path loads a smaller ring buffer by
+ * default; --ringbuf-size sets any run's.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf_maps.h"
 #include "events.h"
 #include "files.h"
 #include "jsonl.h"
@@ -167,6 +169,18 @@ static char *features_life(const char *store, char **kept, char **state)
 	return path;
 }
 
+/* The ring buffer the tracer loaded is want bytes. */
+static void ring_size_is(const struct tracer *t, unsigned int want, const char *run)
+{
+	struct bpf_map_info info;
+	int fd = map_of_process(t->pid, "events", &info);
+
+	ok(fd >= 0 && info.type == BPF_MAP_TYPE_RINGBUF && info.max_entries == want,
+	   "%s: a ring buffer of %u KiB (%u)", run, want >> 10, fd >= 0 ? info.max_entries : 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	static const char *const modes[] = {"server-first", "client-first", "rst"};
@@ -208,7 +222,8 @@ int main(void)
 				     (const char *const[]){"life", "--netns", netns, "--life-path",
 							   "table", NULL}) == 0 &&
 			tracer_start(&tr[K_TEXT],
-				     (const char *const[]){"life", "--netns", netns, NULL},
+				     (const char *const[]){"life", "--netns", netns,
+							   "--ringbuf-size", "4M", NULL},
 				     20000) == 0 &&
 			tracer_start(&tr[T_TEXT],
 				     (const char *const[]){"life", "--netns", netns, "--life-path",
@@ -221,6 +236,10 @@ int main(void)
 		"life runs started: kernel and table paths, JSON and text%s",
 		with_other ? ", and the other store in JSON" : ""))
 		goto out;
+	/* the kernel path's one record a connection needs less ring */
+	ring_size_is(&tr[K_JSON], kernel ? 8u << 20 : 32u << 20, "kernel json, by default");
+	ring_size_is(&tr[T_JSON], 32u << 20, "table json, by default");
+	ring_size_is(&tr[K_TEXT], 4u << 20, "kernel text, with --ringbuf-size 4M");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		ok(storm_completes(CONNS, modes[i], 700), "%s: %d connections made", modes[i],
 		   CONNS);

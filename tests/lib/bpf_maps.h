@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A running tracer's BPF maps, read from outside: through its descriptors
+ * (/proc/PID/fdinfo names each map's id) and bpf(2).
+ */
+#ifndef SOCKTRACE_TESTS_BPF_MAPS_H
+#define SOCKTRACE_TESTS_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <sys/types.h>
+
+/* An fd for the map named name that process pid holds, its info in *info; or -1. */
+int map_of_process(pid_t pid, const char *name, struct bpf_map_info *info);
+
+/* How many entries map fd holds (8-byte keys); -1 on error. */
+long map_entries(int fd);
+
+#endif
