@@ -125,7 +125,7 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
 
 		if (s && (s->life_flags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
-			fill_task(&a.task, false);
+			fill_task(&a.task, TASK_BTF);
 			s->owner_pid = a.task.tgid;
 			__builtin_memcpy(s->owner_comm, a.task.comm, ST_COMM_LEN);
 			s->owner_src = ST_OWNER_ACCEPT;
@@ -144,7 +144,7 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 	/* 0 where it is being remade (a child's copy of its listener's is
 	 * reset after its first transitions before 6.18) */
 	a.cookie = sk_rd(btf, sk, __sk_common.skc_cookie.counter);
-	fill_task(&a.task, false);
+	fill_task(&a.task, TASK_BTF);
 	if (bpf_map_update_elem(&life_accepts, &key, &a, BPF_ANY))
 		__sync_fetch_and_add(&counters.map_full, 1);
 }
@@ -222,7 +222,7 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	else if (c->kind != ST_REC_BIND)
 		r->arg = c->arg;
 	__builtin_memset(r->pad, 0, sizeof(r->pad));
-	fill_task(&r->task, false);
+	fill_task(&r->task, TASK_BTF);
 	submit(r);
 }
 

@@ -57,7 +57,10 @@ static __always_inline int sys_record(long ret, __u32 kind, int fd, __u64 addr, 
 		if (ret < 0)
 			return 0;
 		c.sk = fd_sock(ret, SYS_SOCK_BTF);
-		c.listener = fd_sock(fd, SYS_SOCK_BTF);
+		/* life keeps a TCP accept in the kernel, with no record to name
+		 * the listener in (record_call()) */
+		if (!life_kernel || !c.sk || sk_protocol(c.sk, SYS_SOCK_BTF) != ST_IPPROTO_TCP)
+			c.listener = fd_sock(fd, SYS_SOCK_BTF);
 	} else {
 		c.sk = fd_sock(fd, SYS_SOCK_BTF);
 	}

@@ -8,6 +8,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "socktrace_abi.h"
 
 /* Load-time settings, set by the loader before load. 0 means "any". */
@@ -79,6 +80,13 @@ static __always_inline void fill_task(struct st_task *task, bool btf)
 		bpf_get_current_comm(task->comm, sizeof(task->comm));
 	}
 }
+
+/*
+ * fill_task()'s btf for the call hooks (kprobe, tracepoint and tracing
+ * programs, not cgroup ones): the typed task from 5.11, which the kernel's
+ * own list of helpers tells; the verifier never walks the branch it lacks.
+ */
+#define TASK_BTF bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
 
 /* Whether the filters let tuple t through. */
 static __always_inline bool tuple_wanted(const struct st_tuple *t)

@@ -46,7 +46,7 @@ static __always_inline struct st_unix_rec *unix_rec(const struct sock *sk, __u8 
 	r->event = event;
 	r->source = source;
 	r->fd = -1;
-	fill_task(&r->task, false);
+	fill_task(&r->task, TASK_BTF);
 	return r;
 }
 
