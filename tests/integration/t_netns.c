@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Every line names its socket's network namespace, and --netns keeps one
+ * namespace's sockets only, while two namespaces make connections in turn on
+ * one CPU. Each CPU's programs remember the last namespace they read
+ * (bpf/sock_read.bpf.h, net_inum()): here every connection's transitions
+ * take turns with the other namespace's, so that memory is replaced over
+ * and over, and a line that names the namespace before is caught.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "events.h"
+#include "netns.h"
+#include "tap.h"
+#include "workload.h"
+
+#define CONNS	 150 /* per namespace */
+#define PORT_A	 6101
+#define PORT_B	 6102
+#define MAX_LINE 20000
+
+enum { W_ALL, W_B, L_ALL, L_B, RUNS };
+
+static const char *const run_name[RUNS] = {"watch", "watch --netns B", "life", "life --netns B"};
+
+/* A connection's lines in one tracer's output: how many name which namespace. */
+struct tally {
+	size_t a_right, a_wrong, b_right, b_wrong;
+};
+
+static void count_lines(const struct json_lines *jl, const char *event, long long ns_a,
+			long long ns_b, struct tally *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < jl->n; i++) {
+		const struct json_obj *o = jl->objs[i];
+		long long lport = -1, rport = -1, ns = -1;
+
+		if (!json_str_is(o, "event", event))
+			continue;
+		json_int(o, "lport", &lport);
+		json_int(o, "rport", &rport);
+		json_int(o, "netns", &ns);
+		if (lport == PORT_A || rport == PORT_A)
+			*(ns == ns_a ? &t->a_right : &t->a_wrong) += 1;
+		else if (lport == PORT_B || rport == PORT_B)
+			*(ns == ns_b ? &t->b_right : &t->b_wrong) += 1;
+	}
+}
+
+/* One connection in the namespace behind nsfd, to port on listener lfd. */
+static int conn_in(int nsfd, uint16_t port, int lfd, int client_first)
+{
+	return netns_enter_fd(nsfd) ? -1 : tcp_open_close(port, lfd, 1, client_first);
+}
+
+int main(void)
+{
+	struct tracer tr[RUNS];
+	struct netns_veth v = {.peer_nsfd = -1};
+	struct json_lines jl;
+	struct tally t;
+	char b_arg[32];
+	long ns_a = netns_enter_new();
+	int fd_a = -1, lfd_a = -1, lfd_b = -1, i, made = 0, started = 0;
+	cpu_set_t one;
+
+	memset(tr, 0, sizeof(tr));
+	if (ns_a < 0) {
+		ok(0, "enter a new network namespace: %s", strerror((int)-ns_a));
+		return tap_done();
+	}
+	/* the loopback's softirqs run on the CPU that sends: all on one */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	fd_a = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!ok(fd_a >= 0 && netns_veth_create(&v, "10.61.0.1", "10.61.0.2", 24) == 0,
+		"a second namespace, B (%lu)", v.peer_inode))
+		goto out;
+	lfd_a = tcp_listen_on(AF_INET, "127.0.0.1", PORT_A, 256, NULL);
+	if (netns_enter_fd(v.peer_nsfd) == 0)
+		lfd_b = tcp_listen_on(AF_INET, "127.0.0.1", PORT_B, 256, NULL);
+	if (!ok(lfd_a >= 0 && lfd_b >= 0, "a listener in each namespace") || netns_enter_fd(fd_a))
+		goto out;
+	snprintf(b_arg, sizeof(b_arg), "%lu", v.peer_inode);
+	started =
+		start_tracer(&tr[W_ALL], (const char *const[]){"watch", "-t", NULL}) == 0 &&
+		start_tracer(&tr[W_B], (const char *const[]){"watch", "--netns", b_arg, NULL}) ==
+			0 &&
+		start_tracer(&tr[L_ALL], (const char *const[]){"life", "-t", NULL}) == 0 &&
+		start_tracer(&tr[L_B], (const char *const[]){"life", "--netns", b_arg, NULL}) == 0;
+	if (!ok(started, "four tracers started"))
+		goto out;
+	for (i = 0; i < CONNS; i++) {
+		if (conn_in(fd_a, PORT_A, lfd_a, i & 1) ||
+		    conn_in(v.peer_nsfd, PORT_B, lfd_b, i & 1))
+			break;
+		made++;
+	}
+	netns_enter_fd(fd_a);
+	ok(made == CONNS, "%d connections in each namespace, in turns", made);
+	tcp_wait_settled(3000);
+	usleep(300000);
+	for (i = 0; i < RUNS; i++) {
+		long long lost = -1;
+		int stopped = tracer_stop(&tr[i], 10000);
+
+		if (!stopped)
+			tracer_last_summary(&tr[i], NULL, &lost, NULL, NULL);
+		ok(!stopped && lost == 0, "%s: exits 0, nothing lost (%s, lost %lld)", run_name[i],
+		   tracer_status_str(&tr[i]), lost);
+	}
+	for (i = 0; i < RUNS; i++) {
+		bool life = i == L_ALL || i == L_B, only_b = i == W_B || i == L_B;
+		/* life: a line per end; watch: a connection's ten transitions, and more */
+		size_t want = life ? 2 * CONNS : 10 * CONNS;
+
+		if (!ok(json_lines_load(tr[i].out_path, &jl) == 0 && jl.bad == 0,
+			"%s: the output is JSON lines", run_name[i]))
+			continue;
+		count_lines(&jl, life ? "close" : "state", ns_a, (long long)v.peer_inode, &t);
+		ok(t.a_wrong == 0 && t.b_wrong == 0,
+		   "%s: every line names its namespace (A %zu right, %zu wrong; B %zu right, %zu "
+		   "wrong)",
+		   run_name[i], t.a_right, t.a_wrong, t.b_right, t.b_wrong);
+		ok(t.b_right >= want && (only_b ? t.a_right == 0 : t.a_right >= want),
+		   "%s: %s (A %zu, B %zu lines, at least %zu each)", run_name[i],
+		   only_b ? "B's connections only, all of them" : "both namespaces' connections",
+		   t.a_right, t.b_right, want);
+		json_lines_free(&jl);
+	}
+out:
+	for (i = 0; i < RUNS; i++)
+		tracer_cleanup(&tr[i]);
+	if (lfd_a >= 0)
+		close(lfd_a);
+	if (lfd_b >= 0)
+		close(lfd_b);
+	if (fd_a >= 0)
+		close(fd_a);
+	netns_veth_destroy(&v);
+	return tap_done();
+}
