@@ -83,9 +83,10 @@ int main(void)
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
 	sched_setaffinity(0, sizeof(one), &one);
 	fd_a = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (!ok(fd_a >= 0 && netns_veth_create(&v, "10.61.0.1", "10.61.0.2", 24) == 0,
-		"a second namespace, B (%lu)", v.peer_inode))
+	made = fd_a >= 0 && netns_veth_create(&v, "10.61.0.1", "10.61.0.2", 24) == 0;
+	if (!ok(made, "a second namespace, B (%lu), besides A (%ld)", v.peer_inode, ns_a))
 		goto out;
+	made = 0;
 	lfd_a = tcp_listen_on(AF_INET, "127.0.0.1", PORT_A, 256, NULL);
 	if (netns_enter_fd(v.peer_nsfd) == 0)
 		lfd_b = tcp_listen_on(AF_INET, "127.0.0.1", PORT_B, 256, NULL);
