@@ -18,7 +18,7 @@ struct bpf_object_open_opts;
 /*
  * The ring buffer's size where none is asked for. life in the kernel sends
  * one record a connection: its smaller ring stays in the CPUs' cache, which
- * 32M does not (docs/performance.md, 2026-12-05 again).
+ * 32M does not (docs/performance.md, "2026-12-05 (later)").
  */
 #define LOADER_RING_DEFAULT (32u << 20)
 #define LOADER_RING_LIFE    (8u << 20)
