@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,12 @@
 #include <linux/magic.h>
 #include <linux/types.h>
 
+#include "clock.h"
 #include "hook_probe.h"
 #include "life_gc.h"
 #include "own_mounts.h"
 #include "privs.h"
+#include "ring_spill.h"
 #include "settled_count.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
@@ -45,6 +48,12 @@
 /* the most a run attaches: the kprobe family with its syscall rescues, MPTCP,
  * cgroup and queue hooks, plus the UNIX object's entries and exits (5.10) */
 #define MAX_LINKS 96
+/* spilled records handled between two looks at the ring: half a millisecond */
+#define SPILL_BATCH 1024
+/* a storm's spill memory is kept this long after its last record */
+#define SPILL_KEEP_NS (2000ull * 1000000ull)
+/* tests: spill whatever waits, to take the spill's path often */
+#define SPILL_TEST_ENV "SOCKTRACE_TEST_SPILL"
 
 /*
  * The main object's programs, by hook set: the loader keeps one state set and
@@ -73,8 +82,10 @@ struct loader {
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	struct ring_buffer *rb;
-	uint64_t ring_size;    /* the events map's, as the last try set it */
-	uint32_t wakeup_bytes; /* every object's wakeup_bytes, with it */
+	struct ring_spill spill; /* records moved out while the consumer is behind */
+	uint64_t spill_at;	 /* when it last held some */
+	uint64_t ring_size;	 /* the events map's, as the last try set it */
+	uint32_t wakeup_bytes;	 /* every object's wakeup_bytes, with it */
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
@@ -290,6 +301,8 @@ static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct loader *l = ctx;
 
+	if (ring_spill_take(&l->spill, data, len, l->fn, l->ctx))
+		return 0;
 	return l->fn(l->ctx, data, len);
 }
 
@@ -682,10 +695,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		snprintf(l->life_why, sizeof(l->life_why),
 			 "socket storage needs the tp_btf state hook, not %s", hook_name(state));
 	}
-	/* a life that falls back to the table gets every transition: the big ring */
-	l->ring_size = cfg->ringbuf_size	      ? cfg->ringbuf_size
-		       : l->skel->rodata->life_kernel ? LOADER_RING_LIFE
-						      : LOADER_RING_DEFAULT;
+	l->ring_size = cfg->ringbuf_size ? cfg->ringbuf_size : LOADER_RING_DEFAULT;
 	l->wakeup_bytes = cfg->wake_in_batches ? (uint32_t)(l->ring_size / 8) : 0;
 	l->skel->rodata->wakeup_bytes = l->wakeup_bytes;
 	runtime_hash = l->skel->rodata->life_kernel == ST_LIFE_HASH && kernel_hash_allocates();
@@ -1046,6 +1056,22 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 	return err;
 }
 
+/*
+ * The ring's spill: from twice the wake-up mark (an eighth), which a
+ * consumer woken on time never reaches, or for tests from any record
+ * (SPILL_TEST_ENV); up to LOADER_SPILL_RINGS rings' worth.
+ */
+static int spill_open(struct loader *l)
+{
+	uint64_t cap = l->ring_size * LOADER_SPILL_RINGS, behind = l->ring_size / 4;
+
+	if (cap > LOADER_SPILL_MAX)
+		cap = LOADER_SPILL_MAX;
+	if (getenv(SPILL_TEST_ENV))
+		behind = 0;
+	return ring_spill_init(&l->spill, bpf_map__fd(l->skel->maps.events), behind, cap);
+}
+
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
 {
 	static const enum hook_choice states[] = {HOOK_TP_BTF, HOOK_RAW_TP, HOOK_TRACEPOINT};
@@ -1154,6 +1180,10 @@ loaded:
 		warnf_errno(err, "cannot open the ring buffer");
 		goto fail;
 	}
+	/* without it, records wait in the ring as they always did */
+	err = spill_open(l);
+	if (err && verbosity)
+		warnf_errno(err, "no spill for the ring buffer");
 	*out = l;
 	return 0;
 fail:
@@ -1176,8 +1206,14 @@ static void set_waiting(struct loader *l, __u32 v)
 
 int loader_poll(struct loader *l, int timeout_ms)
 {
-	int n, m;
+	int n, m, total;
 
+	/* records in the spill are due now; its memory goes back a while
+	 * after the storm */
+	if (!ring_spill_empty(&l->spill))
+		timeout_ms = 0;
+	else if (l->spill.spare && mono_now_ns() - l->spill_at > SPILL_KEEP_NS)
+		ring_spill_trim(&l->spill);
 	/* tell the BPF side to wake us once enough is pending (record.bpf.h) */
 	if (timeout_ms)
 		set_waiting(l, 1);
@@ -1186,11 +1222,20 @@ int loader_poll(struct loader *l, int timeout_ms)
 		set_waiting(l, 0);
 	if (n < 0 && n != -EINTR)
 		return n;
-	/* without a wake-up, records wait for us: take them all now */
-	m = ring_buffer__consume(l->rb);
-	if (m < 0 && m != -EINTR)
-		return m;
-	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+	total = n > 0 ? n : 0;
+	/* without a wake-up, records wait for us: take them all now, and the
+	 * spilled ones a batch at a time, looking at the ring in between */
+	for (;;) {
+		m = ring_buffer__consume(l->rb);
+		if (m < 0 && m != -EINTR)
+			return m;
+		if (m > 0 && total < INT_MAX - m)
+			total += m;
+		if (ring_spill_empty(&l->spill))
+			return total;
+		ring_spill_run(&l->spill, SPILL_BATCH, l->fn, l->ctx);
+		l->spill_at = mono_now_ns();
+	}
 }
 
 /*
@@ -1346,6 +1391,17 @@ uint64_t loader_ringbuf_size(const struct loader *l)
 	return l ? l->ring_size : 0;
 }
 
+void loader_spill(const struct loader *l, uint64_t *records, uint64_t *peak)
+{
+	*records = l ? l->spill.records : 0;
+	*peak = l ? l->spill.peak : 0;
+}
+
+uint64_t loader_spill_recent(struct loader *l)
+{
+	return l ? ring_spill_recent(&l->spill) : 0;
+}
+
 int loader_life_gc(struct loader *l, uint64_t *left)
 {
 	int err;
@@ -1364,6 +1420,7 @@ void loader_close(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	ring_spill_free(&l->spill);
 	detach_all(l);
 	bpf_link__destroy(l->life_gc);
 	queue_bpf__destroy(l->queue);

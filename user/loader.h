@@ -16,15 +16,18 @@
 struct bpf_object_open_opts;
 
 /*
- * The ring buffer's size where none is asked for. life in the kernel sends
- * one record a connection: its smaller ring stays in the CPUs' cache, which
- * 32M does not (docs/performance.md, "2026-12-05 (later)").
+ * The ring buffer's size where none is asked for. A small ring stays in the
+ * CPUs' caches, which 32M did not (docs/performance.md, "2026-12-05 (later)"
+ * and "2026-12-05 (evening)"); the backlog of a storm that outpaces the
+ * consumer goes to its memory instead, up to LOADER_SPILL_RINGS times the
+ * ring and at most LOADER_SPILL_MAX bytes (user/ring_spill.h).
  */
-#define LOADER_RING_DEFAULT (32u << 20)
-#define LOADER_RING_LIFE    (8u << 20)
+#define LOADER_RING_DEFAULT (8u << 20)
+#define LOADER_SPILL_RINGS  16
+#define LOADER_SPILL_MAX    (1024ull << 20)
 
 struct loader_cfg {
-	uint64_t ringbuf_size; /* 0: LOADER_RING_LIFE with life in the kernel, else _DEFAULT */
+	uint64_t ringbuf_size; /* 0: LOADER_RING_DEFAULT */
 	uint16_t family;       /* in-kernel filter, 0 = any */
 	uint32_t netns;	       /* in-kernel filter, 0 = any */
 	/* a wake-up once an eighth of the ring waits; else one a record */
@@ -118,6 +121,11 @@ const char *hook_name(enum hook_choice h);
 int loader_ringbuf_fd(const struct loader *l);
 /* The ring buffer's size, as loaded. */
 uint64_t loader_ringbuf_size(const struct loader *l);
+/* Records ever moved out of the ring while the consumer was behind, and the
+ * most bytes they held at once (user/ring_spill.h). */
+void loader_spill(const struct loader *l, uint64_t *records, uint64_t *peak);
+/* The most bytes they held since the last call. */
+uint64_t loader_spill_recent(struct loader *l);
 /* A pass of life's collector of its hash's entries (life_gc.h), where there
  * is one; *left: the entries it left for a later pass (0 without one). 0,
  * or a negative errno. */

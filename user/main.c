@@ -425,6 +425,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 static void run_summary(struct run *r)
 {
 	const struct table_stats *st = table_stats(r->tb);
+	uint64_t spilled, spill_peak;
 
 	/* kretprobes the kernel missed, made good by syscall exits: not a loss */
 	if (r->reported.ret_rescued && r->o->verbose)
@@ -443,6 +444,11 @@ static void run_summary(struct run *r)
 	/* lines made that never reached the reader (it stalled or left) */
 	if (r->out.unwritten)
 		fprintf(stderr, " unwritten=%llu", (unsigned long long)r->out.unwritten);
+	/* records the consumer, behind, kept in its memory instead of the ring */
+	loader_spill(r->ld, &spilled, &spill_peak);
+	if (spilled)
+		fprintf(stderr, " spilled=%llu spill_peak=%lluK", (unsigned long long)spilled,
+			(unsigned long long)(spill_peak >> 10));
 	fputc('\n', stderr);
 }
 
@@ -517,6 +523,7 @@ static int run_step(struct run *r, int timeout_ms)
 	}
 	if (r->metrics) {
 		const struct table_stats *st = table_stats(r->tb);
+		uint64_t spilled, spill_peak;
 		struct metrics_health h = {
 			.events = r->records,
 			.bad_records = r->bad_records,
@@ -525,8 +532,11 @@ static int run_step(struct run *r, int timeout_ms)
 			.table_full = st->full,
 			.kernel_missed = r->reported.kernel_missed,
 			.table_capacity = r->o->max_sockets,
+			.spill_recent = loader_spill_recent(r->ld),
 		};
 
+		loader_spill(r->ld, &spilled, &spill_peak);
+		h.spilled = spilled;
 		metrics_run_step(r->metrics, r->tb, &h, now);
 	}
 	/* a UNIX socket whose last holder exited (or, without a release hook, closed)

@@ -108,7 +108,7 @@ void options_usage(FILE *out)
 	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
 	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
-	      "Tuning:    --ringbuf-size SIZE (default 32M, life 8M)  --btf FILE (kernel BTF)\n"
+	      "Tuning:    --ringbuf-size SIZE (default 8M)  --btf FILE (kernel BTF)\n"
 	      "           --max-sockets N (default 1M)\n"
 	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"

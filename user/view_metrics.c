@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/mman.h>
 
 #include "addr.h"
 #include "metrics.h"
@@ -88,6 +86,14 @@ static const struct metric_desc descs[VM_FAMILIES] = {
 			  METRIC_GAUGE, L(NULL)},
 	[VM_RING_SIZE] = {"socktrace_ringbuf_size_bytes", "Size of the ring buffer.", METRIC_GAUGE,
 			  L(NULL)},
+	[VM_SPILLED] = {"socktrace_ringbuf_spilled_total",
+			"Records moved out of the ring buffer into socktrace's memory while the "
+			"tracer was behind.",
+			METRIC_COUNTER, L(NULL)},
+	[VM_SPILL_MAX] = {"socktrace_ringbuf_spill_max_bytes",
+			  "Most bytes of records held in socktrace's memory, moved out of the ring "
+			  "buffer, between two publications.",
+			  METRIC_GAUGE, L(NULL)},
 	[VM_TABLE] = {"socktrace_table_entries",
 		      "Entries in the live socket table (TIME_WAIT included).", METRIC_GAUGE,
 		      L(NULL)},
@@ -135,24 +141,8 @@ int metrics_view_init(struct metrics_view *v, uint32_t max_series, transition_si
 
 void metrics_view_set_ring(struct metrics_view *v, int fd, uint64_t size)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	void *c, *p;
-
-	if (fd < 0)
-		return;
-	/* the consumer position is page 0, the producer's page 1 (bpf ringbuf layout) */
-	c = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
-	p = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
-	if (c == MAP_FAILED || p == MAP_FAILED) {
-		if (c != MAP_FAILED)
-			munmap(c, (size_t)page);
-		if (p != MAP_FAILED)
-			munmap(p, (size_t)page);
-		return;
-	}
-	v->ring_cons = c;
-	v->ring_prod = p;
-	v->ring_size = size;
+	if (!ring_pos_map(&v->ring, fd))
+		v->ring_size = size;
 }
 
 static void tuple_labels(const struct st_tuple *t, char netns[16], char laddr[64], char lport[8],
@@ -401,6 +391,8 @@ static void publish_health(struct metrics_view *v, const struct metrics_health *
 	metrics_set(v->m, v->fam[VM_KMISSED], NULL, (double)h->kernel_missed);
 	metrics_set(v->m, v->fam[VM_RING_FILL], NULL, v->ring_max_fill);
 	metrics_set(v->m, v->fam[VM_RING_SIZE], NULL, (double)v->ring_size);
+	metrics_set(v->m, v->fam[VM_SPILLED], NULL, (double)h->spilled);
+	metrics_set(v->m, v->fam[VM_SPILL_MAX], NULL, (double)v->spill_max);
 	metrics_set(v->m, v->fam[VM_TABLE_CAP], NULL, (double)h->table_capacity);
 	metrics_set(v->m, v->fam[VM_UPTIME], NULL, (now - v->start_ns) / 1e9);
 	metrics_set(v->m, v->fam[VM_PUBLISH], NULL, v->publish_s);
@@ -415,13 +407,9 @@ static void publish_health(struct metrics_view *v, const struct metrics_health *
 
 static double sample_ring(const struct metrics_view *v)
 {
-	unsigned long c, p;
-
-	if (!v->ring_cons || !v->ring_size)
+	if (!v->ring_size)
 		return 0;
-	c = __atomic_load_n(v->ring_cons, __ATOMIC_ACQUIRE);
-	p = __atomic_load_n(v->ring_prod, __ATOMIC_ACQUIRE);
-	return p > c ? (double)(p - c) / (double)v->ring_size : 0;
+	return (double)ring_pos_pending(&v->ring) / (double)v->ring_size;
 }
 
 static uint64_t cpu_now_ns(void)
@@ -441,6 +429,7 @@ int metrics_view_publish(struct metrics_view *v, struct table *tb, const struct 
 	publish_table(v, tb);
 	publish_health(v, h, now_ns);
 	v->ring_max_fill = sample_ring(v);
+	v->spill_max = h->spill_recent;
 	for (fmt = METRICS_FMT_TEXT; fmt <= METRICS_FMT_OPENMETRICS; fmt++) {
 		char *text;
 		size_t len;
@@ -465,18 +454,15 @@ void metrics_view_step(struct metrics_view *v, struct table *tb, const struct me
 
 	if (fill > v->ring_max_fill)
 		v->ring_max_fill = fill;
+	if (h->spill_recent > v->spill_max)
+		v->spill_max = h->spill_recent;
 	if (want)
 		metrics_view_publish(v, tb, h, now_ns, want);
 }
 
 void metrics_view_free(struct metrics_view *v)
 {
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (v->ring_cons)
-		munmap((void *)v->ring_cons, (size_t)page);
-	if (v->ring_prod)
-		munmap((void *)v->ring_prod, (size_t)page);
+	ring_pos_unmap(&v->ring);
 	metrics_free(v->m);
 	metrics_pub_free(v->pub);
 	free(v->cache);

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "ring_pos.h"
 #include "table.h"
 
 struct metrics;
@@ -23,6 +24,9 @@ struct metrics_health {
 	uint64_t bad_records; /* records that failed validation */
 	uint64_t rb_full, map_full, table_full, kernel_missed;
 	uint64_t table_capacity; /* --max-sockets */
+	/* the ring's spill (user/ring_spill.h): records ever moved out, and
+	 * the most bytes held since the last reading */
+	uint64_t spilled, spill_recent;
 };
 
 enum {
@@ -42,6 +46,8 @@ enum {
 	VM_KMISSED,
 	VM_RING_FILL,
 	VM_RING_SIZE,
+	VM_SPILLED,
+	VM_SPILL_MAX,
 	VM_TABLE,
 	VM_TABLE_CAP,
 	VM_UPTIME,
@@ -94,10 +100,10 @@ struct metrics_view {
 	uint32_t netns;
 	int fam[VM_FAMILIES];
 	uint64_t start_ns;
-	/* the ring buffer's positions, mapped read-only */
-	const volatile unsigned long *ring_cons, *ring_prod;
+	struct ring_pos ring; /* the ring buffer's positions */
 	uint64_t ring_size;
 	double ring_max_fill; /* since the last publication */
+	uint64_t spill_max;   /* the spill's most bytes, since the last publication */
 	double publish_s;     /* what the last publication cost the tracer */
 	struct vm_cache *cache;
 };

@@ -608,10 +608,14 @@ static void round_life(void)
 	struct tracer t;
 	char url[128], *text, *out, *p;
 	uint16_t port;
-	int closes = 0;
+	int closes = 0, rc;
 
-	if (!ok(start_with_metrics(&t, "life", NULL, url, sizeof(url)) == 0,
-		"life --metrics started")) {
+	/* every record that waits in the ring goes through the spill first
+	 * (user/ring_spill.h): its metrics count it, and no line is lost */
+	setenv("SOCKTRACE_TEST_SPILL", "1", 1);
+	rc = start_with_metrics(&t, "life", NULL, url, sizeof(url));
+	unsetenv("SOCKTRACE_TEST_SPILL");
+	if (!ok(rc == 0, "life --metrics started")) {
 		tracer_cleanup(&t);
 		return;
 	}
@@ -621,6 +625,13 @@ static void round_life(void)
 	expectations(e, lport, netns);
 	text = scrape_until(url, NULL, e, 10000);
 	check_values("life --metrics", text, e);
+	ok(sample(text, "socktrace_ringbuf_spilled_total", NULL) > 0,
+	   "life --metrics: records spilled are counted (%g)",
+	   sample(text, "socktrace_ringbuf_spilled_total", NULL));
+	ok(sample(text, "socktrace_ringbuf_spill_max_bytes", NULL) >= 0,
+	   "life --metrics: the spill's most bytes are shown");
+	is_int((long long)sample(text, "socktrace_ringbuf_size_bytes", NULL), 8 << 20,
+	       "life --metrics: the ring buffer is 8M by default");
 	free(text);
 	ok(tracer_stop(&t, 10000) == 0, "life exits 0 (%s)", tracer_status_str(&t));
 	out = NULL;
