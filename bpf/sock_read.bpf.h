@@ -124,6 +124,11 @@ static __always_inline void skc_tuple(struct st_tuple *t, const struct sock_comm
 			BPF_CORE_READ_INTO((struct in6_addr *)t->daddr, skc, skc_v6_daddr);
 		}
 	} else {
+		/* the rest of each address is zero, as is the padding below: a
+		 * ring record starts with what an older record left in its
+		 * place, and userspace compares and hashes whole tuples */
+		__builtin_memset(t->saddr + 4, 0, ST_ADDR_LEN - 4);
+		__builtin_memset(t->daddr + 4, 0, ST_ADDR_LEN - 4);
 		if (btf) {
 			__builtin_memcpy(t->saddr, &skc->skc_rcv_saddr, 4);
 			__builtin_memcpy(t->daddr, &skc->skc_daddr, 4);
@@ -132,6 +137,7 @@ static __always_inline void skc_tuple(struct st_tuple *t, const struct sock_comm
 			BPF_CORE_READ_INTO((__be32 *)t->daddr, skc, skc_daddr);
 		}
 	}
+	__builtin_memset(t->pad, 0, sizeof(t->pad));
 	if (btf)
 		t->flags = (BPF_CORE_READ_BITFIELD(skc, skc_reuse) ? ST_SK_REUSEADDR : 0) |
 			   (BPF_CORE_READ_BITFIELD(skc, skc_reuseport) ? ST_SK_REUSEPORT : 0) |

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "netns.h"
 #include "socktrace_abi.h"
 #include "tap.h"
@@ -236,6 +237,113 @@ static void end_unseen(const char *dir)
 	unlink(cap);
 }
 
+/* The tuple of a captured record, or NULL for a record that has none. */
+static const struct st_tuple *rec_tuple(const char *rec, uint32_t len)
+{
+	const struct st_hdr *h = (const void *)rec;
+
+	if (len < sizeof(*h))
+		return NULL;
+	switch (h->type) {
+	case ST_REC_STATE:
+		return len >= sizeof(struct st_state_rec) ? &((const struct st_state_rec *)rec)->t
+							  : NULL;
+	case ST_REC_SOCK:
+		return len >= sizeof(struct st_sock_rec) ? &((const struct st_sock_rec *)rec)->t
+							 : NULL;
+	case ST_REC_LIFE:
+		return len >= sizeof(struct st_life_rec) ? &((const struct st_life_rec *)rec)->t
+							 : NULL;
+	case ST_REC_ACCEPT:
+	case ST_REC_CONNECT:
+	case ST_REC_BIND:
+	case ST_REC_LISTEN:
+	case ST_REC_CLOSE:
+	case ST_REC_PORT:
+	case ST_REC_QUEUED:
+		return len >= sizeof(struct st_call_rec) ? &((const struct st_call_rec *)rec)->t
+							 : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * An IPv4 tuple's bytes past its addresses and its padding are zero in every
+ * record: the table compares and hashes whole tuples (a TIME_WAIT entry's key,
+ * a reuseport group, the JSON memo), and a ring record starts with whatever an
+ * older one left there. A small ring wraps many times over in the run.
+ */
+static void tuple_bytes(const char *dir)
+{
+	static const uint8_t zero[ST_ADDR_LEN];
+	char cap[PATH_MAX], head[CAPTURE_HEAD];
+	struct tracer t;
+	uint64_t bytes = 0;
+	uint32_t len, pad;
+	long v4 = 0, dirty = 0;
+	long long events = -1, lost = -1;
+	uint16_t port;
+	int lfd, rc;
+	FILE *f;
+
+	snprintf(cap, sizeof(cap), "%s/bytes.cap", dir);
+	setenv("SOCKTRACE_CAPTURE", cap, 1);
+	if (!ok(tracer_start(
+			&t, (const char *const[]){"watch", "--json", "--ringbuf-size", "32K", NULL},
+			30000) == 0,
+		"watch with a 32K ring: started")) {
+		tap_diag("%s", tracer_stderr(&t));
+		tracer_cleanup(&t);
+		return;
+	}
+	lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 64, &port);
+	ok(lfd >= 0 && tcp_open_close(port, lfd, 100, 1) == 0 &&
+		   tcp_open_close(port, lfd, 100, 0) == 0,
+	   "watch with a 32K ring: 200 loopback connections");
+	close(lfd);
+	usleep(300 * 1000);
+	rc = tracer_stop(&t, 10000);
+	if (!rc)
+		rc = tracer_last_summary(&t, &events, &lost, NULL, NULL);
+	tracer_cleanup(&t);
+	unsetenv("SOCKTRACE_CAPTURE");
+	f = fopen(cap, "re");
+	if (!ok(rc == 0 && f && fread(head, sizeof(head), 1, f) == 1, "the capture was written"))
+		goto out;
+	while (fread(&len, 4, 1, f) == 1 && fread(&pad, 4, 1, f) == 1 && len <= 4096) {
+		char rec[4096];
+		const struct st_tuple *tp;
+
+		if (fread(rec, (len + 7) & ~7u, 1, f) != 1)
+			break;
+		bytes += len;
+		tp = rec_tuple(rec, len);
+		if (!tp || tp->family != AF_INET)
+			continue;
+		v4++;
+		if (memcmp(tp->saddr + 4, zero, ST_ADDR_LEN - 4) ||
+		    memcmp(tp->daddr + 4, zero, ST_ADDR_LEN - 4) ||
+		    memcmp(tp->pad, zero, sizeof(tp->pad))) {
+			if (!dirty)
+				tap_diag("first dirty record: type %u",
+					 ((struct st_hdr *)rec)->type);
+			dirty++;
+		}
+	}
+	/* a ring this small may lose records in a burst: what counts is that
+	 * it wrapped */
+	ok(bytes > 3 * 32768 && v4 >= 500,
+	   "the ring wrapped: %llu bytes in %ld IPv4 records (events %lld, lost %lld)",
+	   (unsigned long long)bytes, v4, events, lost);
+	ok(dirty == 0, "every IPv4 tuple is zero past its addresses (%ld of %ld are not)", dirty,
+	   v4);
+out:
+	if (f)
+		fclose(f);
+	unlink(cap);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/t_replay.XXXXXX", path[PATH_MAX], *out = NULL;
@@ -258,6 +366,7 @@ int main(void)
 		ok(0, "enter a new network namespace: %s", strerror(errno));
 		return tap_done();
 	}
+	tuple_bytes(dir);
 	snprintf(path, sizeof(path), "%s/watch.cap", dir);
 	setenv("SOCKTRACE_CAPTURE", path, 1);
 	/* each connection: 5 state lines an end (TIME_WAIT's end comes after
