@@ -28,11 +28,14 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 				   .mask = INDEX_MIN - 1,
 				   .max = n,
 				   .keyoff = offsetof(struct sock_entry, sk)};
+	tb->by_odd = tb->by_sk;
+	tb->by_odd.slots = ix_cells_alloc(INDEX_MIN);
 	tb->by_cookie = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
 				       .mask = INDEX_MIN - 1,
 				       .max = n,
 				       .keyoff = offsetof(struct sock_entry, cookie)};
-	if (!tb->ents || !tb->origins || !tb->by_sk.slots || !tb->by_cookie.slots)
+	if (!tb->ents || !tb->origins || !tb->by_sk.slots || !tb->by_odd.slots ||
+	    !tb->by_cookie.slots)
 		goto fail;
 	tb->sink = sink;
 	tb->sink_ctx = sink_ctx;
@@ -52,6 +55,7 @@ void table_free(struct table *tb)
 	free(tb->ents);
 	free(tb->origins);
 	ix_cells_free(tb->by_sk.slots, tb->by_sk.mask + 1);
+	ix_cells_free(tb->by_odd.slots, tb->by_odd.mask + 1);
 	ix_cells_free(tb->by_cookie.slots, tb->by_cookie.mask + 1);
 	free(tb->pend);
 	free(tb);

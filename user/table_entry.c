@@ -90,7 +90,7 @@ struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cooki
 	e->sk = sk;
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
-	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
+	ix_put(tb, sk_index(tb, sk), entry_slot(tb, e));
 	cookie_index(tb, e);
 	return e;
 }
@@ -104,7 +104,7 @@ void entry_free(struct table *tb, struct sock_entry *e)
 	/* a held line never vanishes: its socket ended, so it can go now */
 	release_pending(tb, e);
 	if (!(e->flags & ENTRY_GONE)) {
-		ix_del(tb, &tb->by_sk, e->sk);
+		ix_del(tb, sk_index(tb, e->sk), e->sk);
 		tb->st.entries--;
 	}
 	if (e->flags & ENTRY_BY_COOKIE)

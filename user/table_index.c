@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The table's two indexes: by sk key (the struct sock address; a tuple hash
- * for TIME_WAIT; a seed key for sockets only sock_diag has named) and by
- * cookie. Probing is inline in table_internal.h; insertion, deletion and
- * growth are here.
+ * The table's indexes: by sk key (the struct sock address; apart from it the
+ * odd keys, a tuple hash for TIME_WAIT and a seed key for sockets only
+ * sock_diag has named) and by cookie. Probing is inline in table_internal.h;
+ * insertion, deletion and growth are here.
  */
 #include <sys/mman.h>
 
@@ -102,9 +102,9 @@ bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
 /* An entry known by a seed key learns its sock address. */
 void give_address(struct table *tb, struct sock_entry *e, uint64_t sk)
 {
-	ix_del(tb, &tb->by_sk, e->sk);
+	ix_del(tb, sk_index(tb, e->sk), e->sk);
 	e->sk = sk;
-	ix_put(tb, &tb->by_sk, entry_slot(tb, e));
+	ix_put(tb, sk_index(tb, sk), entry_slot(tb, e));
 }
 
 /* lookup_event()'s second try: the cookie of an entry only sock_diag has met. */

@@ -155,7 +155,7 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
 	struct sock_entry *old;
 
 	if (e->sk)
-		ix_del(tb, &tb->by_sk, e->sk);
+		ix_del(tb, sk_index(tb, e->sk), e->sk);
 	e->flags &= ~ENTRY_PENDING;
 	/* nothing asks for a TIME_WAIT entry by cookie but a sock_diag snapshot
 	 * (table_apply_sock()): without one, the index need not hold them */
@@ -163,7 +163,7 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
 		ix_del(tb, &tb->by_cookie, e->cookie);
 		e->flags &= ~ENTRY_BY_COOKIE;
 	}
-	old = slot_entry(tb, ix_find(tb, &tb->by_sk, key, &pos));
+	old = slot_entry(tb, ix_find(tb, &tb->by_odd, key, &pos));
 	if (old && (old->flags & ENTRY_TIMEWAIT) && same_socket(old, e)) {
 		timewait_gone(tb, old);
 	} else if (old) {
@@ -172,7 +172,7 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
 		return;
 	}
 	e->sk = key;
-	ix_put(tb, &tb->by_sk, slot);
+	ix_put(tb, &tb->by_odd, slot);
 	e->flags |= ENTRY_TIMEWAIT;
 	e->state = ST_TCP_TIME_WAIT;
 	e->expire_ns = expire_ns;
@@ -186,7 +186,7 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
  */
 void timewait_gone(struct table *tb, struct sock_entry *e)
 {
-	ix_del(tb, &tb->by_sk, e->sk);
+	ix_del(tb, sk_index(tb, e->sk), e->sk);
 	if (e->flags & ENTRY_BY_COOKIE)
 		ix_del(tb, &tb->by_cookie, e->cookie);
 	e->flags &= ~ENTRY_BY_COOKIE;
