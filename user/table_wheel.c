@@ -13,13 +13,16 @@
  */
 uint64_t tw_key(const struct st_tuple *t)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint8_t *p = (const uint8_t *)t;
+	/* the tuple without its flags: addresses, netns, ports, family, protocol */
+	uint64_t w[(offsetof(struct st_tuple, flags) + 7) / 8] = {0}, h = 0x9e3779b97f4a7c15ull;
 	size_t i;
 
-	/* the tuple without its flags: family, ports, addresses, netns */
-	for (i = 0; i < offsetof(struct st_tuple, flags); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
+	/* a word at a time: byte by byte, two keys a connection cost 100 ns */
+	memcpy(w, t, offsetof(struct st_tuple, flags));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
 	return h | 1;
 }
 
