@@ -43,6 +43,14 @@ enum st_rec_type {
 	ST_REC_TYPE_MAX = 12,
 };
 
+/* Whether records of this type are a struct st_call_rec. */
+static inline int st_rec_is_call(__u32 type)
+{
+	return type == ST_REC_ACCEPT || type == ST_REC_CONNECT || type == ST_REC_BIND ||
+	       type == ST_REC_LISTEN || type == ST_REC_CLOSE || type == ST_REC_PORT ||
+	       type == ST_REC_QUEUED;
+}
+
 /* st_call_rec.call_flags */
 enum st_call_flags {
 	/* a failed call's address (bind: local, connect: remote) came from the

@@ -59,24 +59,17 @@ enum decode_err decode_record(const void *data, size_t len, __u32 *type)
 	if (hdr.size != rec_size[hdr.type] || len > ((hdr.size + 7) & ~(size_t)7))
 		return DECODE_SIZE;
 
+	if (st_rec_is_call(hdr.type)) {
+		const struct st_call_rec *r = data;
+
+		if (!family_ok(r->t.family) || !state_ok(r->state))
+			return DECODE_RANGE;
+	}
 	switch (hdr.type) {
 	case ST_REC_STATE: {
 		const struct st_state_rec *r = data;
 
 		if (!family_ok(r->t.family) || !state_ok(r->oldstate) || !state_ok(r->newstate))
-			return DECODE_RANGE;
-		break;
-	}
-	case ST_REC_ACCEPT:
-	case ST_REC_CONNECT:
-	case ST_REC_BIND:
-	case ST_REC_LISTEN:
-	case ST_REC_CLOSE:
-	case ST_REC_PORT:
-	case ST_REC_QUEUED: {
-		const struct st_call_rec *r = data;
-
-		if (!family_ok(r->t.family) || !state_ok(r->state))
 			return DECODE_RANGE;
 		break;
 	}

@@ -7,18 +7,13 @@
 
 bool record_route(struct table *tb, struct unix_table *ut, const void *data, __u32 type)
 {
+	if (st_rec_is_call(type)) {
+		table_apply_call(tb, data);
+		return true;
+	}
 	switch (type) {
 	case ST_REC_STATE:
 		table_apply_state(tb, data);
-		return true;
-	case ST_REC_ACCEPT:
-	case ST_REC_CONNECT:
-	case ST_REC_BIND:
-	case ST_REC_LISTEN:
-	case ST_REC_CLOSE:
-	case ST_REC_PORT:
-	case ST_REC_QUEUED:
-		table_apply_call(tb, data);
 		return true;
 	case ST_REC_UNIX:
 		if (ut)
