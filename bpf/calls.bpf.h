@@ -18,7 +18,18 @@
 #include "sock_read.bpf.h"
 #include "life_owner.bpf.h"
 
-#define ST_SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
+#define ST_SOCKADDR_MAX 28  /* sizeof(struct sockaddr_in6) */
+#define ST_EINPROGRESS	115 /* asm-generic/errno.h, as on x86 and arm64 */
+
+/*
+ * Set by the loader once sockops is attached: a TCP connect then reports its
+ * source port from tcp_connect() (ST_REC_PORT), before the call returns. A
+ * non-blocking connect under way makes no line, so its return would say
+ * nothing new: a record, its ring space and userspace's work a connection.
+ * A connect that returns 0 still sends one: TCP_FASTOPEN_CONNECT returns
+ * before tcp_connect() runs, and a blocking call is rare.
+ */
+__u32 port_reported;
 
 static __always_inline long read_mem(void *dst, __u32 size, __u64 src, bool user)
 {
@@ -194,6 +205,9 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 			life_note_accept(sk, btf);
 		return;
 	}
+	if (port_reported && c->kind == ST_REC_CONNECT && proto == ST_IPPROTO_TCP &&
+	    c->ret == -ST_EINPROGRESS)
+		return;
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;

@@ -780,6 +780,12 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		}
 		if (!err && cast && calls == HOOK_TRACEPOINT)
 			err = load_cast_hooks(l, cfg, why, len);
+		/* sockops reports a connect's source port (calls.bpf.h) */
+		if (!err && l->cgroup && bpf_program__autoload(l->skel->progs.cg_sockops)) {
+			l->skel->bss->port_reported = 1;
+			if (l->cast)
+				l->cast->bss->port_reported = 1;
+		}
 		if (!err) {
 			l->state = state;
 			l->calls = calls;

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A TCP connection's first line (CLOSE -> SYN_SENT) waits for its source
+ * port, which the kernel chooses inside connect(). Where sockops is attached
+ * the port comes from tcp_connect(), and a non-blocking connect() under way
+ * sends no record of its own (calls.bpf.h). The first line must still have
+ * its port for every way to connect: non-blocking, blocking, and
+ * TCP_FASTOPEN_CONNECT, whose connect() returns before any SYN (and before
+ * tcp_connect()), with the first write more than the held line's grace
+ * period later. The capture shows which records came.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capture_file.h"
+#include "events.h"
+#include "netns.h"
+#include "socktrace_abi.h"
+#include "tap.h"
+#include "tracer.h"
+#include "workload.h"
+
+#define NONBLOCKING 5
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+
+struct connect_count {
+	long in_progress; /* TCP connect records that returned -EINPROGRESS */
+	long returned;	  /* TCP connect records that returned 0 */
+};
+
+static void count_connects(const void *rec, uint32_t len, void *ctx)
+{
+	const struct st_call_rec *r = rec;
+	struct connect_count *c = ctx;
+
+	if (len < sizeof(*r) || r->hdr.type != ST_REC_CONNECT || r->t.protocol != IPPROTO_TCP)
+		return;
+	if (r->ret == -EINPROGRESS)
+		c->in_progress++;
+	else if (r->ret == 0)
+		c->returned++;
+}
+
+static int loopback_addr(struct sockaddr_in *sin, uint16_t port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return 0;
+}
+
+/* A non-blocking connect, seen through to ESTABLISHED; its local port, 0 on failure. */
+static uint16_t connect_nonblocking(uint16_t port, int *fd)
+{
+	struct sockaddr_in sin;
+	struct pollfd p;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	loopback_addr(&sin, port);
+	if (*fd < 0 || connect(*fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+	    errno != EINPROGRESS)
+		return 0;
+	p = (struct pollfd){.fd = *fd, .events = POLLOUT};
+	if (poll(&p, 1, 5000) != 1 || getsockopt(*fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return 0;
+	return sock_local_port(*fd);
+}
+
+/*
+ * TCP_FASTOPEN_CONNECT: connect() returns 0 with no SYN sent; the first
+ * write sends it. Its local port, 0 on failure.
+ */
+static uint16_t connect_fastopen(uint16_t port, int lfd)
+{
+	struct sockaddr_in sin;
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), s;
+	uint16_t lport;
+
+	loopback_addr(&sin, port);
+	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		tap_diag("TCP_FASTOPEN_CONNECT: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	lport = sock_local_port(fd);
+	/* past the grace period a held line waits for its port (table.h) */
+	usleep(1300 * 1000);
+	s = write(fd, "x", 1) == 1 ? accept(lfd, NULL, NULL) : -1;
+	if (s < 0)
+		lport = 0;
+	else
+		close(s);
+	close(fd);
+	return lport;
+}
+
+/* The CLOSE -> SYN_SENT line of the connection from lport to port, with its port. */
+static bool first_line_has_port(const struct json_lines *jl, uint16_t lport, uint16_t port)
+{
+	const struct json_obj *ev[256];
+	size_t n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", -1, "127.0.0.1", port}, ev,
+			     256),
+	       i;
+
+	if (n > 256)
+		n = 256;
+
+	for (i = 0; i < n; i++) {
+		long long v = -1;
+
+		if (json_int(ev[i], "lport", &v) || v != lport)
+			continue;
+		if (json_str_is(ev[i], "old_state", "CLOSE") &&
+		    json_str_is(ev[i], "new_state", "SYN_SENT"))
+			return true;
+	}
+	tap_diag("no CLOSE -> SYN_SENT line from port %u to %u (%zu lines to it)", lport, port, n);
+	return false;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/t_connect_record.XXXXXX", cap[PATH_MAX], *features = NULL;
+	uint16_t port, nb[NONBLOCKING], blocking = 0, fastopen;
+	struct connect_count c = {0};
+	struct json_lines jl = {0};
+	int lfd, fds[NONBLOCKING], fd, i, sockops;
+	struct tracer t;
+
+	if (!mkdtemp(dir) || netns_enter_new() < 0) {
+		ok(0, "a temporary directory and a network namespace: %s", strerror(errno));
+		return tap_done();
+	}
+	run_capture((const char *const[]){socktrace_path(), "features", NULL}, &features, 30000);
+	sockops = features && strstr(features, "udp_close=cgroup");
+	tap_diag("cgroup hooks (sockops): %s", sockops ? "yes" : "no");
+	free(features);
+
+	snprintf(cap, sizeof(cap), "%s/connect.cap", dir);
+	setenv("SOCKTRACE_CAPTURE", cap, 1);
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", NULL}) == 0, "watch started")) {
+		tap_diag("%s", tracer_stderr(&t));
+		return tap_done();
+	}
+	lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 64, &port);
+	for (i = 0; i < NONBLOCKING; i++) {
+		nb[i] = lfd < 0 ? 0 : connect_nonblocking(port, &fds[i]);
+		fd = nb[i] ? accept(lfd, NULL, NULL) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	fd = lfd < 0 ? -1 : tcp_connect_to(AF_INET, "127.0.0.1", port);
+	if (fd >= 0) {
+		blocking = sock_local_port(fd);
+		close(fd);
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	fastopen = lfd < 0 ? 0 : connect_fastopen(port, lfd);
+	ok(lfd >= 0 && nb[NONBLOCKING - 1] && blocking && fastopen,
+	   "%d non-blocking connects, a blocking one, one with TCP_FASTOPEN_CONNECT", NONBLOCKING);
+	if (lfd >= 0)
+		close(lfd);
+	usleep(300 * 1000);
+	ok(tracer_stop(&t, 10000) == 0 && json_lines_load(t.out_path, &jl) == 0 && !jl.bad,
+	   "watch exits 0, every line valid");
+
+	for (i = 0; i < NONBLOCKING; i++)
+		if (!first_line_has_port(&jl, nb[i], port))
+			break;
+	ok(i == NONBLOCKING, "non-blocking: each first line has its source port");
+	ok(first_line_has_port(&jl, blocking, port), "blocking: the first line has its port %u",
+	   blocking);
+	ok(first_line_has_port(&jl, fastopen, port),
+	   "TCP_FASTOPEN_CONNECT: the first line has its port %u, though no SYN left for 1.3 s",
+	   fastopen);
+
+	ok(capture_each(cap, count_connects, &c) > 0, "the capture was written");
+	if (sockops)
+		ok(c.in_progress == 0,
+		   "with sockops, a connect under way sends no record (%ld did)", c.in_progress);
+	else
+		ok(c.in_progress == NONBLOCKING,
+		   "without sockops, each connect under way sends a record (%ld of %d)",
+		   c.in_progress, NONBLOCKING);
+	ok(c.returned >= 2, "a connect that returned 0 sends a record (%ld)", c.returned);
+
+	json_lines_free(&jl);
+	tracer_cleanup(&t);
+	unlink(cap);
+	rmdir(dir);
+	return tap_done();
+}
