@@ -8,30 +8,29 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
-static void put_quad(struct sbuf *sb, const uint8_t *a)
+static char *cur_quad(char *p, const uint8_t *a)
 {
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (i)
-			sb_putc(sb, '.');
-		sb_put_u64(sb, a[i]);
-	}
+	p = cur_u64(p, a[0]);
+	*p++ = '.';
+	p = cur_u64(p, a[1]);
+	*p++ = '.';
+	p = cur_u64(p, a[2]);
+	*p++ = '.';
+	return cur_u64(p, a[3]);
 }
 
 /* One group, lower case, without leading zeros (RFC 5952 4.1, 4.3). */
-static void put_group(struct sbuf *sb, unsigned int g)
+static char *cur_group(char *p, unsigned int g)
 {
-	char tmp[4];
 	int n = 0, shift;
 
 	for (shift = 12; shift >= 0; shift -= 4) {
 		unsigned int d = (g >> shift) & 15;
 
 		if (d || n || !shift)
-			tmp[n++] = hexdig[d];
+			p[n++] = hexdig[d];
 	}
-	sb_putn(sb, tmp, (size_t)n);
+	return p + n;
 }
 
 static int is_v4mapped(const uint8_t *a)
@@ -41,16 +40,13 @@ static int is_v4mapped(const uint8_t *a)
 	return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
-static void put_ip6(struct sbuf *sb, const uint8_t *a)
+static char *cur_ip6(char *p, const uint8_t *a)
 {
 	unsigned int g[8];
 	int i, run = 0, best = -1, best_len = 1;
 
-	if (is_v4mapped(a)) {
-		sb_puts(sb, "::ffff:");
-		put_quad(sb, a + 12);
-		return;
-	}
+	if (is_v4mapped(a))
+		return cur_quad(cur_puts(p, "::ffff:"), a + 12);
 	for (i = 0; i < 8; i++)
 		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
 	/*
@@ -66,31 +62,36 @@ static void put_ip6(struct sbuf *sb, const uint8_t *a)
 	}
 	for (i = 0; i < 8; i++) {
 		if (i == best) {
-			sb_putn(sb, "::", 2);
+			p = cur_putn(p, "::", 2);
 			i += best_len - 1;
 			continue;
 		}
 		if (i && i != best + best_len)
-			sb_putc(sb, ':');
-		put_group(sb, g[i]);
+			*p++ = ':';
+		p = cur_group(p, g[i]);
 	}
+	return p;
+}
+
+char *cur_addr(char *p, uint16_t family, const uint8_t addr[16])
+{
+	if (family == AF_INET)
+		return cur_quad(p, addr);
+	if (family == AF_INET6)
+		return cur_ip6(p, addr);
+	return cur_putc(p, '?');
 }
 
 void sb_put_addr(struct sbuf *sb, uint16_t family, const uint8_t addr[16])
 {
-	if (family == AF_INET)
-		put_quad(sb, addr);
-	else if (family == AF_INET6)
-		put_ip6(sb, addr);
-	else
-		sb_putc(sb, '?');
+	SB_VIA_CUR(sb, CUR_ADDR_MAX, cur_addr(p, family, addr));
 }
 
 void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port)
 {
 	if (family == AF_INET6) {
 		sb_putc(sb, '[');
-		put_ip6(sb, addr);
+		sb_put_addr(sb, family, addr);
 		sb_putc(sb, ']');
 	} else {
 		sb_put_addr(sb, family, addr);

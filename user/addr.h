@@ -16,6 +16,9 @@
  * family appends "?".
  */
 void sb_put_addr(struct sbuf *sb, uint16_t family, const uint8_t addr[16]);
+/* The same at a cursor (sbuf.h). */
+#define CUR_ADDR_MAX 45 /* eight groups of four and seven colons; "::ffff:" and a quad */
+char *cur_addr(char *p, uint16_t family, const uint8_t addr[16]);
 
 /* Append "addr:port", IPv6 in brackets ("[::1]:80"). */
 void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port);

@@ -15,11 +15,16 @@
 #include <stdint.h>
 
 #include "sbuf.h"
+#include "sock_format.h"
 #include "table.h"
 
-/* "sock":ID,"netns":N,...,"rport":N (put_sock_tuple_json) */
+/* "sock":ID,"netns":N,...,"rport":N (put_sock_tuple_json), CUR_SOCK_TUPLE_JSON_MAX bytes */
 void memo_put_sock_tuple(struct sbuf *sb, uint64_t id, const struct st_tuple *t);
+char *memo_cur_sock_tuple(char *p, uint64_t id, const struct st_tuple *t);
 /* "pid":N,"comm":"..","owner":"SRC" (put_owner_src_json) */
+#define MEMO_OWNER_MAX                                                                             \
+	(sizeof("\"pid\":,\"comm\":,\"owner\":\"listener\"") + CUR_U64_MAX + CUR_COMM_JSON_MAX)
 void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
+char *memo_cur_owner(char *p, uint32_t pid, const char *comm, uint8_t owner_src);
 
 #endif

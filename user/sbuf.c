@@ -80,58 +80,125 @@ static const char digits2[] = "00010203040506070809"
 			      "80818283848586878889"
 			      "90919293949596979899";
 
+/* The number of decimal digits of v > 0: from its bit length, then one compare. */
+static unsigned int dec_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull,
+		10ull,
+		100ull,
+		1000ull,
+		10000ull,
+		100000ull,
+		1000000ull,
+		10000000ull,
+		100000000ull,
+		1000000000ull,
+		10000000000ull,
+		100000000000ull,
+		1000000000000ull,
+		10000000000000ull,
+		100000000000000ull,
+		1000000000000000ull,
+		10000000000000000ull,
+		100000000000000000ull,
+		1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	/* 1233 / 4096 is log10(2) from below: n is the count or one less */
+	unsigned int n = (unsigned int)(64 - __builtin_clzll(v)) * 1233 >> 12;
+
+	return n + (v >= pow10[n]);
+}
+
+char *cur_u64(char *p, uint64_t v)
+{
+	char *end;
+	uint32_t u;
+
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		memcpy(p, digits2 + v * 2, 2);
+		return p + 2;
+	}
+	end = p + dec_digits(v);
+	p = end;
+	/* eight digits at a time in 32-bit arithmetic: the divisions are a
+	 * dependent chain, and a 64-bit one costs more */
+	while (v >= 100000000) {
+		uint32_t lo = (uint32_t)(v % 100000000);
+		int i;
+
+		v /= 100000000;
+		for (i = 0; i < 4; i++) {
+			p -= 2;
+			memcpy(p, digits2 + lo % 100 * 2, 2);
+			lo /= 100;
+		}
+	}
+	u = (uint32_t)v;
+	while (u >= 100) {
+		p -= 2;
+		memcpy(p, digits2 + u % 100 * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10)
+		memcpy(p - 2, digits2 + u * 2, 2);
+	else
+		p[-1] = (char)('0' + u);
+	return end;
+}
+
+char *cur_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return cur_u64(p, (uint64_t)v);
+	*p = '-';
+	/* negated in unsigned arithmetic so INT64_MIN does not overflow */
+	return cur_u64(p + 1, 0 - (uint64_t)v);
+}
+
+char *cur_zpad(char *p, uint32_t v, unsigned int width)
+{
+	char *end = p + width;
+
+	p = end;
+	while (width >= 2) {
+		p -= 2;
+		memcpy(p, digits2 + v % 100 * 2, 2);
+		v /= 100;
+		width -= 2;
+	}
+	if (width)
+		p[-1] = (char)('0' + v % 10);
+	return end;
+}
+
+char *cur_ms3(char *p, uint64_t ns)
+{
+	uint64_t us = (ns + 500) / 1000; /* rounded, as %.3f would */
+
+	p = cur_u64(p, us / 1000);
+	*p++ = '.';
+	return cur_zpad(p, (uint32_t)(us % 1000), 3);
+}
+
 void sb_put_u64(struct sbuf *sb, uint64_t v)
 {
-	char tmp[20]; /* UINT64_MAX has 20 digits */
-	char *p = tmp + sizeof(tmp);
-
-	/* the common case: small numbers, room in the buffer, no copy */
-	if (v < 10000 && sb->len + 5 < sb->cap) {
-		char *o = sb->buf + sb->len;
-		unsigned int u = (unsigned int)v;
-
-		if (u < 10) {
-			o[0] = (char)('0' + u);
-			sb->len += 1;
-		} else if (u < 100) {
-			memcpy(o, digits2 + u * 2, 2);
-			sb->len += 2;
-		} else if (u < 1000) {
-			o[0] = (char)('0' + u / 100);
-			memcpy(o + 1, digits2 + u % 100 * 2, 2);
-			sb->len += 3;
-		} else {
-			memcpy(o, digits2 + u / 100 * 2, 2);
-			memcpy(o + 2, digits2 + u % 100 * 2, 2);
-			sb->len += 4;
-		}
-		return;
-	}
-	while (v >= 100) {
-		unsigned int d = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		*--p = digits2[d + 1];
-		*--p = digits2[d];
-	}
-	if (v >= 10) {
-		*--p = digits2[v * 2 + 1];
-		*--p = digits2[v * 2];
-	} else {
-		*--p = (char)('0' + v);
-	}
-	sb_putn(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+	SB_VIA_CUR(sb, CUR_U64_MAX, cur_u64(p, v));
 }
 
 void sb_put_i64(struct sbuf *sb, int64_t v)
 {
-	if (v < 0) {
-		sb_putc(sb, '-');
-		/* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
-		sb_put_u64(sb, 0 - (uint64_t)v);
-		return;
-	}
-	sb_put_u64(sb, (uint64_t)v);
+	SB_VIA_CUR(sb, CUR_I64_MAX, cur_i64(p, v));
+}
+
+void sb_put_ms3(struct sbuf *sb, uint64_t ns)
+{
+	SB_VIA_CUR(sb, CUR_MS3_MAX, cur_ms3(p, ns));
 }
 
 void sb_pad(struct sbuf *sb, size_t from, size_t width)
@@ -184,15 +251,4 @@ const char *sb_str(struct sbuf *sb)
 		return "";
 	sb->buf[sb->len] = '\0';
 	return sb->buf;
-}
-
-void sb_put_ms3(struct sbuf *sb, uint64_t ns)
-{
-	uint64_t us = (ns + 500) / 1000; /* rounded, as %.3f would */
-
-	sb_put_u64(sb, us / 1000);
-	sb_putc(sb, '.');
-	sb_putc(sb, (char)('0' + us / 100 % 10));
-	sb_putc(sb, (char)('0' + us / 10 % 10));
-	sb_putc(sb, (char)('0' + us % 10));
 }

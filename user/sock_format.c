@@ -9,56 +9,77 @@
 #include "timefmt.h"
 #include "zone.h"
 
-void put_tuple_json(struct sbuf *sb, const struct st_tuple *t)
+char *cur_tuple_json(char *p, const struct st_tuple *t)
 {
 	const char *proto = proto_name(t->protocol, t->family);
+	const char *family = family_name(t->family);
 
-	sb_puts(sb, "\"netns\":");
-	sb_put_u64(sb, t->netns);
-	sb_puts(sb, ",\"proto\":");
+	p = cur_puts(p, "\"netns\":");
+	p = cur_u64(p, t->netns);
+	p = cur_puts(p, ",\"proto\":");
 	if (proto) {
-		sb_putc(sb, '"');
-		sb_puts(sb, proto);
-		sb_putc(sb, '"');
+		*p++ = '"';
+		p = cur_puts(p, proto);
+		*p++ = '"';
 	} else {
-		sb_put_u64(sb, t->protocol);
+		p = cur_u64(p, t->protocol);
 	}
-	sb_puts(sb, ",\"family\":\"");
-	sb_puts(sb, family_name(t->family));
-	sb_puts(sb, "\",\"laddr\":\"");
-	sb_put_addr(sb, t->family, t->saddr);
-	sb_put_zone(sb, t, true);
-	sb_puts(sb, "\",\"lport\":");
-	sb_put_u64(sb, t->sport);
-	sb_puts(sb, ",\"raddr\":\"");
-	sb_put_addr(sb, t->family, t->daddr);
-	sb_put_zone(sb, t, false);
-	sb_puts(sb, "\",\"rport\":");
-	sb_put_u64(sb, t->dport);
+	p = cur_puts(p, ",\"family\":\"");
+	p = cur_puts(p, family ? family : "?");
+	p = cur_puts(p, "\",\"laddr\":\"");
+	p = cur_addr(p, t->family, t->saddr);
+	p = cur_zone(p, t, true);
+	p = cur_puts(p, "\",\"lport\":");
+	p = cur_u64(p, t->sport);
+	p = cur_puts(p, ",\"raddr\":\"");
+	p = cur_addr(p, t->family, t->daddr);
+	p = cur_zone(p, t, false);
+	p = cur_puts(p, "\",\"rport\":");
+	return cur_u64(p, t->dport);
+}
+
+char *cur_time_json(char *p, const struct output *out, uint64_t mono_ns)
+{
+	p = cur_puts(p, "\"time\":\"");
+	p = cur_rfc3339_us(p, output_realtime(out, mono_ns));
+	p = cur_puts(p, "\",\"ts_ns\":");
+	return cur_u64(p, mono_ns);
+}
+
+char *cur_sock_tuple_json(char *p, uint64_t id, const struct st_tuple *t)
+{
+	p = cur_puts(p, "\"sock\":");
+	p = cur_u64(p, id);
+	*p++ = ',';
+	return cur_tuple_json(p, t);
+}
+
+char *cur_mptcp_parent_json(char *p, const struct sock_entry *e)
+{
+	if (!e->mptcp_parent)
+		return p;
+	p = cur_puts(p, ",\"mptcp_parent\":");
+	return cur_u64(p, e->mptcp_parent);
+}
+
+void put_tuple_json(struct sbuf *sb, const struct st_tuple *t)
+{
+	SB_VIA_CUR(sb, CUR_TUPLE_JSON_MAX, cur_tuple_json(p, t));
 }
 
 void put_time_json(struct sbuf *sb, const struct output *out, uint64_t mono_ns)
 {
-	sb_puts(sb, "\"time\":\"");
-	sb_put_rfc3339_us(sb, output_realtime(out, mono_ns));
-	sb_puts(sb, "\",\"ts_ns\":");
-	sb_put_u64(sb, mono_ns);
+	SB_VIA_CUR(sb, CUR_TIME_JSON_MAX, cur_time_json(p, out, mono_ns));
 }
 
 void put_sock_tuple_json(struct sbuf *sb, uint64_t id, const struct st_tuple *t)
 {
-	sb_puts(sb, "\"sock\":");
-	sb_put_u64(sb, id);
-	sb_putc(sb, ',');
-	put_tuple_json(sb, t);
+	SB_VIA_CUR(sb, CUR_SOCK_TUPLE_JSON_MAX, cur_sock_tuple_json(p, id, t));
 }
 
 void put_mptcp_parent_json(struct sbuf *sb, const struct sock_entry *e)
 {
-	if (!e->mptcp_parent)
-		return;
-	sb_puts(sb, ",\"mptcp_parent\":");
-	sb_put_u64(sb, e->mptcp_parent);
+	SB_VIA_CUR(sb, CUR_MPTCP_PARENT_JSON_MAX, cur_mptcp_parent_json(p, e));
 }
 
 void put_proto_text(struct sbuf *sb, const struct sock_entry *e)
@@ -95,6 +116,37 @@ void put_origin_json(struct sbuf *sb, const struct sock_origin *o)
 	sb_put_u64(sb, o->pid);
 	sb_puts(sb, ",\"origin_comm\":");
 	sb_put_json_string(sb, o->comm, ST_COMM_LEN);
+}
+
+/*
+ * An sbuf over the cursor's next @max bytes, for the pieces whose escaping
+ * only sbuf appenders do: what they write stays within @max.
+ */
+static struct sbuf sb_at(char *p, size_t max)
+{
+	struct sbuf sb;
+
+	sb_init(&sb, p, max + 1);
+	return sb;
+}
+
+char *cur_origin_json(char *p, const struct sock_origin *o)
+{
+	struct sbuf sb;
+
+	if (!o)
+		return p;
+	sb = sb_at(p, CUR_ORIGIN_JSON_MAX);
+	put_origin_json(&sb, o);
+	return p + sb.len;
+}
+
+char *cur_json_comm(char *p, const char *comm)
+{
+	struct sbuf sb = sb_at(p, CUR_COMM_JSON_MAX);
+
+	sb_put_json_string(&sb, comm, ST_COMM_LEN);
+	return p + sb.len;
 }
 
 void put_holders_text(struct sbuf *sb, const struct holder *h, size_t n, size_t all)
@@ -159,12 +211,17 @@ const char *owner_src_name(uint8_t src)
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";
 }
 
-void put_err_name(struct sbuf *sb, int err)
+char *cur_err_name(char *p, int err)
 {
 	const char *name = err > 0 ? strerrorname_np(err) : NULL;
 
-	if (name)
-		sb_puts(sb, name);
-	else
-		sb_put_i64(sb, err);
+	/* the longest name glibc has is 15 bytes */
+	if (name && strlen(name) < CUR_ERR_NAME_MAX)
+		return cur_puts(p, name);
+	return cur_i64(p, err);
+}
+
+void put_err_name(struct sbuf *sb, int err)
+{
+	SB_VIA_CUR(sb, CUR_ERR_NAME_MAX, cur_err_name(p, err));
 }

@@ -17,21 +17,13 @@ struct sec_cache {
 
 static _Thread_local struct sec_cache utc_cache, local_cache;
 
-/* Six zero-padded digits without printf. */
-static void put_us(struct sbuf *sb, uint64_t realtime_ns)
+/* The microseconds: six zero-padded digits. */
+static char *cur_us6(char *p, uint64_t realtime_ns)
 {
-	unsigned int us = (unsigned int)(realtime_ns % NSEC_PER_SEC / NSEC_PER_USEC);
-	char d[6];
-	int i;
-
-	for (i = 5; i >= 0; i--) {
-		d[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
-	sb_putn(sb, d, sizeof(d));
+	return cur_zpad(p, (uint32_t)(realtime_ns % NSEC_PER_SEC / NSEC_PER_USEC), 6);
 }
 
-void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns)
+char *cur_rfc3339_us(char *p, uint64_t realtime_ns)
 {
 	uint64_t sec = realtime_ns / NSEC_PER_SEC;
 	struct sec_cache *c = &utc_cache;
@@ -42,20 +34,25 @@ void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns)
 		int n;
 
 		if (!gmtime_r(&t, &tm))
-			return;
+			return p;
 		/* The '.' belongs to the prefix so a hit appends two pieces only. */
 		n = snprintf(c->text, sizeof(c->text), "%04d-%02d-%02dT%02d:%02d:%02d.",
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			     tm.tm_sec);
 		if (n < 0 || (size_t)n >= sizeof(c->text))
-			return;
+			return p;
 		c->len = n;
 		c->sec = sec;
 		c->valid = 1;
 	}
-	sb_putn(sb, c->text, (size_t)c->len);
-	put_us(sb, realtime_ns);
-	sb_putc(sb, 'Z');
+	p = cur_putn(p, c->text, (size_t)c->len);
+	p = cur_us6(p, realtime_ns);
+	return cur_putc(p, 'Z');
+}
+
+void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns)
+{
+	SB_VIA_CUR(sb, CUR_RFC3339_MAX, cur_rfc3339_us(p, realtime_ns));
 }
 
 void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
@@ -83,7 +80,9 @@ void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
 	}
 	sb_putn(sb, c->text, (size_t)c->len);
 	if (with_us) {
+		char us[6];
+
 		sb_putc(sb, '.');
-		put_us(sb, realtime_ns);
+		sb_putn(sb, us, (size_t)(cur_us6(us, realtime_ns) - us));
 	}
 }

@@ -12,6 +12,9 @@
 
 /* Append @realtime_ns (CLOCK_REALTIME) as UTC RFC 3339: "2026-11-21T19:41:32.123456Z". */
 void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns);
+/* The same at a cursor (sbuf.h); nothing where the time has no calendar date. */
+#define CUR_RFC3339_MAX 40 /* a prefix of 31 bytes at most, 6 digits and 'Z' */
+char *cur_rfc3339_us(char *p, uint64_t realtime_ns);
 
 /* Append the local time of day, "19:41:32", or "19:41:32.123456" with @with_us. */
 void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us);

@@ -129,7 +129,10 @@ bool life_end(const struct transition *tr, const char **role_name, const char **
 	return true;
 }
 
-static void put_path(struct sbuf *sb, const struct sock_entry *e)
+/* The path: at most PATH_MAX_STATES names of 11 bytes ("ESTABLISHED") and a '>' each. */
+#define PATH_TEXT_MAX (PATH_MAX_STATES * 12)
+
+static char *cur_path(char *p, const struct sock_entry *e)
 {
 	unsigned int i;
 
@@ -137,9 +140,15 @@ static void put_path(struct sbuf *sb, const struct sock_entry *e)
 		const char *name = tcp_state_name(entry_path_state(e, i));
 
 		if (i)
-			sb_putc(sb, '>');
-		sb_puts(sb, name ? name : "?");
+			*p++ = '>';
+		p = cur_puts(p, name ? name : "?");
 	}
+	return p;
+}
+
+static void put_path(struct sbuf *sb, const struct sock_entry *e)
+{
+	SB_VIA_CUR(sb, PATH_TEXT_MAX, cur_path(p, e));
 }
 
 void life_header(struct life_view *v)
@@ -211,48 +220,48 @@ static void text_line(struct life_view *v, const struct transition *tr, uint64_t
 	stream_put_origin(s, tr);
 }
 
-static void json_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
+/* The longest line: its pieces at their longest, and 256 bytes for the names and the rest. */
+#define JSON_LINE_MAX                                                                              \
+	(CUR_TIME_JSON_MAX + CUR_SOCK_TUPLE_JSON_MAX + CUR_MPTCP_PARENT_JSON_MAX +                 \
+	 MEMO_OWNER_MAX + CUR_ORIGIN_JSON_MAX + CUR_ERR_NAME_MAX + CUR_MS3_MAX + CUR_RFC3339_MAX + \
+	 2 * CUR_U64_MAX + PATH_TEXT_MAX + 256)
+
+static char *json_line(char *p, struct life_view *v, const struct transition *tr, uint64_t dur_ns)
 {
 	struct output *out = v->line.out;
-	struct sbuf *sb = &out->sb;
 	const struct sock_entry *e = tr->e;
 
-	sb_puts(sb, "{\"event\":\"close\",");
-	put_time_json(sb, out, tr->ts_ns);
-	sb_putc(sb, ',');
+	p = cur_puts(p, "{\"event\":\"close\",");
+	p = cur_time_json(p, out, tr->ts_ns);
+	*p++ = ',';
 	/* one close line per socket: its tuple never repeats, so no memo */
-	put_sock_tuple_json(sb, e->id, &e->t);
-	put_mptcp_parent_json(sb, e);
-	sb_putc(sb, ',');
-	memo_put_owner(sb, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
-	put_origin_json(sb, tr->origin);
-	sb_puts(sb, ",\"role\":\"");
-	sb_puts(sb, role(e));
-	sb_puts(sb, "\",\"end\":\"");
-	sb_puts(sb, end_reason(tr));
-	sb_putc(sb, '"');
+	p = cur_sock_tuple_json(p, e->id, &e->t);
+	p = cur_mptcp_parent_json(p, e);
+	*p++ = ',';
+	p = memo_cur_owner(p, shown_pid(e, tr->task), shown_comm(e, tr->task), e->owner_src);
+	p = cur_origin_json(p, tr->origin);
+	p = cur_puts(p, ",\"role\":\"");
+	p = cur_puts(p, role(e));
+	p = cur_puts(p, "\",\"end\":\"");
+	p = cur_puts(p, end_reason(tr));
+	*p++ = '"';
 	if (tr->sk_err) {
-		const char *name = strerrorname_np(tr->sk_err);
-
-		sb_puts(sb, ",\"error\":\"");
-		if (name)
-			sb_puts(sb, name);
-		else
-			sb_put_u64(sb, tr->sk_err);
-		sb_putc(sb, '"');
+		p = cur_puts(p, ",\"error\":\"");
+		p = cur_err_name(p, tr->sk_err);
+		*p++ = '"';
 	}
-	sb_puts(sb, ",\"duration_ms\":");
-	sb_put_ms3(sb, dur_ns);
-	sb_puts(sb, e->flags & ENTRY_SEEN_START ? ",\"start_seen\":true,\"start_time\":\""
-						: ",\"start_seen\":false,\"start_time\":\"");
-	sb_put_rfc3339_us(sb, output_realtime(out, e->first_ns));
-	sb_puts(sb, "\",\"tx_bytes\":");
-	sb_put_u64(sb, e->bytes_acked);
-	sb_puts(sb, ",\"rx_bytes\":");
-	sb_put_u64(sb, e->bytes_received);
-	sb_puts(sb, ",\"path\":\"");
-	put_path(sb, e);
-	sb_puts(sb, "\"}");
+	p = cur_puts(p, ",\"duration_ms\":");
+	p = cur_ms3(p, dur_ns);
+	p = cur_puts(p, e->flags & ENTRY_SEEN_START ? ",\"start_seen\":true,\"start_time\":\""
+						    : ",\"start_seen\":false,\"start_time\":\"");
+	p = cur_rfc3339_us(p, output_realtime(out, e->first_ns));
+	p = cur_puts(p, "\",\"tx_bytes\":");
+	p = cur_u64(p, e->bytes_acked);
+	p = cur_puts(p, ",\"rx_bytes\":");
+	p = cur_u64(p, e->bytes_received);
+	p = cur_puts(p, ",\"path\":\"");
+	p = cur_path(p, e);
+	return cur_putn(p, "\"}", 2);
 }
 
 static bool state_filter_ok(const struct filter *f, const struct sock_entry *e)
@@ -283,9 +292,13 @@ void life_transition(void *ctx, const struct transition *tr)
 	f.states = 0;
 	if (!state_filter_ok(&o->f, tr->e) || !filter_transition(&f, tr))
 		return;
-	if (o->json)
-		json_line(v, tr, dur_ns);
-	else
+	if (o->json) {
+		struct sbuf *sb = &v->line.out->sb;
+		char scratch[JSON_LINE_MAX];
+		char *p = sb_cur_or(sb, scratch, sizeof(scratch));
+
+		sb_cur_done(sb, scratch, p, json_line(p, v, tr, dur_ns));
+	} else
 		text_line(v, tr, dur_ns);
 	output_line(v->line.out);
 	v->shown++;

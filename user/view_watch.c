@@ -138,84 +138,87 @@ static const char *kind_name(uint8_t kind)
 	}
 }
 
-static void json_line(struct watch_view *w, const struct transition *tr)
+/* The longest line: its pieces at their longest, and 512 bytes for the names and the rest. */
+#define JSON_LINE_MAX                                                                              \
+	(CUR_TIME_JSON_MAX + CUR_SOCK_TUPLE_JSON_MAX + CUR_MPTCP_PARENT_JSON_MAX +                 \
+	 MEMO_OWNER_MAX + CUR_ORIGIN_JSON_MAX + CUR_COMM_JSON_MAX + CUR_ERR_NAME_MAX +             \
+	 CUR_MS3_MAX + 4 * CUR_U64_MAX + 512)
+
+static char *json_line(char *p, struct watch_view *w, const struct transition *tr)
 {
-	struct sbuf *sb = &w->line.out->sb;
 	const struct sock_entry *e = tr->e;
 	uint32_t pid = shown_pid(e, tr->task);
 
-	sb_puts(sb, "{\"event\":\"");
-	sb_puts(sb, kind_name(tr->kind));
-	sb_puts(sb, "\",");
-	put_time_json(sb, w->line.out, tr->ts_ns);
-	sb_putc(sb, ',');
-	memo_put_sock_tuple(sb, e->id, &e->t);
-	put_mptcp_parent_json(sb, e);
+	p = cur_puts(p, "{\"event\":\"");
+	p = cur_puts(p, kind_name(tr->kind));
+	p = cur_putn(p, "\",", 2);
+	p = cur_time_json(p, w->line.out, tr->ts_ns);
+	*p++ = ',';
+	p = memo_cur_sock_tuple(p, e->id, &e->t);
+	p = cur_mptcp_parent_json(p, e);
 	if (tr->kind == TR_STATE) {
-		sb_puts(sb, ",\"old_state\":\"");
-		sb_puts(sb, tcp_state_name(tr->old_state));
-		sb_puts(sb, "\",\"new_state\":\"");
-		sb_puts(sb, tcp_state_name(tr->new_state));
-		sb_puts(sb, "\",\"prev_state_ms\":");
+		p = cur_puts(p, ",\"old_state\":\"");
+		p = cur_puts(p, tcp_state_name(tr->old_state));
+		p = cur_puts(p, "\",\"new_state\":\"");
+		p = cur_puts(p, tcp_state_name(tr->new_state));
+		p = cur_puts(p, "\",\"prev_state_ms\":");
 		if (tr->prev_known)
-			sb_put_ms3(sb, tr->prev_ns);
+			p = cur_ms3(p, tr->prev_ns);
 		else
-			sb_puts(sb, "null");
+			p = cur_puts(p, "null");
 		/* -> TIME_WAIT and its expiry are derived: no tracepoint reports them */
 		if (!tr->task || (tr->new_state == ST_TCP_TIME_WAIT))
-			sb_puts(sb, ",\"derived\":true");
+			p = cur_puts(p, ",\"derived\":true");
 		if (tr->end_unseen)
-			sb_puts(sb, ",\"end_unseen\":true");
+			p = cur_puts(p, ",\"end_unseen\":true");
 		if (tr->sk_err) {
-			sb_puts(sb, ",\"error\":\"");
-			put_err_name(sb, tr->sk_err);
-			sb_putc(sb, '"');
+			p = cur_puts(p, ",\"error\":\"");
+			p = cur_err_name(p, tr->sk_err);
+			*p++ = '"';
 		}
 	} else if (tr->kind == TR_ACCEPT) {
-		sb_puts(sb, ",\"listener\":");
+		p = cur_puts(p, ",\"listener\":");
 		if (tr->peer)
-			sb_put_u64(sb, tr->peer->id);
+			p = cur_u64(p, tr->peer->id);
 		else
-			sb_puts(sb, "null");
+			p = cur_puts(p, "null");
 	} else if (tr->kind != TR_CLOSE) {
-		sb_puts(sb, ",\"errno\":");
-		sb_put_i64(sb, tr->err);
+		p = cur_puts(p, ",\"errno\":");
+		p = cur_i64(p, tr->err);
 		if (tr->err) {
-			sb_puts(sb, ",\"error\":\"");
-			put_err_name(sb, tr->err);
-			sb_putc(sb, '"');
+			p = cur_puts(p, ",\"error\":\"");
+			p = cur_err_name(p, tr->err);
+			*p++ = '"';
 		}
 		if (tr->kind == TR_LISTEN) {
-			sb_puts(sb, ",\"backlog\":");
-			sb_put_u64(sb, tr->arg);
+			p = cur_puts(p, ",\"backlog\":");
+			p = cur_u64(p, tr->arg);
 		} else if (tr->kind == TR_BIND) {
-			/* not sb_printf(): a storm binds each client, and vsnprintf()
-			 * cost a connection as much as a line */
-			sb_puts(sb, e->t.flags & ST_SK_REUSEADDR ? ",\"reuseaddr\":true"
-								 : ",\"reuseaddr\":false");
-			sb_puts(sb, e->t.flags & ST_SK_REUSEPORT ? ",\"reuseport\":true"
-								 : ",\"reuseport\":false");
-			sb_puts(sb, e->t.flags & ST_SK_V6ONLY ? ",\"v6only\":true"
-							      : ",\"v6only\":false");
-			sb_puts(sb, ",\"bound_dev_if\":");
-			sb_put_u64(sb, tr->arg);
-			sb_puts(sb, ",\"addr_source\":\"");
-			sb_puts(sb, tr->call_flags & ST_CALL_ADDR_USER ? "user"
-				    : tr->err			       ? "call"
-								       : "socket");
-			sb_putc(sb, '"');
+			p = cur_puts(p, e->t.flags & ST_SK_REUSEADDR ? ",\"reuseaddr\":true"
+								     : ",\"reuseaddr\":false");
+			p = cur_puts(p, e->t.flags & ST_SK_REUSEPORT ? ",\"reuseport\":true"
+								     : ",\"reuseport\":false");
+			p = cur_puts(p, e->t.flags & ST_SK_V6ONLY ? ",\"v6only\":true"
+								  : ",\"v6only\":false");
+			p = cur_puts(p, ",\"bound_dev_if\":");
+			p = cur_u64(p, tr->arg);
+			p = cur_puts(p, ",\"addr_source\":\"");
+			p = cur_puts(p, tr->call_flags & ST_CALL_ADDR_USER ? "user"
+					: tr->err			   ? "call"
+									   : "socket");
+			*p++ = '"';
 		}
 	}
-	sb_putc(sb, ',');
-	memo_put_owner(sb, pid, shown_comm(e, tr->task), e->owner_src);
-	put_origin_json(sb, tr->origin);
+	*p++ = ',';
+	p = memo_cur_owner(p, pid, shown_comm(e, tr->task), e->owner_src);
+	p = cur_origin_json(p, tr->origin);
 	if (tr->task && tr->task->tgid != pid) {
-		sb_puts(sb, ",\"task_pid\":");
-		sb_put_u64(sb, tr->task->tgid);
-		sb_puts(sb, ",\"task_comm\":");
-		sb_put_json_string(sb, tr->task->comm, ST_COMM_LEN);
+		p = cur_puts(p, ",\"task_pid\":");
+		p = cur_u64(p, tr->task->tgid);
+		p = cur_puts(p, ",\"task_comm\":");
+		p = cur_json_comm(p, tr->task->comm);
 	}
-	sb_putc(sb, '}');
+	return cur_putc(p, '}');
 }
 
 void watch_transition(void *ctx, const struct transition *tr)
@@ -226,9 +229,13 @@ void watch_transition(void *ctx, const struct transition *tr)
 	/* --count holds per line: one poll can carry many */
 	if ((o->count && w->shown >= o->count) || !filter_transition(&o->f, tr))
 		return;
-	if (o->json)
-		json_line(w, tr);
-	else
+	if (o->json) {
+		struct sbuf *sb = &w->line.out->sb;
+		char scratch[JSON_LINE_MAX];
+		char *p = sb_cur_or(sb, scratch, sizeof(scratch));
+
+		sb_cur_done(sb, scratch, p, json_line(p, w, tr));
+	} else
 		text_line(w, tr);
 	output_line(w->line.out);
 	w->shown++;

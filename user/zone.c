@@ -40,19 +40,23 @@ static bool has_zone(const struct st_tuple *t, bool local)
 	return t->family == AF_INET6 && t->bound_dev_if && a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
-void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local)
+char *cur_zone(char *p, const struct st_tuple *t, bool local)
 {
 	char name[IF_NAMESIZE];
 
 	if (!has_zone(t, local))
-		return;
-	sb_putc(sb, '%');
+		return p;
+	*p++ = '%';
 	/* an index means another device in another namespace */
 	if (t->netns && t->netns == own_netns() && if_indextoname(t->bound_dev_if, name) &&
 	    plain_name(name))
-		sb_puts(sb, name);
-	else
-		sb_put_u64(sb, t->bound_dev_if);
+		return cur_puts(p, name);
+	return cur_u64(p, t->bound_dev_if);
+}
+
+void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local)
+{
+	SB_VIA_CUR(sb, CUR_ZONE_MAX, cur_zone(p, t, local));
 }
 
 void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local)

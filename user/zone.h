@@ -21,6 +21,9 @@
  * digits, "_-.@"), else its index.
  */
 void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local);
+/* The same at a cursor (sbuf.h). */
+#define CUR_ZONE_MAX 21 /* '%' and a 20-digit index, or a name of 15 */
+char *cur_zone(char *p, const struct st_tuple *t, bool local);
 /* sb_put_endpoint() of the local or remote end of @t, the zone in the brackets. */
 void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local);
 

@@ -582,6 +582,79 @@ static void test_memo(void)
 	       "memo owner: another source");
 }
 
+/*
+ * The cursor writers check no room: each must stay within its CUR_*_MAX at
+ * its longest, and write what its sbuf appender does.
+ */
+static void test_cursor_bounds(void)
+{
+	struct st_tuple t = {.netns = UINT32_MAX,
+			     .sport = 65535,
+			     .dport = 65535,
+			     .family = AF_INET6,
+			     .protocol = 65535, /* no name: its number */
+			     .bound_dev_if = UINT32_MAX};
+	struct sock_origin origin = {.pid = UINT32_MAX};
+	struct sock_entry e = {.mptcp_parent = UINT64_MAX};
+	char comm[ST_COMM_LEN], big[1024], *end;
+
+	/* link-local (a zone, by its index: another netns) and no zero group */
+	memset(t.saddr, 0xff, sizeof(t.saddr));
+	t.saddr[0] = 0xfe;
+	t.saddr[1] = 0xbf;
+	memcpy(t.daddr, t.saddr, sizeof(t.daddr));
+	memset(comm, 0x01, sizeof(comm)); /* each byte escaped as \u0001 */
+	memcpy(origin.comm, comm, sizeof(comm));
+
+	end = cur_tuple_json(big, &t);
+	ok(end - big < (long)CUR_TUPLE_JSON_MAX, "cursor: longest tuple, %ld bytes", end - big);
+	put_tuple_json(fresh(), &t);
+	ok(sb.len == (size_t)(end - big) && !memcmp(sb.buf, big, sb.len),
+	   "cursor: the tuple as put_tuple_json() writes it");
+	end = cur_sock_tuple_json(big, UINT64_MAX, &t);
+	ok(end - big < (long)CUR_SOCK_TUPLE_JSON_MAX, "cursor: longest sock and tuple");
+	end = memo_cur_sock_tuple(big, UINT64_MAX, &t);
+	ok(end - big < (long)CUR_SOCK_TUPLE_JSON_MAX, "cursor: longest memo tuple");
+	end = memo_cur_owner(big, UINT32_MAX, comm, OWNER_LISTENER);
+	ok(end - big < (long)MEMO_OWNER_MAX, "cursor: longest owner, %ld bytes", end - big);
+	end = memo_cur_owner(big, UINT32_MAX, comm, OWNER_LISTENER);
+	*end = '\0';
+	ok(strstr(big, "\"pid\":4294967295,\"comm\":\"\\u0001\\u0001") == big &&
+		   strstr(big, "\\u0001\",\"owner\":\"listener\"") == end - 26,
+	   "cursor: the longest owner from the memo");
+	end = cur_origin_json(big, &origin);
+	ok(end - big < (long)CUR_ORIGIN_JSON_MAX, "cursor: longest origin");
+	end = cur_json_comm(big, comm);
+	ok(end - big == (long)CUR_COMM_JSON_MAX, "cursor: a comm escaped whole");
+	end = cur_mptcp_parent_json(big, &e);
+	ok(end - big < (long)CUR_MPTCP_PARENT_JSON_MAX, "cursor: longest MPTCP parent");
+	end = cur_rfc3339_us(big, UINT64_MAX);
+	ok(end - big < (long)CUR_RFC3339_MAX, "cursor: latest time");
+	end = cur_ms3(big, UINT64_MAX - 500);
+	ok(end - big <= (long)CUR_MS3_MAX, "cursor: longest milliseconds");
+	end = cur_i64(big, INT64_MIN);
+	ok(end - big == CUR_I64_MAX, "cursor: longest i64");
+	end = cur_err_name(big, -2147483647 - 1);
+	ok(end - big < (long)CUR_ERR_NAME_MAX, "cursor: an errno without a name");
+	end = cur_zpad(big, 7, 6);
+	*end = '\0';
+	is_str(big, "000007", "cursor: zero-padded to six");
+	end = cur_zpad(big, 123, 3);
+	*end = '\0';
+	is_str(big, "123", "cursor: zero-padded to three, full");
+
+	/* an sbuf with too little room gets the piece cut, as any append */
+	{
+		char small[8];
+		struct sbuf s;
+
+		sb_init(&s, small, sizeof(small));
+		put_tuple_json(&s, &t);
+		is_str(sb_str(&s), "\"netns\"", "cursor: a piece cut at the sbuf's end");
+		ok(s.truncated, "cursor: and flagged");
+	}
+}
+
 int main(void)
 {
 	test_sbuf();
@@ -597,6 +670,7 @@ int main(void)
 	test_states();
 	test_time();
 	test_memo();
+	test_cursor_bounds();
 	{
 		/* milliseconds with three decimals, rounded like %.3f */
 		static const struct {
