@@ -87,15 +87,20 @@ void sb_put_addr(struct sbuf *sb, uint16_t family, const uint8_t addr[16])
 	SB_VIA_CUR(sb, CUR_ADDR_MAX, cur_addr(p, family, addr));
 }
 
-void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port)
+char *cur_endpoint(char *p, uint16_t family, const uint8_t addr[16], uint16_t port)
 {
 	if (family == AF_INET6) {
-		sb_putc(sb, '[');
-		sb_put_addr(sb, family, addr);
-		sb_putc(sb, ']');
+		*p++ = '[';
+		p = cur_ip6(p, addr);
+		*p++ = ']';
 	} else {
-		sb_put_addr(sb, family, addr);
+		p = cur_addr(p, family, addr);
 	}
-	sb_putc(sb, ':');
-	sb_put_u64(sb, port);
+	*p++ = ':';
+	return cur_u64(p, port);
+}
+
+void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port)
+{
+	SB_VIA_CUR(sb, CUR_ENDPOINT_MAX, cur_endpoint(p, family, addr, port));
 }

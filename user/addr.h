@@ -22,5 +22,7 @@ char *cur_addr(char *p, uint16_t family, const uint8_t addr[16]);
 
 /* Append "addr:port", IPv6 in brackets ("[::1]:80"). */
 void sb_put_endpoint(struct sbuf *sb, uint16_t family, const uint8_t addr[16], uint16_t port);
+#define CUR_ENDPOINT_MAX (CUR_ADDR_MAX + 8) /* brackets, ':' and five digits */
+char *cur_endpoint(char *p, uint16_t family, const uint8_t addr[16], uint16_t port);
 
 #endif

@@ -161,6 +161,17 @@ char *cur_i64(char *p, int64_t v)
 	return cur_u64(p + 1, 0 - (uint64_t)v);
 }
 
+char *cur_hex64(char *p, uint64_t v)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	/* the digits: a quarter of the bit length, rounded up; one for 0 */
+	unsigned int n = v ? (unsigned int)(67 - __builtin_clzll(v)) / 4 : 1, i;
+
+	for (i = n; i; i--, v >>= 4)
+		p[i - 1] = hexdig[v & 15];
+	return p + n;
+}
+
 char *cur_zpad(char *p, uint32_t v, unsigned int width)
 {
 	char *end = p + width;
@@ -184,6 +195,17 @@ char *cur_ms3(char *p, uint64_t ns)
 	p = cur_u64(p, us / 1000);
 	*p++ = '.';
 	return cur_zpad(p, (uint32_t)(us % 1000), 3);
+}
+
+char *cur_pad_left(char *from, char *p, size_t width)
+{
+	size_t have = (size_t)(p - from);
+
+	if (have >= width)
+		return p;
+	memmove(from + width - have, from, have);
+	memset(from, ' ', width - have);
+	return from + width;
 }
 
 void sb_put_u64(struct sbuf *sb, uint64_t v)

@@ -118,10 +118,27 @@ static inline char *cur_putc(char *p, char c)
 #define CUR_MS3_MAX 20 /* at most 14 digits, a point and three */
 char *cur_u64(char *p, uint64_t v);
 char *cur_i64(char *p, int64_t v);
+#define CUR_HEX64_MAX 16
+/* @v in lower-case hex, as "%llx" */
+char *cur_hex64(char *p, uint64_t v);
 /* @v in exactly @width digits, zero-padded (v < 10^width). */
 char *cur_zpad(char *p, uint32_t v, unsigned int width);
 /* As sb_put_ms3(). */
 char *cur_ms3(char *p, uint64_t ns);
+
+/* What was written from @from to @p, padded with spaces to @width (sb_pad()). */
+static inline char *cur_pad(char *from, char *p, size_t width)
+{
+	size_t have = (size_t)(p - from);
+
+	if (have >= width)
+		return p;
+	memset(p, ' ', width - have);
+	return from + width;
+}
+
+/* The same right-aligned in @width, as "%*s" does (sb_pad_left()). */
+char *cur_pad_left(char *from, char *p, size_t width);
 
 /* Append printf-formatted text; for cold paths, the sb_put_* helpers are faster. */
 void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -82,14 +82,20 @@ void put_mptcp_parent_json(struct sbuf *sb, const struct sock_entry *e)
 	SB_VIA_CUR(sb, CUR_MPTCP_PARENT_JSON_MAX, cur_mptcp_parent_json(p, e));
 }
 
-void put_proto_text(struct sbuf *sb, const struct sock_entry *e)
+char *cur_proto_text(char *p, const struct sock_entry *e)
 {
 	const char *proto = proto_name(e->t.protocol, e->t.family);
 
-	sb_puts(sb, proto ? proto : "?");
+	p = cur_puts(p, proto ? proto : "?");
 	/* ss -ti says tcp-ulp-mptcp; a column of 5 has room for one mark */
 	if (e->mptcp_parent)
-		sb_putc(sb, '*');
+		*p++ = '*';
+	return p;
+}
+
+void put_proto_text(struct sbuf *sb, const struct sock_entry *e)
+{
+	SB_VIA_CUR(sb, CUR_PROTO_TEXT_MAX, cur_proto_text(p, e));
 }
 
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm)
@@ -146,6 +152,14 @@ char *cur_json_comm(char *p, const char *comm)
 	struct sbuf sb = sb_at(p, CUR_COMM_JSON_MAX);
 
 	sb_put_json_string(&sb, comm, ST_COMM_LEN);
+	return p + sb.len;
+}
+
+char *cur_text_comm(char *p, const char *comm)
+{
+	struct sbuf sb = sb_at(p, CUR_COMM_TEXT_MAX);
+
+	sb_put_text_escaped(&sb, comm, ST_COMM_LEN);
 	return p + sb.len;
 }
 

@@ -50,6 +50,8 @@ void put_mptcp_parent_json(struct sbuf *sb, const struct sock_entry *e);
 char *cur_mptcp_parent_json(char *p, const struct sock_entry *e);
 /* The Proto column: "tcp", "mptcp6", ...; a subflow of an MPTCP connection is "tcp*" */
 void put_proto_text(struct sbuf *sb, const struct sock_entry *e);
+#define CUR_PROTO_TEXT_MAX 8 /* "mptcp6*" */
+char *cur_proto_text(char *p, const struct sock_entry *e);
 /* "pid":N,"comm":".." */
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
 /* put_owner_json(), then "owner":"SRC" (owner_src_name) */
@@ -61,6 +63,9 @@ void put_origin_json(struct sbuf *sb, const struct sock_origin *o);
 char *cur_origin_json(char *p, const struct sock_origin *o);
 /* A comm as a JSON string, at a cursor */
 char *cur_json_comm(char *p, const char *comm);
+/* A comm as text, escaped (\xXX at worst), at a cursor */
+#define CUR_COMM_TEXT_MAX (ST_COMM_LEN * 4)
+char *cur_text_comm(char *p, const char *comm);
 
 /*
  * netstat's PID/Program name for the first n of all holders:

@@ -16,55 +16,56 @@ unsigned int stream_col_have(const struct options *o)
 	return (o->wide ? COL_IF_WIDE : 0) | (o->timestamps ? COL_IF_T : COL_IF_NOT_T);
 }
 
-void stream_put_time(const struct stream_line *s, uint64_t mono_ns)
+char *stream_cur_time(const struct stream_line *s, char *p, uint64_t mono_ns)
 {
 	uint64_t real = output_realtime(s->out, mono_ns);
 
 	if (s->o->timestamps)
-		sb_put_rfc3339_us(&s->out->sb, real);
-	else
-		sb_put_clock_hms(&s->out->sb, real, 0);
+		return cur_rfc3339_us(p, real);
+	return cur_clock_hms(p, real, 0);
 }
 
-void stream_put_endpoint(const struct stream_line *s, const struct st_tuple *t, bool local)
+void stream_put_time(const struct stream_line *s, uint64_t mono_ns)
 {
-	struct sbuf *sb = &s->out->sb;
-	size_t from = sb->len;
+	SB_VIA_CUR(&s->out->sb, STREAM_TIME_MAX, stream_cur_time(s, p, mono_ns));
+}
 
-	sb_put_endpoint_zoned(sb, t, local);
+char *stream_cur_endpoint(const struct stream_line *s, char *p, const struct st_tuple *t,
+			  bool local)
+{
+	char *from = p;
+
+	p = cur_endpoint_zoned(p, t, local);
 	/* LOCAL and REMOTE are as wide */
-	sb_pad(sb, from, col_width(&col_local, s->o->wide));
-	sb_putc(sb, ' ');
+	p = cur_pad(from, p, col_width(&col_local, s->o->wide));
+	return cur_putc(p, ' ');
 }
 
-void stream_put_who(const struct stream_line *s, const struct transition *tr)
+char *stream_cur_who(const struct stream_line *s, char *p, const struct transition *tr)
 {
-	struct sbuf *sb = &s->out->sb;
-	size_t from;
+	char *from;
 
-	stream_put_time(s, tr->ts_ns);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, shown_pid(tr->e, tr->task));
-	sb_pad(sb, from, col_pid.width);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_text_escaped(sb, shown_comm(tr->e, tr->task), ST_COMM_LEN);
-	sb_pad(sb, from, col_comm.width);
-	sb_putc(sb, ' ');
+	p = stream_cur_time(s, p, tr->ts_ns);
+	*p++ = ' ';
+	from = p;
+	p = cur_u64(p, shown_pid(tr->e, tr->task));
+	p = cur_pad(from, p, col_pid.width);
+	*p++ = ' ';
+	from = p;
+	p = cur_text_comm(p, shown_comm(tr->e, tr->task));
+	p = cur_pad(from, p, col_comm.width);
+	return cur_putc(p, ' ');
 }
 
-void stream_put_origin(const struct stream_line *s, const struct transition *tr)
+char *stream_cur_origin(const struct stream_line *s, char *p, const struct transition *tr)
 {
-	struct sbuf *sb = &s->out->sb;
-
 	if (!s->o->wide || !tr->origin)
-		return;
-	sb_puts(sb, "  [origin ");
-	sb_put_u64(sb, tr->origin->pid);
-	sb_putc(sb, ' ');
-	sb_put_text_escaped(sb, tr->origin->comm, ST_COMM_LEN);
-	sb_putc(sb, ']');
+		return p;
+	p = cur_puts(p, "  [origin ");
+	p = cur_u64(p, tr->origin->pid);
+	*p++ = ' ';
+	p = cur_text_comm(p, tr->origin->comm);
+	return cur_putc(p, ']');
 }
 
 void stream_lost(const struct stream_line *s, uint64_t mono_ns, uint64_t count, const char *source)

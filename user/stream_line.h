@@ -13,6 +13,7 @@
 #include "columns.h"
 #include "options.h"
 #include "output.h"
+#include "sock_format.h"
 #include "table.h"
 
 /* Where a stream view writes, and how (-w, -T, --json). */
@@ -50,14 +51,24 @@ struct stream_line {
 
 /* The COL_IF_* a stream line's options hold. */
 unsigned int stream_col_have(const struct options *o);
-/* The time column alone (no padding: its width is fixed), in text. */
+/*
+ * The pieces of a text line, at a cursor (sbuf.h), with the most each writes.
+ * The time column alone (no padding: its width is fixed):
+ */
+#define STREAM_TIME_MAX (CUR_RFC3339_MAX > CUR_CLOCK_HMS_MAX ? CUR_RFC3339_MAX : CUR_CLOCK_HMS_MAX)
+char *stream_cur_time(const struct stream_line *s, char *p, uint64_t mono_ns);
 void stream_put_time(const struct stream_line *s, uint64_t mono_ns);
 /* The columns every text line starts with: time, PID and COMM, each padded. */
-void stream_put_who(const struct stream_line *s, const struct transition *tr);
+#define STREAM_WHO_MAX (STREAM_TIME_MAX + CUR_U64_MAX + CUR_COMM_TEXT_MAX + 3)
+char *stream_cur_who(const struct stream_line *s, char *p, const struct transition *tr);
 /* One end of the tuple as a padded column, and the space after it. */
-void stream_put_endpoint(const struct stream_line *s, const struct st_tuple *t, bool local);
+#define STREAM_ENDPOINT_MAX                                                                        \
+	((CUR_ENDPOINT_ZONED_MAX > COL_W_ADDR_WIDE ? CUR_ENDPOINT_ZONED_MAX : COL_W_ADDR_WIDE) + 1)
+char *stream_cur_endpoint(const struct stream_line *s, char *p, const struct st_tuple *t,
+			  bool local);
 /* With -w, for a socket that changed hands: "  [origin PID COMM]", its first owner. */
-void stream_put_origin(const struct stream_line *s, const struct transition *tr);
+#define STREAM_ORIGIN_MAX (sizeof("  [origin  ]") + CUR_U64_MAX + CUR_COMM_TEXT_MAX)
+char *stream_cur_origin(const struct stream_line *s, char *p, const struct transition *tr);
 /* A line for events lost before they reached the table; source: "ringbuf",
  * "kernel_missed", "map_full", "table_full". */
 void stream_lost(const struct stream_line *s, uint64_t mono_ns, uint64_t count, const char *source);

@@ -55,7 +55,7 @@ void sb_put_rfc3339_us(struct sbuf *sb, uint64_t realtime_ns)
 	SB_VIA_CUR(sb, CUR_RFC3339_MAX, cur_rfc3339_us(p, realtime_ns));
 }
 
-void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
+char *cur_clock_hms(char *p, uint64_t realtime_ns, int with_us)
 {
 	uint64_t sec = realtime_ns / NSEC_PER_SEC;
 	struct sec_cache *c = &local_cache;
@@ -69,20 +69,24 @@ void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
 		if (!c->valid)
 			tzset();
 		if (!localtime_r(&t, &tm))
-			return;
+			return p;
 		n = snprintf(c->text, sizeof(c->text), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
 			     tm.tm_sec);
 		if (n < 0 || (size_t)n >= sizeof(c->text))
-			return;
+			return p;
 		c->len = n;
 		c->sec = sec;
 		c->valid = 1;
 	}
-	sb_putn(sb, c->text, (size_t)c->len);
+	p = cur_putn(p, c->text, (size_t)c->len);
 	if (with_us) {
-		char us[6];
-
-		sb_putc(sb, '.');
-		sb_putn(sb, us, (size_t)(cur_us6(us, realtime_ns) - us));
+		*p++ = '.';
+		p = cur_us6(p, realtime_ns);
 	}
+	return p;
+}
+
+void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us)
+{
+	SB_VIA_CUR(sb, CUR_CLOCK_HMS_MAX, cur_clock_hms(p, realtime_ns, with_us));
 }

@@ -18,5 +18,8 @@ char *cur_rfc3339_us(char *p, uint64_t realtime_ns);
 
 /* Append the local time of day, "19:41:32", or "19:41:32.123456" with @with_us. */
 void sb_put_clock_hms(struct sbuf *sb, uint64_t realtime_ns, int with_us);
+/* The same at a cursor; nothing where the time has no calendar date. */
+#define CUR_CLOCK_HMS_MAX 40 /* 31 bytes at most, a point and six digits */
+char *cur_clock_hms(char *p, uint64_t realtime_ns, int with_us);
 
 #endif

@@ -146,11 +146,6 @@ static char *cur_path(char *p, const struct sock_entry *e)
 	return p;
 }
 
-static void put_path(struct sbuf *sb, const struct sock_entry *e)
-{
-	SB_VIA_CUR(sb, PATH_TEXT_MAX, cur_path(p, e));
-}
-
 void life_header(struct life_view *v)
 {
 	const struct options *o = v->line.o;
@@ -166,58 +161,62 @@ void life_header(struct life_view *v)
  * within half a nanosecond of the true value, so only an exact half
  * microsecond (where the double's own rounding decides) needs printf.
  */
-static void put_ms_text(struct sbuf *sb, uint64_t ns)
+/*
+ * dur_ns / 1e6 as "%.3f" prints it, in integers: below 2^52 ns the double is
+ * within half a nanosecond of the true value, so only an exact half
+ * microsecond (where the double's own rounding decides) needs printf.
+ */
+#define MS_TEXT_MAX 32 /* UINT64_MAX ns is 18446744073709.552 ms */
+static char *cur_ms_text(char *p, uint64_t ns)
 {
-	if (ns % 1000 == 500 || ns >= (1ull << 52))
-		sb_printf(sb, "%.3f", ns / 1e6);
-	else
-		sb_put_ms3(sb, ns);
+	if (ns % 1000 == 500 || ns >= (1ull << 52)) {
+		int n = snprintf(p, MS_TEXT_MAX, "%.3f", ns / 1e6);
+
+		return n > 0 && n < MS_TEXT_MAX ? p + n : p;
+	}
+	return cur_ms3(p, ns);
 }
 
-/* What was appended since @from, aligned in its column. */
-static void put_cell(struct sbuf *sb, size_t from, const struct column *c)
+/* What was written since @from, aligned in its column. */
+static char *cur_cell(char *from, char *p, const struct column *c)
 {
-	if (c->right)
-		sb_pad_left(sb, from, c->width);
-	else
-		sb_pad(sb, from, c->width);
+	return c->right ? cur_pad_left(from, p, c->width) : cur_pad(from, p, c->width);
 }
 
-/* Without sb_printf(): vsnprintf() cost as much as the rest of the line. */
-static void text_line(struct life_view *v, const struct transition *tr, uint64_t dur_ns)
+/* The longest text line: its pieces at their longest, and 256 bytes for the rest. */
+#define TEXT_LINE_MAX                                                                              \
+	(STREAM_WHO_MAX + 2 * STREAM_ENDPOINT_MAX + MS_TEXT_MAX + 2 * CUR_U64_MAX +                \
+	 PATH_TEXT_MAX + STREAM_ORIGIN_MAX + 256)
+
+/* Without printf: vsnprintf() cost as much as the rest of the line. */
+static char *text_line(char *p, struct life_view *v, const struct transition *tr, uint64_t dur_ns)
 {
 	const struct stream_line *s = &v->line;
-	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
-	size_t from;
+	char *from;
 
-	stream_put_who(s, tr);
-	stream_put_endpoint(s, &e->t, true);
-	stream_put_endpoint(s, &e->t, false);
-	from = sb->len;
-	sb_puts(sb, role(e));
-	put_cell(sb, from, &cols[C_ROLE]);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_puts(sb, end_reason(tr));
-	put_cell(sb, from, &cols[C_END]);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	put_ms_text(sb, dur_ns);
-	put_cell(sb, from, &cols[C_MS]);
+	p = stream_cur_who(s, p, tr);
+	p = stream_cur_endpoint(s, p, &e->t, true);
+	p = stream_cur_endpoint(s, p, &e->t, false);
+	from = p;
+	p = cur_cell(from, cur_puts(p, role(e)), &cols[C_ROLE]);
+	*p++ = ' ';
+	from = p;
+	p = cur_cell(from, cur_puts(p, end_reason(tr)), &cols[C_END]);
+	*p++ = ' ';
+	from = p;
+	p = cur_cell(from, cur_ms_text(p, dur_ns), &cols[C_MS]);
 	if (!(e->flags & ENTRY_SEEN_START))
-		sb_putc(sb, '+');
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, e->bytes_acked);
-	put_cell(sb, from, &cols[C_TX]);
-	sb_putc(sb, ' ');
-	from = sb->len;
-	sb_put_u64(sb, e->bytes_received);
-	put_cell(sb, from, &cols[C_RX]);
-	sb_putc(sb, ' ');
-	put_path(sb, e);
-	stream_put_origin(s, tr);
+		*p++ = '+';
+	*p++ = ' ';
+	from = p;
+	p = cur_cell(from, cur_u64(p, e->bytes_acked), &cols[C_TX]);
+	*p++ = ' ';
+	from = p;
+	p = cur_cell(from, cur_u64(p, e->bytes_received), &cols[C_RX]);
+	*p++ = ' ';
+	p = cur_path(p, e);
+	return stream_cur_origin(s, p, tr);
 }
 
 /* The longest line: its pieces at their longest, and 256 bytes for the names and the rest. */
@@ -264,6 +263,9 @@ static char *json_line(char *p, struct life_view *v, const struct transition *tr
 	return cur_putn(p, "\"}", 2);
 }
 
+/* The longer of the two */
+#define VIEW_LINE_MAX (JSON_LINE_MAX > TEXT_LINE_MAX ? JSON_LINE_MAX : TEXT_LINE_MAX)
+
 static bool state_filter_ok(const struct filter *f, const struct sock_entry *e)
 {
 	unsigned int i;
@@ -280,6 +282,8 @@ void life_transition(void *ctx, const struct transition *tr)
 {
 	struct life_view *v = ctx;
 	const struct options *o = v->line.o;
+	struct sbuf *sb = &v->line.out->sb;
+	char scratch[VIEW_LINE_MAX], *p;
 	struct filter f = o->f;
 	uint64_t dur_ns;
 
@@ -292,14 +296,10 @@ void life_transition(void *ctx, const struct transition *tr)
 	f.states = 0;
 	if (!state_filter_ok(&o->f, tr->e) || !filter_transition(&f, tr))
 		return;
-	if (o->json) {
-		struct sbuf *sb = &v->line.out->sb;
-		char scratch[JSON_LINE_MAX];
-		char *p = sb_cur_or(sb, scratch, sizeof(scratch));
-
-		sb_cur_done(sb, scratch, p, json_line(p, v, tr, dur_ns));
-	} else
-		text_line(v, tr, dur_ns);
+	/* made in place: sb_cur_or()'s scratch is for an output without room */
+	p = sb_cur_or(sb, scratch, sizeof(scratch));
+	sb_cur_done(sb, scratch, p,
+		    o->json ? json_line(p, v, tr, dur_ns) : text_line(p, v, tr, dur_ns));
 	output_line(v->line.out);
 	v->shown++;
 }

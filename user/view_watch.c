@@ -53,71 +53,81 @@ void watch_header(struct watch_view *w)
 	output_line(w->line.out);
 }
 
-static void text_line(struct watch_view *w, const struct transition *tr)
+/* The longest text line: its pieces at their longest, and 256 bytes for the rest. */
+#define TEXT_LINE_MAX                                                                              \
+	(STREAM_WHO_MAX + 2 * STREAM_ENDPOINT_MAX + STREAM_ORIGIN_MAX + CUR_ERR_NAME_MAX +         \
+	 CUR_MS3_MAX + 2 * CUR_U64_MAX + CUR_COMM_TEXT_MAX + 256)
+
+static char *text_line(char *p, struct watch_view *w, const struct transition *tr)
 {
 	const struct stream_line *s = &w->line;
-	struct sbuf *sb = &s->out->sb;
 	const struct sock_entry *e = tr->e;
-	size_t from;
+	char *from;
 
-	if (s->o->wide)
-		sb_printf(sb, "%-*llx ", cols[C_SOCK].width, (unsigned long long)e->id);
-	stream_put_who(s, tr);
-	from = sb->len;
-	put_proto_text(sb, e);
-	sb_pad(sb, from, cols[C_PROTO].width);
-	sb_putc(sb, ' ');
-	stream_put_endpoint(s, &e->t, true);
-	stream_put_endpoint(s, &e->t, false);
+	if (s->o->wide) {
+		/* "%-18llx ": the id in hex, padded */
+		from = p;
+		p = cur_hex64(p, e->id);
+		p = cur_pad(from, p, cols[C_SOCK].width);
+		*p++ = ' ';
+	}
+	p = stream_cur_who(s, p, tr);
+	from = p;
+	p = cur_proto_text(p, e);
+	p = cur_pad(from, p, cols[C_PROTO].width);
+	*p++ = ' ';
+	p = stream_cur_endpoint(s, p, &e->t, true);
+	p = stream_cur_endpoint(s, p, &e->t, false);
 
 	switch (tr->kind) {
 	case TR_STATE:
-		from = sb->len;
-		sb_puts(sb, tcp_state_name(tr->old_state));
-		sb_pad(sb, from, cols[C_OLD].width);
-		sb_puts(sb, " -> ");
-		from = sb->len;
-		sb_puts(sb, tcp_state_name(tr->new_state));
-		sb_pad(sb, from, cols[C_NEW].width);
-		sb_putc(sb, ' ');
+		from = p;
+		p = cur_puts(p, tcp_state_name(tr->old_state));
+		p = cur_pad(from, p, cols[C_OLD].width);
+		p = cur_puts(p, " -> ");
+		from = p;
+		p = cur_puts(p, tcp_state_name(tr->new_state));
+		p = cur_pad(from, p, cols[C_NEW].width);
+		*p++ = ' ';
 		if (tr->prev_known)
-			sb_put_ms3(sb, tr->prev_ns);
+			p = cur_ms3(p, tr->prev_ns);
 		else
-			sb_putc(sb, '-');
+			*p++ = '-';
 		break;
 	case TR_ACCEPT:
-		sb_puts(sb, "accept()");
+		p = cur_puts(p, "accept()");
 		break;
 	case TR_CONNECT:
-		sb_puts(sb, tr->err ? "connect() failed: " : "connect()");
+		p = cur_puts(p, tr->err ? "connect() failed: " : "connect()");
 		if (tr->err)
-			put_err_name(sb, tr->err);
+			p = cur_err_name(p, tr->err);
 		break;
 	case TR_BIND:
-		sb_puts(sb, tr->err ? "bind() failed: " : "bind()");
+		p = cur_puts(p, tr->err ? "bind() failed: " : "bind()");
 		if (tr->err)
-			put_err_name(sb, tr->err);
+			p = cur_err_name(p, tr->err);
 		break;
 	case TR_LISTEN:
 		if (tr->err) {
-			sb_puts(sb, "listen() failed: ");
-			put_err_name(sb, tr->err);
+			p = cur_puts(p, "listen() failed: ");
+			p = cur_err_name(p, tr->err);
 		} else {
-			sb_printf(sb, "listen() backlog %u", tr->arg);
+			p = cur_puts(p, "listen() backlog ");
+			p = cur_u64(p, tr->arg);
 		}
 		break;
 	case TR_CLOSE:
-		sb_puts(sb, "close");
+		p = cur_puts(p, "close");
 		break;
 	}
 	if (s->o->wide && tr->task && tr->task->tgid != shown_pid(e, tr->task)) {
-		sb_puts(sb, "  [ran in ");
-		sb_put_u64(sb, tr->task->tgid);
-		sb_putc(sb, ' ');
-		sb_put_text_escaped(sb, tr->task->comm, ST_COMM_LEN);
-		sb_putc(sb, ']');
+		p = cur_puts(p, "  [ran in ");
+		p = cur_u64(p, tr->task->tgid);
+		*p++ = ' ';
+		p = cur_text_comm(p, tr->task->comm);
+		*p++ = ']';
 	}
-	stream_put_origin(s, tr);
+	return stream_cur_origin(s, p, tr);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -221,22 +231,22 @@ static char *json_line(char *p, struct watch_view *w, const struct transition *t
 	return cur_putc(p, '}');
 }
 
+/* The longer of the two */
+#define VIEW_LINE_MAX (JSON_LINE_MAX > TEXT_LINE_MAX ? JSON_LINE_MAX : TEXT_LINE_MAX)
+
 void watch_transition(void *ctx, const struct transition *tr)
 {
 	struct watch_view *w = ctx;
 	const struct options *o = w->line.o;
+	struct sbuf *sb = &w->line.out->sb;
+	char scratch[VIEW_LINE_MAX], *p;
 
 	/* --count holds per line: one poll can carry many */
 	if ((o->count && w->shown >= o->count) || !filter_transition(&o->f, tr))
 		return;
-	if (o->json) {
-		struct sbuf *sb = &w->line.out->sb;
-		char scratch[JSON_LINE_MAX];
-		char *p = sb_cur_or(sb, scratch, sizeof(scratch));
-
-		sb_cur_done(sb, scratch, p, json_line(p, w, tr));
-	} else
-		text_line(w, tr);
+	/* made in place: sb_cur_or()'s scratch is for an output without room */
+	p = sb_cur_or(sb, scratch, sizeof(scratch));
+	sb_cur_done(sb, scratch, p, o->json ? json_line(p, w, tr) : text_line(p, w, tr));
 	output_line(w->line.out);
 	w->shown++;
 }

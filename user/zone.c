@@ -59,18 +59,21 @@ void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local)
 	SB_VIA_CUR(sb, CUR_ZONE_MAX, cur_zone(p, t, local));
 }
 
-void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local)
+char *cur_endpoint_zoned(char *p, const struct st_tuple *t, bool local)
 {
 	const uint8_t *a = local ? t->saddr : t->daddr;
 	uint16_t port = local ? t->sport : t->dport;
 
-	if (!has_zone(t, local)) {
-		sb_put_endpoint(sb, t->family, a, port);
-		return;
-	}
-	sb_putc(sb, '[');
-	sb_put_addr(sb, t->family, a);
-	sb_put_zone(sb, t, local);
-	sb_puts(sb, "]:");
-	sb_put_u64(sb, port);
+	if (!has_zone(t, local))
+		return cur_endpoint(p, t->family, a, port);
+	*p++ = '[';
+	p = cur_addr(p, t->family, a);
+	p = cur_zone(p, t, local);
+	p = cur_putn(p, "]:", 2);
+	return cur_u64(p, port);
+}
+
+void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local)
+{
+	SB_VIA_CUR(sb, CUR_ENDPOINT_ZONED_MAX, cur_endpoint_zoned(p, t, local));
 }

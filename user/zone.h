@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "addr.h"
 #include "sbuf.h"
 #include "socktrace_abi.h"
 
@@ -26,5 +27,7 @@ void sb_put_zone(struct sbuf *sb, const struct st_tuple *t, bool local);
 char *cur_zone(char *p, const struct st_tuple *t, bool local);
 /* sb_put_endpoint() of the local or remote end of @t, the zone in the brackets. */
 void sb_put_endpoint_zoned(struct sbuf *sb, const struct st_tuple *t, bool local);
+#define CUR_ENDPOINT_ZONED_MAX (CUR_ENDPOINT_MAX + CUR_ZONE_MAX)
+char *cur_endpoint_zoned(char *p, const struct st_tuple *t, bool local);
 
 #endif

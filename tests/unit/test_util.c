@@ -636,6 +636,40 @@ static void test_cursor_bounds(void)
 	ok(end - big == CUR_I64_MAX, "cursor: longest i64");
 	end = cur_err_name(big, -2147483647 - 1);
 	ok(end - big < (long)CUR_ERR_NAME_MAX, "cursor: an errno without a name");
+	end = cur_endpoint_zoned(big, &t, true);
+	ok(end - big < (long)CUR_ENDPOINT_ZONED_MAX, "cursor: longest endpoint, %ld bytes",
+	   end - big);
+	end = cur_proto_text(big, &e);
+	ok(end - big < CUR_PROTO_TEXT_MAX, "cursor: longest proto");
+	end = cur_text_comm(big, comm);
+	ok(end - big == CUR_COMM_TEXT_MAX, "cursor: a comm escaped whole as text");
+	end = cur_clock_hms(big, UINT64_MAX, 1);
+	ok(end - big < CUR_CLOCK_HMS_MAX, "cursor: latest clock");
+	{
+		static const uint64_t hex[] = {0,	  1, 15, 16, 255, 256, 0x123456789abcdefull,
+					       UINT64_MAX};
+		char want[24];
+		size_t k;
+		int bad = 0;
+
+		for (k = 0; k < sizeof(hex) / sizeof(hex[0]); k++) {
+			end = cur_hex64(big, hex[k]);
+			*end = '\0';
+			snprintf(want, sizeof(want), "%llx", (unsigned long long)hex[k]);
+			bad += strcmp(big, want) != 0;
+		}
+		is_int(bad, 0, "cursor: hex as %%llx writes it");
+	}
+	memcpy(big, "ab", 2);
+	end = cur_pad(big, big + 2, 5);
+	*end = '\0';
+	is_str(big, "ab   ", "cursor: padded to width");
+	end = cur_pad_left(big, big + 2, 5);
+	*end = '\0';
+	is_str(big, "   ab", "cursor: right-aligned to width");
+	end = cur_pad_left(big, big + 5, 3);
+	*end = '\0';
+	is_str(big, "   ab", "cursor: wider than the column, as it is");
 	end = cur_zpad(big, 7, 6);
 	*end = '\0';
 	is_str(big, "000007", "cursor: zero-padded to six");
