@@ -14,6 +14,8 @@
 /* Load-time settings, set by the loader before load. 0 means "any". */
 const volatile __u16 filter_family = 0;
 const volatile __u32 filter_netns = 0;
+/* TCP only (watch -t): no record of a UDP socket's calls */
+const volatile bool filter_no_udp = false;
 /* Submit without a wake-up until this much is pending: a wake-up per event
  * costs more than the event; userspace also polls on a short timeout. */
 const volatile __u32 wakeup_bytes = 0;
@@ -92,7 +94,8 @@ static __always_inline void fill_task(struct st_task *task, bool btf)
 static __always_inline bool tuple_wanted(const struct st_tuple *t)
 {
 	return !(filter_family && t->family != filter_family) &&
-	       !(filter_netns && t->netns != filter_netns);
+	       !(filter_netns && t->netns != filter_netns) &&
+	       !(filter_no_udp && t->protocol == ST_IPPROTO_UDP);
 }
 
 /* Whether the filters let tuple t through; if not, the record is discarded. */

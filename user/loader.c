@@ -498,19 +498,23 @@ static int attach_all(struct loader *l, char *why, size_t len)
  * task, an MPTCP connection's its MPTCP socket's (t_mptcp), and a connect()
  * that failed before SYN_SENT made no connection. A UNIX connection's
  * connector comes from connect()'s return: with UNIX sockets wanted, life
- * keeps the connect hooks.
+ * keeps the connect hooks. A run without UDP (watch -t) needs no UDP closes.
  */
 static void skip_unneeded_calls(struct bpf_object *obj, const struct loader_cfg *cfg)
 {
 	struct bpf_program *prog;
 
-	if (!cfg->listeners_only && !cfg->tcp_ends_only)
+	if (!cfg->listeners_only && !cfg->tcp_ends_only && !cfg->no_udp)
 		return;
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog);
 
-		if (strstr(name, "bind") || !strcmp(name, "cg_sock_release") ||
+		if (!strcmp(name, "cg_sock_release"))
+			bpf_program__set_autoload(prog, false);
+		if (!cfg->listeners_only && !cfg->tcp_ends_only)
+			continue;
+		if (strstr(name, "bind") ||
 		    (strstr(name, "connect") && (cfg->listeners_only || !cfg->want_unix)) ||
 		    (cfg->listeners_only && !strcmp(name, "cg_sockops")))
 			bpf_program__set_autoload(prog, false);
@@ -533,6 +537,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 		return err;
 	}
 	c->rodata->filter_family = cfg->family;
+	c->rodata->filter_no_udp = cfg->no_udp;
 	c->rodata->filter_netns = cfg->netns;
 	c->rodata->wakeup_bytes = l->wakeup_bytes;
 	load_failure_reset();
@@ -686,6 +691,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		return err;
 	}
 	l->skel->rodata->filter_family = cfg->family;
+	l->skel->rodata->filter_no_udp = cfg->no_udp;
 	l->skel->rodata->filter_netns = cfg->netns;
 	l->skel->rodata->unix_calls = cfg->want_unix;
 	l->life_tried = cfg->life_kernel && !l->life_refused;
@@ -864,6 +870,7 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 			progs[1] = q->progs.q_add_kretprobe;
 		}
 		q->rodata->filter_family = cfg->family;
+		q->rodata->filter_no_udp = cfg->no_udp;
 		q->rodata->filter_netns = cfg->netns;
 		bpf_object__for_each_program(prog, q->obj) bpf_program__set_autoload(prog, false);
 		for (i = 0; i < 2 && progs[i]; i++)

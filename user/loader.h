@@ -51,6 +51,9 @@ struct loader_cfg {
 	 * lines; a client that binds its source address paid a run a
 	 * connection) and no UDP releases (cg_sock_release, two runs) */
 	bool tcp_ends_only;
+	/* no UDP socket wanted (watch -t): no UDP closes (cg_sock_release, two
+	 * runs a TCP connection too), and no records of UDP sockets' calls */
+	bool no_udp;
 	/* life's hash: how long a dead entry waits for its address (life_gc.h) */
 	uint64_t life_gc_age_ns;
 	/* tests: a port whose connections' ends life ignores (life_gc.h) */

@@ -309,6 +309,16 @@ static bool want_inet(const struct options *o)
 	return !o->f.protos || (o->f.protos & (SEL_TCP | SEL_UDP));
 }
 
+/*
+ * watch or table without UDP sockets (-t, -x): the kernel sends none of
+ * theirs. --metrics counts every socket whatever the lines show.
+ */
+static bool no_udp(const struct options *o)
+{
+	return (o->cmd == CMD_WATCH || o->cmd == CMD_TABLE) && o->f.protos &&
+	       !(o->f.protos & SEL_UDP) && !o->metrics;
+}
+
 /* Everything up to the first poll: privileges, table, hooks, seed. */
 static int run_open(struct run *r, const struct options *o, transition_sink sink)
 {
@@ -329,6 +339,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
 		.life_kernel = life_kernel,
 		.tcp_ends_only = life_kernel,
+		.no_udp = no_udp(o),
 		.life_store = o->life_path,
 		.listeners_only = listeners_only(o),
 	};

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A running tracer's BPF maps, read from outside: through its descriptors
- * (/proc/PID/fdinfo names each map's id) and bpf(2).
+ * A running tracer's BPF maps and programs, read from outside: through its
+ * descriptors (/proc/PID/fdinfo names each map's and program's id) and bpf(2).
  */
 #ifndef SOCKTRACE_TESTS_BPF_MAPS_H
 #define SOCKTRACE_TESTS_BPF_MAPS_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <sys/types.h>
 
@@ -14,5 +15,8 @@ int map_of_process(pid_t pid, const char *name, struct bpf_map_info *info);
 
 /* How many entries map fd holds (8-byte keys); -1 on error. */
 long map_entries(int fd);
+
+/* Whether process pid holds the program named name (loaded, or attached by a link). */
+bool prog_of_process(pid_t pid, const char *name);
 
 #endif
