@@ -19,7 +19,7 @@
 struct holder;
 
 /*
- * The JSON pieces of a stream line, each at a cursor (sbuf.h) and appended to
+ * The pieces of a stream line, each at a cursor (sbuf.h) and appended to
  * an sbuf. The most each writes: text of known length, and its numbers, names
  * and addresses at their longest (tests/unit/test_util.c writes those).
  */

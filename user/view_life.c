@@ -161,11 +161,6 @@ void life_header(struct life_view *v)
  * within half a nanosecond of the true value, so only an exact half
  * microsecond (where the double's own rounding decides) needs printf.
  */
-/*
- * dur_ns / 1e6 as "%.3f" prints it, in integers: below 2^52 ns the double is
- * within half a nanosecond of the true value, so only an exact half
- * microsecond (where the double's own rounding decides) needs printf.
- */
 #define MS_TEXT_MAX 32 /* UINT64_MAX ns is 18446744073709.552 ms */
 static char *cur_ms_text(char *p, uint64_t ns)
 {
