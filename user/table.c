@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <sys/mman.h>
 
+#include "grow.h"
 #include "table_internal.h"
 
 struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_ctx)
@@ -23,19 +25,25 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	tb->cap = max_entries;
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
 	tb->origins = calloc(max_entries, sizeof(*tb->origins));
+	/* page-aligned, so that each entry is two whole cache lines; untouched
+	 * pages cost nothing */
+	tb->tws = mmap(NULL, (size_t)max_entries * sizeof(*tb->tws), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tb->tws == MAP_FAILED) {
+		tb->tws = NULL;
+		goto fail;
+	}
+	tb->tw_extra = calloc(max_entries, sizeof(*tb->tw_extra));
 	/* the indexes grow with the table: their memory follows the sockets held */
-	tb->by_sk = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
-				   .mask = INDEX_MIN - 1,
-				   .max = n,
-				   .keyoff = offsetof(struct sock_entry, sk)};
-	tb->by_odd = tb->by_sk;
-	tb->by_odd.slots = ix_cells_alloc(INDEX_MIN);
-	tb->by_cookie = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
-				       .mask = INDEX_MIN - 1,
-				       .max = n,
-				       .keyoff = offsetof(struct sock_entry, cookie)};
-	if (!tb->ents || !tb->origins || !tb->by_sk.slots || !tb->by_odd.slots ||
-	    !tb->by_cookie.slots)
+	if (!tb->ents || !tb->origins || !tb->tw_extra ||
+	    !ix_init(&tb->by_sk, tb->ents, sizeof(*tb->ents), offsetof(struct sock_entry, sk), n) ||
+	    !ix_init(&tb->by_odd, tb->ents, sizeof(*tb->ents), offsetof(struct sock_entry, sk),
+		     n) ||
+	    !ix_init(&tb->by_cookie, tb->ents, sizeof(*tb->ents),
+		     offsetof(struct sock_entry, cookie), n) ||
+	    !ix_init(&tb->by_tw, tb->tws, sizeof(*tb->tws), offsetof(struct tw_entry, key), n) ||
+	    !ix_init(&tb->tw_by_cookie, tb->tws, sizeof(*tb->tws),
+		     offsetof(struct tw_entry, cookie), n))
 		goto fail;
 	tb->sink = sink;
 	tb->sink_ctx = sink_ctx;
@@ -54,9 +62,14 @@ void table_free(struct table *tb)
 		return;
 	free(tb->ents);
 	free(tb->origins);
+	if (tb->tws)
+		munmap(tb->tws, (size_t)tb->cap * sizeof(*tb->tws));
+	free(tb->tw_extra);
 	ix_cells_free(tb->by_sk.slots, tb->by_sk.mask + 1);
 	ix_cells_free(tb->by_odd.slots, tb->by_odd.mask + 1);
 	ix_cells_free(tb->by_cookie.slots, tb->by_cookie.mask + 1);
+	ix_cells_free(tb->by_tw.slots, tb->by_tw.mask + 1);
+	ix_cells_free(tb->tw_by_cookie.slots, tb->tw_by_cookie.mask + 1);
 	free(tb->pend);
 	free(tb);
 }
@@ -81,17 +94,32 @@ void table_tick(struct table *tb, uint64_t now_ns)
 	pending_expire(tb, now_ns);
 }
 
+/* A TIME_WAIT entry the walks show: in use, and still the kernel's. */
+static bool tw_shown(const struct tw_entry *tw)
+{
+	return tw->key && !(tw->flags & ENTRY_GONE);
+}
+
 int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry *e), void *ctx)
 {
+	struct sock_entry tmp;
 	uint32_t i;
 	int ret;
 
 	for (i = 0; i < tb->used; i++) {
 		const struct sock_entry *e = &tb->ents[i];
 
-		if (!e->sk || (e->flags & ENTRY_GONE))
+		if (!e->sk)
 			continue;
 		ret = fn(ctx, e);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < tb->tw_used; i++) {
+		if (!tw_shown(&tb->tws[i]))
+			continue;
+		tw_as_entry(tb, &tb->tws[i], &tmp);
+		ret = fn(ctx, &tmp);
 		if (ret)
 			return ret;
 	}
@@ -101,29 +129,55 @@ int table_foreach(struct table *tb, int (*fn)(void *ctx, const struct sock_entry
 int table_collect(struct table *tb, bool (*keep)(const void *ctx, const struct sock_entry *e),
 		  const void *ctx, const struct sock_entry ***out, size_t *n)
 {
-	const struct sock_entry **v = NULL, **nv;
-	size_t cap = 0;
+	const struct sock_entry **v = NULL, **all;
+	struct sock_entry *tws = NULL, *copies, tmp;
+	size_t cap = 0, twcap = 0, ntw = 0, j;
 	uint32_t i;
 
 	*n = 0;
+	*out = NULL;
 	for (i = 0; i < tb->used; i++) {
 		const struct sock_entry *e = &tb->ents[i];
 
-		if (!e->sk || (e->flags & ENTRY_GONE) || !keep(ctx, e))
+		if (!e->sk || !keep(ctx, e))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				*out = NULL;
-				*n = 0;
-				return -1;
-			}
-			v = nv;
-		}
+		if (grow_for_one(&v, *n, &cap, sizeof(*v), 256))
+			goto fail;
 		v[(*n)++] = e;
 	}
-	*out = v;
+	for (i = 0; i < tb->tw_used; i++) {
+		if (!tw_shown(&tb->tws[i]))
+			continue;
+		tw_as_entry(tb, &tb->tws[i], &tmp);
+		if (!keep(ctx, &tmp))
+			continue;
+		if (grow_for_one(&tws, ntw, &twcap, sizeof(*tws), 256))
+			goto fail;
+		tws[ntw++] = tmp;
+	}
+	if (!ntw) {
+		*out = v;
+		return 0;
+	}
+	/* TIME_WAIT entries are made for the caller: in the same block as the
+	 * pointers, so that its free() frees them */
+	all = malloc((*n + ntw) * sizeof(*all) + ntw * sizeof(*tws));
+	if (!all)
+		goto fail;
+	if (*n)
+		memcpy(all, v, *n * sizeof(*v));
+	copies = (struct sock_entry *)(void *)(all + *n + ntw);
+	memcpy(copies, tws, ntw * sizeof(*tws));
+	for (j = 0; j < ntw; j++)
+		all[*n + j] = &copies[j];
+	*n += ntw;
+	free(v);
+	free(tws);
+	*out = all;
 	return 0;
+fail:
+	free(v);
+	free(tws);
+	*n = 0;
+	return -1;
 }

@@ -42,7 +42,7 @@ struct sock_origin {
 enum entry_flags {
 	ENTRY_PENDING = 1 << 0,	   /* a first line held back until its tuple is known */
 	ENTRY_SEEN_START = 1 << 1, /* socktrace saw the socket's first transition */
-	ENTRY_TIMEWAIT = 1 << 2,   /* a TIME_WAIT entry: not keyed by sk any more */
+	ENTRY_TIMEWAIT = 1 << 2,   /* made of a TIME_WAIT entry (table_internal.h's tw_entry) */
 	ENTRY_PASSIVE = 1 << 3,	   /* created by a listener (LISTEN->SYN_RECV) */
 	ENTRY_SEEDED = 1 << 4,	   /* found by a snapshot before any event */
 	ENTRY_GONE = 1 << 5,	   /* TIME_WAIT gone early: waits in the wheel to be freed */
@@ -67,11 +67,13 @@ enum entry_flags {
  * AF_UNIX sockets (a path, a peer and an inode key, none of the indexes,
  * wheel and listener buckets here) went to a table of their own
  * (unix_table.h) rather than a variant of the union. Memory per socket is a
- * target: table_internal.h asserts the size (224 bytes).
+ * target: the size is asserted below (216 bytes). A TIME_WAIT socket
+ * has a compact entry of its own there (128 bytes); the walks (table_foreach(),
+ * table_collect()) show it as one of these, with ENTRY_TIMEWAIT.
  */
 struct sock_entry {
 	/* identity */
-	uint64_t sk; /* the key: kernel address, or for TIME_WAIT a tuple hash (odd) */
+	uint64_t sk; /* the key: kernel address; a seed key or, for TIME_WAIT, a tuple hash (odd) */
 	uint64_t id; /* "sock" in JSON: the cookie, or a synthetic id */
 	uint64_t cookie;
 	uint64_t ino;
@@ -112,8 +114,9 @@ struct sock_entry {
 	uint64_t bytes_acked, bytes_received;
 	uint64_t mptcp_parent; /* a subflow of an MPTCP connection: that socket's id; else 0 */
 };
-/* Most entries are TIME_WAIT ones after a storm: with the index's 16-32 bytes
- * a key, the table stays within 256 bytes a socket (docs/performance.md). */
+/* A socket the table holds costs this and 16-32 bytes of an index, within the
+ * target of 256 bytes a socket (docs/performance.md); a TIME_WAIT one, most
+ * of them after a storm, 128 and as much index. */
 _Static_assert(sizeof(struct sock_entry) <= 216, "a table entry grew past its budget");
 
 #define PATH_MAX_STATES 16

@@ -241,7 +241,7 @@ void table_apply_call(struct table *tb, const struct st_call_rec *rec)
 	if (r->hdr.type == ST_REC_CLOSE) {
 		/* a UDP release names the socket by cookie alone */
 		e = lookup_cookie(tb, r->cookie);
-		if (!e || e->t.protocol != IPPROTO_UDP || (e->flags & ENTRY_TIMEWAIT))
+		if (!e || e->t.protocol != IPPROTO_UDP)
 			return;
 		tr.kind = TR_CLOSE;
 		tr.e = e;

@@ -23,25 +23,25 @@
  * 5,500 pages. A kernel before 5.14 says EINVAL, and the pages come one
  * fault at a time as before.
  */
-static void map_ahead(struct table *tb, uint32_t slot)
+void map_ahead(void *base, size_t elem, uint32_t cap, uint32_t *mapped, uint32_t slot)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
-	uint32_t n = MAP_AHEAD / sizeof(struct sock_entry);
+	uint32_t n = (uint32_t)(MAP_AHEAD / elem);
 
-	if (tb->mapped == UINT32_MAX || slot <= tb->mapped)
+	if (*mapped == UINT32_MAX || slot <= *mapped)
 		return;
 	/* as many as are in use, up to MAP_AHEAD: a small table stays small */
-	if (n > tb->mapped)
-		n = tb->mapped > 64 ? tb->mapped : 64;
-	if (n > tb->cap - tb->mapped)
-		n = tb->cap - tb->mapped;
-	lo = (uintptr_t)&tb->ents[tb->mapped] & ~(page - 1);
-	hi = (uintptr_t)&tb->ents[tb->mapped + n] & ~(page - 1);
+	if (n > *mapped)
+		n = *mapped > 64 ? *mapped : 64;
+	if (n > cap - *mapped)
+		n = cap - *mapped;
+	lo = ((uintptr_t)base + (uintptr_t)*mapped * elem) & ~(page - 1);
+	hi = ((uintptr_t)base + (uintptr_t)(*mapped + n) * elem) & ~(page - 1);
 	if (hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE)) {
-		tb->mapped = UINT32_MAX;
+		*mapped = UINT32_MAX;
 		return;
 	}
-	tb->mapped += n;
+	*mapped += n;
 }
 
 struct sock_entry *entry_new(struct table *tb)
@@ -49,26 +49,18 @@ struct sock_entry *entry_new(struct table *tb)
 	struct sock_entry *e;
 	uint32_t slot;
 
-	if (!tb->free_head && tb->used == tb->cap) {
-		/* full: the TIME_WAIT entry ending soonest is the least useful to keep */
-		struct sock_entry *old = tw_take_soonest(tb);
-
-		if (old) {
-			if (!(old->flags & ENTRY_GONE))
-				tb->st.evicted++;
-			entry_free(tb, old);
-		}
+	if (!table_room(tb)) {
+		tb->st.full++;
+		return NULL;
 	}
 	if (tb->free_head) {
 		slot = tb->free_head;
 		tb->free_head = tb->ents[slot - 1].next;
-	} else if (tb->used < tb->cap) {
-		slot = ++tb->used;
-		map_ahead(tb, slot);
 	} else {
-		tb->st.full++;
-		return NULL;
+		slot = ++tb->used;
+		map_ahead(tb->ents, sizeof(*tb->ents), tb->cap, &tb->mapped, slot);
 	}
+	tb->in_use++;
 	e = &tb->ents[slot - 1];
 	memset(e, 0, sizeof(*e));
 	tb->st.entries++;
@@ -90,38 +82,33 @@ struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cooki
 	e->sk = sk;
 	e->cookie = cookie;
 	e->id = cookie ? cookie : tb->next_synthetic++;
-	ix_put(tb, sk_index(tb, sk), entry_slot(tb, e));
+	ix_put(sk_index(tb, sk), entry_slot(tb, e));
 	cookie_index(tb, e);
 	return e;
 }
 
-/*
- * A GONE entry (a TIME_WAIT one swept or reused) left the indexes and the
- * count already; it is only waiting to leave the wheel.
- */
 void entry_free(struct table *tb, struct sock_entry *e)
 {
 	/* a held line never vanishes: its socket ended, so it can go now */
 	release_pending(tb, e);
-	if (!(e->flags & ENTRY_GONE)) {
-		ix_del(tb, sk_index(tb, e->sk), e->sk);
-		tb->st.entries--;
-	}
+	if (e->sk)
+		ix_del(sk_index(tb, e->sk), e->sk);
+	tb->st.entries--;
 	if (e->flags & ENTRY_BY_COOKIE)
-		ix_del(tb, &tb->by_cookie, e->cookie);
+		ix_del(&tb->by_cookie, e->cookie);
 	listen_del(tb, e);
 	e->flags = 0;
 	e->sk = 0;
 	e->next = tb->free_head;
 	tb->free_head = entry_slot(tb, e);
+	tb->in_use--;
 }
 
 /* UDP entries are also found by cookie: their release reports nothing else. */
 void cookie_index(struct table *tb, struct sock_entry *e)
 {
 	/* a cookie another entry holds stays with it */
-	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) &&
-	    ix_put(tb, &tb->by_cookie, entry_slot(tb, e)))
+	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) && ix_put(&tb->by_cookie, entry_slot(tb, e)))
 		e->flags |= ENTRY_BY_COOKIE;
 }
 

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The table's indexes: by sk key (the struct sock address; apart from it the
- * odd keys, a tuple hash for TIME_WAIT and a seed key for sockets only
- * sock_diag has named) and by cookie. Probing is inline in table_internal.h;
- * insertion, deletion and growth are here.
+ * seed keys of sockets only sock_diag has named), by cookie, and the TIME_WAIT
+ * entries' by tuple hash. Probing is inline in table_internal.h; insertion,
+ * deletion and growth are here.
  */
 #include <sys/mman.h>
 
 #include "table_internal.h"
 
-void ix_del(struct table *tb, struct index *ix, uint64_t key)
+void ix_del(struct index *ix, uint64_t key)
 {
 	uint32_t i, j, k, pos;
 
-	if (!ix_find(tb, ix, key, &pos))
+	if (!ix_find(ix, key, &pos))
 		return;
 	ix->n--;
 	/* backward-shift deletion keeps probe chains intact without tombstones */
@@ -44,6 +44,17 @@ uint64_t *ix_cells_alloc(uint32_t n)
 		return calloc(n, sizeof(uint64_t));
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+bool ix_init(struct index *ix, const void *base, size_t stride, size_t keyoff, uint32_t max)
+{
+	*ix = (struct index){.slots = ix_cells_alloc(INDEX_MIN),
+			     .mask = INDEX_MIN - 1,
+			     .max = max,
+			     .base = base,
+			     .stride = stride,
+			     .keyoff = keyoff};
+	return ix->slots != NULL;
 }
 
 void ix_cells_free(uint64_t *cells, uint32_t n)
@@ -85,13 +96,13 @@ static void ix_reserve(struct index *ix)
 }
 
 /* Insert the slot's key: false, and nothing done, if another slot holds it. */
-bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
+bool ix_put(struct index *ix, uint32_t slot)
 {
-	uint64_t key = ix_key(tb, ix, slot);
+	uint64_t key = ix_key(ix, slot);
 	uint32_t h = hash_sk(key), pos, found;
 
 	ix_reserve(ix);
-	found = ix_probe(tb, ix, key, h, &pos);
+	found = ix_probe(ix, key, h, &pos);
 	if (found)
 		return found == slot;
 	ix->slots[pos] = ix_cell(h, slot);
@@ -102,9 +113,9 @@ bool ix_put(struct table *tb, struct index *ix, uint32_t slot)
 /* An entry known by a seed key learns its sock address. */
 void give_address(struct table *tb, struct sock_entry *e, uint64_t sk)
 {
-	ix_del(tb, sk_index(tb, e->sk), e->sk);
+	ix_del(sk_index(tb, e->sk), e->sk);
 	e->sk = sk;
-	ix_put(tb, sk_index(tb, sk), entry_slot(tb, e));
+	ix_put(sk_index(tb, sk), entry_slot(tb, e));
 }
 
 /* lookup_event()'s second try: the cookie of an entry only sock_diag has met. */

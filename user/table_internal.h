@@ -7,7 +7,7 @@
  *   table_index.c     the open-addressing indexes (by sk key, by cookie) and the keys
  *   table_entry.c     entries: allocation, identity (cookie, address), freeing
  *   table_listeners.c listeners by port: which listener a child or an accept() came from
- *   table_wheel.c     TIME_WAIT: the tuple key and the timer wheel
+ *   table_wheel.c     TIME_WAIT: its compact entries, the tuple key and the timer wheel
  *   table_held.c      first lines held back until their tuple is known
  *   table_state.c     a state record becomes a transition (the state machine)
  *   table_calls.c     bind/listen/accept/connect/release records become lines
@@ -35,6 +35,39 @@
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
 _Static_assert(sizeof(struct sock_entry) <= 224, "struct sock_entry grew");
 
+/*
+ * A TIME_WAIT socket: what the line of its end and a snapshot need, in two
+ * cache lines. A storm leaves 100,000s of them for a minute; as full entries
+ * they held a 216-byte slot each that live sockets could not reuse, and every
+ * new connection's entry was memory touched for the first time (on our
+ * virtual machines 8.5 us a page: docs/performance.md). Here the full entry
+ * goes back to the free list at once, hot for the next socket.
+ */
+struct tw_entry {
+	uint64_t key; /* tw_key(&t), odd; 0 = free */
+	uint64_t id;
+	uint64_t cookie;
+	uint64_t state_ns; /* entered TIME_WAIT, or a snapshot met it */
+	uint64_t expire_ns;
+	uint32_t next; /* free list / wheel bucket link (tw slot + 1; 0 = none) */
+	uint32_t seen_gen;
+	uint32_t owner_pid;
+	uint8_t state; /* TIME_WAIT, or the FIN_WAIT2 substate a snapshot saw */
+	uint8_t flags; /* enum entry_flags: SEEN_START, PASSIVE, SEEDED, GONE, BY_COOKIE */
+	uint8_t missed;
+	uint8_t owner_src;
+	char owner_comm[ST_COMM_LEN];
+	struct st_tuple t;
+	bool has_extra; /* tw_extra[] holds its origin or its MPTCP connection */
+};
+_Static_assert(sizeof(struct tw_entry) == 128, "struct tw_entry is two cache lines");
+
+/* What few TIME_WAIT entries have, by tw slot: pages none uses stay untouched. */
+struct tw_extra {
+	struct sock_origin origin; /* owner_src OWNER_HOLDER */
+	uint64_t mptcp_parent;
+};
+
 /* A held line: the entry's slot, and its id to tell a reused slot. */
 struct pending {
 	uint32_t slot;
@@ -50,24 +83,41 @@ struct pending {
 struct index {
 	uint64_t *slots; /* ix_cell(); 0 = empty */
 	uint32_t mask;
-	uint32_t n;    /* keys held */
-	uint32_t max;  /* the largest size it may grow to */
-	size_t keyoff; /* offsetof(struct sock_entry, sk or cookie) */
+	uint32_t n;	  /* keys held */
+	uint32_t max;	  /* the largest size it may grow to */
+	const char *base; /* the entries' array: slot i is at base + (i - 1) * stride */
+	size_t stride;
+	size_t keyoff; /* offsetof() the key in an entry */
 };
 
 struct table {
 	struct sock_entry *ents; /* slot i is ents[i - 1]; slot 0 means "none" */
-	uint32_t cap;
-	uint32_t used;	 /* slots ever handed out (the high-water mark) */
-	uint32_t mapped; /* slots whose pages are mapped ahead of use (entry_new) */
+	uint32_t cap;		 /* entries of both kinds, full and TIME_WAIT, at most */
+	uint32_t used;		 /* slots ever handed out (the high-water mark) */
+	uint32_t mapped;	 /* slots whose pages are mapped ahead of use (entry_new) */
 	uint32_t free_head;
+	uint32_t in_use;    /* full entries held */
 	struct index by_sk; /* every live entry, by sock address */
-	/* TIME_WAIT entries by tuple hash, and entries only sock_diag has named
-	 * by seed key: the odd keys, which no record names. Apart, so that a
-	 * storm's 100,000s of TIME_WAIT entries leave by_sk, which every record
-	 * probes, as small as the sockets that live: it stays in the caches. */
+	/* entries only sock_diag has named, by seed key: odd keys, which no
+	 * record names */
 	struct index by_odd;
 	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
+	/* TIME_WAIT entries (struct tw_entry), as the full ones: slot i is
+	 * tws[i - 1], in pages of their own */
+	struct tw_entry *tws;
+	struct tw_extra *tw_extra;
+	uint32_t tw_used, tw_mapped, tw_free_head, tw_in_use;
+	struct index by_tw; /* by tuple hash (tw_key()) */
+	/* A bit per local port, set for each entry in by_tw: a clear bit means
+	 * no entry without a probe of by_tw. Every new connection asks whether
+	 * its tuple is in TIME_WAIT; the answer is nearly always no, and by_tw
+	 * is megabytes after a storm (a probe a cache miss) while these 8 KB
+	 * stay within the caches. A storm whose servers close first leaves its
+	 * TIME_WAIT entries on the servers' ports; where clients close first,
+	 * their ports are the ones a new connection may find in TIME_WAIT. */
+	uint64_t tw_ports[65536 / 64];
+	uint32_t tw_ports_added;   /* entries added since the bits were last made */
+	struct index tw_by_cookie; /* with seed keys: a sock_diag snapshot asks by cookie */
 	/* TIME_WAIT entries by the second they end: a timer wheel. Each bucket
 	 * is a queue (head and tail) in the order the entries end: events come
 	 * in time order. A snapshot adds entries with any time left; a bucket
@@ -129,9 +179,9 @@ static inline uint32_t hash_sk(uint64_t k)
 	return (uint32_t)k;
 }
 
-static inline uint64_t ix_key(const struct table *tb, const struct index *ix, uint32_t slot)
+static inline uint64_t ix_key(const struct index *ix, uint32_t slot)
 {
-	return *(const uint64_t *)((const char *)&tb->ents[slot - 1] + ix->keyoff);
+	return *(const uint64_t *)(ix->base + (size_t)(slot - 1) * ix->stride + ix->keyoff);
 }
 
 static inline uint64_t ix_cell(uint32_t hash, uint32_t slot)
@@ -150,8 +200,7 @@ static inline uint32_t cell_hash(uint64_t cell)
 }
 
 /* The slot holding key, whose hash is h (0 if none); *pos is where it is or would go. */
-static inline uint32_t ix_probe(const struct table *tb, const struct index *ix, uint64_t key,
-				uint32_t h, uint32_t *pos)
+static inline uint32_t ix_probe(const struct index *ix, uint64_t key, uint32_t h, uint32_t *pos)
 {
 	uint32_t i = h & ix->mask, n;
 
@@ -160,7 +209,7 @@ static inline uint32_t ix_probe(const struct table *tb, const struct index *ix, 
 		uint64_t cell = ix->slots[i];
 		uint32_t slot = cell_slot(cell);
 
-		if (!slot || (cell_hash(cell) == h && ix_key(tb, ix, slot) == key)) {
+		if (!slot || (cell_hash(cell) == h && ix_key(ix, slot) == key)) {
 			*pos = i;
 			return slot;
 		}
@@ -168,16 +217,17 @@ static inline uint32_t ix_probe(const struct table *tb, const struct index *ix, 
 	abort(); /* unreachable unless the table is corrupt: fail loudly, not forever */
 }
 
-static inline uint32_t ix_find(const struct table *tb, const struct index *ix, uint64_t key,
-			       uint32_t *pos)
+static inline uint32_t ix_find(const struct index *ix, uint64_t key, uint32_t *pos)
 {
-	return ix_probe(tb, ix, key, hash_sk(key), pos);
+	return ix_probe(ix, key, hash_sk(key), pos);
 }
 
 uint64_t *ix_cells_alloc(uint32_t n);
 void ix_cells_free(uint64_t *cells, uint32_t n);
-bool ix_put(struct table *tb, struct index *ix, uint32_t slot);
-void ix_del(struct table *tb, struct index *ix, uint64_t key);
+/* An empty index of the entries at base, keyed by the field at keyoff; false without memory. */
+bool ix_init(struct index *ix, const void *base, size_t stride, size_t keyoff, uint32_t max);
+bool ix_put(struct index *ix, uint32_t slot);
+void ix_del(struct index *ix, uint64_t key);
 
 /* The index of a key of the sk field: by sock address, or an odd key. */
 static inline struct index *sk_index(struct table *tb, uint64_t sk)
@@ -189,14 +239,14 @@ static inline struct sock_entry *lookup(struct table *tb, uint64_t sk)
 {
 	uint32_t pos;
 
-	return sk ? slot_entry(tb, ix_find(tb, sk_index(tb, sk), sk, &pos)) : NULL;
+	return sk ? slot_entry(tb, ix_find(sk_index(tb, sk), sk, &pos)) : NULL;
 }
 
 static inline struct sock_entry *lookup_cookie(struct table *tb, uint64_t cookie)
 {
 	uint32_t pos;
 
-	return cookie ? slot_entry(tb, ix_find(tb, &tb->by_cookie, cookie, &pos)) : NULL;
+	return cookie ? slot_entry(tb, ix_find(&tb->by_cookie, cookie, &pos)) : NULL;
 }
 
 /*
@@ -211,7 +261,7 @@ static inline uint64_t seed_key(uint64_t cookie)
 
 static inline bool unaddressed(const struct sock_entry *e)
 {
-	return (e->sk & 1) && !(e->flags & (ENTRY_TIMEWAIT | ENTRY_GONE));
+	return e->sk & 1;
 }
 
 void give_address(struct table *tb, struct sock_entry *e, uint64_t sk);
@@ -233,6 +283,8 @@ static inline struct sock_entry *lookup_event(struct table *tb, uint64_t sk, uin
 
 /* ---- entries (table_entry.c) ---- */
 
+/* The pages of an array's slots up to slot (of cap, elem bytes each) mapped ahead of use. */
+void map_ahead(void *base, size_t elem, uint32_t cap, uint32_t *mapped, uint32_t slot);
 struct sock_entry *entry_new(struct table *tb);
 struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie);
 void entry_free(struct table *tb, struct sock_entry *e);
@@ -323,9 +375,46 @@ static inline void listen_rehash(struct table *tb, struct sock_entry *e)
 /* ---- TIME_WAIT (table_wheel.c) ---- */
 
 uint64_t tw_key(const struct st_tuple *t);
-struct sock_entry *tw_take_soonest(struct table *tb);
+
+static inline struct tw_entry *tw_slot_entry(struct table *tb, uint32_t slot)
+{
+	return slot ? &tb->tws[slot - 1] : NULL;
+}
+
+static inline bool tw_port_used(const struct table *tb, uint16_t port)
+{
+	return tb->tw_ports[port / 64] & (1ull << (port % 64));
+}
+
+/* The TIME_WAIT entry of tuple t, if there is one. */
+static inline struct tw_entry *tw_find(struct table *tb, const struct st_tuple *t)
+{
+	uint32_t pos;
+
+	if (!tw_port_used(tb, t->sport))
+		return NULL;
+	return tw_slot_entry(tb, ix_find(&tb->by_tw, tw_key(t), &pos));
+}
+
+static inline struct tw_entry *tw_lookup_cookie(struct table *tb, uint64_t cookie)
+{
+	uint32_t pos;
+
+	return cookie ? tw_slot_entry(tb, ix_find(&tb->tw_by_cookie, cookie, &pos)) : NULL;
+}
+
+/*
+ * Room for one more entry of either kind, the TIME_WAIT entry ending soonest
+ * evicted if the table is full: false if none can be made.
+ */
+bool table_room(struct table *tb);
+/* A full entry as the views see it, made of a TIME_WAIT one. */
+void tw_as_entry(const struct table *tb, const struct tw_entry *tw, struct sock_entry *e);
 void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns);
-void timewait_gone(struct table *tb, struct sock_entry *e);
+/* A TIME_WAIT entry a snapshot found before the table had it; NULL if no room. */
+struct tw_entry *tw_seed(struct table *tb, const struct st_tuple *t, uint64_t cookie, uint64_t ts,
+			 uint64_t expire_ns);
+void timewait_gone(struct table *tb, struct tw_entry *tw);
 void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts);
 void tw_expire(struct table *tb, uint64_t now_ns);
 

@@ -23,12 +23,33 @@ void table_snapshot_begin(struct table *tb, uint64_t now_ns)
 	tb->snap_start = now_ns;
 }
 
+/*
+ * A timewait socket: its entry, made if the table lacks it. In its FIN_WAIT2
+ * substate it is shown as FIN_WAIT2, as netstat does.
+ */
+static void apply_timewait(struct table *tb, const struct st_sock_rec *r)
+{
+	struct tw_entry *tw = tw_find(tb, &r->t);
+
+	if (!tw) {
+		tw = tw_seed(tb, &r->t, r->cookie, r->hdr.ts_ns,
+			     r->hdr.ts_ns + (uint64_t)r->ttl_jiffies * tb->ns_per_jiffy);
+		if (!tw)
+			return;
+	} else if (tw->state != r->state) {
+		tw->state_ns = r->hdr.ts_ns;
+	}
+	tw->state = r->state;
+	tw->seen_gen = tb->gen;
+	tw->missed = 0;
+}
+
 void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 {
 	struct st_sock_rec mr;
 	const struct st_sock_rec *r = rec;
-	bool tw = rec->t.flags & ST_SK_TIMEWAIT;
 	uint64_t key;
+	uint8_t keep = 0;
 	struct sock_entry *e;
 
 	if (record_cookie(&rec->t, rec->cookie) != rec->cookie) {
@@ -37,10 +58,11 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 		r = &mr;
 	}
 
-	if (tw) {
-		key = tw_key(&r->t);
-		e = lookup(tb, key);
-	} else if (r->sk) {
+	if (r->t.flags & ST_SK_TIMEWAIT) {
+		apply_timewait(tb, r);
+		return;
+	}
+	if (r->sk) {
 		if (bad_sk(r->sk))
 			return;
 		key = r->sk;
@@ -51,19 +73,19 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 			return;
 		key = seed_key(r->cookie);
 		tb->seed_keys = true;
-		e = lookup_cookie(tb, r->cookie);
-		if (e && (e->flags & ENTRY_TIMEWAIT))
+		if (tw_lookup_cookie(tb, r->cookie))
 			return; /* its end is in the table already */
+		e = lookup_cookie(tb, r->cookie);
 	}
 
-	if (e && !tw && r->cookie && e->cookie && r->cookie != e->cookie) {
+	if (e && r->cookie && e->cookie && r->cookie != e->cookie) {
 		tb->st.reused++;
 		entry_end_unseen(tb, e, r->hdr.ts_ns);
 		entry_free(tb, e);
 		e = NULL;
 	}
 	if (!e) {
-		e = tw ? entry_new(tb) : entry_new_keyed(tb, key, r->cookie);
+		e = entry_new_keyed(tb, key, r->cookie);
 		if (!e)
 			return;
 		e->first_ns = r->hdr.ts_ns;
@@ -71,42 +93,27 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 		e->state = r->state;
 		e->t = r->t;
 		e->flags |= ENTRY_SEEDED;
-		if (tw) {
-			e->cookie = r->cookie;
-			e->id = r->cookie ? r->cookie : tb->next_synthetic++;
-			entry_to_timewait(
-				tb, e, r->hdr.ts_ns + (uint64_t)r->ttl_jiffies * tb->ns_per_jiffy);
-		} else if (r->state == ST_TCP_LISTEN) {
+		if (r->state == ST_TCP_LISTEN)
 			listen_add(tb, e);
-		}
 	} else if (e->state != r->state && !(e->flags & ENTRY_PENDING)) {
 		/* events were lost; the kernel knows better */
-		if (!tw) {
-			tb->st.corrected++;
-			if (e->state == ST_TCP_LISTEN)
-				listen_del(tb, e);
-			else if (r->state == ST_TCP_LISTEN)
-				listen_add(tb, e);
-		}
+		tb->st.corrected++;
+		if (e->state == ST_TCP_LISTEN)
+			listen_del(tb, e);
+		else if (r->state == ST_TCP_LISTEN)
+			listen_add(tb, e);
 		e->state = r->state;
 		e->state_ns = r->hdr.ts_ns;
 	}
-	/* a timewait socket in its FIN_WAIT2 substate: netstat shows FIN_WAIT2 */
-	if (tw)
-		e->state = r->state;
 	e->rx_queue = r->rx_queue;
 	e->tx_queue = r->tx_queue;
 	e->drops = r->drops;
 	e->uid = r->uid;
 	if (r->ino)
 		e->ino = r->ino;
-	if (!tw) {
-		uint8_t keep = 0;
-
-		if (r->rec_flags & ST_SOCK_REUSE_UNKNOWN)
-			keep = e->t.flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT);
-		e->t.flags = r->t.flags | keep;
-	}
+	if (r->rec_flags & ST_SOCK_REUSE_UNKNOWN)
+		keep = e->t.flags & (ST_SK_REUSEADDR | ST_SK_REUSEPORT);
+	e->t.flags = r->t.flags | keep;
 	e->seen_gen = tb->gen;
 	e->missed = 0;
 	if (r->t.protocol == IPPROTO_UDP)
@@ -122,20 +129,26 @@ void table_snapshot_end(struct table *tb)
 	for (i = 0; i < tb->used; i++) {
 		struct sock_entry *e = &tb->ents[i];
 
-		if (!e->sk || (e->flags & ENTRY_GONE) || e->seen_gen == tb->gen ||
-		    e->first_ns >= tb->snap_start || (e->flags & ENTRY_PENDING))
+		if (!e->sk || e->seen_gen == tb->gen || e->first_ns >= tb->snap_start ||
+		    (e->flags & ENTRY_PENDING))
 			continue;
 		if (++e->missed < 2 &&
 		    (e->t.protocol == IPPROTO_TCP || e->t.protocol == IPPROTO_MPTCP))
 			continue;
 		tb->st.swept++;
-		if (e->flags & ENTRY_TIMEWAIT) {
-			timewait_gone(tb, e);
-		} else {
-			/* its end reached no hook, or its records were lost */
-			entry_end_unseen(tb, e, tb->snap_start);
-			entry_free(tb, e);
-		}
+		/* its end reached no hook, or its records were lost */
+		entry_end_unseen(tb, e, tb->snap_start);
+		entry_free(tb, e);
+	}
+	for (i = 0; i < tb->tw_used; i++) {
+		struct tw_entry *tw = &tb->tws[i];
+
+		/* one that began TIME_WAIT since the snapshot began was not there to see */
+		if (!tw->key || (tw->flags & ENTRY_GONE) || tw->seen_gen == tb->gen ||
+		    tw->state_ns >= tb->snap_start || ++tw->missed < 2)
+			continue;
+		tb->st.swept++;
+		timewait_gone(tb, tw);
 	}
 }
 
@@ -148,7 +161,7 @@ void table_apply_file(struct table *tb, const struct st_file_rec *r)
 		e = lookup_cookie(tb, r->cookie);
 	else
 		e = bad_sk(r->sk) ? NULL : lookup_event(tb, r->sk, r->cookie);
-	if (!e || (e->flags & ENTRY_TIMEWAIT))
+	if (!e)
 		return;
 	if (e->owner_src == OWNER_NONE)
 		set_owner(e, &r->task, OWNER_SEED);

@@ -94,8 +94,7 @@ void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts)
 		.end_unseen = true,
 	};
 
-	if (e->t.protocol != IPPROTO_TCP || e->state == ST_TCP_CLOSE ||
-	    (e->flags & (ENTRY_TIMEWAIT | ENTRY_GONE)))
+	if (e->t.protocol != IPPROTO_TCP || e->state == ST_TCP_CLOSE)
 		return;
 	release_pending(tb, e);
 	tr.origin = entry_origin(tb, e);

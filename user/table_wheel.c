@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * TIME_WAIT: an active closer's entry outlives its struct sock. It is keyed
- * by its tuple and waits in a timer wheel of one-second buckets until its
- * time is up, the kernel reuses the tuple, or a snapshot no longer has it.
+ * TIME_WAIT: an active closer's entry outlives its struct sock. It becomes a
+ * compact entry of its own (struct tw_entry), keyed by its tuple, and waits
+ * in a timer wheel of one-second buckets until its time is up, the kernel
+ * reuses the tuple, or a snapshot no longer has it.
  */
 #include "table_internal.h"
 
@@ -34,32 +35,37 @@ uint64_t tw_key(const struct st_tuple *t)
  */
 #define TW_SLACK_NS 1000000ull
 
+static uint32_t tw_slot(const struct table *tb, const struct tw_entry *tw)
+{
+	return (uint32_t)(tw - tb->tws) + 1;
+}
+
 static bool tw_bucket_unsorted(const struct table *tb, uint32_t b)
 {
 	return tb->tw_unsorted[b / 64] & (1ull << (b % 64));
 }
 
 /* Onto the tail of the bucket of the second it ends (never one already past). */
-static void tw_insert(struct table *tb, struct sock_entry *e)
+static void tw_insert(struct table *tb, struct tw_entry *tw)
 {
-	uint64_t sec = e->expire_ns / NS_PER_SEC;
-	uint32_t b, slot = entry_slot(tb, e);
+	uint64_t sec = tw->expire_ns / NS_PER_SEC;
+	uint32_t b, slot = tw_slot(tb, tw);
 
 	if (sec < tb->tw_sec)
 		sec = tb->tw_sec;
 	b = sec % TW_WHEEL;
-	e->next = 0;
+	tw->next = 0;
 	if (tb->tw_tail[b]) {
-		if (e->expire_ns + TW_SLACK_NS < tb->tw_max[b])
+		if (tw->expire_ns + TW_SLACK_NS < tb->tw_max[b])
 			tb->tw_unsorted[b / 64] |= 1ull << (b % 64);
-		tb->ents[tb->tw_tail[b] - 1].next = slot;
+		tb->tws[tb->tw_tail[b] - 1].next = slot;
 	} else {
 		tb->tw_wheel[b] = slot;
 		tb->tw_max[b] = 0;
 	}
 	tb->tw_tail[b] = slot;
-	if (e->expire_ns > tb->tw_max[b])
-		tb->tw_max[b] = e->expire_ns;
+	if (tw->expire_ns > tb->tw_max[b])
+		tb->tw_max[b] = tw->expire_ns;
 }
 
 /* Merges two lists sorted by expire_ns, a's first where they tie. */
@@ -68,10 +74,10 @@ static uint32_t tw_merge(struct table *tb, uint32_t a, uint32_t b)
 	uint32_t head = 0, *link = &head;
 
 	while (a && b) {
-		uint32_t *take = tb->ents[a - 1].expire_ns <= tb->ents[b - 1].expire_ns ? &a : &b;
+		uint32_t *take = tb->tws[a - 1].expire_ns <= tb->tws[b - 1].expire_ns ? &a : &b;
 
 		*link = *take;
-		link = &tb->ents[*take - 1].next;
+		link = &tb->tws[*take - 1].next;
 		*take = *link;
 	}
 	*link = a ? a : b;
@@ -90,8 +96,8 @@ static void tw_sort(struct table *tb, uint32_t b)
 	while (cur) {
 		uint32_t one = cur;
 
-		cur = tb->ents[cur - 1].next;
-		tb->ents[one - 1].next = 0;
+		cur = tb->tws[cur - 1].next;
+		tb->tws[one - 1].next = 0;
 		for (i = 0; i < 31 && runs[i]; i++) {
 			one = tw_merge(tb, runs[i], one);
 			runs[i] = 0;
@@ -102,8 +108,8 @@ static void tw_sort(struct table *tb, uint32_t b)
 		if (runs[i])
 			head = head ? tw_merge(tb, runs[i], head) : runs[i];
 	tb->tw_wheel[b] = head;
-	for (tail = head; tail && tb->ents[tail - 1].next;)
-		tail = tb->ents[tail - 1].next;
+	for (tail = head; tail && tb->tws[tail - 1].next;)
+		tail = tb->tws[tail - 1].next;
 	tb->tw_tail[b] = tail;
 	tb->tw_unsorted[b / 64] &= ~(1ull << (b % 64));
 }
@@ -115,71 +121,229 @@ static void tw_sort(struct table *tb, uint32_t b)
  * must not walk a bucket: at 50,000 connections a second one bucket holds
  * that many entries.
  */
-struct sock_entry *tw_take_soonest(struct table *tb)
+static struct tw_entry *tw_take_soonest(struct table *tb)
 {
-	struct sock_entry *e;
+	struct tw_entry *tw;
 	uint32_t i, b;
 
 	for (i = 0; i < TW_WHEEL; i++) {
 		b = (tb->tw_sec + i) % TW_WHEEL;
 		if (!tb->tw_wheel[b])
 			continue;
-		e = &tb->ents[tb->tw_wheel[b] - 1];
-		tb->tw_wheel[b] = e->next;
-		if (!e->next)
+		tw = &tb->tws[tb->tw_wheel[b] - 1];
+		tb->tw_wheel[b] = tw->next;
+		if (!tw->next)
 			tb->tw_tail[b] = 0;
-		e->next = 0;
-		return e;
+		tw->next = 0;
+		return tw;
 	}
 	return NULL;
 }
 
-/*
- * Whether a TIME_WAIT entry is the very socket another entry is: a snapshot
- * met its timewait socket (which keeps the full socket's cookie) before the
- * ring buffer brought the events that lead there.
- */
-static bool same_socket(const struct sock_entry *tw, const struct sock_entry *e)
+/* Leaves the indexes and the count (not the wheel, which frees it in time). */
+static void tw_unindex(struct table *tb, struct tw_entry *tw)
 {
-	return tw->cookie && tw->cookie == e->cookie;
+	ix_del(&tb->by_tw, tw->key);
+	if (tw->flags & ENTRY_BY_COOKIE)
+		ix_del(&tb->tw_by_cookie, tw->cookie);
+	tw->flags &= ~ENTRY_BY_COOKIE;
+	tb->st.entries--;
+}
+
+/* Back to the free list; it is out of the wheel. */
+static void tw_free(struct table *tb, struct tw_entry *tw)
+{
+	if (!(tw->flags & ENTRY_GONE))
+		tw_unindex(tb, tw);
+	tw->key = 0;
+	tw->flags = 0;
+	tw->next = tb->tw_free_head;
+	tb->tw_free_head = tw_slot(tb, tw);
+	tb->tw_in_use--;
+}
+
+bool table_room(struct table *tb)
+{
+	struct tw_entry *old;
+
+	if (tb->in_use + tb->tw_in_use < tb->cap)
+		return true;
+	/* full: the TIME_WAIT entry ending soonest is the least useful to keep */
+	old = tw_take_soonest(tb);
+	if (!old)
+		return false;
+	if (!(old->flags & ENTRY_GONE))
+		tb->st.evicted++;
+	tw_free(tb, old);
+	return true;
 }
 
 /*
- * The entry stops being found by sock address (the kernel may reuse it at
- * once) and is found by its tuple instead. If that tuple already has an entry
- * made by a snapshot, the one that knows more stays: this one, which knows
- * its owner and path, if the snapshot met this very socket; else the
- * snapshot's, and the newcomer is dropped.
+ * The port of an entry now in by_tw. Bits are never cleared one by one
+ * (another entry may have the port): once more entries have been added than
+ * twice those in by_tw (and than there are ports), the bits are made anew
+ * from the entries. A remake walks the entries once, after at least twice as
+ * many were added.
+ */
+static void tw_ports_add(struct table *tb, uint16_t port)
+{
+	uint32_t i;
+
+	tb->tw_ports[port / 64] |= 1ull << (port % 64);
+	if (++tb->tw_ports_added <= 2 * tb->by_tw.n || tb->tw_ports_added <= 65536)
+		return;
+	memset(tb->tw_ports, 0, sizeof(tb->tw_ports));
+	tb->tw_ports_added = 0;
+	for (i = 0; i < tb->tw_used; i++) {
+		const struct tw_entry *tw = &tb->tws[i];
+
+		if (tw->key && !(tw->flags & ENTRY_GONE)) {
+			tb->tw_ports[tw->t.sport / 64] |= 1ull << (tw->t.sport % 64);
+			tb->tw_ports_added++;
+		}
+	}
+}
+
+/*
+ * A TIME_WAIT slot. Never short: the caller made room (table_room()), or
+ * frees a full entry for it, and both kinds together stay within cap.
+ */
+static struct tw_entry *tw_alloc(struct table *tb, const struct st_tuple *t)
+{
+	struct tw_entry *tw;
+	uint32_t slot;
+
+	if (tb->tw_free_head) {
+		slot = tb->tw_free_head;
+		tb->tw_free_head = tb->tws[slot - 1].next;
+	} else {
+		slot = ++tb->tw_used;
+		map_ahead(tb->tws, sizeof(*tb->tws), tb->cap, &tb->tw_mapped, slot);
+	}
+	tb->tw_in_use++;
+	tw = &tb->tws[slot - 1];
+	memset(tw, 0, sizeof(*tw));
+	tw->key = tw_key(t);
+	tw->t = *t;
+	ix_put(&tb->by_tw, slot);
+	tw_ports_add(tb, t->sport);
+	return tw;
+}
+
+void tw_as_entry(const struct table *tb, const struct tw_entry *tw, struct sock_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->sk = tw->key;
+	e->id = tw->id;
+	e->cookie = tw->cookie;
+	e->first_ns = tw->state_ns;
+	e->state_ns = tw->state_ns;
+	e->expire_ns = tw->expire_ns;
+	e->seen_gen = tw->seen_gen;
+	e->state = tw->state;
+	e->flags = tw->flags | ENTRY_TIMEWAIT;
+	e->missed = tw->missed;
+	e->owner_src = tw->owner_src;
+	e->owner_pid = tw->owner_pid;
+	memcpy(e->owner_comm, tw->owner_comm, ST_COMM_LEN);
+	e->t = tw->t;
+	if (tw->has_extra)
+		e->mptcp_parent = tb->tw_extra[tw - tb->tws].mptcp_parent;
+}
+
+/* The derived line of a TIME_WAIT entry's end, at ts. */
+static void tw_emit_close(struct table *tb, const struct tw_entry *tw, uint64_t ts)
+{
+	struct sock_entry e;
+	struct transition tr = {
+		.kind = TR_STATE,
+		.ts_ns = ts,
+		.e = &e,
+		.old_state = tw->state,
+		.new_state = ST_TCP_CLOSE,
+		.prev_known = true,
+		.prev_ns = ts > tw->state_ns ? ts - tw->state_ns : 0,
+	};
+
+	tw_as_entry(tb, tw, &e);
+	if (tw->owner_src == OWNER_HOLDER && tw->has_extra)
+		tr.origin = &tb->tw_extra[tw - tb->tws].origin;
+	tb->sink(tb->sink_ctx, &tr);
+}
+
+/* Into the wheel, and by cookie where a sock_diag snapshot may ask. */
+static void tw_start(struct table *tb, struct tw_entry *tw, uint64_t expire_ns)
+{
+	tw->expire_ns = expire_ns;
+	if (tb->seed_keys && tw->cookie && ix_put(&tb->tw_by_cookie, tw_slot(tb, tw)))
+		tw->flags |= ENTRY_BY_COOKIE;
+	tw_insert(tb, tw);
+}
+
+/*
+ * The full entry becomes a TIME_WAIT one, found by its tuple (the kernel may
+ * reuse the sock address at once), and its slot goes back to the free list.
+ * If that tuple already has a TIME_WAIT entry made by a snapshot, the one
+ * that knows more stays: this one, which knows its owner, if the snapshot met
+ * this very socket (a timewait socket keeps the full socket's cookie); else
+ * the snapshot's, and the newcomer is dropped.
  */
 void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_ns)
 {
-	uint64_t key = tw_key(&e->t);
-	uint32_t slot = entry_slot(tb, e), pos;
-	struct sock_entry *old;
+	struct tw_entry *old = tw_find(tb, &e->t), *tw;
+	const struct sock_origin *origin = entry_origin(tb, e);
 
-	if (e->sk)
-		ix_del(tb, sk_index(tb, e->sk), e->sk);
 	e->flags &= ~ENTRY_PENDING;
-	/* nothing asks for a TIME_WAIT entry by cookie but a sock_diag snapshot
-	 * (table_apply_sock()): without one, the index need not hold them */
-	if ((e->flags & ENTRY_BY_COOKIE) && !tb->seed_keys) {
-		ix_del(tb, &tb->by_cookie, e->cookie);
-		e->flags &= ~ENTRY_BY_COOKIE;
-	}
-	old = slot_entry(tb, ix_find(tb, &tb->by_odd, key, &pos));
-	if (old && (old->flags & ENTRY_TIMEWAIT) && same_socket(old, e)) {
+	if (old && old->cookie && old->cookie == e->cookie) {
 		timewait_gone(tb, old);
 	} else if (old) {
-		e->sk = 0; /* out of the index already */
 		entry_free(tb, e);
 		return;
 	}
-	e->sk = key;
-	ix_put(tb, &tb->by_odd, slot);
-	e->flags |= ENTRY_TIMEWAIT;
-	e->state = ST_TCP_TIME_WAIT;
-	e->expire_ns = expire_ns;
-	tw_insert(tb, e);
+	tw = tw_alloc(tb, &e->t);
+	tw->id = e->id;
+	tw->cookie = e->cookie;
+	tw->state_ns = e->state_ns;
+	tw->state = ST_TCP_TIME_WAIT;
+	tw->flags = e->flags & (ENTRY_SEEN_START | ENTRY_PASSIVE | ENTRY_SEEDED);
+	tw->seen_gen = e->seen_gen;
+	tw->missed = e->missed;
+	tw->owner_src = e->owner_src;
+	tw->owner_pid = e->owner_pid;
+	memcpy(tw->owner_comm, e->owner_comm, ST_COMM_LEN);
+	if (origin || e->mptcp_parent) {
+		struct tw_extra *x = &tb->tw_extra[tw - tb->tws];
+
+		x->origin = origin ? *origin : (struct sock_origin){0};
+		x->mptcp_parent = e->mptcp_parent;
+		tw->has_extra = true;
+	}
+	entry_free(tb, e);
+	tb->st.entries++; /* the same socket, in its new entry */
+	tw_start(tb, tw, expire_ns);
+}
+
+struct tw_entry *tw_seed(struct table *tb, const struct st_tuple *t, uint64_t cookie, uint64_t ts,
+			 uint64_t expire_ns)
+{
+	struct tw_entry *tw;
+
+	if (!table_room(tb)) {
+		tb->st.full++;
+		return NULL;
+	}
+	tw = tw_alloc(tb, t);
+	tw->id = cookie ? cookie : tb->next_synthetic++;
+	tw->cookie = cookie;
+	tw->state_ns = ts;
+	tw->state = ST_TCP_TIME_WAIT;
+	tw->flags = ENTRY_SEEDED;
+	tb->st.entries++;
+	tb->st.sockets_seen++;
+	if (tb->st.entries > tb->st.peak_entries)
+		tb->st.peak_entries = tb->st.entries;
+	tw_start(tb, tw, expire_ns);
+	return tw;
 }
 
 /*
@@ -187,14 +351,10 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
  * and the count now; it is still linked in the wheel, and table_tick frees it
  * when it gets there.
  */
-void timewait_gone(struct table *tb, struct sock_entry *e)
+void timewait_gone(struct table *tb, struct tw_entry *tw)
 {
-	ix_del(tb, sk_index(tb, e->sk), e->sk);
-	if (e->flags & ENTRY_BY_COOKIE)
-		ix_del(tb, &tb->by_cookie, e->cookie);
-	e->flags &= ~ENTRY_BY_COOKIE;
-	e->flags |= ENTRY_GONE;
-	tb->st.entries--;
+	tw_unindex(tb, tw);
+	tw->flags |= ENTRY_GONE;
 }
 
 /*
@@ -207,12 +367,12 @@ void timewait_gone(struct table *tb, struct sock_entry *e)
  */
 void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts)
 {
-	struct sock_entry *tw = lookup(tb, tw_key(&e->t));
+	struct tw_entry *tw = tw_find(tb, &e->t);
 
-	if (!tw || !(tw->flags & ENTRY_TIMEWAIT))
+	if (!tw)
 		return;
-	if (!same_socket(tw, e))
-		emit_state(tb, tw, ts, tw->state, ST_TCP_CLOSE, true, NULL, 0);
+	if (!(tw->cookie && tw->cookie == e->cookie))
+		tw_emit_close(tb, tw, ts);
 	timewait_gone(tb, tw);
 }
 
@@ -238,24 +398,23 @@ void tw_expire(struct table *tb, uint64_t now_ns)
 		if (tw_bucket_unsorted(tb, b))
 			tw_sort(tb, b);
 		while (*link) {
-			struct sock_entry *e = &tb->ents[*link - 1];
+			struct tw_entry *tw = &tb->tws[*link - 1];
 
 			/* in order to within TW_SLACK_NS: from here on none is due */
-			if (e->expire_ns > now_ns + TW_SLACK_NS)
+			if (tw->expire_ns > now_ns + TW_SLACK_NS)
 				break;
-			if (e->expire_ns > now_ns) {
+			if (tw->expire_ns > now_ns) {
 				prev = *link;
-				link = &e->next;
+				link = &tw->next;
 				continue;
 			}
-			*link = e->next;
-			if (!e->next)
+			*link = tw->next;
+			if (!tw->next)
 				tb->tw_tail[b] = prev;
-			e->next = 0;
-			if (!(e->flags & ENTRY_GONE))
-				emit_state(tb, e, e->expire_ns, e->state, ST_TCP_CLOSE, true, NULL,
-					   0);
-			entry_free(tb, e);
+			tw->next = 0;
+			if (!(tw->flags & ENTRY_GONE))
+				tw_emit_close(tb, tw, tw->expire_ns);
+			tw_free(tb, tw);
 		}
 	}
 	if (now_sec > tb->tw_sec)

@@ -1683,6 +1683,82 @@ static void test_timewait_reuse(void)
 }
 
 /*
+ * A TIME_WAIT entry is a compact one of its own: what the line of its end
+ * tells goes with it (an MPTCP subflow's connection here; a holder's origin in
+ * test_changed_hands), the walks show it, and a new connection still finds
+ * the old one by its tuple after 70,000 more have come and gone (the table's
+ * bits of the ports in TIME_WAIT are remade from the entries that remain).
+ */
+static void test_timewait_entry(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t p = 0xffff888009200000ull, sf = 0xffff888009201000ull;
+	struct st_tuple pt = tup(AF_INET, "10.0.0.1", 47000, "10.0.0.5", 80);
+	struct st_tuple st = pt, z = zero4();
+	const char *w = "TIME_WAIT subflow";
+	struct sock_entry e;
+	uint64_t pid;
+	uint32_t i;
+
+	pt.protocol = IPPROTO_MPTCP;
+	state(tb, 1 * SEC, p, 0, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &pt, &T_CLIENT, 0);
+	pid = ev_at(0)->id;
+	subflow_state(tb, 1 * SEC + 1, sf, 821, p, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &st, &T_CLIENT);
+	subflow_state(tb, 1 * SEC + 2, sf, 821, p, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &st,
+		      &T_IRQ);
+	state(tb, 2 * SEC, sf, 821, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &st, &T_CLIENT, 0);
+	state(tb, 2 * SEC + 1, sf, 821, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &st, &T_IRQ, 0);
+	state(tb, 2 * SEC + 2, sf, 821, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, &z, &T_IRQ, 0);
+	is_int(ev_at(5)->new_state, ST_TCP_TIME_WAIT, "%s: the subflow enters TIME_WAIT", w);
+	ok(find_id(tb, 821, &e), "%s: the walk shows it", w);
+	ok(e.flags & ENTRY_TIMEWAIT, "%s: as a TIME_WAIT entry", w);
+	is_int(e.state, ST_TCP_TIME_WAIT, "%s: in TIME_WAIT", w);
+	is_int(e.mptcp_parent, pid, "%s: with its connection", w);
+	ok(!memcmp(&e.t, &st, sizeof(st)), "%s: and its tuple", w);
+	is_int(e.owner_pid, 1000, "%s: and its owner", w);
+	table_tick(tb, 2 * SEC + 2 + TIMEWAIT_NS);
+	is_int(R.n, 7, "%s: its end, derived", w);
+	check_state(6, w, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, 2 * SEC + 2 + TIMEWAIT_NS);
+	is_int(ev_at(6)->id, 821, "%s: the derived line is the subflow's", w);
+	is_int(ev_at(6)->mptcp_parent, pid, "%s: and names its connection", w);
+	check_owner(6, w, 1000, OWNER_MPTCP);
+	ok(ev_at(6)->prev_known && ev_at(6)->prev_ns == TIMEWAIT_NS,
+	   "%s: after its time in TIME_WAIT", w);
+	table_free(tb);
+
+	w = "TIME_WAIT after 70,000 more";
+	tb = fresh(80000);
+	for (i = 0; i < 70000; i++) {
+		struct st_tuple t = tup(AF_INET, i & 1 ? "10.0.1.1" : "10.0.2.1",
+					(uint16_t)(1024 + i / 2), "10.0.0.5", 80);
+
+		client_life(tb, 1 * SEC, 0xffff888100000000ull + i * 4096ull, 100000 + i, &t, true);
+		client_life(tb, 1 * SEC, 0xffff888100000000ull + i * 4096ull, 100000 + i, &t,
+			    false);
+		R.n = 0;
+	}
+	is_int(table_stats(tb)->entries, 70000, "%s: 70,000 in TIME_WAIT", w);
+	table_tick(tb, 2 * SEC + TIMEWAIT_NS);
+	is_int(table_stats(tb)->entries, 0, "%s: all ended", w);
+	is_int(R.n + R.dropped, 70000, "%s: each with its derived line", w);
+	R.n = R.dropped = 0;
+	/* one more: its port's bit is set anew, with no bit of the 70,000 left */
+	pt = tup(AF_INET, "10.0.3.1", 5000, "10.0.0.5", 80);
+	client_life(tb, 70 * SEC, 0xffff888009300000ull, 831, &pt, true);
+	client_life(tb, 70 * SEC, 0xffff888009300000ull, 831, &pt, false);
+	is_int(R.n, 5, "%s: to TIME_WAIT", w);
+	client_life(tb, 71 * SEC, 0xffff888009301000ull, 832, &pt, true);
+	is_int(R.n, 8, "%s: its tuple reused: two lines and a derived one", w);
+	check_state(7, w, ST_TCP_TIME_WAIT, ST_TCP_CLOSE, 71 * SEC + USEC);
+	is_int(ev_at(7)->id, 831, "%s: the derived line ends the old connection", w);
+	/* a port an ended entry had finds none */
+	st = tup(AF_INET, "10.0.1.1", 1024, "10.0.0.5", 80);
+	client_life(tb, 72 * SEC, 0xffff888009302000ull, 833, &st, true);
+	is_int(R.n, 10, "%s: no derived line for a tuple that left TIME_WAIT", w);
+	table_free(tb);
+}
+
+/*
  * Entries whose end was lost: a TCP one missing from two snapshots in a row is
  * swept, and from then on neither listed nor counted.
  */
@@ -2440,6 +2516,7 @@ int main(void)
 	test_seed_timewait_order();
 	test_timewait_bucket_order();
 	test_timewait_reuse();
+	test_timewait_entry();
 	test_snapshot_sweep();
 	test_cap();
 	test_cap_same_second();
