@@ -41,7 +41,9 @@ void rec_queue_destroy(struct rec_queue *q);
 
 /*
  * The writer's side. put copies one record (at most REC_QUEUE_CHUNK bytes)
- * into the chunk being filled: 0, or -ECANCELED once the reader cancelled,
+ * into the chunk being filled, right after the one before: its size is a
+ * multiple of 8, as the kernel's records are, so that the reader finds every
+ * header aligned. 0, or -ECANCELED once the reader cancelled,
  * -E2BIG for a record that cannot fit. close hands over the last chunk and
  * the writer's result (0 or -errno).
  */

@@ -18,8 +18,9 @@
 /* Record i: its size and a body of bytes that say which record it is. */
 static size_t rec_size(uint32_t i)
 {
-	/* from a bare header to 3 KB: some never fit what is left of a chunk */
-	return sizeof(struct st_hdr) + 8 + (i * 2654435761u) % 3000;
+	/* from a bare header to 3 KB: some never fit what is left of a chunk;
+	 * whole 8-byte words, as the kernel's records are (rec_queue_put()) */
+	return (sizeof(struct st_hdr) + 8 + (i * 2654435761u) % 3000 + 7) & ~(size_t)7;
 }
 
 static void rec_make(uint32_t i, unsigned char *buf)
