@@ -4,45 +4,7 @@
  * free list through the slots, no allocation per socket. An entry's identity
  * is its sk key and its cookie; both indexes follow them here.
  */
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "table_internal.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-/* a quarter megabyte: the slack a storm leaves mapped is 1 to 5 bytes a socket */
-#define MAP_AHEAD (256u << 10)
-
-/*
- * The pages of the next slots, mapped up to MAP_AHEAD bytes at a time before
- * entries use them. Every page an entry touches first costs a fault; on our
- * virtual machines a page costs 14 us that way and 8.5 us mapped ahead
- * (docs/performance.md), and a start-up snapshot of 100,000 sockets fills
- * 5,500 pages. A kernel before 5.14 says EINVAL, and the pages come one
- * fault at a time as before.
- */
-void map_ahead(void *base, size_t elem, uint32_t cap, uint32_t *mapped, uint32_t slot)
-{
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
-	uint32_t n = (uint32_t)(MAP_AHEAD / elem);
-
-	if (*mapped == UINT32_MAX || slot <= *mapped)
-		return;
-	/* as many as are in use, up to MAP_AHEAD: a small table stays small */
-	if (n > *mapped)
-		n = *mapped > 64 ? *mapped : 64;
-	if (n > cap - *mapped)
-		n = cap - *mapped;
-	lo = ((uintptr_t)base + (uintptr_t)*mapped * elem) & ~(page - 1);
-	hi = ((uintptr_t)base + (uintptr_t)(*mapped + n) * elem) & ~(page - 1);
-	if (hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE)) {
-		*mapped = UINT32_MAX;
-		return;
-	}
-	*mapped += n;
-}
 
 struct sock_entry *entry_new(struct table *tb)
 {

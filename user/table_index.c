@@ -33,7 +33,9 @@ void ix_del(struct index *ix, uint64_t key)
  * A large array of cells gets pages of its own, and gives them back when the
  * index outgrows it: from the heap, the arrays it grew through would stay
  * resident after free() (as much again as the last one), and one would be
- * carved from pages start-up freed. NULL without memory.
+ * carved from pages start-up freed. Its keys are spread over all of it, so
+ * every page is mapped at once (pages.h), in huge pages where it fills them.
+ * NULL without memory.
  */
 uint64_t *ix_cells_alloc(uint32_t n)
 {
@@ -43,7 +45,11 @@ uint64_t *ix_cells_alloc(uint32_t n)
 	if (bytes < IX_MAP_BYTES)
 		return calloc(n, sizeof(uint64_t));
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	advise_huge(p, bytes, 0);
+	map_now(p, bytes); /* or, before 5.14, a fault at a time */
+	return p;
 }
 
 bool ix_init(struct index *ix, const void *base, size_t stride, size_t keyoff, uint32_t max)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pages.h"
 #include "table.h"
 
 #define LISTEN_BUCKETS 1024
@@ -30,6 +31,7 @@
 #define NS_PER_SEC     1000000000ull
 #define INDEX_MIN      1024
 #define IX_MAP_BYTES   (64u << 10) /* index arrays from this size on are mapped */
+#define SMALL_PAGES    (2u << 20)  /* a growing array's first bytes stay in 4 KB pages */
 #define FAILED_KEYS    64
 
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
@@ -283,8 +285,6 @@ static inline struct sock_entry *lookup_event(struct table *tb, uint64_t sk, uin
 
 /* ---- entries (table_entry.c) ---- */
 
-/* The pages of an array's slots up to slot (of cap, elem bytes each) mapped ahead of use. */
-void map_ahead(void *base, size_t elem, uint32_t cap, uint32_t *mapped, uint32_t slot);
 struct sock_entry *entry_new(struct table *tb);
 struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie);
 void entry_free(struct table *tb, struct sock_entry *e);
