@@ -182,7 +182,9 @@ struct table;
  * process without asking.
  */
 struct holder_probe {
-	bool (*gone)(void *ctx, uint32_t pid); /* process pid has exited */
+	/* process pid has exited; now_ns: the record's time (CLOCK_MONOTONIC),
+	 * so that a recent answer can be reused without reading the clock */
+	bool (*gone)(void *ctx, uint32_t pid, uint64_t now_ns);
 	/* a process other than e's owner that holds e now, into *task */
 	bool (*find)(void *ctx, const struct sock_entry *e, struct st_task *task);
 	void *ctx;

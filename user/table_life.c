@@ -31,7 +31,8 @@ static void listener_owner(struct table *tb, struct sock_entry *e)
 }
 
 /* table_state.c's find_holder(), asked at the end instead of at the transition. */
-static void holder_now(struct table *tb, struct sock_entry *e, struct sock_origin *origin)
+static void holder_now(struct table *tb, struct sock_entry *e, struct sock_origin *origin,
+		       uint64_t ts)
 {
 	struct st_task now;
 
@@ -41,7 +42,7 @@ static void holder_now(struct table *tb, struct sock_entry *e, struct sock_origi
 	if (!e->cookie)
 		return;
 	if (e->owner_src == OWNER_NONE || e->owner_src == OWNER_LISTENER || !tb->probe.gone ||
-	    !tb->probe.gone(tb->probe.ctx, e->owner_pid))
+	    !tb->probe.gone(tb->probe.ctx, e->owner_pid, ts))
 		return;
 	if (!tb->probe.find(tb->probe.ctx, e, &now) || !now.tgid || now.tgid == e->owner_pid)
 		return;
@@ -116,7 +117,7 @@ void table_apply_life(struct table *tb, const struct st_life_rec *r)
 	if (r->mptcp_parent)
 		subflow_of(tb, &e, r->mptcp_parent);
 	if (r->life_flags & ST_LIFE_HOLDER_CHECK)
-		holder_now(tb, &e, &origin);
+		holder_now(tb, &e, &origin, r->hdr.ts_ns);
 	if (r->bytes_acked || r->bytes_received)
 		entry_set_bytes(&e, r->bytes_acked, r->bytes_received, r->close_flags);
 	tr.origin = e.owner_src == OWNER_HOLDER ? &origin : NULL;

@@ -64,13 +64,13 @@ static bool made_by_process(uint8_t old_state, uint8_t new_state)
  * about only here, so a socket whose owner lives costs one check per such
  * transition, and one whose owner acts costs nothing.
  */
-static void find_holder(struct table *tb, struct sock_entry *e, uint8_t old_state)
+static void find_holder(struct table *tb, struct sock_entry *e, uint8_t old_state, uint64_t ts)
 {
 	struct st_task now;
 
 	if ((old_state != ST_TCP_ESTABLISHED && old_state != ST_TCP_CLOSE_WAIT) ||
 	    e->owner_src == OWNER_LISTENER || !tb->probe.gone ||
-	    !tb->probe.gone(tb->probe.ctx, e->owner_pid))
+	    !tb->probe.gone(tb->probe.ctx, e->owner_pid, ts))
 		return;
 	if (tb->probe.find(tb->probe.ctx, e, &now) && now.tgid && now.tgid != e->owner_pid)
 		change_hands(tb, e, &now);
@@ -197,7 +197,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		if (made_by_process(old_state, new_state) && r->task.tgid)
 			change_hands(tb, e, &r->task);
 		else
-			find_holder(tb, e, old_state);
+			find_holder(tb, e, old_state, r->hdr.ts_ns);
 	}
 	if (r->mptcp_parent)
 		link_subflow(tb, e, r->mptcp_parent, r->hdr.ts_ns);

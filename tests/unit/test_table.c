@@ -558,13 +558,15 @@ struct fake_probe {
 	uint32_t gone_pid;
 	const struct st_task *holder; /* NULL: nobody found */
 	int gone_asked, find_asked;
+	uint64_t gone_at; /* the time the last question came with */
 };
 
-static bool fake_gone(void *ctx, uint32_t pid)
+static bool fake_gone(void *ctx, uint32_t pid, uint64_t now_ns)
 {
 	struct fake_probe *p = ctx;
 
 	p->gone_asked++;
+	p->gone_at = now_ns;
 	return pid == p->gone_pid;
 }
 
@@ -724,6 +726,7 @@ static void test_life_record(void)
 	r.life_flags = ST_LIFE_PASSIVE | ST_LIFE_HOLDER_CHECK;
 	apply_life(tb, &r);
 	check_owner(0, "life, owner gone", T_HOLDER.tgid, OWNER_HOLDER);
+	ok(fp.gone_at == 100 * SEC, "life, owner gone: asked with the record's time");
 	check_origin(0, "life, owner gone", T_WORKER.tgid, OWNER_ACCEPT, "nginx-worker");
 	r.life_flags = ST_LIFE_PASSIVE;
 	fp.gone_asked = 0;
@@ -786,6 +789,7 @@ static void test_changed_hands(void)
 	accepted_conn(tb, t0, l, c, &lt, &ct);
 	state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &ct, &T_CLIENT, 0);
 	is_int(fp.gone_asked, 1, "%s: the owner's life asked about once", w);
+	ok(fp.gone_at == t0 + 4, "%s: asked with the record's time", w);
 	is_int(fp.find_asked, 0, "%s: no holder looked for", w);
 	check_owner(4, w, 2001, OWNER_ACCEPT);
 	check_origin(4, w, 0, 0, NULL);

@@ -247,6 +247,84 @@ static void test_cmdline(void)
 	is_str((sb_put_cmdline_json(fresh(), "", 0), sb_str(&sb)), "\"\"", "cmdline json: empty");
 }
 
+/* One number through cur_u64(), against printf, with the bytes around it untouched. */
+static int cur_u64_wrong(uint64_t v)
+{
+	char buf[64], want[24], *end;
+	int n = snprintf(want, sizeof(want), "%llu", (unsigned long long)v), i;
+
+	memset(buf, '#', sizeof(buf));
+	end = cur_u64(buf + 16, v);
+	if (end != buf + 16 + n || memcmp(buf + 16, want, (size_t)n))
+		return 1;
+	for (i = 0; i < 16; i++)
+		if (buf[i] != '#' || end[i] != '#')
+			return 1;
+	return 0;
+}
+
+static int cur_zpad_wrong(uint32_t v, unsigned int width)
+{
+	char buf[64], want[24], *end;
+	int i;
+
+	snprintf(want, sizeof(want), "%0*u", (int)width, v);
+	memset(buf, '#', sizeof(buf));
+	end = cur_zpad(buf + 16, v, width);
+	if (end != buf + 16 + width || memcmp(buf + 16, want, width))
+		return 1;
+	for (i = 0; i < 16; i++)
+		if (buf[i] != '#' || end[i] != '#')
+			return 1;
+	return 0;
+}
+
+/*
+ * The digit writers, which every line's numbers go through: every value up
+ * to 2,000,000, each power of ten's neighbours, and a million random values
+ * of every length, each checked against printf and for bytes written outside
+ * the number.
+ */
+static void test_cur_digits(void)
+{
+	uint64_t v, p10 = 1, x = 0x9e3779b97f4a7c15ull;
+	unsigned int w, d;
+	int bad = 0, i;
+
+	for (v = 0; v < 2000000; v++)
+		bad += cur_u64_wrong(v);
+	is_int(bad, 0, "cur_u64: every value below 2,000,000");
+	bad = 0;
+	for (d = 1; d <= 19; d++) {
+		p10 *= 10;
+		for (i = -3; i <= 3; i++)
+			bad += cur_u64_wrong(p10 + (uint64_t)(int64_t)i);
+	}
+	for (i = 0; i < 4; i++)
+		bad += cur_u64_wrong(UINT64_MAX - (uint64_t)i);
+	is_int(bad, 0, "cur_u64: around every power of ten, and the largest");
+	bad = 0;
+	for (i = 0; i < 1000000; i++) {
+		/* xorshift, cut to a random length so that every digit count comes up */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bad += cur_u64_wrong(x >> (x % 64));
+	}
+	is_int(bad, 0, "cur_u64: a million random values of every length");
+	bad = 0;
+	for (w = 1; w <= 9; w++) {
+		uint32_t lim = w == 9 ? 1000000000u : 1;
+
+		for (d = 0; d < w && w < 9; d++)
+			lim *= 10;
+		for (v = 0; v < lim && v < 1000000; v++)
+			bad += cur_zpad_wrong((uint32_t)v, w);
+		bad += cur_zpad_wrong(lim - 1, w);
+	}
+	is_int(bad, 0, "cur_zpad: every width from 1 to 9, zero-padded");
+}
+
 static void test_parse_u64(void)
 {
 	uint64_t v = 0;
@@ -695,6 +773,7 @@ int main(void)
 	test_text_escape();
 	test_json_escape();
 	test_cmdline();
+	test_cur_digits();
 	test_parse_u64();
 	test_parse_seconds();
 	test_parse_size();
