@@ -17,6 +17,9 @@
  * once per connection: a "still there" is trusted this long */
 #define ALIVE_NS    50000000ull
 #define ALIVE_SLOTS 256
+/* the slots a pid may take: two busy pids that hashed to one slot took
+ * turns in it, and each turn cost a kill() */
+#define ALIVE_WAYS 4
 
 /* A socket fd: which socket (its address, or its cookie for a /proc scan) and who. */
 struct held {
@@ -57,23 +60,33 @@ void holder_scan_free(struct holder_scan *hs)
 
 /*
  * now is the record's time, not the clock's: reading the clock here was 6 %
- * of life's CPU in a storm (every connection's end asks). Records are at most
- * a backlog behind; a time out of order only makes one more kill().
+ * of life's CPU in a storm (every connection's end asks). Records from two
+ * CPUs come slightly out of order: an answer newer than the record is as
+ * good as one just before it.
  */
 static bool pid_gone(void *ctx, uint32_t pid, uint64_t now)
 {
 	struct holder_scan *hs = ctx;
-	unsigned int i = (pid * 2654435761u) % ALIVE_SLOTS;
+	unsigned int set = (pid * 2654435761u) % ALIVE_SLOTS / ALIVE_WAYS * ALIVE_WAYS, i,
+		     old = set;
 
 	if (!pid)
 		return false;
-	if (hs->alive[i].pid == pid && now - hs->alive[i].ns < ALIVE_NS)
-		return false;
+	for (i = set; i < set + ALIVE_WAYS; i++) {
+		if (hs->alive[i].pid == pid) {
+			if (now < hs->alive[i].ns || now - hs->alive[i].ns < ALIVE_NS)
+				return false;
+			old = i;
+			break;
+		}
+		if (hs->alive[i].ns < hs->alive[old].ns)
+			old = i;
+	}
 	/* a zombie has closed its files but still answers: it counts as alive */
 	if (kill((pid_t)pid, 0) && errno == ESRCH)
 		return true;
-	hs->alive[i].pid = pid;
-	hs->alive[i].ns = now;
+	hs->alive[old].pid = pid;
+	hs->alive[old].ns = now;
 	return false;
 }
 
