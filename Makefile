@@ -53,8 +53,16 @@ HTTP_LIBS += -lyaml -lcrypt -lpthread
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I$(OUT) -Ibpf -Iuser $(LIBBPF_CFLAGS) -MMD -MP \
-	$(HTTP_CFLAGS)
+# gcc's generic tuning zeroes a struct of a hundred bytes or more (a table
+# entry, a transition) with rep stos, whose start-up cost more than the
+# stores: life's replay spent 15 % more a record. Vector stores up to 1 KiB,
+# the C library's memset beyond. Where the compiler has no such option
+# (clang, other CPUs), its own choice stands.
+MEMSET_FLAGS := $(shell $(CC) -mmemset-strategy=vector_loop:1024:noalign,libcall:-1:noalign \
+	-Werror -x c -c /dev/null -o /dev/null 2>/dev/null && \
+	echo -mmemset-strategy=vector_loop:1024:noalign,libcall:-1:noalign)
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MEMSET_FLAGS) -I$(OUT) -Ibpf -Iuser \
+	$(LIBBPF_CFLAGS) -MMD -MP $(HTTP_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) \
 	-Wno-unused-function -Wno-unused-parameter -MMD -MP
 

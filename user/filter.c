@@ -48,6 +48,11 @@ bool filter_transition(const struct filter *f, const struct transition *tr)
 		return false;
 	if (f->states && tr->kind != TR_STATE && !(f->states & (1u << tr->e->state)))
 		return false;
+	return filter_transition_any_state(f, tr);
+}
+
+bool filter_transition_any_state(const struct filter *f, const struct transition *tr)
+{
 	return match_common(f, tr->e, shown_pid(tr->e, tr->task), shown_comm(tr->e, tr->task));
 }
 

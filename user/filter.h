@@ -10,6 +10,8 @@
 
 /* A stream line: state filters test either end of the transition. */
 bool filter_transition(const struct filter *f, const struct transition *tr);
+/* filter_transition() without the states (life matches them on the whole path). */
+bool filter_transition_any_state(const struct filter *f, const struct transition *tr);
 /* A table row in its current state. */
 bool filter_entry(const struct filter *f, const struct sock_entry *e);
 /*

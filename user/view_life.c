@@ -309,7 +309,6 @@ void life_transition(void *ctx, const struct transition *tr)
 	const struct options *o = v->line.o;
 	struct sbuf *sb = &v->line.out->sb;
 	char scratch[VIEW_LINE_MAX], *p;
-	struct filter f = o->f;
 	uint64_t dur_ns;
 
 	if ((o->count && v->shown >= o->count) || !ends_connection(tr))
@@ -318,8 +317,7 @@ void life_transition(void *ctx, const struct transition *tr)
 	if (dur_ns < o->min_ns || (o->max_ns && dur_ns > o->max_ns))
 		return;
 	/* --state: a state anywhere on the connection's path */
-	f.states = 0;
-	if (!state_filter_ok(&o->f, tr->e) || !filter_transition(&f, tr))
+	if (!state_filter_ok(&o->f, tr->e) || !filter_transition_any_state(&o->f, tr))
 		return;
 	/* made in place: sb_cur_or()'s scratch is for an output without room */
 	p = sb_cur_or(sb, scratch, sizeof(scratch));

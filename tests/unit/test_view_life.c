@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for view_life.c's path text: the states a connection went
+ * Unit tests for view_life.c: the path text (the states a connection went
  * through, named in JSON and in the text line, through the memo of recent
- * paths, for paths that share a memo slot, differ only in length, or repeat.
+ * paths, for paths that share a memo slot, differ only in length, or repeat),
+ * and the filters a line must pass (--state anywhere on the path, --pid,
+ * --port).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -39,12 +41,16 @@ struct life_run {
 	FILE *f;
 };
 
-static int life_open(struct life_run *r, bool json)
+/* A life view with the options in args (NULL-terminated, at most 6). */
+static int life_open_args(struct life_run *r, const char *const *args)
 {
-	char *argv[] = {"socktrace", "life", json ? "--json" : "--no-header", NULL};
+	char *argv[8] = {"socktrace", "life"};
+	int argc = 2;
 
 	memset(r, 0, sizeof(*r));
-	if (options_parse(3, argv, &r->o))
+	while (*args && argc < 7)
+		argv[argc++] = (char *)*args++;
+	if (options_parse(argc, argv, &r->o))
 		return -1;
 	r->f = tmpfile();
 	if (!r->f)
@@ -52,6 +58,17 @@ static int life_open(struct life_run *r, bool json)
 	output_init(&r->out, r->f);
 	r->v.line = (struct stream_line){.o = &r->o, .out = &r->out};
 	return 0;
+}
+
+static int life_open(struct life_run *r, bool json)
+{
+	return life_open_args(r, (const char *const[]){json ? "--json" : "--no-header", NULL});
+}
+
+static void life_close(struct life_run *r)
+{
+	output_free(&r->out);
+	fclose(r->f);
 }
 
 /* The connection's end, with path and len, as the table hands it over. */
@@ -80,6 +97,8 @@ static void end_with_path(struct life_run *r, uint64_t path, unsigned int len)
 
 	e.t.family = AF_INET;
 	e.t.protocol = IPPROTO_TCP;
+	e.t.sport = 40000;
+	e.t.dport = 80;
 	life_transition(&r->v, &tr);
 }
 
@@ -165,13 +184,60 @@ static void test_paths(bool json)
 	for (i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
-	output_free(&r.out);
-	fclose(r.f);
+	life_close(&r);
+}
+
+/* How many of these connections' ends the options let through. */
+static int lines_shown(const char *const *args)
+{
+	/* CLOSE>SYN_SENT>ESTABLISHED>CLOSE_WAIT>LAST_ACK, as path_push() packs it */
+	const uint64_t path = (uint64_t)ST_TCP_SYN_SENT | (uint64_t)ST_TCP_ESTABLISHED << 4 |
+			      (uint64_t)ST_TCP_CLOSE_WAIT << 8 | (uint64_t)ST_TCP_LAST_ACK << 12;
+	struct life_run r;
+	char **lines;
+	size_t n, i;
+
+	if (life_open_args(&r, args))
+		return -1;
+	end_with_path(&r, path, 4);
+	lines = life_lines(&r, &n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	life_close(&r);
+	return (int)n;
+}
+
+static void test_filters(void)
+{
+	static const struct {
+		const char *args[6];
+		int want;
+		const char *what;
+	} cases[] = {
+		{{"--json"}, 1, "no filter: the line"},
+		{{"--json", "--state", "CLOSE_WAIT"},
+		 1,
+		 "--state: a state on the path, not the last transition's"},
+		{{"--json", "--state", "FIN_WAIT2"}, 0, "--state: a state not on the path"},
+		{{"--json", "--pid", "1000"}, 1, "--pid: the owner's"},
+		{{"--json", "--pid", "1001"}, 0, "--pid: another process"},
+		{{"--json", "--lport", "40000"}, 1, "--lport: the local port"},
+		{{"--json", "--port", "81"}, 0, "--port: neither end's"},
+		{{"--json", "--state", "CLOSE_WAIT", "--pid", "1001"},
+		 0,
+		 "--state and --pid: both must match"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(lines_shown(cases[i].args), cases[i].want, "%s", cases[i].what);
 }
 
 int main(void)
 {
 	test_paths(true);
 	test_paths(false);
+	test_filters();
 	return tap_done();
 }
