@@ -12,6 +12,9 @@
  */
 #define TUPLE_SLOTS 512
 #define OWNER_SLOTS 64 /* by pid and source: a storm has few processes */
+/* an owner_piece's source for a task piece: no owner source has it */
+#define SRC_TASK     0xff
+#define WHO_TEXT_MAX (MEMO_OWNER_MAX > MEMO_TASK_MAX ? MEMO_OWNER_MAX : MEMO_TASK_MAX)
 
 struct tuple_piece {
 	uint64_t id;
@@ -25,7 +28,7 @@ struct owner_piece {
 	uint8_t src;
 	char comm[ST_COMM_LEN];
 	uint16_t len; /* 0: empty */
-	char text[MEMO_OWNER_MAX];
+	char text[WHO_TEXT_MAX];
 };
 
 static struct tuple_piece tuples[TUPLE_SLOTS];
@@ -48,7 +51,8 @@ void memo_put_sock_tuple(struct sbuf *sb, uint64_t id, const struct st_tuple *t)
 	SB_VIA_CUR(sb, CUR_SOCK_TUPLE_JSON_MAX, memo_cur_sock_tuple(p, id, t));
 }
 
-char *memo_cur_owner(char *p, uint32_t pid, const char *comm, uint8_t owner_src)
+/* An owner's piece, or with src SRC_TASK a task's. */
+static char *memo_cur_who(char *p, uint32_t pid, const char *comm, uint8_t owner_src)
 {
 	/* one process owns its sockets in several ways (connect, accept, ...) */
 	struct owner_piece *m = &owners[(pid * 8u + owner_src) % OWNER_SLOTS];
@@ -58,16 +62,29 @@ char *memo_cur_owner(char *p, uint32_t pid, const char *comm, uint8_t owner_src)
 		struct sbuf tmp;
 
 		sb_init(&tmp, m->text, sizeof(m->text));
-		put_owner_src_json(&tmp, pid, comm, owner_src);
+		if (owner_src == SRC_TASK)
+			put_task_json(&tmp, pid, comm);
+		else
+			put_owner_src_json(&tmp, pid, comm, owner_src);
 		m->pid = pid;
 		m->src = owner_src;
 		memcpy(m->comm, comm, ST_COMM_LEN);
-		/* MEMO_OWNER_MAX holds the longest; a piece cut short is never kept */
+		/* the text holds the longest of either kind; a piece cut short is never kept */
 		m->len = tmp.truncated ? 0 : (uint16_t)tmp.len;
 		if (!m->len)
 			return cur_putn(p, tmp.buf, tmp.len);
 	}
 	return cur_putn(p, m->text, m->len);
+}
+
+char *memo_cur_owner(char *p, uint32_t pid, const char *comm, uint8_t owner_src)
+{
+	return memo_cur_who(p, pid, comm, owner_src);
+}
+
+char *memo_cur_task(char *p, uint32_t pid, const char *comm)
+{
+	return memo_cur_who(p, pid, comm, SRC_TASK);
 }
 
 void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src)

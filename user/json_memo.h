@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The JSON pieces a stream line repeats for its socket: the id and tuple,
- * and the owner. A connection makes a dozen lines within milliseconds, all
- * with the same pieces, so they are formatted once and copied after that.
+ * the owner, and the task that ran a transition for it (a storm's softirq
+ * work runs in a handful of tasks). A connection makes a dozen lines within
+ * milliseconds, all with the same pieces, so they are formatted once and
+ * copied after that.
  *
  * A piece is found by everything it is made of (the id and the whole tuple;
  * the pid, the comm and the owner source), so a socket whose tuple, owner or
@@ -26,5 +28,8 @@ char *memo_cur_sock_tuple(char *p, uint64_t id, const struct st_tuple *t);
 	(sizeof("\"pid\":,\"comm\":,\"owner\":\"listener\"") + CUR_U64_MAX + CUR_COMM_JSON_MAX)
 void memo_put_owner(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
 char *memo_cur_owner(char *p, uint32_t pid, const char *comm, uint8_t owner_src);
+/* ,"task_pid":N,"task_comm":".." (put_task_json) */
+#define MEMO_TASK_MAX (sizeof(",\"task_pid\":,\"task_comm\":") + CUR_U64_MAX + CUR_COMM_JSON_MAX)
+char *memo_cur_task(char *p, uint32_t pid, const char *comm);
 
 #endif

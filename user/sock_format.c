@@ -114,6 +114,14 @@ void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t
 	sb_putc(sb, '"');
 }
 
+void put_task_json(struct sbuf *sb, uint32_t pid, const char *comm)
+{
+	sb_puts(sb, ",\"task_pid\":");
+	sb_put_u64(sb, pid);
+	sb_puts(sb, ",\"task_comm\":");
+	sb_put_json_string(sb, comm, ST_COMM_LEN);
+}
+
 void put_origin_json(struct sbuf *sb, const struct sock_origin *o)
 {
 	if (!o)
@@ -144,14 +152,6 @@ char *cur_origin_json(char *p, const struct sock_origin *o)
 		return p;
 	sb = sb_at(p, CUR_ORIGIN_JSON_MAX);
 	put_origin_json(&sb, o);
-	return p + sb.len;
-}
-
-char *cur_json_comm(char *p, const char *comm)
-{
-	struct sbuf sb = sb_at(p, CUR_COMM_JSON_MAX);
-
-	sb_put_json_string(&sb, comm, ST_COMM_LEN);
 	return p + sb.len;
 }
 

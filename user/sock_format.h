@@ -56,13 +56,13 @@ char *cur_proto_text(char *p, const struct sock_entry *e);
 void put_owner_json(struct sbuf *sb, uint32_t pid, const char *comm);
 /* put_owner_json(), then "owner":"SRC" (owner_src_name) */
 void put_owner_src_json(struct sbuf *sb, uint32_t pid, const char *comm, uint8_t owner_src);
+/* ,"task_pid":N,"task_comm":".." */
+void put_task_json(struct sbuf *sb, uint32_t pid, const char *comm);
 /* How the owner became known: "connect", "accept", "seed", ...; "unknown". */
 const char *owner_src_name(uint8_t src);
 /* ,"origin_pid":N,"origin_comm":"..." for a socket that changed hands; nothing for NULL */
 void put_origin_json(struct sbuf *sb, const struct sock_origin *o);
 char *cur_origin_json(char *p, const struct sock_origin *o);
-/* A comm as a JSON string, at a cursor */
-char *cur_json_comm(char *p, const char *comm);
 /* A comm as text, escaped (\xXX at worst), at a cursor */
 #define CUR_COMM_TEXT_MAX (ST_COMM_LEN * 4)
 char *cur_text_comm(char *p, const char *comm);

@@ -222,12 +222,8 @@ static char *json_line(char *p, struct watch_view *w, const struct transition *t
 	*p++ = ',';
 	p = memo_cur_owner(p, pid, shown_comm(e, tr->task), e->owner_src);
 	p = cur_origin_json(p, tr->origin);
-	if (tr->task && tr->task->tgid != pid) {
-		p = cur_puts(p, ",\"task_pid\":");
-		p = cur_u64(p, tr->task->tgid);
-		p = cur_puts(p, ",\"task_comm\":");
-		p = cur_json_comm(p, tr->task->comm);
-	}
+	if (tr->task && tr->task->tgid != pid)
+		p = memo_cur_task(p, tr->task->tgid, tr->task->comm);
 	return cur_putc(p, '}');
 }
 

@@ -617,6 +617,15 @@ static void test_time(void)
 	is_str(hms(86399999999999ULL, 1), "23:59:59.999999", "hms: end of day");
 }
 
+/* memo_cur_task()'s text for pid and comm is want. */
+static void is_task(uint32_t pid, const char *comm, const char *want, const char *what)
+{
+	char task[MEMO_TASK_MAX + 1];
+
+	*memo_cur_task(task, pid, comm) = '\0';
+	is_str(task, want, "memo task: %s", what);
+}
+
 /* A memoized piece is the same text as one made afresh, and follows changes. */
 static void test_memo(void)
 {
@@ -658,6 +667,15 @@ static void test_memo(void)
 	memo_put_owner(fresh(), 42, comm, OWNER_CONNECT);
 	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"a\\\"b\\u001b\",\"owner\":\"connect\"",
 	       "memo owner: another source");
+	/* the task that ran a transition: in the owners' memo, never served as one */
+	is_task(42, comm, ",\"task_pid\":42,\"task_comm\":\"a\\\"b\\u001b\"", "first use");
+	is_task(42, comm, ",\"task_pid\":42,\"task_comm\":\"a\\\"b\\u001b\"", "from the memo");
+	memo_put_owner(fresh(), 42, comm, OWNER_CONNECT);
+	is_str(sb_str(&sb), "\"pid\":42,\"comm\":\"a\\\"b\\u001b\",\"owner\":\"connect\"",
+	       "memo task: the same process's owner piece stays its own");
+	memcpy(comm, "ksoftirqd/1", 12);
+	is_task(42, comm, ",\"task_pid\":42,\"task_comm\":\"ksoftirqd/1\"", "a new comm");
+	is_task(43, comm, ",\"task_pid\":43,\"task_comm\":\"ksoftirqd/1\"", "another pid");
 }
 
 /*
@@ -702,8 +720,14 @@ static void test_cursor_bounds(void)
 	   "cursor: the longest owner from the memo");
 	end = cur_origin_json(big, &origin);
 	ok(end - big < (long)CUR_ORIGIN_JSON_MAX, "cursor: longest origin");
-	end = cur_json_comm(big, comm);
-	ok(end - big == (long)CUR_COMM_JSON_MAX, "cursor: a comm escaped whole");
+	end = memo_cur_task(big, UINT32_MAX, comm);
+	ok(end - big < (long)MEMO_TASK_MAX, "cursor: longest task, %ld bytes", end - big);
+	end = memo_cur_task(big, UINT32_MAX, comm);
+	*end = '\0';
+	ok(strstr(big, ",\"task_pid\":4294967295,\"task_comm\":\"\\u0001") == big &&
+		   end - big == (long)(sizeof(",\"task_pid\":4294967295,\"task_comm\":") - 1 +
+				       CUR_COMM_JSON_MAX),
+	   "cursor: the longest task from the memo, its comm escaped whole");
 	end = cur_mptcp_parent_json(big, &e);
 	ok(end - big < (long)CUR_MPTCP_PARENT_JSON_MAX, "cursor: longest MPTCP parent");
 	end = cur_rfc3339_us(big, UINT64_MAX);
