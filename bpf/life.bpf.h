@@ -481,8 +481,8 @@ static long life_gc_one(struct bpf_map *map, const __u64 *key, struct life_sk *s
 	}
 	if (__sync_val_compare_and_swap(&s->first_ns, seen, LIFE_GONE_NS) != seen)
 		return 0;
-	if (told && bpf_ringbuf_output(&events, &l, sizeof(l), 0))
-		__sync_fetch_and_add(&counters.rb_full, 1);
+	if (told)
+		output(&l, sizeof(l), 0);
 	bpf_map_delete_elem(&life_hash, &k);
 	return 0;
 }

@@ -29,20 +29,53 @@ const volatile __u32 wakeup_bytes = 0;
  */
 __u32 consumer_waiting;
 
-struct {
+/*
+ * A ring buffer for each CPU (a few CPUs share one on large machines): with
+ * one ring for all, every reservation moved the ring's lock and producer
+ * position between the CPUs, 410 ns a record here against 200 with a ring of
+ * the CPU's own (an empty program: 110). The loader makes the rings and puts
+ * one in each CPU's slot; userspace merges them by time (user/rings.h).
+ */
+struct cpu_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22); /* resized by --ringbuf-size before load */
-} events SEC(".maps");
+	__uint(max_entries, 1 << 22); /* set by the loader before load */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* the possible CPUs, set by the loader */
+	__type(key, __u32);
+	__array(values, struct cpu_ring);
+} rings SEC(".maps");
 
 struct st_counters counters;
 
+/* This CPU's ring: a program runs on one CPU from start to end. */
+static __always_inline void *cpu_ring(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&rings, &cpu);
+}
+
 static __always_inline void *reserve(__u32 size)
 {
-	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+	void *ring = cpu_ring(), *rec = NULL;
 
+	if (ring)
+		rec = bpf_ringbuf_reserve(ring, size, 0);
 	if (!rec)
 		__sync_fetch_and_add(&counters.rb_full, 1);
 	return rec;
+}
+
+/* A record made on the stack, copied into this CPU's ring. */
+static __always_inline void output(void *rec, __u32 size, __u64 flags)
+{
+	void *ring = cpu_ring();
+
+	if (!ring || bpf_ringbuf_output(ring, rec, size, flags))
+		__sync_fetch_and_add(&counters.rb_full, 1);
 }
 
 static __always_inline void submit(void *rec)
@@ -52,10 +85,13 @@ static __always_inline void submit(void *rec)
 	if (wakeup_bytes) {
 		flags = BPF_RB_NO_WAKEUP;
 		/* two CPUs may both take the flag: one wake-up too many, no harm */
-		if (consumer_waiting &&
-		    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
-			consumer_waiting = 0;
-			flags = BPF_RB_FORCE_WAKEUP;
+		if (consumer_waiting) {
+			void *ring = cpu_ring();
+
+			if (ring && bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+				consumer_waiting = 0;
+				flags = BPF_RB_FORCE_WAKEUP;
+			}
 		}
 	}
 	bpf_ringbuf_submit(rec, flags);

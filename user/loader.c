@@ -36,6 +36,7 @@
 #include "own_mounts.h"
 #include "privs.h"
 #include "ring_spill.h"
+#include "rings.h"
 #include "settled_count.h"
 #include "socktrace_abi.h"
 #include "queue.skel.h"
@@ -48,6 +49,8 @@
 /* the most a run attaches: the kprobe family with its syscall rescues, MPTCP,
  * cgroup and queue hooks, plus the UNIX object's entries and exits (5.10) */
 #define MAX_LINKS 96
+/* a record being written holds back those behind it: a few microseconds */
+#define BLOCKED_WAIT_US 20
 /* spilled records handled between two looks at the ring: half a millisecond */
 #define SPILL_BATCH 1024
 /* a storm's spill memory is kept this long after its last record */
@@ -81,11 +84,12 @@ struct loader {
 	struct trace_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
-	struct ring_buffer *rb;
+	struct rings rings;	 /* the CPUs' ring buffers (user/rings.h) */
 	struct ring_spill spill; /* records moved out while the consumer is behind */
 	uint64_t spill_at;	 /* when it last held some */
-	uint64_t ring_size;	 /* the events map's, as the last try set it */
-	uint32_t wakeup_bytes;	 /* every object's wakeup_bytes, with it */
+	uint64_t ring_size;	 /* all the rings' bytes together */
+	uint32_t wakeup_bytes;	 /* every object's wakeup_bytes: an eighth of a ring */
+	unsigned int cpus;	 /* the rings map's slots: the possible CPUs */
 	record_fn fn;
 	void *ctx;
 	enum hook_choice state, calls;
@@ -544,7 +548,7 @@ static int load_cast_hooks(struct loader *l, const struct loader_cfg *cfg, char 
 	c->rodata->unix_calls = cfg->want_unix;
 	c->rodata->life_kernel = l->skel->rodata->life_kernel;
 	skip_unneeded_calls(c->obj, cfg);
-	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	err = bpf_map__reuse_fd(c->maps.rings, bpf_map__fd(l->skel->maps.rings));
 	if (!err)
 		err = bpf_map__reuse_fd(c->maps.life_accepts,
 					bpf_map__fd(l->skel->maps.life_accepts));
@@ -701,8 +705,6 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		snprintf(l->life_why, sizeof(l->life_why),
 			 "socket storage needs the tp_btf state hook, not %s", hook_name(state));
 	}
-	l->ring_size = cfg->ringbuf_size ? cfg->ringbuf_size : LOADER_RING_DEFAULT;
-	l->wakeup_bytes = cfg->wake_in_batches ? (uint32_t)(l->ring_size / 8) : 0;
 	l->skel->rodata->wakeup_bytes = l->wakeup_bytes;
 	runtime_hash = l->skel->rodata->life_kernel == ST_LIFE_HASH && kernel_hash_allocates();
 	keep_ended = runtime_hash && state == HOOK_TP_BTF && !l->life_gc_refused;
@@ -750,7 +752,10 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
 	l->skel->rodata->listeners_only = cfg->listeners_only;
-	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)l->ring_size);
+	err = bpf_map__set_max_entries(l->skel->maps.rings, l->cpus);
+	/* the kernel checks each ring put in a slot against this one */
+	if (!err)
+		err = bpf_map__set_inner_map_fd(l->skel->maps.rings, l->rings.r[0].fd);
 	if (!err)
 		err = bpf_map__set_max_entries(l->skel->maps.life_hash,
 					       runtime_hash ? LIFE_HASH_ENTRIES_RUNTIME
@@ -776,7 +781,11 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 			keep_ended && (l->state_refused || !strcmp(load_prog, "life_gc"));
 		l->state_refused &= !l->life_gc_failed;
 	} else {
-		err = attach_all(l, why, len);
+		err = rings_fill(&l->rings, bpf_map__fd(l->skel->maps.rings), l->cpus);
+		if (err)
+			snprintf(why, len, "ring buffers: %s", strerror(-err));
+		else
+			err = attach_all(l, why, len);
 		if (!err && keep_ended) {
 			l->life_gc = life_gc_attach(l->skel->progs.life_gc);
 			err = l->life_gc ? 0 : -errno;
@@ -875,7 +884,7 @@ static void load_queue_hooks(struct loader *l, const struct loader_cfg *cfg)
 		bpf_object__for_each_program(prog, q->obj) bpf_program__set_autoload(prog, false);
 		for (i = 0; i < 2 && progs[i]; i++)
 			bpf_program__set_autoload(progs[i], true);
-		err = bpf_map__reuse_fd(q->maps.events, bpf_map__fd(l->skel->maps.events));
+		err = bpf_map__reuse_fd(q->maps.rings, bpf_map__fd(l->skel->maps.rings));
 		if (!err)
 			err = queue_bpf__load(q);
 		for (i = 0; i < 2 && progs[i] && !err; i++)
@@ -904,7 +913,7 @@ static int load_unix_close_cast(struct loader *l, const struct loader_cfg *cfg)
 		return -errno;
 	c->rodata->filter_netns = cfg->netns;
 	c->rodata->wakeup_bytes = l->wakeup_bytes;
-	err = bpf_map__reuse_fd(c->maps.events, bpf_map__fd(l->skel->maps.events));
+	err = bpf_map__reuse_fd(c->maps.rings, bpf_map__fd(l->skel->maps.rings));
 	if (!err)
 		err = unix_close_cast_bpf__load(c);
 	if (!err)
@@ -987,7 +996,7 @@ static int load_unix_object(struct loader *l, const struct loader_cfg *cfg, enum
 	u->rodata->wakeup_bytes = l->wakeup_bytes;
 	l->unx = u;
 	l->unix_links_from = l->nlinks;
-	err = bpf_map__reuse_fd(u->maps.events, bpf_map__fd(l->skel->maps.events));
+	err = bpf_map__reuse_fd(u->maps.rings, bpf_map__fd(l->skel->maps.rings));
 	if (!err)
 		err = unix_bpf__load(u);
 	bpf_object__for_each_program(prog, u->obj)
@@ -1074,7 +1083,7 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
  * consumer woken on time never reaches, or for tests from any record
  * (SPILL_TEST_ENV); up to LOADER_SPILL_RINGS rings' worth.
  */
-static int spill_open(struct loader *l)
+static void spill_open(struct loader *l)
 {
 	uint64_t cap = l->ring_size * LOADER_SPILL_RINGS, behind = l->ring_size / 4;
 
@@ -1082,7 +1091,28 @@ static int spill_open(struct loader *l)
 		cap = LOADER_SPILL_MAX;
 	if (getenv(SPILL_TEST_ENV))
 		behind = 0;
-	return ring_spill_init(&l->spill, bpf_map__fd(l->skel->maps.events), behind, cap);
+	ring_spill_init(&l->spill, &l->rings, behind, cap);
+}
+
+/* The rings, made once for every try of the hooks: each try's map of them
+ * gets them after its load. */
+static int rings_start(struct loader *l, const struct loader_cfg *cfg)
+{
+	unsigned int n;
+	uint64_t size;
+	int cpus = libbpf_num_possible_cpus(), err;
+
+	l->cpus = cpus > 0 ? (unsigned int)cpus : 1;
+	l->ring_size = cfg->ringbuf_size ? cfg->ringbuf_size : LOADER_RING_DEFAULT;
+	rings_plan(l->cpus, l->ring_size, &n, &size);
+	err = rings_open(&l->rings, n, size);
+	if (err) {
+		warnf_errno(err, "cannot make the ring buffers");
+		return err;
+	}
+	l->ring_size = n * size;
+	l->wakeup_bytes = cfg->wake_in_batches ? (uint32_t)(size / 8) : 0;
+	return 0;
 }
 
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx)
@@ -1107,6 +1137,11 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
 		return -ENOMEM;
 	l->fn = fn;
 	l->ctx = ctx;
+	l->rings.epfd = -1;
+	err = rings_start(l, cfg);
+	if (err)
+		goto fail;
+	err = -ENOENT;
 	for (si = 0; si < sizeof(states) / sizeof(states[0]); si++) {
 		if (cfg->state_hook != HOOK_AUTO && cfg->state_hook != states[si])
 			continue;
@@ -1187,16 +1222,7 @@ loaded:
 		warnf("no UNIX socket hooks (%s): UNIX sockets from snapshots only", l->unix_err);
 	if (!l->cgroup && l->cgroup_err[0] && verbosity)
 		warnf("no cgroup hooks (%s): UDP closes come from snapshots", l->cgroup_err);
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_sample, l, NULL);
-	if (!l->rb) {
-		err = -errno;
-		warnf_errno(err, "cannot open the ring buffer");
-		goto fail;
-	}
-	/* without it, records wait in the ring as they always did */
-	err = spill_open(l);
-	if (err && verbosity)
-		warnf_errno(err, "no spill for the ring buffer");
+	spill_open(l);
 	*out = l;
 	return 0;
 fail:
@@ -1219,7 +1245,8 @@ static void set_waiting(struct loader *l, __u32 v)
 
 int loader_poll(struct loader *l, int timeout_ms)
 {
-	int n, m, total;
+	int n, m, total = 0;
+	bool blocked;
 
 	/* records in the spill are due now; its memory goes back a while
 	 * after the storm */
@@ -1230,20 +1257,23 @@ int loader_poll(struct loader *l, int timeout_ms)
 	/* tell the BPF side to wake us once enough is pending (record.bpf.h) */
 	if (timeout_ms)
 		set_waiting(l, 1);
-	n = ring_buffer__poll(l->rb, timeout_ms);
+	n = rings_wait(&l->rings, timeout_ms);
 	if (timeout_ms)
 		set_waiting(l, 0);
-	if (n < 0 && n != -EINTR)
-		return n;
-	total = n > 0 ? n : 0;
+	if (n < 0 && errno != EINTR)
+		return -errno;
 	/* without a wake-up, records wait for us: take them all now, and the
-	 * spilled ones a batch at a time, looking at the ring in between */
+	 * spilled ones a batch at a time, looking at the rings in between */
 	for (;;) {
-		m = ring_buffer__consume(l->rb);
-		if (m < 0 && m != -EINTR)
+		m = rings_drain(&l->rings, UINT_MAX, on_sample, l, &blocked);
+		if (m < 0)
 			return m;
-		if (m > 0 && total < INT_MAX - m)
+		if (total < INT_MAX - m)
 			total += m;
+		/* the rings wake epoll while anything waits: a record still
+		 * being written would make this a busy loop */
+		if (blocked && !m)
+			usleep(BLOCKED_WAIT_US);
 		if (ring_spill_empty(&l->spill))
 			return total;
 		ring_spill_run(&l->spill, SPILL_BATCH, l->fn, l->ctx);
@@ -1394,9 +1424,9 @@ bool loader_cgroup(const struct loader *l, const char **why)
 	return l->cgroup;
 }
 
-int loader_ringbuf_fd(const struct loader *l)
+const struct rings *loader_rings(const struct loader *l)
 {
-	return l && l->skel ? bpf_map__fd(l->skel->maps.events) : -1;
+	return l && l->rings.n ? &l->rings : NULL;
 }
 
 uint64_t loader_ringbuf_size(const struct loader *l)
@@ -1432,7 +1462,7 @@ void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
-	ring_buffer__free(l->rb);
+	rings_close(&l->rings);
 	ring_spill_free(&l->spill);
 	detach_all(l);
 	bpf_link__destroy(l->life_gc);

@@ -14,6 +14,7 @@
 #include "record_sink.h"
 
 struct bpf_object_open_opts;
+struct rings;
 
 /*
  * The ring buffer's size where none is asked for. A small ring stays in the
@@ -120,9 +121,9 @@ const char *loader_life_kernel(const struct loader *l, const char **why);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);
-/* The ring buffer map's fd (its fill is a metric), or -1. */
-int loader_ringbuf_fd(const struct loader *l);
-/* The ring buffer's size, as loaded. */
+/* The ring buffers (their fill is a metric), or NULL. */
+const struct rings *loader_rings(const struct loader *l);
+/* The ring buffers' size, all together, as loaded. */
 uint64_t loader_ringbuf_size(const struct loader *l);
 /* Records ever moved out of the ring while the consumer was behind, and the
  * most bytes they held at once (user/ring_spill.h). */

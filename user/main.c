@@ -412,7 +412,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		warnf_errno(err, "cannot drop capabilities");
 	/* the server's thread starts without capabilities */
 	if (r->metrics &&
-	    metrics_run_start(r->metrics, loader_ringbuf_fd(r->ld), loader_ringbuf_size(r->ld)))
+	    metrics_run_start(r->metrics, loader_rings(r->ld), loader_ringbuf_size(r->ld)))
 		return -1;
 	startup_heap_end();
 	if (o->ready_file && (err = write_ready_file(o->ready_file))) {

@@ -47,11 +47,11 @@ int metrics_run_open(struct metrics_run **out, const struct options *o, transiti
 	return 0;
 }
 
-int metrics_run_start(struct metrics_run *mr, int ring_fd, uint64_t ring_size)
+int metrics_run_start(struct metrics_run *mr, const struct rings *rings, uint64_t ring_size)
 {
 	char err[256], url[128];
 
-	metrics_view_set_ring(&mr->view, ring_fd, ring_size);
+	metrics_view_set_ring(&mr->view, rings, ring_size);
 	if (metrics_http_start(mr->http, mr->have_wc ? &mr->wc : NULL, mr->view.pub, err,
 			       sizeof(err))) {
 		warnf("metrics: %s", err);

@@ -20,8 +20,8 @@ struct metrics_run;
  * view's, which passes every transition on to the ones given. */
 int metrics_run_open(struct metrics_run **out, const struct options *o, transition_sink *sink,
 		     void **sink_ctx, uint64_t now_ns);
-/* 0, or -1 after one line on stderr. ring_fd: the ring buffer map (its fill). */
-int metrics_run_start(struct metrics_run *mr, int ring_fd, uint64_t ring_size);
+/* 0, or -1 after one line on stderr. rings: the ring buffers (their fill), or NULL. */
+int metrics_run_start(struct metrics_run *mr, const struct rings *rings, uint64_t ring_size);
 void metrics_run_step(struct metrics_run *mr, struct table *tb, const struct metrics_health *h,
 		      uint64_t now_ns);
 void metrics_run_close(struct metrics_run *mr);

@@ -34,18 +34,13 @@ static size_t spilled_size(size_t len)
 	return (sizeof(struct spilled) + len + 7) & ~(size_t)7;
 }
 
-int ring_spill_init(struct ring_spill *s, int map_fd, uint64_t behind, size_t cap)
+void ring_spill_init(struct ring_spill *s, const struct rings *rings, uint64_t behind, size_t cap)
 {
-	int err;
-
 	memset(s, 0, sizeof(*s));
-	err = ring_pos_map(&s->ring, map_fd);
-	if (err)
-		return err;
+	s->rings = rings;
 	s->behind = behind;
 	s->cap = cap;
 	s->until_look = LOOK_EVERY;
-	return 0;
 }
 
 /* A chunk on a boundary of its own size, so that it can be one huge page. */
@@ -87,7 +82,6 @@ void ring_spill_trim(struct ring_spill *s)
 
 void ring_spill_free(struct ring_spill *s)
 {
-	ring_pos_unmap(&s->ring);
 	chunks_free(s->head);
 	chunks_free(s->spare);
 	memset(s, 0, sizeof(*s));
@@ -96,10 +90,10 @@ void ring_spill_free(struct ring_spill *s)
 /* Whether the consumer is far enough behind to spill. */
 static bool behind(struct ring_spill *s)
 {
-	if (!s->ring.prod || --s->until_look)
+	if (!s->rings || --s->until_look)
 		return false;
 	s->until_look = LOOK_EVERY;
-	return ring_pos_pending(&s->ring) > s->behind;
+	return rings_pending(s->rings) > s->behind;
 }
 
 static struct spill_chunk *chunk_new(struct ring_spill *s)

@@ -23,12 +23,12 @@
 #include <stdint.h>
 
 #include "record_sink.h"
-#include "ring_pos.h"
+#include "rings.h"
 
 struct spill_chunk;
 
 struct ring_spill {
-	struct ring_pos ring;		 /* unmapped: it never spills */
+	const struct rings *rings;	 /* NULL: it never spills */
 	uint64_t behind;		 /* bytes waiting in the ring that start a spill */
 	size_t cap;			 /* bytes the spill may hold */
 	unsigned int until_look;	 /* records until the positions are read again */
@@ -41,11 +41,10 @@ struct ring_spill {
 };
 
 /*
- * The ring of map_fd spills once more than behind bytes wait in it, and
- * holds at most cap bytes. 0, or -errno: the positions could not be
- * mapped, and the spill stays off.
+ * The rings spill once more than behind bytes wait in them, and the spill
+ * holds at most cap bytes. With rings NULL it never spills.
  */
-int ring_spill_init(struct ring_spill *s, int map_fd, uint64_t behind, size_t cap);
+void ring_spill_init(struct ring_spill *s, const struct rings *rings, uint64_t behind, size_t cap);
 void ring_spill_free(struct ring_spill *s);
 /* Give back the drained chunks (after a storm). */
 void ring_spill_trim(struct ring_spill *s);

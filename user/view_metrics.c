@@ -139,10 +139,10 @@ int metrics_view_init(struct metrics_view *v, uint32_t max_series, transition_si
 	return 0;
 }
 
-void metrics_view_set_ring(struct metrics_view *v, int fd, uint64_t size)
+void metrics_view_set_ring(struct metrics_view *v, const struct rings *rings, uint64_t size)
 {
-	if (!ring_pos_map(&v->ring, fd))
-		v->ring_size = size;
+	v->rings = rings;
+	v->ring_size = rings ? size : 0;
 }
 
 static void tuple_labels(const struct st_tuple *t, char netns[16], char laddr[64], char lport[8],
@@ -409,7 +409,7 @@ static double sample_ring(const struct metrics_view *v)
 {
 	if (!v->ring_size)
 		return 0;
-	return (double)ring_pos_pending(&v->ring) / (double)v->ring_size;
+	return (double)rings_pending(v->rings) / (double)v->ring_size;
 }
 
 static uint64_t cpu_now_ns(void)
@@ -462,7 +462,6 @@ void metrics_view_step(struct metrics_view *v, struct table *tb, const struct me
 
 void metrics_view_free(struct metrics_view *v)
 {
-	ring_pos_unmap(&v->ring);
 	metrics_free(v->m);
 	metrics_pub_free(v->pub);
 	free(v->cache);

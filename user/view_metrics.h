@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "ring_pos.h"
+#include "rings.h"
 #include "table.h"
 
 struct metrics;
@@ -100,7 +100,7 @@ struct metrics_view {
 	uint32_t netns;
 	int fam[VM_FAMILIES];
 	uint64_t start_ns;
-	struct ring_pos ring; /* the ring buffer's positions */
+	const struct rings *rings; /* the ring buffers: their fill */
 	uint64_t ring_size;
 	double ring_max_fill; /* since the last publication */
 	uint64_t spill_max;   /* the spill's most bytes, since the last publication */
@@ -111,8 +111,8 @@ struct metrics_view {
 /* 0, or -1 (out of memory). next may be NULL. */
 int metrics_view_init(struct metrics_view *v, uint32_t max_series, transition_sink next,
 		      void *next_ctx, uint64_t now_ns);
-/* Watch the ring buffer's fill (its map fd and size); best effort. */
-void metrics_view_set_ring(struct metrics_view *v, int fd, uint64_t size);
+/* Watch the ring buffers' fill (size: all of them together); NULL: none. */
+void metrics_view_set_ring(struct metrics_view *v, const struct rings *rings, uint64_t size);
 /* A transition_sink: counts, then passes tr on to next. */
 void metrics_view_transition(void *ctx, const struct transition *tr);
 /* Once per poll: sample the ring; publish when a scrape waits. */

@@ -84,6 +84,42 @@ int map_of_process(pid_t pid, const char *name, struct bpf_map_info *info)
 	return object_of_process(pid, "map_id:", BPF_MAP_GET_FD_BY_ID, map_named, name, info);
 }
 
+unsigned int maps_of_process(pid_t pid, const char *name, __u32 type, unsigned long long *sum)
+{
+	char dir[64], path[320];
+	struct dirent *d;
+	unsigned int n = 0;
+	DIR *fds;
+
+	*sum = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
+	fds = opendir(dir);
+	if (!fds)
+		return 0;
+	while ((d = readdir(fds))) {
+		char *text, *id;
+		struct bpf_map_info info;
+		union bpf_attr attr;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		text = read_text_file(path, NULL);
+		id = text ? strstr(text, "map_id:") : NULL;
+		memset(&attr, 0, sizeof(attr));
+		attr.map_id = id ? (uint32_t)strtoul(id + strlen("map_id:"), NULL, 10) : 0;
+		free(text);
+		if (!attr.map_id || (fd = sys_bpf(BPF_MAP_GET_FD_BY_ID, &attr)) < 0)
+			continue;
+		if (map_named(fd, name, &info) && info.type == type) {
+			n++;
+			*sum += info.max_entries;
+		}
+		close(fd);
+	}
+	closedir(fds);
+	return n;
+}
+
 static bool prog_named(int fd, const char *name, void *unused)
 {
 	struct bpf_prog_info info;

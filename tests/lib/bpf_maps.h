@@ -13,6 +13,10 @@
 /* An fd for the map named name that process pid holds, its info in *info; or -1. */
 int map_of_process(pid_t pid, const char *name, struct bpf_map_info *info);
 
+/* How many maps named name of this type process pid holds (each fd once),
+ * and their max_entries added up in *sum. */
+unsigned int maps_of_process(pid_t pid, const char *name, __u32 type, unsigned long long *sum);
+
 /* How many entries map fd holds (8-byte keys); -1 on error. */
 long map_entries(int fd);
 

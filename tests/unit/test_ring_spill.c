@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for ring_spill: the ring's positions are plain counters here.
+ * Unit tests for ring_spill: one ring's positions are plain counters here.
  * A consumer that is not behind handles every record itself; once behind,
  * the spill takes every record until it is drained, and hands them on whole
  * and in order, across chunks; a full spill hands on its oldest before it
@@ -15,6 +15,8 @@
 #define RECS 40000u
 
 static uint64_t cons, prod;
+/* one ring: its positions are the counters above */
+static struct rings rings = {.n = 1, .r = {{.cons = &cons, .prod = &prod}}};
 
 /* Record i: from 8 bytes to about 1 KB, bytes that say which record it is. */
 static size_t rec_size(uint32_t i)
@@ -53,20 +55,8 @@ static int handle(void *ctx, void *data, size_t len)
 
 static void spill_on(struct ring_spill *sp, uint64_t behind, size_t cap)
 {
-	memset(sp, 0, sizeof(*sp));
-	sp->ring.cons = &cons;
-	sp->ring.prod = &prod;
-	sp->behind = behind;
-	sp->cap = cap;
+	ring_spill_init(sp, &rings, behind, cap);
 	sp->until_look = 1;
-}
-
-/* the positions are no mapping of the ring's */
-static void spill_free(struct ring_spill *sp)
-{
-	sp->ring.cons = NULL;
-	sp->ring.prod = NULL;
-	ring_spill_free(sp);
 }
 
 /* Record i from the ring, as the loader's callback offers it. */
@@ -128,7 +118,7 @@ static void test_order(void)
 		direct += !offer(&sp, &s, i);
 	is_int(direct, 100, "drained and caught up, the consumer handles records itself");
 	is_int(s.bad, 0, "still in order");
-	spill_free(&sp);
+	ring_spill_free(&sp);
 }
 
 static void test_cap(void)
@@ -157,7 +147,7 @@ static void test_cap(void)
 		ring_spill_run(&sp, 7, handle, &s);
 	is_int(s.next, 5000, "every record handed on");
 	is_int(s.bad, 0, "each whole and in order");
-	spill_free(&sp);
+	ring_spill_free(&sp);
 }
 
 static void test_off(void)
@@ -166,11 +156,11 @@ static void test_off(void)
 	struct seen s = {0};
 	uint32_t i, direct = 0;
 
-	/* no positions mapped: it never spills */
+	/* no rings: it never spills */
 	for (i = 0; i < 200; i++)
 		direct += !offer(&sp, &s, i);
-	is_int(direct, 200, "without the ring's positions, nothing spills");
-	spill_free(&sp);
+	is_int(direct, 200, "without rings, nothing spills");
+	ring_spill_free(&sp);
 }
 
 int main(void)
