@@ -3,7 +3,8 @@
  * The benchmark's floor tracer (tools/bench/floor.c), so that `make bench`
  * compares socktrace with a floor that really counts: every state change of
  * a few loopback connections arrives, the output is one line of the asked
- * size per record, nothing is lost, and bad options are refused.
+ * size per record, nothing is lost, and bad options are refused; with a
+ * ring for each CPU (the default) and with one for all (--one-ring).
  */
 #include <errno.h>
 #include <limits.h>
@@ -34,35 +35,20 @@ static int floor_path(char *out, size_t len)
 	return access(out, X_OK);
 }
 
-int main(void)
+static void floor_run(const char *rings)
 {
-	char path[PATH_MAX], *out = NULL;
 	struct tracer t;
 	struct stat st;
 	long long events = -1, lost = -1, missed = -1;
 	uint16_t port;
 	int lfd, rc;
 
-	if (floor_path(path, sizeof(path))) {
-		ok(0, "bench-floor next to %s: make build/tools/bench-floor", socktrace_path());
-		return tap_done();
-	}
-	rc = run_capture((const char *const[]){path, "--line-bytes", "9999", NULL}, &out, 10000);
-	ok(rc == 2 && strstr(out, "--line-bytes") && strchr(out, '\n') == out + strlen(out) - 1,
-	   "a bad --line-bytes is one error line and exit 2 (got %d: %s)", rc, out);
-	free(out);
-
-	if (netns_enter_new() < 0) {
-		ok(0, "enter a new network namespace: %s", strerror(errno));
-		return tap_done();
-	}
-	/* tracer_start runs $SOCKTRACE: point it at the floor for this run */
-	setenv("SOCKTRACE", path, 1);
-	if (!ok(tracer_start(&t, (const char *const[]){"--line-bytes", "100", NULL}, 30000) == 0,
-		"bench-floor started")) {
+	if (!ok(tracer_start(&t, (const char *const[]){"--line-bytes", "100", rings, NULL},
+			     30000) == 0,
+		"%s: bench-floor started", rings ? rings : "a ring a CPU")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
-		return tap_done();
+		return;
 	}
 	lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 64, &port);
 	ok(lfd >= 0 && tcp_open_close(port, lfd, CONNS, 1) == 0, "%d loopback connections", CONNS);
@@ -81,5 +67,29 @@ int main(void)
 	   "one %d-byte line per record: %lld bytes for %lld records", LINE_BYTES,
 	   (long long)st.st_size, events);
 	tracer_cleanup(&t);
+}
+
+int main(void)
+{
+	char path[PATH_MAX], *out = NULL;
+	int rc;
+
+	if (floor_path(path, sizeof(path))) {
+		ok(0, "bench-floor next to %s: make build/tools/bench-floor", socktrace_path());
+		return tap_done();
+	}
+	rc = run_capture((const char *const[]){path, "--line-bytes", "9999", NULL}, &out, 10000);
+	ok(rc == 2 && strstr(out, "--line-bytes") && strchr(out, '\n') == out + strlen(out) - 1,
+	   "a bad --line-bytes is one error line and exit 2 (got %d: %s)", rc, out);
+	free(out);
+
+	if (netns_enter_new() < 0) {
+		ok(0, "enter a new network namespace: %s", strerror(errno));
+		return tap_done();
+	}
+	/* tracer_start runs $SOCKTRACE: point it at the floor for this run */
+	setenv("SOCKTRACE", path, 1);
+	floor_run(NULL);
+	floor_run("--one-ring");
 	return tap_done();
 }

@@ -15,7 +15,8 @@
 #                      floor: tools/bench/floor.c, the least a tracer of every
 #                      state change can do; floor-out: the same, writing a
 #                      FLOOR_LINE_BYTES (330, about a watch --json line) line
-#                      per record; watch-unix: pairs of UNIX stream storms
+#                      per record; floor-shared (not by default): the floor
+#                      with one ring buffer for all CPUs, as before 2026-12-06; watch-unix: pairs of UNIX stream storms
 #                      (connstorm -x, the socket in a directory of its own
 #                      in this run's private temp dir), the traced one under
 #                      socktrace watch --json (not with BENCH_MODE=rst)
@@ -71,14 +72,14 @@ isint "$DRAIN_MAX" && [ "$DRAIN_MAX" -ge 1 ] && [ "$DRAIN_MAX" -le 300 ] || die 
 isint "$MAXSECS" || die "BENCH_MAX_SECONDS=$MAXSECS: an integer"
 case $MODE in server-first | client-first | rst) ;; *) die "BENCH_MODE=$MODE: server-first, client-first or rst" ;; esac
 for t in $TOOLS; do
-	case $t in watch | life | floor | floor-out | bpftrace | ss | watch-unix) ;;
+	case $t in watch | life | floor | floor-out | floor-shared | bpftrace | ss | watch-unix) ;;
 	base-watch | base-life) [ -x "$ST_BASE" ] || die "BENCH_TOOLS: $t needs SOCKTRACE_BASE, an executable socktrace" ;;
-	*) die "BENCH_TOOLS: unknown tool '$t' (watch life base-watch base-life floor floor-out bpftrace ss watch-unix)" ;; esac
+	*) die "BENCH_TOOLS: unknown tool '$t' (watch life base-watch base-life floor floor-out floor-shared bpftrace ss watch-unix)" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (BPF, network namespaces)"
 [ -x "$ST" ] || die "$ST missing: run make"
 [ -x "$CS" ] || die "$CS missing: run make build/tools/connstorm"
-case " $TOOLS " in *" floor "* | *" floor-out "*)
+case " $TOOLS " in *" floor "* | *" floor-out "* | *" floor-shared "*)
 	[ -x "$FL" ] || die "$FL missing: run make build/tools/bench-floor" ;;
 esac
 for c in ip ss awk sed getconf; do command -v $c >/dev/null 2>&1 || die "$c not found"; done
@@ -279,9 +280,10 @@ start_tracer() {
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
 		;;
-	floor | floor-out)
+	floor | floor-out | floor-shared)
 		_lb=0; [ "$1" = floor-out ] && _lb=$FLOOR_LINE_BYTES
-		"$FL" --line-bytes "$_lb" --duration "$TRACER_MAX" --ready-file "$W/ready" \
+		_one=; [ "$1" = floor-shared ] && _one=--one-ring
+		"$FL" $_one --line-bytes "$_lb" --duration "$TRACER_MAX" --ready-file "$W/ready" \
 			> "$W/trace.out" 2> "$W/trace.err" &
 		TPID=$!; WPID=$TPID; addpid "$TPID"
 		_ready() { [ -e "$W/ready" ] || ! alive "$TPID"; }
@@ -452,7 +454,7 @@ traced_storm() {
 		fi
 		_extra="\"summary\": $(jstr "$SUMMARY"), \"summary_sockets\": $(jnull "$_socks"), \"ends_unseen\": $_unseen, "
 		;;
-	floor | floor-out)
+	floor | floor-out | floor-shared)
 		# no tuples to count connections by: a full count is ten records each
 		SUMMARY=$(grep '^summary:' "$W/trace.err" | tail -n 1)
 		T_LOST=$(echo "$SUMMARY" | sed -n 's/.* lost=\([0-9]*\).*/\1/p')
@@ -505,7 +507,7 @@ traced_storm() {
 		T_HWM=$HWM
 	fi
 	[ "$STORM_RC" = 0 ] || { T_STATUS=storm-failed; T_NOTE="connstorm exit $STORM_RC"; }
-	case $_tool in watch | life | base-watch | base-life | watch-unix | floor | floor-out | bpftrace)
+	case $_tool in watch | life | base-watch | base-life | watch-unix | floor | floor-out | floor-shared | bpftrace)
 		[ "${TRC:-0}" = 0 ] || T_NOTE="rep $REP: tracer exit status $TRC${DRAIN_CAPPED:+, still busy after the ${DRAIN_MAX}s drain limit}" ;;
 	esac
 	[ -n "$DRAIN_CAPPED" ] && [ "$T_NOTE" = - ] && T_NOTE="rep $REP: still busy after the ${DRAIN_MAX}s drain limit"

@@ -4,8 +4,10 @@
  *
  * It counts the records and, with --line-bytes N, writes an N-byte line to
  * stdout for each, in 256 KiB writes as socktrace does: the cost of an output
- * stream of that size without any formatting. Like socktrace it polls the
- * ring every 50 ms, and on SIGINT, SIGTERM or --duration it drains the ring
+ * stream of that size without any formatting. Its rings are socktrace's plan
+ * (a power of two of them, one for each CPU or a few, 4 MiB in all), or one
+ * ring for all with --one-ring. Like socktrace it polls the
+ * rings every 50 ms, and on SIGINT, SIGTERM or --duration it drains the ring
  * and prints "summary: events=N lost=N kernel_missed=N" on stderr.
  */
 #ifndef _GNU_SOURCE
@@ -29,6 +31,8 @@
 #include "numparse.h"
 
 #define POLL_MS	     50
+#define RING_BYTES   (4u << 20)
+#define RINGS_MAX    8
 #define OUT_BATCH    (256 * 1024)
 #define LINE_MAX_LEN 4096
 
@@ -119,7 +123,8 @@ static uint64_t kernel_missed(struct floor_bpf *skel)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: bench-floor [--line-bytes N] [--duration SECONDS] [--ready-file PATH]\n");
+		"usage: bench-floor [--line-bytes N] [--duration SECONDS] [--ready-file PATH]\n"
+		"                   [--one-ring]\n");
 }
 
 int main(int argc, char **argv)
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
 		{"line-bytes", required_argument, NULL, 'l'},
 		{"duration", required_argument, NULL, 'd'},
 		{"ready-file", required_argument, NULL, 'r'},
+		{"one-ring", no_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -136,7 +142,9 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct floor_bpf *skel;
 	double deadline = 0;
-	int c, err = 0;
+	int ring_fd[RINGS_MAX], cpus = libbpf_num_possible_cpus(), c, err = 0;
+	unsigned int nrings = 1, i;
+	bool one_ring = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -149,6 +157,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			ready = optarg;
+			break;
+		case 'o':
+			one_ring = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -176,10 +187,36 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	libbpf_set_print(NULL);
 
-	skel = floor_bpf__open_and_load();
-	if (!skel) {
+	/* a power of two of rings, no more than the CPUs, as socktrace's */
+	while (!one_ring && (int)nrings * 2 <= cpus && nrings * 2 <= RINGS_MAX)
+		nrings *= 2;
+	for (i = 0; i < nrings; i++) {
+		ring_fd[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "floor_ring", 0, 0,
+					    RING_BYTES / nrings, NULL);
+		if (ring_fd[i] < 0) {
+			fprintf(stderr, "bench-floor: cannot make a ring buffer: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+	skel = floor_bpf__open();
+	if (!skel || bpf_map__set_max_entries(skel->maps.floor_rings, cpus > 0 ? cpus : 1) ||
+	    bpf_map__set_inner_map_fd(skel->maps.floor_rings, ring_fd[0])) {
+		fprintf(stderr, "bench-floor: cannot open the BPF program: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->one_ring = one_ring;
+	if (floor_bpf__load(skel)) {
 		fprintf(stderr, "bench-floor: cannot load the BPF program: %s\n", strerror(errno));
 		return 1;
+	}
+	for (i = 0; !one_ring && (int)i < cpus; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.floor_rings), &i,
+					&ring_fd[i % nrings], BPF_ANY)) {
+			fprintf(stderr, "bench-floor: cannot fill the rings map: %s\n",
+				strerror(errno));
+			return 1;
+		}
 	}
 	if (floor_bpf__attach(skel)) {
 		err = -errno;
@@ -187,7 +224,14 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_events), on_record, &sink, NULL);
+	rb = ring_buffer__new(one_ring ? bpf_map__fd(skel->maps.floor_events) : ring_fd[0],
+			      on_record, &sink, NULL);
+	for (i = 1; rb && !one_ring && i < nrings; i++) {
+		if (ring_buffer__add(rb, ring_fd[i], on_record, &sink)) {
+			ring_buffer__free(rb);
+			rb = NULL;
+		}
+	}
 	if (!rb) {
 		err = -errno;
 		fprintf(stderr, "bench-floor: cannot open the ring buffer: %s\n", strerror(-err));

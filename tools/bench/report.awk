@@ -114,8 +114,9 @@ END {
 	print "ns; in CLK_TCK ticks where a thread ended meanwhile), times the storm's share of its output"
 	print "lines (other namespaces' events excluded), per connection made; ss: its runs."
 	print "B/socket: anonymous RSS growth over the storm / the TIME_WAIT sockets it left in the table."
-	print "floor: one 32-byte record per state change and nothing else; floor-out: the same plus a"
-	print "fixed 330-byte output line per record (tools/bench/floor.c). Neither has targets."
+	print "floor: one 32-byte record per state change, in the ring of the CPU it ran on, and nothing"
+	print "else; floor-out: the same plus a fixed 330-byte output line per record; floor-shared: the"
+	print "floor with one ring for all CPUs (tools/bench/floor.c). None has targets."
 	if (index(" " tools " ", " watch-unix ")) {
 		print "watch-unix: UNIX stream storms (connstorm -x) under watch --json; seen: connections whose"
 		print "connect (errno 0) to the storm's socket path and whose close are both in the output."
