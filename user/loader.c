@@ -1079,9 +1079,10 @@ static int load_unix_hooks(struct loader *l, const struct loader_cfg *cfg)
 }
 
 /*
- * The ring's spill: from twice the wake-up mark (an eighth), which a
- * consumer woken on time never reaches, or for tests from any record
- * (SPILL_TEST_ENV); up to LOADER_SPILL_RINGS rings' worth.
+ * The rings' spill: from a quarter of their bytes waiting (twice each ring's
+ * wake-up mark, an eighth), which a consumer woken on time never reaches, or
+ * for tests from any record (SPILL_TEST_ENV); up to LOADER_SPILL_RINGS times
+ * their size.
  */
 static void spill_open(struct loader *l)
 {

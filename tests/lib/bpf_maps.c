@@ -32,24 +32,22 @@ static int map_info(int fd, struct bpf_map_info *info)
 }
 
 /*
- * The first of pid's descriptors whose fdinfo names an object by key
- * ("map_id:", "prog_id:") that get (BPF_MAP_GET_FD_BY_ID, ...) opens and
- * named() accepts: its fd, or -1.
+ * Each object that pid's descriptors name by key ("map_id:", "prog_id:") and
+ * get (BPF_MAP_GET_FD_BY_ID, ...) opens, as an fd to each(): it keeps the fd
+ * and returns true to stop, or returns false and the fd is closed.
  */
-static int object_of_process(pid_t pid, const char *key, int get,
-			     bool (*named)(int fd, const char *name, void *info), const char *name,
-			     void *info)
+static void each_object(pid_t pid, const char *key, int get, bool (*each)(int fd, void *ctx),
+			void *ctx)
 {
 	char dir[64], path[320];
 	struct dirent *d;
 	DIR *fds;
-	int found = -1;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
 	fds = opendir(dir);
 	if (!fds)
-		return -1;
-	while (found < 0 && (d = readdir(fds))) {
+		return;
+	while ((d = readdir(fds))) {
 		char *text, *id;
 		union bpf_attr attr;
 		int fd;
@@ -63,13 +61,39 @@ static int object_of_process(pid_t pid, const char *key, int get,
 		free(text);
 		if (!attr.map_id || (fd = sys_bpf(get, &attr)) < 0)
 			continue;
-		if (named(fd, name, info))
-			found = fd;
-		else
-			close(fd);
+		if (each(fd, ctx))
+			break;
+		close(fd);
 	}
 	closedir(fds);
-	return found;
+}
+
+struct named_query {
+	bool (*named)(int fd, const char *name, void *info);
+	const char *name;
+	void *info;
+	int found;
+};
+
+static bool take_named(int fd, void *ctx)
+{
+	struct named_query *q = ctx;
+
+	if (!q->named(fd, q->name, q->info))
+		return false;
+	q->found = fd;
+	return true;
+}
+
+/* The first of pid's objects by key that named() accepts: its fd, or -1. */
+static int object_of_process(pid_t pid, const char *key, int get,
+			     bool (*named)(int fd, const char *name, void *info), const char *name,
+			     void *info)
+{
+	struct named_query q = {.named = named, .name = name, .info = info, .found = -1};
+
+	each_object(pid, key, get, take_named, &q);
+	return q.found;
 }
 
 static bool map_named(int fd, const char *name, void *info)
@@ -84,40 +108,32 @@ int map_of_process(pid_t pid, const char *name, struct bpf_map_info *info)
 	return object_of_process(pid, "map_id:", BPF_MAP_GET_FD_BY_ID, map_named, name, info);
 }
 
+struct maps_sum {
+	const char *name;
+	__u32 type;
+	unsigned int n;
+	unsigned long long sum;
+};
+
+static bool add_map(int fd, void *ctx)
+{
+	struct maps_sum *m = ctx;
+	struct bpf_map_info info;
+
+	if (!map_info(fd, &info) && !strcmp(info.name, m->name) && info.type == m->type) {
+		m->n++;
+		m->sum += info.max_entries;
+	}
+	return false;
+}
+
 unsigned int maps_of_process(pid_t pid, const char *name, __u32 type, unsigned long long *sum)
 {
-	char dir[64], path[320];
-	struct dirent *d;
-	unsigned int n = 0;
-	DIR *fds;
+	struct maps_sum m = {.name = name, .type = type};
 
-	*sum = 0;
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)pid);
-	fds = opendir(dir);
-	if (!fds)
-		return 0;
-	while ((d = readdir(fds))) {
-		char *text, *id;
-		struct bpf_map_info info;
-		union bpf_attr attr;
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		text = read_text_file(path, NULL);
-		id = text ? strstr(text, "map_id:") : NULL;
-		memset(&attr, 0, sizeof(attr));
-		attr.map_id = id ? (uint32_t)strtoul(id + strlen("map_id:"), NULL, 10) : 0;
-		free(text);
-		if (!attr.map_id || (fd = sys_bpf(BPF_MAP_GET_FD_BY_ID, &attr)) < 0)
-			continue;
-		if (map_named(fd, name, &info) && info.type == type) {
-			n++;
-			*sum += info.max_entries;
-		}
-		close(fd);
-	}
-	closedir(fds);
-	return n;
+	each_object(pid, "map_id:", BPF_MAP_GET_FD_BY_ID, add_map, &m);
+	*sum = m.sum;
+	return m.n;
 }
 
 static bool prog_named(int fd, const char *name, void *unused)
