@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "socktrace_abi.h"
 
 /* records looked at in each ring: an interrupted hook's record and the
@@ -18,7 +19,14 @@
 #define RING_MIN (256u << 10)
 /* the consumer position is written for the producers every this many bytes */
 #define PUBLISH_BYTES (4u << 10)
-#define LEN_MASK      (~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT))
+/*
+ * An empty ring is looked at again before a record goes only if the record
+ * may have been made after the ring's last look: its time is less than this
+ * before that look. The kernel's fast clock may lag a little; a hook's
+ * record is committed hundreds of ns before the next hook reads the clock.
+ */
+#define RELOOK_SLACK_NS 50000
+#define LEN_MASK	(~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT))
 
 void rings_plan(unsigned int cpus, uint64_t total, unsigned int *n, uint64_t *size)
 {
@@ -195,14 +203,51 @@ static void publish(struct ring *r)
 	}
 }
 
+/* The time of the record at the head of r, committed. */
+static uint64_t head_ts(const struct ring *r)
+{
+	const unsigned char *h = r->data + (r->pos & r->mask);
+	uint32_t len = rec_len(r, r->pos);
+	const struct st_hdr *hdr = (const void *)(h + BPF_RINGBUF_HDR_SZ);
+
+	return (len & LEN_MASK) >= sizeof(*hdr) ? hdr->ts_ns : 0;
+}
+
+/*
+ * Whether an empty ring, looked at again for the record at best's head (NULL:
+ * for none, every empty ring), now has records: they come first if earlier. A
+ * record's causes were committed before it was made, so a record made before
+ * a ring's last look needs no new one (a look costs the producers' line).
+ */
+static bool relook_empty(struct rings *rs, const struct ring *best)
+{
+	uint64_t ts = best ? head_ts(best) : UINT64_MAX - RELOOK_SLACK_NS;
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; i < rs->n; i++) {
+		struct ring *r = &rs->r[i];
+
+		if (r->low != UINT64_MAX || r == best || ts + RELOOK_SLACK_NS <= r->looked_ns)
+			continue;
+		r->looked_ns = mono_now_ns();
+		look(r);
+		found |= r->low != UINT64_MAX;
+	}
+	return found;
+}
+
 int rings_drain(struct rings *rs, unsigned int max, record_fn fn, void *ctx, bool *blocked)
 {
+	uint64_t now = mono_now_ns();
 	unsigned int n = 0, i;
 	int err = 0;
 
 	*blocked = false;
-	for (i = 0; i < rs->n; i++)
+	for (i = 0; i < rs->n; i++) {
+		rs->r[i].looked_ns = now;
 		look(&rs->r[i]);
+	}
 	while (n < max) {
 		struct ring *best = NULL;
 		uint64_t pos;
@@ -211,19 +256,20 @@ int rings_drain(struct rings *rs, unsigned int max, record_fn fn, void *ctx, boo
 		for (i = 0; i < rs->n; i++) {
 			struct ring *r = &rs->r[i];
 
-			/* what was empty may not be now: a record seen in another
-			 * ring has its causes committed before it */
-			if (r->low == UINT64_MAX)
-				look(r);
 			if (r->low != UINT64_MAX && (!best || r->low < best->low))
 				best = r;
 		}
-		if (!best)
+		/* all empty as last seen: once more, as they are now */
+		if (!best && !relook_empty(rs, NULL))
 			break;
+		if (!best)
+			continue;
 		if (best->head_busy) {
 			*blocked = true;
 			break;
 		}
+		if (rs->n > 1 && relook_empty(rs, best))
+			continue;
 		pos = best->pos;
 		len = rec_len(best, pos);
 		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {

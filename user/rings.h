@@ -10,7 +10,8 @@
  * another. The merge hands on the record with the lowest time among those
  * committed, looking a few records deep into each ring: a hook that another
  * interrupted on its CPU reserved first and read the clock last, so a ring is
- * in time order but for such neighbours. Each ring's own order is kept.
+ * in time order but for such neighbours. Each ring's own order is kept. An
+ * empty ring is looked at again only for a record made after its last look.
  */
 #ifndef SOCKTRACE_RINGS_H
 #define SOCKTRACE_RINGS_H
@@ -33,7 +34,8 @@ struct ring {
 	uint64_t prod_seen; /* the producer position when last read */
 	int fd;
 	/* the merge's look at the ring, from cons */
-	uint64_t low; /* the lowest time of the records looked at; UINT64_MAX: none */
+	uint64_t low;	    /* the lowest time of the records looked at; UINT64_MAX: none */
+	uint64_t looked_ns; /* CLOCK_MONOTONIC before the last look */
 	bool head_busy;
 };
 

@@ -6,7 +6,7 @@
  * earlier time a few records deep holds back the other ring's later ones;
  * a record still being written holds back what comes after it, and the
  * caller is told to come back; discarded records are skipped; a ring found
- * empty is looked at again before another ring's record goes; the consumer
+ * empty is looked at again before another ring's record made since goes; the consumer
  * positions end where the records do. And how the rings are planned.
  */
 #include <linux/bpf.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "clock.h"
 #include "rings.h"
 #include "socktrace_abi.h"
 
@@ -190,18 +191,29 @@ static void test_discard(void)
 
 static void test_late(void)
 {
+	/* records made from now on: their causes may come after a look */
+	uint64_t fresh = mono_now_ns() + 1000000000ull;
 	bool blocked;
 
 	/* ring 1 is empty until record 1 is handed on: what it then holds
 	 * (a record that record 1's handling made, time 15) goes before 20 */
 	rings_reset(2);
+	put(0, fresh + 10, 1, 0);
+	put(0, fresh + 20, 2, 0);
+	when = 1;
+	when_ts = fresh + 15;
+	drain(&blocked);
+	is_str(order(), "1 99 2", "a ring found empty is looked at again for a record made since");
+
+	/* records made before the drain's first look: their causes were all
+	 * there to see, and a record that arrives later waits its turn */
+	rings_reset(2);
 	put(0, 10, 1, 0);
 	put(0, 20, 2, 0);
-	when = 1;
 	when_ts = 15;
 	drain(&blocked);
+	is_str(order(), "1 2 99", "but not for one made before its last look");
 	when = UINT32_MAX;
-	is_str(order(), "1 99 2", "a ring found empty is looked at again before the next record");
 }
 
 static void test_limits(void)
