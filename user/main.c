@@ -153,10 +153,15 @@ static int on_snapshot_record(void *ctx, void *data, size_t len)
 	if (type == ST_REC_SOCK) {
 		table_apply_sock(r->tb, data);
 	} else if (type == ST_REC_FILE) {
+		/* the sockets came first: a UNIX one is in its table by now */
+		bool unx = r->ut && unix_table_apply_file(r->ut, data);
+
 		table_apply_file(r->tb, data);
-		holders_add(&r->holders, data);
-		if (r->ut)
-			unix_table_apply_file(r->ut, data);
+		/* a stream asks who holds a UNIX socket only (its peer's
+		 * processes); an inet socket's owner is in its entry now, and
+		 * its holders would cost 32 bytes each for the whole run */
+		if (!r->stream || unx)
+			holders_add(&r->holders, data);
 	} else if (type == ST_REC_UNIX && r->ut) {
 		unix_table_apply(r->ut, data);
 	}

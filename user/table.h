@@ -61,13 +61,14 @@ enum entry_flags {
  *   the snapshot sweep work on these; where a room needs the address, it
  *   asks one helper (listen_bucket(), tw_key(), the sweep's TCP grace).
  * - What the family adds: for AF_INET/AF_INET6 the tuple `t`, in a union,
- *   and after it, for TCP, the state path and the byte counters (sk_err and
- *   the path's length sit with the state bytes, in what was padding).
+ *   and after it, for TCP, the state path (sk_err and the path's length sit
+ *   with the state bytes, in what was padding). The byte counters of a
+ *   connection's end go with its transition (struct transition), not here.
  *
  * AF_UNIX sockets (a path, a peer and an inode key, none of the indexes,
  * wheel and listener buckets here) went to a table of their own
  * (unix_table.h) rather than a variant of the union. Memory per socket is a
- * target: the size is asserted below (216 bytes). A TIME_WAIT socket
+ * target: the size is asserted below (200 bytes). A TIME_WAIT socket
  * has a compact entry of its own there (128 bytes); the walks (table_foreach(),
  * table_collect()) show it as one of these, with ENTRY_TIMEWAIT.
  */
@@ -110,14 +111,13 @@ struct sock_entry {
 		struct st_tuple t; /* AF_INET, AF_INET6 */
 	};
 	/* TCP */
-	uint64_t path; /* the states it went through, 4 bits each, oldest lowest */
-	uint64_t bytes_acked, bytes_received;
+	uint64_t path;	       /* the states it went through, 4 bits each, oldest lowest */
 	uint64_t mptcp_parent; /* a subflow of an MPTCP connection: that socket's id; else 0 */
 };
 /* A socket the table holds costs this and 16-32 bytes of an index, within the
  * target of 256 bytes a socket (docs/performance.md); a TIME_WAIT one, most
  * of them after a storm, 128 and as much index. */
-_Static_assert(sizeof(struct sock_entry) <= 216, "a table entry grew past its budget");
+_Static_assert(sizeof(struct sock_entry) <= 200, "a table entry grew past its budget");
 
 #define PATH_MAX_STATES 16
 /* The i-th state of e's path. */
@@ -154,6 +154,9 @@ struct transition {
 	 * took the address or snapshots no longer found it (task NULL, ts_ns
 	 * that moment) */
 	bool end_unseen;
+	/* TR_STATE to CLOSE (TIME_WAIT) of TCP: the payload bytes sent and
+	 * acknowledged, and received (0 where the end was not seen) */
+	uint64_t tx_bytes, rx_bytes;
 };
 
 typedef void (*transition_sink)(void *ctx, const struct transition *tr);

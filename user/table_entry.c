@@ -66,12 +66,49 @@ void entry_free(struct table *tb, struct sock_entry *e)
 	tb->in_use--;
 }
 
-/* UDP entries are also found by cookie: their release reports nothing else. */
+/*
+ * Whether e is to be found by its cookie: a UDP socket's release and a
+ * connecting socket's source port (sockops) name it by nothing else, and so
+ * do snapshots from sock_diag or a /proc scan. Every other entry stays out:
+ * at 100,000 sockets the index is 2 MB, and each connection put and deleted
+ * its keys.
+ */
+static bool cookie_wanted(const struct table *tb, const struct sock_entry *e)
+{
+	return tb->cookies_all || e->t.protocol == IPPROTO_UDP || (e->flags & ENTRY_PENDING);
+}
+
 void cookie_index(struct table *tb, struct sock_entry *e)
 {
 	/* a cookie another entry holds stays with it */
-	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) && ix_put(&tb->by_cookie, entry_slot(tb, e)))
+	if (e->cookie && !(e->flags & ENTRY_BY_COOKIE) && cookie_wanted(tb, e) &&
+	    ix_put(&tb->by_cookie, entry_slot(tb, e)))
 		e->flags |= ENTRY_BY_COOKIE;
+}
+
+/* Out of the cookie index, once nothing is to find e by its cookie. */
+void cookie_unindex(struct table *tb, struct sock_entry *e)
+{
+	if ((e->flags & ENTRY_BY_COOKIE) && !cookie_wanted(tb, e)) {
+		ix_del(&tb->by_cookie, e->cookie);
+		e->flags &= ~ENTRY_BY_COOKIE;
+	}
+}
+
+/* From now on, every entry by its cookie: a snapshot names sockets so. */
+void cookies_index_all(struct table *tb)
+{
+	uint32_t slot;
+
+	if (tb->cookies_all)
+		return;
+	tb->cookies_all = true;
+	for (slot = 1; slot <= tb->used; slot++) {
+		struct sock_entry *e = &tb->ents[slot - 1];
+
+		if (e->sk) /* in use */
+			cookie_index(tb, e);
+	}
 }
 
 /*

@@ -16,7 +16,8 @@ void pending_emit(struct table *tb, struct sock_entry *e)
 	struct st_task task = owner_task(e);
 
 	e->flags &= ~ENTRY_PENDING;
-	emit_state(tb, e, e->pend_ns, e->pend_old, e->pend_new, false, &task, 0);
+	cookie_unindex(tb, e);
+	emit_state(tb, e, e->pend_ns, e->pend_old, e->pend_new, false, &task, 0, NULL);
 }
 
 void pending_push(struct table *tb, struct sock_entry *e)

@@ -35,12 +35,12 @@
 #define FAILED_KEYS    64
 
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
-_Static_assert(sizeof(struct sock_entry) <= 224, "struct sock_entry grew");
+_Static_assert(sizeof(struct sock_entry) <= 200, "struct sock_entry grew");
 
 /*
  * A TIME_WAIT socket: what the line of its end and a snapshot need, in two
  * cache lines. A storm leaves 100,000s of them for a minute; as full entries
- * they held a 216-byte slot each that live sockets could not reuse, and every
+ * they held a full entry's slot each that live sockets could not reuse, and every
  * new connection's entry was memory touched for the first time (on our
  * virtual machines 8.5 us a page: docs/performance.md). Here the full entry
  * goes back to the free list at once, hot for the next socket.
@@ -103,7 +103,8 @@ struct table {
 	/* entries only sock_diag has named, by seed key: odd keys, which no
 	 * record names */
 	struct index by_odd;
-	struct index by_cookie; /* UDP entries, by cookie: their release names nothing else */
+	/* by cookie: the entries a record names by nothing else (cookie_index()) */
+	struct index by_cookie;
 	/* TIME_WAIT entries (struct tw_entry), as the full ones: slot i is
 	 * tws[i - 1], in pages of their own */
 	struct tw_entry *tws;
@@ -135,6 +136,7 @@ struct table {
 	uint32_t pend_cap, pend_head, pend_len;
 	uint64_t next_synthetic;
 	bool seed_keys;	     /* a sock_diag snapshot made entries known by cookie only */
+	bool cookies_all;    /* every entry by cookie: a snapshot names sockets so */
 	bool listeners_only; /* no connection's records come (table_set_listeners_only) */
 	uint64_t failed_keys[FAILED_KEYS]; /* connects whose failure was already reported */
 	uint32_t failed_next;
@@ -289,6 +291,8 @@ struct sock_entry *entry_new(struct table *tb);
 struct sock_entry *entry_new_keyed(struct table *tb, uint64_t sk, uint64_t cookie);
 void entry_free(struct table *tb, struct sock_entry *e);
 void cookie_index(struct table *tb, struct sock_entry *e);
+void cookie_unindex(struct table *tb, struct sock_entry *e);
+void cookies_index_all(struct table *tb);
 void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie);
 void link_subflow(struct table *tb, struct sock_entry *e, uint64_t parent_sk, uint64_t ts);
 
@@ -433,9 +437,11 @@ static inline void release_pending(struct table *tb, struct sock_entry *e)
 
 /* ---- lines out (table_state.c, table_calls.c) ---- */
 
+/* end: the byte counters of a TCP end (end_bytes()), NULL for none */
 static inline void emit_state(struct table *tb, struct sock_entry *e, uint64_t ts,
 			      uint8_t old_state, uint8_t new_state, bool prev_known,
-			      const struct st_task *task, uint8_t sk_err)
+			      const struct st_task *task, uint8_t sk_err,
+			      const struct transition *end)
 {
 	struct transition tr = {
 		.kind = TR_STATE,
@@ -448,6 +454,8 @@ static inline void emit_state(struct table *tb, struct sock_entry *e, uint64_t t
 		.task = task,
 		.sk_err = sk_err,
 		.origin = entry_origin(tb, e),
+		.tx_bytes = end ? end->tx_bytes : 0,
+		.rx_bytes = end ? end->rx_bytes : 0,
 	};
 
 	tb->sink(tb->sink_ctx, &tr);
@@ -462,7 +470,8 @@ static inline void emit_call(struct table *tb, struct transition *tr)
 
 void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err);
 void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts);
-/* The byte counters of a TCP socket's end (tcp_sock's, as a record has them). */
-void entry_set_bytes(struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags);
+/* The payload bytes of e's TCP end into tr, from tcp_sock's counters as a record has them. */
+void end_bytes(const struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags,
+	       struct transition *tr);
 
 #endif

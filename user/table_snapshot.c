@@ -73,6 +73,7 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 			return;
 		key = seed_key(r->cookie);
 		tb->seed_keys = true;
+		cookies_index_all(tb);
 		if (tw_lookup_cookie(tb, r->cookie))
 			return; /* its end is in the table already */
 		e = lookup_cookie(tb, r->cookie);
@@ -157,9 +158,10 @@ void table_apply_file(struct table *tb, const struct st_file_rec *r)
 	struct sock_entry *e;
 
 	/* a /proc scan knows no address: the socket pass's cookie names the socket */
-	if (!r->sk)
+	if (!r->sk) {
+		cookies_index_all(tb);
 		e = lookup_cookie(tb, r->cookie);
-	else
+	} else
 		e = bad_sk(r->sk) ? NULL : lookup_event(tb, r->sk, r->cookie);
 	if (!e)
 		return;

@@ -30,7 +30,8 @@ static void path_push(struct sock_entry *e, uint8_t state)
  * Payload bytes from the kernel's counters, which count sequence space: an
  * acknowledged SYN (an active open's) and the FINs the record names.
  */
-void entry_set_bytes(struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags)
+void end_bytes(const struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags,
+	       struct transition *tr)
 {
 	bool active = e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT;
 	unsigned int i;
@@ -44,8 +45,8 @@ void entry_set_bytes(struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t clo
 		tx -= tx > 0;
 	if (close_flags & ST_CLOSE_FIN_IN)
 		rx -= rx > 0;
-	e->bytes_acked = tx;
-	e->bytes_received = rx;
+	tr->tx_bytes = tx;
+	tr->rx_bytes = rx;
 }
 
 /* Transitions that only the owning process makes, in a system call. */
@@ -112,6 +113,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	bool child = old_state == ST_TCP_LISTEN &&
 		     (new_state == ST_TCP_SYN_RECV || (mptcp && new_state == ST_TCP_ESTABLISHED));
 	bool prev_known = false;
+	struct transition end = {0};
 	uint64_t rcookie = record_cookie(&r->t, r->cookie);
 
 	/* MPTCP stores a state it has already (a listener takes its listening
@@ -207,8 +209,9 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->rx_queue = r->rx_queue;
 		e->tx_queue = r->tx_queue;
 	}
+	/* before the end's states join the path, which the count reads */
 	if (r->bytes_acked || r->bytes_received)
-		entry_set_bytes(e, r->bytes_acked, r->bytes_received, r->close_flags);
+		end_bytes(e, r->bytes_acked, r->bytes_received, r->close_flags, &end);
 
 	/* connect() has not chosen the source port yet; before 6.18 a child's
 	 * remote end is set only after its first transition */
@@ -218,6 +221,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->pend_ns = r->hdr.ts_ns;
 		e->pend_old = old_state;
 		e->pend_new = new_state;
+		/* its source port may come by cookie (sockops) */
+		cookie_index(tb, e);
 		path_push(e, old_state);
 		path_push(e, new_state);
 		e->state = new_state;
@@ -236,7 +241,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	path_push(e, old_state);
 	path_push(e, new_state);
 
-	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err);
+	emit_state(tb, e, r->hdr.ts_ns, old_state, new_state, prev_known, &r->task, r->sk_err,
+		   &end);
 	if (old_state == ST_TCP_SYN_SENT && new_state == ST_TCP_CLOSE && r->sk_err)
 		connect_failed(tb, e, r->hdr.ts_ns, r->sk_err);
 

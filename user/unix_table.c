@@ -371,12 +371,13 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 	emit(ut, &ev);
 }
 
-void unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r)
+bool unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r)
 {
 	struct unix_entry *e = r->ino ? lookup(ut, r->ino) : NULL;
 
 	if (e && e->owner_src == OWNER_NONE)
 		set_owner(e, &r->task, OWNER_SEED);
+	return e != NULL;
 }
 
 void unix_table_snapshot_begin(struct unix_table *ut)

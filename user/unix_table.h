@@ -75,8 +75,9 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r);
  * for socktrace table).
  */
 void unix_table_snapshot_begin(struct unix_table *ut);
-/* A holder from the snapshot: the owner of a socket that events never named. */
-void unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r);
+/* A holder from the snapshot: the owner of a socket that events never named.
+ * false: the file is no UNIX socket the table has. */
+bool unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r);
 void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns, bool at_once);
 
 const struct unix_entry *unix_table_find(const struct unix_table *ut, uint64_t ino);

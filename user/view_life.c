@@ -235,10 +235,10 @@ static char *text_line(char *p, struct life_view *v, const struct transition *tr
 		*p++ = '+';
 	*p++ = ' ';
 	from = p;
-	p = cur_cell(from, cur_u64(p, e->bytes_acked), &cols[C_TX]);
+	p = cur_cell(from, cur_u64(p, tr->tx_bytes), &cols[C_TX]);
 	*p++ = ' ';
 	from = p;
-	p = cur_cell(from, cur_u64(p, e->bytes_received), &cols[C_RX]);
+	p = cur_cell(from, cur_u64(p, tr->rx_bytes), &cols[C_RX]);
 	*p++ = ' ';
 	p = cur_path(p, e);
 	return stream_cur_origin(s, p, tr);
@@ -280,9 +280,9 @@ static char *json_line(char *p, struct life_view *v, const struct transition *tr
 						    : ",\"start_seen\":false,\"start_time\":\"");
 	p = cur_rfc3339_us(p, output_realtime(out, e->first_ns));
 	p = cur_puts(p, "\",\"tx_bytes\":");
-	p = cur_u64(p, e->bytes_acked);
+	p = cur_u64(p, tr->tx_bytes);
 	p = cur_puts(p, ",\"rx_bytes\":");
-	p = cur_u64(p, e->bytes_received);
+	p = cur_u64(p, tr->rx_bytes);
 	p = cur_puts(p, ",\"path\":\"");
 	p = cur_path(p, e);
 	return cur_putn(p, "\"}", 2);

@@ -16,6 +16,7 @@
 #include "tap.h"
 #include "decode.h"
 #include "table.h"
+#include "table_internal.h" /* the cookie index's size (test_cookie_index) */
 
 #define NS1   4026531840u /* the initial netns inode, as the kernel numbers it */
 #define NS2   4026532999u
@@ -90,8 +91,8 @@ static void rec_sink(void *ctx, const struct transition *tr)
 		v->listener_id = tr->e->listener_id;
 		v->mptcp_parent = tr->e->mptcp_parent;
 		v->t = tr->e->t;
-		v->tx = tr->e->bytes_acked;
-		v->rx = tr->e->bytes_received;
+		v->tx = tr->tx_bytes;
+		v->rx = tr->rx_bytes;
 		v->path = tr->e->path;
 		v->path_len = tr->e->path_len;
 		v->flags = tr->e->flags;
@@ -1101,6 +1102,77 @@ static void test_pending_other(void)
 	check_owner(2, w, 2000, OWNER_LISTENER);
 	check_state(3, w, ST_TCP_SYN_RECV, ST_TCP_ESTABLISHED, 3 * SEC + 20 * USEC);
 	ok(ev_at(3)->prev_known && ev_at(3)->prev_ns == 20 * USEC, "%s: SYN_RECV time known", w);
+	table_free(tb);
+}
+
+/*
+ * The cookie index holds what a record names by cookie alone: a connecting
+ * socket while its first line waits for sockops' port, and UDP sockets. An
+ * established TCP socket stays out of it, yet a snapshot that names
+ * sockets by cookie (sock_diag, a /proc scan) still finds it.
+ */
+static void test_cookie_index(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t a = 0xffff888004300000ull, b = 0xffff888004301000ull,
+		       c = 0xffff888004302000ull, u = 0xffff888004303000ull;
+	struct st_tuple syn = tup(AF_INET, "10.0.0.1", 0, "10.0.0.2", 80);
+	struct st_tuple port = tup(AF_INET, "10.0.0.1", 42600, NULL, 0);
+	struct st_tuple full = tup(AF_INET, "10.0.0.1", 42600, "10.0.0.2", 80);
+	struct st_tuple bt = tup(AF_INET, "10.0.0.1", 42601, "10.0.0.2", 80);
+	struct st_tuple ct = tup(AF_INET, "10.0.0.1", 42602, "10.0.0.2", 80);
+	struct st_tuple ut = tup(AF_INET, "10.0.0.1", 5353, NULL, 0);
+	struct st_task holder = {6200, 6200, "haproxy"};
+	struct sock_entry e;
+	const char *w = "cookie index";
+
+	state(tb, 1 * SEC, a, 1400, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &syn, &T_CLIENT, 0);
+	is_int(tb->by_cookie.n, 1, "%s: a line waiting for its port is found by cookie", w);
+	call(tb, ST_REC_PORT, 1 * SEC + 1, 0, 1400, 0, &port, &T_IRQ, 0, ST_TCP_SYN_SENT);
+	is_int(R.n, 1, "%s: the port record released it", w);
+	check_tuple(0, w, &full);
+	is_int(tb->by_cookie.n, 0, "%s: and the socket left the index", w);
+	state(tb, 1 * SEC + 2, a, 1400, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &full, &T_IRQ, 0);
+	state(tb, 2 * SEC, b, 1401, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &bt, &T_CLIENT, 0);
+	state(tb, 2 * SEC + 1, b, 1401, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &bt, &T_IRQ, 0);
+	is_int(tb->by_cookie.n, 0, "%s: a port known at once: never in it", w);
+	ut.protocol = 17;
+	call(tb, ST_REC_BIND, 3 * SEC, u, 1402, 0, &ut, &T_SERVER, 0, ST_TCP_CLOSE);
+	is_int(tb->by_cookie.n, 1, "%s: a bound UDP socket is, for its release", w);
+	call(tb, ST_REC_CLOSE, 4 * SEC, 0, 1402, 0, &ut, &T_SERVER, 0, ST_TCP_CLOSE);
+	ok(R.n > 0 && ev_at(R.n - 1)->kind == TR_CLOSE, "%s: which finds it", w);
+	is_int(tb->by_cookie.n, 0, "%s: and takes it out", w);
+
+	/* a /proc scan names the sockets of the socket pass by cookie */
+	table_snapshot_begin(tb, 5 * SEC);
+	sock(tb, 5 * SEC, c, 1403, &ct, ST_TCP_ESTABLISHED, 0);
+	proc_file(tb, 5 * SEC, 1403, 31, &holder, ST_SK_REUSEADDR);
+	proc_file(tb, 5 * SEC, 1401, 32, &holder, -1);
+	table_snapshot_end(tb);
+	ok(find_id(tb, 1403, &e) && e.owner_pid == 6200 && e.owner_src == OWNER_SEED &&
+		   (e.t.flags & ST_SK_REUSEADDR),
+	   "%s: a /proc scan finds a socket of the pass by its cookie", w);
+	ok(find_id(tb, 1401, &e) && e.owner_pid == 1000 && e.owner_src == OWNER_CONNECT,
+	   "%s: and one that events made (its owner kept)", w);
+	is_int(tb->by_cookie.n, 3, "%s: every entry is in it from then on", w);
+
+	/* sock_diag names an event's socket by cookie: the same entry */
+	table_snapshot_begin(tb, 6 * SEC);
+	diag_sock(tb, 6 * SEC, 1400, 33, &full, ST_TCP_ESTABLISHED);
+	table_snapshot_end(tb);
+	is_int(table_stats(tb)->sockets_seen, 4, "%s: sock_diag adds no second entry", w);
+	table_free(tb);
+
+	/* and sock_diag first, on a fresh table */
+	tb = fresh(64);
+	state(tb, 1 * SEC, b, 1401, ST_TCP_CLOSE, ST_TCP_SYN_SENT, &bt, &T_CLIENT, 0);
+	state(tb, 1 * SEC + 1, b, 1401, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &bt, &T_IRQ, 0);
+	table_snapshot_begin(tb, 2 * SEC);
+	diag_sock(tb, 2 * SEC, 1401, 34, &bt, ST_TCP_ESTABLISHED);
+	table_snapshot_end(tb);
+	is_int(table_stats(tb)->sockets_seen, 1, "%s: sock_diag finds an event's entry", w);
+	ok(find_id(tb, 1401, &e) && e.ino == 34 && e.owner_src == OWNER_CONNECT,
+	   "%s: which learns its inode and keeps its owner", w);
 	table_free(tb);
 }
 
@@ -2508,6 +2580,7 @@ int main(void)
 	test_out_of_order();
 	test_pending_syn();
 	test_pending_other();
+	test_cookie_index();
 	test_pending_syn_reused();
 	test_refused_connect();
 	test_listener_match();
