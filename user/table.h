@@ -68,7 +68,7 @@ enum entry_flags {
  * AF_UNIX sockets (a path, a peer and an inode key, none of the indexes,
  * wheel and listener buckets here) went to a table of their own
  * (unix_table.h) rather than a variant of the union. Memory per socket is a
- * target: the size is asserted below (200 bytes). A TIME_WAIT socket
+ * target: the size is asserted below (192 bytes: three cache lines). A TIME_WAIT socket
  * has a compact entry of its own there (128 bytes); the walks (table_foreach(),
  * table_collect()) show it as one of these, with ENTRY_TIMEWAIT.
  */
@@ -100,12 +100,11 @@ struct sock_entry {
 	uint32_t owner_pid;
 	uint32_t rx_queue, tx_queue, uid;
 	/* listeners, and the connections they make */
-	uint16_t lbucket;     /* ENTRY_LISTED: the bucket it is linked in */
-	uint32_t lnext;	      /* listeners of one port bucket (slot index + 1; 0 = none) */
-	uint64_t listener_id; /* passive children: their listener's id */
-	uint32_t accepted;    /* connections accept() took from it */
-	uint32_t queued;      /* connections the kernel queued on it (a queue hook saw) */
-	uint32_t drops;	      /* what it dropped (sk_drops, from snapshots) */
+	uint16_t lbucket;  /* ENTRY_LISTED: the bucket it is linked in */
+	uint32_t lnext;	   /* listeners of one port bucket (slot index + 1; 0 = none) */
+	uint32_t accepted; /* connections accept() took from it */
+	uint32_t queued;   /* connections the kernel queued on it (a queue hook saw) */
+	uint32_t drops;	   /* what it dropped (sk_drops, from snapshots) */
 	/* what the family adds (see above) */
 	union {
 		struct st_tuple t; /* AF_INET, AF_INET6 */
@@ -117,7 +116,7 @@ struct sock_entry {
 /* A socket the table holds costs this and 16-32 bytes of an index, within the
  * target of 256 bytes a socket (docs/performance.md); a TIME_WAIT one, most
  * of them after a storm, 128 and as much index. */
-_Static_assert(sizeof(struct sock_entry) <= 200, "a table entry grew past its budget");
+_Static_assert(sizeof(struct sock_entry) <= 192, "a table entry grew past its budget");
 
 #define PATH_MAX_STATES 16
 /* The i-th state of e's path. */

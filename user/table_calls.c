@@ -195,10 +195,8 @@ static void apply_accept(struct table *tb, struct sock_entry *e, const struct st
 	{
 		struct sock_entry *l = accept_listener(tb, r->listener, &r->t);
 
-		if (l) {
-			e->listener_id = l->id;
+		if (l)
 			l->accepted++;
-		}
 		tr->peer = l;
 	}
 	set_owner(e, &r->task, OWNER_ACCEPT);

@@ -23,7 +23,6 @@ static void listener_owner(struct table *tb, struct sock_entry *e)
 	const struct sock_entry *l = find_listener(tb, &e->t);
 
 	if (l && l->owner_src != OWNER_NONE) {
-		e->listener_id = l->id;
 		e->owner_pid = l->owner_pid;
 		memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
 		e->owner_src = OWNER_LISTENER;

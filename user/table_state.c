@@ -178,7 +178,6 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 
 		e->flags |= ENTRY_PASSIVE;
 		if (l && l->owner_src != OWNER_NONE) {
-			e->listener_id = l->id;
 			e->owner_pid = l->owner_pid;
 			memcpy(e->owner_comm, l->owner_comm, ST_COMM_LEN);
 			e->owner_src = OWNER_LISTENER;

@@ -752,6 +752,64 @@ static void check_nginx(void)
 }
 
 /* Until the stream has a close of inode ino, or timeout_ms. */
+/*
+ * A listener shared after fork() before watch starts: its holders come from
+ * the start-up pass alone, and a connect to it names both processes. watch
+ * keeps the start-up holders of UNIX sockets, and only those.
+ */
+static struct barrier early_ready, early_release;
+static int early_holder_main(void *arg)
+{
+	(void)arg;
+	set_comm("uearly");
+	barrier_signal(&early_ready);
+	return barrier_wait(&early_release, 30000) ? 1 : 0;
+}
+
+static void check_early_holders(void)
+{
+	const char *args[] = {"watch", "--netns", netns_arg, NULL};
+	char path[160];
+	struct tracer t;
+	struct json_lines jl;
+	const struct json_obj *o;
+	pid_t child = -1;
+	int l, c = -1;
+
+	snprintf(path, sizeof(path), "%s/early.sock", dir);
+	l = un_listen(path, SOCK_STREAM, 8);
+	if (!ok(l >= 0 && !barrier_init(&early_ready) && !barrier_init(&early_release),
+		"early listener: made")) {
+		if (l >= 0)
+			close(l);
+		return;
+	}
+	child = spawn(early_holder_main, NULL);
+	if (!ok(child > 0 && !barrier_wait(&early_ready, 10000), "early listener: fork()ed")) {
+		close(l);
+		return;
+	}
+	if (ok(start_tracer(&t, args) == 0, "early listener: watch started after it")) {
+		c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ok(c >= 0 && un_connect(c, path) == 0, "early listener: a client connects");
+		ok(tracer_stop(&t, 10000) == 0, "early listener: watch stopped cleanly");
+		if (ok(json_lines_load(t.out_path, &jl) == 0, "early listener: output parses")) {
+			o = find_ev(&jl, "connect", path, 0, getpid());
+			ok(o && has_pid(o, "peer_pids", getpid()) && has_pid(o, "peer_pids", child),
+			   "early listener: the connect names both holders from start-up");
+			json_lines_free(&jl);
+		}
+	} else {
+		tap_diag("%s", tracer_stderr(&t));
+	}
+	tracer_cleanup(&t);
+	barrier_signal(&early_release);
+	wait_exit(child, 10000);
+	if (c >= 0)
+		close(c);
+	close(l);
+}
+
 static int wait_for_close(const char *file, unsigned long long ino, int timeout_ms)
 {
 	char want[48];
@@ -837,6 +895,7 @@ int main(void)
 	check_life(life.out_path);
 	tracer_cleanup(&watch);
 	tracer_cleanup(&life);
+	check_early_holders();
 	check_nginx();
 	return tap_done();
 }
