@@ -125,14 +125,19 @@ static int client_main(void *arg)
 	return 0;
 }
 
-/* Holds what it inherited (the listener, after fork) until released. */
-static struct barrier holder_ready, holder_release;
+/* Holds what it inherited (a listener, after fork) until released. */
+struct holder_child {
+	const char *comm;
+	struct barrier ready, release;
+};
+static struct holder_child holder = {.comm = "uholder"}, early = {.comm = "uearly"};
 static int holder_main(void *arg)
 {
-	(void)arg;
-	set_comm("uholder");
-	barrier_signal(&holder_ready);
-	return barrier_wait(&holder_release, 30000) ? 1 : 0;
+	struct holder_child *h = arg;
+
+	set_comm(h->comm);
+	barrier_signal(&h->ready);
+	return barrier_wait(&h->release, 30000) ? 1 : 0;
 }
 
 /*
@@ -178,10 +183,10 @@ static int make_sockets(void)
 	w.l_ino = ino_of(w.l);
 	/* a listener shared after fork(): the holder inherits it (CLOEXEC does
 	 * not matter without exec) */
-	if (barrier_init(&holder_ready) || barrier_init(&holder_release))
+	if (barrier_init(&holder.ready) || barrier_init(&holder.release))
 		return fail_at(__LINE__);
-	w.holder = spawn(holder_main, NULL);
-	if (w.holder < 0 || barrier_wait(&holder_ready, 10000))
+	w.holder = spawn(holder_main, &holder);
+	if (w.holder < 0 || barrier_wait(&holder.ready, 10000))
 		return fail_at(__LINE__);
 	for (i = 0; i < CLIENTS; i++) {
 		struct client *c = &clients[i];
@@ -757,15 +762,6 @@ static void check_nginx(void)
  * the start-up pass alone, and a connect to it names both processes. watch
  * keeps the start-up holders of UNIX sockets, and only those.
  */
-static struct barrier early_ready, early_release;
-static int early_holder_main(void *arg)
-{
-	(void)arg;
-	set_comm("uearly");
-	barrier_signal(&early_ready);
-	return barrier_wait(&early_release, 30000) ? 1 : 0;
-}
-
 static void check_early_holders(void)
 {
 	const char *args[] = {"watch", "--netns", netns_arg, NULL};
@@ -778,14 +774,14 @@ static void check_early_holders(void)
 
 	snprintf(path, sizeof(path), "%s/early.sock", dir);
 	l = un_listen(path, SOCK_STREAM, 8);
-	if (!ok(l >= 0 && !barrier_init(&early_ready) && !barrier_init(&early_release),
+	if (!ok(l >= 0 && !barrier_init(&early.ready) && !barrier_init(&early.release),
 		"early listener: made")) {
 		if (l >= 0)
 			close(l);
 		return;
 	}
-	child = spawn(early_holder_main, NULL);
-	if (!ok(child > 0 && !barrier_wait(&early_ready, 10000), "early listener: fork()ed")) {
+	child = spawn(holder_main, &early);
+	if (!ok(child > 0 && !barrier_wait(&early.ready, 10000), "early listener: fork()ed")) {
 		close(l);
 		return;
 	}
@@ -803,7 +799,7 @@ static void check_early_holders(void)
 		tap_diag("%s", tracer_stderr(&t));
 	}
 	tracer_cleanup(&t);
-	barrier_signal(&early_release);
+	barrier_signal(&early.release);
 	wait_exit(child, 10000);
 	if (c >= 0)
 		close(c);
@@ -880,7 +876,7 @@ int main(void)
 		barrier_signal(&clients[i].release);
 	for (i = 0; i < CLIENTS; i++)
 		wait_exit(clients[i].pid, 10000);
-	barrier_signal(&holder_release);
+	barrier_signal(&holder.release);
 	barrier_signal(&pass_release);
 	wait_exit(w.holder, 10000);
 	wait_exit(w.receiver, 10000);
