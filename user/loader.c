@@ -1244,6 +1244,11 @@ static void set_waiting(struct loader *l, __u32 v)
 		__atomic_store_n(&l->unix_close->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
 }
 
+void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx)
+{
+	rings_set_ahead(&l->rings, fn, ctx);
+}
+
 int loader_poll(struct loader *l, int timeout_ms)
 {
 	int n, m, total = 0;

@@ -78,6 +78,9 @@ const struct bpf_object_open_opts *loader_open_opts(void);
 
 /* Returns 0 or -errno, with a one-line reason printed to stderr. */
 int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn, void *ctx);
+/* fn is shown each ring record a little before it goes to loader_open()'s
+ * fn (rings.h); spilled records are not shown again. */
+void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx);
 /* Wait up to timeout_ms for records, then consume everything pending.
  * Returns records handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms);

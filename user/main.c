@@ -143,6 +143,13 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static void on_record_ahead(void *ctx, const void *data, size_t len)
+{
+	const struct run *r = ctx;
+
+	record_ahead(r->tb, data, len);
+}
+
 static int on_snapshot_record(void *ctx, void *data, size_t len)
 {
 	struct run *r = ctx;
@@ -389,6 +396,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.seed = o->seed, .hz = hz, .listeners_only = listeners_only(o)});
 	if (hooks && loader_open(&r->ld, &cfg, on_record, r))
 		return -1;
+	if (hooks)
+		loader_set_ahead(r->ld, on_record_ahead, r);
 	heal_pace_init(&r->pace, loader_ringbuf_size(r->ld), mono_now_ns());
 	if (hooks && cfg.life_kernel && o->life_path != LIFE_PATH_AUTO &&
 	    life_store_refused(r->ld, o))

@@ -26,3 +26,15 @@ bool record_route(struct table *tb, struct unix_table *ut, const void *data, __u
 		return false;
 	}
 }
+
+void record_ahead(const struct table *tb, const void *data, size_t len)
+{
+	const struct st_hdr *h = data;
+
+	if (len < sizeof(*h))
+		return;
+	if (h->type == ST_REC_STATE && len >= sizeof(struct st_state_rec))
+		table_ahead_state(tb, data);
+	else if (st_rec_is_call(h->type) && len >= sizeof(struct st_call_rec))
+		table_ahead_call(tb, data);
+}

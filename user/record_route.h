@@ -4,6 +4,7 @@
 #define SOCKTRACE_RECORD_ROUTE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 struct table;
@@ -15,5 +16,8 @@ struct unix_table;
  * through the ring buffer (a snapshot's).
  */
 bool record_route(struct table *tb, struct unix_table *ut, const void *data, __u32 type);
+/* A ring record, not decoded yet, that record_route() will have soon: the
+ * table fetches what it will read (a record_ahead_fn's job). */
+void record_ahead(const struct table *tb, const void *data, size_t len);
 
 #endif

@@ -13,4 +13,11 @@
  * consuming on anything else. */
 typedef int (*record_fn)(void *ctx, void *data, size_t len);
 
+/*
+ * Shown a ring record once, undecoded, a few records before it goes to a
+ * record_fn: time to fetch the memory its handling will read. It changes
+ * nothing the handling sees.
+ */
+typedef void (*record_ahead_fn)(void *ctx, const void *data, size_t len);
+
 #endif

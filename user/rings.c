@@ -126,6 +126,12 @@ void rings_close(struct rings *rs)
 	rs->n = 0;
 }
 
+void rings_set_ahead(struct rings *rs, record_ahead_fn fn, void *ctx)
+{
+	rs->ahead = fn;
+	rs->ahead_ctx = ctx;
+}
+
 int rings_wait(struct rings *rs, int timeout_ms)
 {
 	struct epoll_event ev[RINGS_MAX];
@@ -145,7 +151,7 @@ static uint64_t rec_step(uint32_t len)
 
 /* The lowest time among the first LOOK records, and whether the first is
  * still being written. */
-static void look(struct ring *r)
+static void look(const struct rings *rs, struct ring *r)
 {
 	uint64_t pos = r->pos, prod = r->prod_seen;
 	bool fresh = false;
@@ -169,6 +175,8 @@ static void look(struct ring *r)
 	}
 	r->low = UINT64_MAX;
 	r->head_busy = false;
+	if (r->ahead_pos < pos)
+		r->ahead_pos = pos;
 	for (i = 0; i < LOOK; i++) {
 		if (pos >= prod && !fresh) {
 			prod = r->prod_seen = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
@@ -188,7 +196,12 @@ static void look(struct ring *r)
 
 			if (ts < r->low)
 				r->low = ts;
+			if (rs->ahead && pos == r->ahead_pos)
+				rs->ahead(rs->ahead_ctx, h, len & LEN_MASK);
 		}
+		/* in ring order: one being written holds back the ones behind it */
+		if (pos == r->ahead_pos && !(len & BPF_RINGBUF_BUSY_BIT))
+			r->ahead_pos = pos + rec_step(len);
 		pos += rec_step(len);
 	}
 }
@@ -231,7 +244,7 @@ static bool relook_empty(struct rings *rs, const struct ring *best)
 		if (r->low != UINT64_MAX || r == best || ts + RELOOK_SLACK_NS <= r->looked_ns)
 			continue;
 		r->looked_ns = mono_now_ns();
-		look(r);
+		look(rs, r);
 		found |= r->low != UINT64_MAX;
 	}
 	return found;
@@ -246,7 +259,7 @@ int rings_drain(struct rings *rs, unsigned int max, record_fn fn, void *ctx, boo
 	*blocked = false;
 	for (i = 0; i < rs->n; i++) {
 		rs->r[i].looked_ns = now;
-		look(&rs->r[i]);
+		look(rs, &rs->r[i]);
 	}
 	while (n < max) {
 		struct ring *best = NULL;
@@ -283,7 +296,7 @@ int rings_drain(struct rings *rs, unsigned int max, record_fn fn, void *ctx, boo
 			break;
 		if (best->pos - best->published >= PUBLISH_BYTES)
 			publish(best);
-		look(best);
+		look(rs, best);
 	}
 	for (i = 0; i < rs->n; i++)
 		publish(&rs->r[i]);

@@ -36,6 +36,7 @@ struct ring {
 	/* the merge's look at the ring, from cons */
 	uint64_t low;	    /* the lowest time of the records looked at; UINT64_MAX: none */
 	uint64_t looked_ns; /* CLOCK_MONOTONIC before the last look */
+	uint64_t ahead_pos; /* the records before it were shown to rings.ahead */
 	bool head_busy;
 };
 
@@ -44,6 +45,8 @@ struct rings {
 	unsigned int n;
 	uint64_t size; /* each ring's */
 	int epfd;
+	record_ahead_fn ahead; /* NULL: none */
+	void *ahead_ctx;
 };
 
 /* How many rings for this many CPUs and total bytes (a power of two), and
@@ -55,6 +58,13 @@ int rings_open(struct rings *rs, unsigned int n, uint64_t size);
 /* Puts ring (i % n) in slots 0..slots-1 of an array of maps; 0 or -errno. */
 int rings_fill(const struct rings *rs, int outer_fd, unsigned int slots);
 void rings_close(struct rings *rs);
+
+/*
+ * fn is shown each record once, in its ring's order, when the merge first
+ * looks at it: a few records before it is handed on (a record still being
+ * written waits, and the ones behind it). Discarded records are not shown.
+ */
+void rings_set_ahead(struct rings *rs, record_ahead_fn fn, void *ctx);
 
 /* Sleeps until a ring has records or timeout_ms passes; as epoll_wait(). */
 int rings_wait(struct rings *rs, int timeout_ms);

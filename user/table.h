@@ -199,6 +199,10 @@ void table_free(struct table *tb);
 void table_set_holder_probe(struct table *tb, const struct holder_probe *hp);
 
 void table_apply_state(struct table *tb, const struct st_state_rec *r);
+/* A record that will come to table_apply_state() or table_apply_call() soon:
+ * its memory is fetched meanwhile (table_ahead.c). Changes nothing. */
+void table_ahead_state(const struct table *tb, const struct st_state_rec *r);
+void table_ahead_call(const struct table *tb, const struct st_call_rec *r);
 /*
  * A connection's end as the kernel built it (life): the line its last
  * transition would have made, without an entry.

@@ -11,7 +11,8 @@
  *
  *   h >> 12 in 0..6  a record: copied to a heap buffer of exactly len bytes
  *                    (8-aligned, as the ring buffer gives it; ASan sees any
- *                    read past len), decoded, and on DECODE_OK applied as
+ *                    read past len), shown to record_ahead() as the rings
+ *                    show it, decoded, and on DECODE_OK applied as
  *                    user/main.c does (state, call, sock, file + holders)
  *   0x7  a sock_diag reply datagram (payload[0] bit 0: UDP, else TCP; the
  *        rest, in a heap buffer of its exact size): sock_diag_parse(), and
@@ -62,6 +63,7 @@
 #include "jsonl.h"
 #include "options.h"
 #include "output.h"
+#include "record_route.h"
 #include "sock_diag.h"
 #include "table.h"
 #include "view_life.h"
@@ -671,6 +673,8 @@ static void apply_record(struct table *tb, const uint8_t *p, size_t n)
 		abort();
 	if (n)
 		memcpy(rec, p, n);
+	/* as the rings show records, undecoded */
+	record_ahead(tb, rec, n);
 	if (decode_record(rec, n, &type) == DECODE_OK) {
 		switch (type) {
 		case ST_REC_STATE:

@@ -7,7 +7,8 @@
  * a record still being written holds back what comes after it, and the
  * caller is told to come back; discarded records are skipped; a ring found
  * empty is looked at again before another ring's record made since goes; the consumer
- * positions end where the records do. And how the rings are planned.
+ * positions end where the records do; each record is shown ahead once, in its
+ * ring's order, before it is handed on. And how the rings are planned.
  */
 #include <linux/bpf.h>
 #include <stdint.h>
@@ -248,6 +249,79 @@ static void test_limits(void)
 	   "more records than were first seen: the producer position is read again");
 }
 
+/* What was shown ahead, in order, and whether a record was shown after it
+ * was handed on or twice. */
+static uint32_t shown[64];
+static unsigned int nshown, shown_late;
+
+static void ahead(void *ctx, const void *data, size_t len)
+{
+	uint32_t id;
+	unsigned int i;
+
+	(void)ctx;
+	if (len != 24)
+		return;
+	memcpy(&id, (const char *)data + 16, 4);
+	for (i = 0; i < ngot; i++)
+		shown_late += got[i] == id;
+	for (i = 0; i < nshown; i++)
+		shown_late += shown[i] == id;
+	if (nshown < 64)
+		shown[nshown++] = id;
+}
+
+static const char *shown_order(void)
+{
+	static char s[256];
+	unsigned int i;
+	size_t k = 0;
+
+	s[0] = '\0';
+	for (i = 0; i < nshown && k < sizeof(s) - 12; i++)
+		k += (size_t)snprintf(s + k, sizeof(s) - k, "%s%u", i ? " " : "", shown[i]);
+	return s;
+}
+
+static void test_ahead(void)
+{
+	bool blocked;
+	uint64_t at;
+	uint32_t i;
+
+	rings_reset(2);
+	rings_set_ahead(&rs, ahead, NULL);
+	nshown = shown_late = 0;
+	for (i = 1; i <= 12; i++)
+		put(i & 1, i, i, 0);
+	drain(&blocked);
+	is_str(order(), "1 2 3 4 5 6 7 8 9 10 11 12", "with a look ahead, the same merge");
+	is_int(nshown, 12, "every record shown ahead");
+	is_int(shown_late, 0, "each once, before it was handed on");
+	/* the first look takes four of each ring (ring 0 has the even ones),
+	 * then each record handed on lets one more in behind it */
+	is_str(shown_order(), "2 4 6 8 1 3 5 7 9 10 11 12", "shown a few records deep");
+
+	/* one being written: neither it nor what is behind it yet */
+	rings_reset(1);
+	rings_set_ahead(&rs, ahead, NULL);
+	nshown = shown_late = 0;
+	put(0, 1, 1, 0);
+	at = put(0, 0, 2, BPF_RINGBUF_BUSY_BIT);
+	put(0, 3, 3, 0);
+	put(0, 4, 4, BPF_RINGBUF_DISCARD_BIT);
+	put(0, 5, 5, 0);
+	drain(&blocked);
+	is_str(shown_order(), "1",
+	       "a record being written holds back the showing of those behind it");
+	commit(0, at, 2);
+	drain(&blocked);
+	is_str(order(), "2 3 5", "once written, the rest handed on");
+	is_str(shown_order(), "1 2 3 5",
+	       "and shown first, in the ring's order, the discarded one not");
+	is_int(shown_late, 0, "none shown late or twice");
+}
+
 static void test_plan(void)
 {
 	static const struct {
@@ -283,6 +357,7 @@ int main(void)
 	test_discard();
 	test_late();
 	test_limits();
+	test_ahead();
 	test_plan();
 	return tap_done();
 }
