@@ -95,16 +95,24 @@ static int take(void *ctx, void *data, size_t len)
 	return (int)ngot == fail_at ? -7 : 0;
 }
 
-static const char *order(void)
+/* ids as "1 2 3", in a buffer of the caller's */
+static const char *ids_str(char *s, size_t size, const uint32_t *ids, unsigned int n)
 {
-	static char s[256];
 	unsigned int i;
 	size_t k = 0;
 
 	s[0] = '\0';
-	for (i = 0; i < ngot && k < sizeof(s) - 12; i++)
-		k += (size_t)snprintf(s + k, sizeof(s) - k, "%s%u", i ? " " : "", got[i]);
+	for (i = 0; i < n && k < size - 12; i++)
+		k += (size_t)snprintf(s + k, size - k, "%s%u", i ? " " : "", ids[i]);
 	return s;
+}
+
+/* What came out, as a string. */
+static const char *order(void)
+{
+	static char s[256];
+
+	return ids_str(s, sizeof(s), got, ngot);
 }
 
 static int drain(bool *blocked)
@@ -274,13 +282,8 @@ static void ahead(void *ctx, const void *data, size_t len)
 static const char *shown_order(void)
 {
 	static char s[256];
-	unsigned int i;
-	size_t k = 0;
 
-	s[0] = '\0';
-	for (i = 0; i < nshown && k < sizeof(s) - 12; i++)
-		k += (size_t)snprintf(s + k, sizeof(s) - k, "%s%u", i ? " " : "", shown[i]);
-	return s;
+	return ids_str(s, sizeof(s), shown, nshown);
 }
 
 static void test_ahead(void)
