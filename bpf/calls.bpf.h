@@ -124,8 +124,12 @@ static __always_inline void call_sock(struct st_call_rec *r, const struct sock *
 	}
 }
 
-/* life: accept() names the connection's owner. */
-static __always_inline void life_note_accept(const struct sock *sk, bool btf)
+/*
+ * life: accept() names the connection's owner. false: the kernel keeps no
+ * story of this connection (it predates socktrace, or the hash was full), and
+ * the accept goes to the table as a record, as the transitions do.
+ */
+static __always_inline bool life_note_accept(const struct sock *sk, bool btf)
 {
 	struct life_accept a = {};
 	__u64 key = (__u64)(long)sk;
@@ -135,29 +139,34 @@ static __always_inline void life_note_accept(const struct sock *sk, bool btf)
 		 * deleted, or left dead for the next socket at the address */
 		struct life_sk *s = bpf_map_lookup_elem(&life_hash, &key);
 
-		if (s && (s->life_flags & LIFE_K_LIVE) && (s->life_flags & ST_LIFE_PASSIVE)) {
+		if (!s || !(s->life_flags & LIFE_K_LIVE))
+			return false;
+		if (s->life_flags & ST_LIFE_PASSIVE) {
 			fill_task(&a.task, TASK_BTF);
 			s->owner_pid = a.task.tgid;
 			__builtin_memcpy(s->owner_comm, a.task.comm, ST_COMM_LEN);
 			s->owner_src = ST_OWNER_ACCEPT;
 			s->life_flags |= LIFE_K_ACCEPTED;
 		}
-		return;
+		return true;
 	}
-	/* socket storage: for the connection's next transition to take */
+	/* socket storage, which a tracepoint cannot read: for the connection's
+	 * next transition to take, or to hand to the table with it
+	 * (life_accept_to_table()) */
 
 	/* the filters: a connection of another netns never reaches the state
 	 * hook's life path to take its entry */
 	if ((filter_family && sk_rd(btf, sk, __sk_common.skc_family) != filter_family) ||
 	    (filter_netns &&
 	     net_inum(sk_rd(btf, sk, __sk_common.skc_net.net), btf) != filter_netns))
-		return;
+		return true;
 	/* 0 where it is being remade (a child's copy of its listener's is
 	 * reset after its first transitions before 6.18) */
 	a.cookie = sk_rd(btf, sk, __sk_common.skc_cookie.counter);
 	fill_task(&a.task, TASK_BTF);
 	if (bpf_map_update_elem(&life_accepts, &key, &a, BPF_ANY))
 		__sync_fetch_and_add(&counters.map_full, 1);
+	return true;
 }
 
 /*
@@ -197,14 +206,13 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 	if (proto != ST_IPPROTO_TCP && proto != ST_IPPROTO_UDP && proto != ST_IPPROTO_MPTCP)
 		return;
 	/* life keeps TCP connections in the kernel: a connect's owner is its
-	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook, and a
-	 * bind only makes watch lines (a client that binds its source address
+	 * CLOSE -> SYN_SENT's task, an accept's goes to the state hook (or to
+	 * the table, with a connection the kernel does not keep), and a bind
+	 * only makes watch lines (a client that binds its source address
 	 * would cost a record a connection) */
-	if (life_kernel && proto == ST_IPPROTO_TCP && c->kind != ST_REC_LISTEN) {
-		if (c->kind == ST_REC_ACCEPT && c->ret >= 0)
-			life_note_accept(sk, btf);
+	if (life_kernel && proto == ST_IPPROTO_TCP && c->kind != ST_REC_LISTEN &&
+	    (c->kind != ST_REC_ACCEPT || c->ret < 0 || life_note_accept(sk, btf)))
 		return;
-	}
 	if (port_reported && c->kind == ST_REC_CONNECT && proto == ST_IPPROTO_TCP &&
 	    c->ret == -ST_EINPROGRESS)
 		return;

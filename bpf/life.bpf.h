@@ -129,6 +129,41 @@ static __always_inline void life_take_accept(struct life_sk *s, const struct soc
 	bpf_map_delete_elem(&life_accepts, &key);
 }
 
+/*
+ * Socket storage: a transition of a connection the kernel does not keep
+ * (it predates socktrace, or had no memory) goes to the table, and an
+ * accept() noted for it goes first, as the record the call hooks send
+ * where the kernel keeps nothing, at the same time.
+ */
+static __always_inline void life_accept_to_table(const struct sock *sk, struct st_state_rec *r)
+{
+	__u64 key = (__u64)(long)sk;
+	struct life_accept *a = bpf_map_lookup_elem(&life_accepts, &key);
+	struct st_call_rec *c;
+
+	if (!a)
+		return;
+	state_stamp(r, sk, true);
+	/* an earlier socket's, at this address: see life_take_accept() */
+	if (!a->cookie || !r->cookie || a->cookie == r->cookie) {
+		c = reserve(sizeof(*c));
+		if (c) {
+			__builtin_memset(c, 0, sizeof(*c));
+			c->hdr.type = ST_REC_ACCEPT;
+			c->hdr.size = sizeof(*c);
+			c->hdr.ts_ns = r->hdr.ts_ns;
+			c->sk = key;
+			c->cookie = r->cookie;
+			c->t = r->t;
+			c->task = a->task;
+			c->fd = -1;
+			c->state = r->oldstate;
+			submit(c);
+		}
+	}
+	bpf_map_delete_elem(&life_accepts, &key);
+}
+
 /* The owner after a transition: table_apply_state()'s rules. */
 static __always_inline void life_owner(struct life_sk *s, const struct st_state_rec *r)
 {
@@ -400,6 +435,8 @@ static __always_inline bool life_apply(const struct sock *sk, struct st_state_re
 			return false;
 		s->t = r->t;
 	} else if (!s || !(s->life_flags & LIFE_K_LIVE)) {
+		if (storage)
+			life_accept_to_table(sk, r);
 		return false;
 	} else {
 		life_merge_tuple(&s->t, &r->t);

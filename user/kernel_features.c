@@ -90,7 +90,8 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 				 .want_unix = true,
 				 .unix_close_hook = (o->f.protos & SEL_UNIX) != 0,
 				 .life_kernel = o->life_path != LIFE_PATH_TABLE,
-				 .life_store = o->life_path};
+				 .life_store = o->life_path,
+				 .life_capacity = o->max_sockets};
 	struct snapshot_cfg scfg = {.seed = o->seed, .hz = kernel_hz()};
 	struct loader *ld = NULL;
 	struct snapshot *snap = NULL;
@@ -121,6 +122,7 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 			snprintf(kf->calls_why, sizeof(kf->calls_why), "%s",
 				 loader_calls_fallback(ld));
 		kf->life_kernel = loader_life_kernel(ld, &why);
+		kf->life_capacity = loader_life_capacity(ld);
 		snprintf(kf->life_why, sizeof(kf->life_why), "%s",
 			 why				   ? why
 			 : o->life_path == LIFE_PATH_TABLE ? "--life-path table"

@@ -46,6 +46,7 @@ struct kernel_features {
 	/* life: connections kept in the kernel (one record per end), or if not,
 	 * why they go through the table ("" when the hooks did not load) */
 	const char *life_kernel; /* "sk_storage", "hash"; NULL: the table */
+	uint32_t life_capacity;	 /* connections the hash holds; 0: socket storage */
 	char life_why[256];
 	bool cgroup;
 	char cgroup_why[128]; /* why the cgroup hooks are missing, if they are */

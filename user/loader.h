@@ -45,6 +45,9 @@ struct loader_cfg {
 	bool life_kernel;
 	/* where: LIFE_PATH_HASH, LIFE_PATH_SK_STORAGE, else the loader's choice */
 	enum life_path life_store;
+	/* the most connections life's hash holds (--max-sockets), below its
+	 * own cap; 0: that cap. Socket storage has one entry per socket. */
+	uint32_t life_capacity;
 	/* reuseport: records for listeners' transitions, listen() and accept()
 	 * only; no connection's transitions, binds, connects or UDP closes */
 	bool listeners_only;
@@ -121,6 +124,8 @@ const char *loader_unix_call_args(const struct loader *l);
  * "sk_storage" (tp_btf) or "hash" (by sock address); NULL if they are not,
  * and then *why says why (NULL when life was not asked for). */
 const char *loader_life_kernel(const struct loader *l, const char **why);
+/* How many connections life's hash holds; 0 with socket storage or no life. */
+uint32_t loader_life_capacity(const struct loader *l);
 /* Whether the cgroup hooks (UDP closes) are attached; if not, why. */
 bool loader_cgroup(const struct loader *l, const char **why);
 const char *hook_name(enum hook_choice h);

@@ -353,6 +353,7 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 		.tcp_ends_only = life_kernel,
 		.no_udp = no_udp(o),
 		.life_store = o->life_path,
+		.life_capacity = o->max_sockets,
 		.listeners_only = listeners_only(o),
 	};
 	/* a one-shot table prints one snapshot: hooks would only slow it down */

@@ -100,9 +100,14 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 	if (kf->state) {
 		sb_printf(sb, "{\"path\":\"%s\",\"store\":", kf->life_kernel ? "kernel" : "table");
 		if (kf->life_kernel) {
-			sb_printf(sb, "\"%s\",\"why\":null}", kf->life_kernel);
+			sb_printf(sb, "\"%s\",\"capacity\":", kf->life_kernel);
+			if (kf->life_capacity)
+				sb_printf(sb, "%u", kf->life_capacity);
+			else
+				sb_puts(sb, "null");
+			sb_puts(sb, ",\"why\":null}");
 		} else {
-			sb_puts(sb, "null,\"why\":");
+			sb_puts(sb, "null,\"capacity\":null,\"why\":");
 			sb_put_json_string(sb, kf->life_why, sizeof(kf->life_why));
 			sb_putc(sb, '}');
 		}
@@ -161,8 +166,10 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	if (kf->state) {
 		/* life: one record per connection end, or every transition */
 		if (kf->life_kernel) {
-			sb_printf(sb, "life       path=kernel store=%s (one record per end)",
-				  kf->life_kernel);
+			sb_printf(sb, "life       path=kernel store=%s", kf->life_kernel);
+			if (kf->life_capacity)
+				sb_printf(sb, " capacity=%u", kf->life_capacity);
+			sb_puts(sb, " (one record per end)");
 		} else {
 			sb_puts(sb, "life       path=table (");
 			sb_put_text_escaped(sb, kf->life_why, sizeof(kf->life_why));

@@ -11,13 +11,16 @@
  * give the same lines too. And the kernel runs must really have taken the
  * kernel path: about one record per connection end, where the table run
  * takes several per end. Every path loads the same ring buffers by
- * default, 8M in all; --ringbuf-size sets any run's.
+ * default, 8M in all; --ringbuf-size sets any run's. Connections the kernel
+ * does not keep (past the hash's --max-sockets, or made before the tracer)
+ * take the table's path in the same run, with the same lines.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bpf_maps.h"
@@ -26,8 +29,15 @@
 #include "jsonl.h"
 #include "netns.h"
 #include "tap.h"
+#include "workload.h"
 
 #define CONNS 300
+/* life's hash under --max-sockets 64, and connections held open at once:
+ * their 100 sockets fill it, 36 at least take the table's path, and the
+ * table's own cap of 64 holds those, the listener and the EARLY ones' 8 */
+#define CAP   64
+#define HELD  50
+#define EARLY 4
 
 enum { K_JSON, T_JSON, K_TEXT, T_TEXT, O_JSON, RUNS };
 
@@ -179,6 +189,137 @@ static void ring_size_is(const struct tracer *t, unsigned int want, const char *
 	   want >> 10, n, sum);
 }
 
+/* Connections the tracers see from their start, and EARLY ones made before. */
+struct held {
+	int lfd;
+	uint16_t port;
+	int n; /* fds in use: a client, then its accepted end */
+	int fds[2 * (EARLY + HELD)];
+};
+
+/* A listener, and EARLY connections in its queue, not yet accepted: 0 or -1. */
+static int early_connect(struct held *h)
+{
+	h->n = 0;
+	h->lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 2 * (EARLY + HELD), &h->port);
+	if (h->lfd < 0)
+		return -1;
+	while (h->n < 2 * EARLY) {
+		h->fds[h->n] = tcp_connect_to(AF_INET, "127.0.0.1", h->port);
+		if (h->fds[h->n] < 0)
+			return -1;
+		h->fds[h->n + 1] = -1;
+		h->n += 2;
+	}
+	return 0;
+}
+
+/*
+ * The EARLY connections accepted, then HELD more made and held open at once;
+ * then every one closed, every other one by its client first. 0, or -1 at
+ * the first step that failed.
+ */
+static int accept_hold_close(struct held *h)
+{
+	int i, ret = -1;
+
+	for (i = 0; i < h->n; i += 2)
+		if ((h->fds[i + 1] = accept(h->lfd, NULL, NULL)) < 0)
+			goto out;
+	while (h->n < 2 * (EARLY + HELD)) {
+		h->fds[h->n] = tcp_connect_to(AF_INET, "127.0.0.1", h->port);
+		if (h->fds[h->n] < 0)
+			goto out;
+		h->fds[h->n + 1] = accept(h->lfd, NULL, NULL);
+		h->n += 2;
+		if (h->fds[h->n - 1] < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < h->n; i += 2) {
+		bool client_first = (i / 2) % 2 == 0;
+
+		close(h->fds[client_first ? i : i + 1]);
+		if (h->fds[client_first ? i + 1 : i] >= 0)
+			close(h->fds[client_first ? i + 1 : i]);
+	}
+	close(h->lfd);
+	return ret || tcp_wait_settled(10000) ? -1 : 0;
+}
+
+/*
+ * Connections the kernel does not keep go to the table, record by record,
+ * their accept() included, and get the table path's lines: past the hash's
+ * --max-sockets CAP, and the EARLY ones that predate the tracers (with
+ * socket storage too, where the kernel has it).
+ */
+static void unkept(const char *netns, bool raw_tp, bool with_storage)
+{
+	enum { CAPPED, STORAGE, TABLE, N };
+	static const char *const name[N] = {"capped hash", "socket storage", "table path"};
+	struct tracer t[N];
+	struct held h;
+	struct bpf_map_info info;
+	long long events[N], lost[N], missed[N];
+	char cap_arg[16];
+	int i, fd;
+
+	memset(t, 0, sizeof(t));
+	snprintf(cap_arg, sizeof(cap_arg), "%d", CAP);
+	if (!ok(early_connect(&h) == 0, "%d connections made before the tracers start", EARLY))
+		return;
+	if (!ok(start_tracer(&t[CAPPED], (const char *const[]){"life", "--netns", netns,
+							       "--max-sockets", cap_arg, NULL}) ==
+				0 &&
+			(!with_storage ||
+			 start_tracer(&t[STORAGE],
+				      (const char *const[]){"life", "--netns", netns, "--life-path",
+							    "sk_storage", NULL}) == 0) &&
+			start_tracer(&t[TABLE],
+				     (const char *const[]){"life", "--netns", netns, "--life-path",
+							   "table", NULL}) == 0,
+		"life --max-sockets %d%s and life --life-path table started", CAP,
+		with_storage ? ", life --life-path sk_storage" : ""))
+		goto out;
+	fd = map_of_process(t[CAPPED].pid, "life_hash", &info);
+	ok(fd >= 0 && info.max_entries == CAP, "--max-sockets %d: life's hash holds %u", CAP,
+	   fd >= 0 ? info.max_entries : 0);
+	if (fd >= 0)
+		close(fd);
+	ok(accept_hold_close(&h) == 0, "%d accepted, %d more held open at once, all closed", EARLY,
+	   HELD);
+	usleep(300000);
+	for (i = 0; i < N; i++) {
+		int stopped;
+
+		events[i] = lost[i] = missed[i] = -1;
+		if (i == STORAGE && !with_storage)
+			continue;
+		stopped = tracer_stop(&t[i], 10000);
+		if (!stopped)
+			tracer_last_summary(&t[i], &events[i], &lost[i], &missed[i], NULL);
+		ok(!stopped && lost[i] == 0 && missed[i] == 0,
+		   "%s: exits 0, nothing lost (%s, lost %lld, missed %lld)", name[i],
+		   tracer_status_str(&t[i]), lost[i], missed[i]);
+	}
+	if (raw_tp) {
+		tap_skip("raw_tp: the table path's cookie-less lines differ",
+			 "unkept connections: every line the same but for times");
+	} else {
+		same_lines(&t[CAPPED], &t[TABLE], true, 2 * (EARLY + HELD));
+		if (with_storage)
+			same_lines(&t[STORAGE], &t[TABLE], true, 2 * (EARLY + HELD));
+	}
+	/* one record an end for the hash's, 3 at least for the table's */
+	ok(events[CAPPED] >= 2 * HELD + 3 * (2 * HELD - CAP),
+	   "past the hash's %d, connections took the table's path: %lld records for %d ends", CAP,
+	   events[CAPPED], 2 * (EARLY + HELD));
+out:
+	for (i = 0; i < N; i++)
+		tracer_cleanup(&t[i]);
+}
+
 int main(void)
 {
 	static const char *const modes[] = {"server-first", "client-first", "rst"};
@@ -282,6 +423,10 @@ int main(void)
 	else
 		tap_skip("one store only on this kernel",
 			 "the other store took one record per end");
+	if (kernel && store && !strcmp(store, "hash"))
+		unkept(netns, raw_tp, with_other && !strcmp(other, "sk_storage"));
+	else
+		tap_skip("life keeps no hash on this kernel", "--max-sockets bounds life's hash");
 out:
 	for (i = 0; i < RUNS; i++)
 		tracer_cleanup(&tr[i]);
