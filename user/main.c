@@ -29,6 +29,7 @@
 #include "metrics_run.h"
 #include "snapshot.h"
 #include "startup_heap.h"
+#include "std_fds.h"
 #include "table.h"
 #include "unix_table.h"
 #include "view_table.h"
@@ -499,17 +500,6 @@ static void run_close(struct run *r)
 	output_free(&r->out);
 }
 
-static int output_status(struct run *r)
-{
-	/* a reader that went away (socktrace | head) is a normal end, and so is
-	 * a stop request that gave up on a reader that would not read */
-	if (r->out.failed && r->out.err != EPIPE && r->out.err != ECANCELED) {
-		warnf_errno(r->out.err, "writing output");
-		return 1;
-	}
-	return 0;
-}
-
 static void run_life_gc(struct run *r)
 {
 	/* a failed pass leaves dead entries in the map, not the run wrong */
@@ -663,7 +653,7 @@ static int cmd_stream(const struct options *o)
 	}
 	report_final_loss(&r);
 	output_flush(&r.out);
-	status = status ? status : output_status(&r);
+	status = status ? status : output_status(&r.out);
 	run_summary(&r);
 	run_close(&r);
 	return status;
@@ -714,7 +704,7 @@ static int cmd_table(const struct options *o)
 			output_line(&r.out);
 		}
 	}
-	status = status ? status : output_status(&r);
+	status = status ? status : output_status(&r.out);
 	if (o->refresh_ns)
 		run_summary(&r);
 	run_close(&r);
@@ -749,7 +739,7 @@ static int cmd_reuseport(const struct options *o)
 		if (final || status)
 			break;
 	}
-	status = status ? status : output_status(&r);
+	status = status ? status : output_status(&r.out);
 	run_summary(&r);
 	run_close(&r);
 	return status;
@@ -780,22 +770,40 @@ static int cmd_serve(const struct options *o)
 	return status;
 }
 
+/* What --help and --version printed: all of it, or an error and 1. */
+static int stdout_status(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warnf_errno(errno, "writing output");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	/* first: before anything opens a descriptor that would take their place */
+	unsigned int closed = std_fds_fill_closed();
 	struct options o;
 	char missing[64];
 	int ret = options_parse(argc, argv, &o);
 
 	if (ret)
 		return ret;
+	/* serve alone writes no lines: a supervisor may well start it so */
+	if ((closed & STD_FD_BIT(STDOUT_FILENO)) && o.cmd != CMD_SERVE) {
+		warnf("stdout is closed: nowhere to write the output (redirect it to a "
+		      "file, or to /dev/null)");
+		return 1;
+	}
 	loader_set_btf(o.btf);
 	if (o.cmd == CMD_HELP) {
 		options_usage(stdout);
-		return 0;
+		return stdout_status();
 	}
 	if (o.cmd == CMD_VERSION) {
 		printf("socktrace " SOCKTRACE_VERSION "\n");
-		return 0;
+		return stdout_status();
 	}
 	/* every other command loads BPF programs */
 	if (privs_check(missing, sizeof(missing))) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "warn.h"
 #include "write_stop.h"
 
 /* The next line's window: right after the lines held. */
@@ -123,4 +124,13 @@ uint64_t output_realtime(const struct output *out, uint64_t mono_ns)
 {
 	/* unsigned: wraps, never overflows, whatever a record's timestamp says */
 	return mono_ns + (uint64_t)out->mono_to_real_ns;
+}
+
+int output_status(const struct output *out)
+{
+	if (out->failed && out->err != EPIPE && out->err != ECANCELED) {
+		warnf_errno(out->err, "writing output");
+		return 1;
+	}
+	return 0;
 }

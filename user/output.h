@@ -53,5 +53,11 @@ void output_line(struct output *out);
 /* Write the lines made so far to the file; marks failure on error. */
 void output_flush(struct output *out);
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
+/*
+ * 1 after saying on stderr why a write failed; 0 if none did, or if the
+ * failure was the reader going away (socktrace | head) or a stop request
+ * giving up on a reader that would not read: normal ends.
+ */
+int output_status(const struct output *out);
 
 #endif

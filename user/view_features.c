@@ -193,6 +193,7 @@ int features_report(const struct options *o)
 {
 	struct kernel_features kf;
 	struct output out = {0};
+	int status;
 
 	libbpf_set_verbosity(o->verbose);
 	kernel_features_probe(&kf, o);
@@ -204,6 +205,7 @@ int features_report(const struct options *o)
 		put_text(&out, &kf);
 	}
 	output_flush(&out);
+	status = output_status(&out);
 	output_free(&out);
-	return kf.state ? 0 : 1;
+	return status ? status : kf.state ? 0 : 1;
 }

@@ -92,11 +92,16 @@ static void result_free(struct result *r)
 	r->out = r->err = NULL;
 }
 
-/*
- * Run socktrace with args (argv[0] excluded) to completion, stdout and
- * stderr apart. With unprivileged set, the child drops to nobody first.
- */
-static int run_split(const char *const args[], int unprivileged, int timeout_ms, struct result *r)
+/* How run_split() starts socktrace: */
+enum {
+	RUN_UNPRIVILEGED = 1,  /* as nobody, without capabilities */
+	RUN_STDOUT_CLOSED = 2, /* `>&-`: r->out stays empty */
+	RUN_STDOUT_FULL = 4,   /* `>/dev/full` */
+	RUN_IN_ERR_CLOSED = 8, /* `<&- 2>&-`: r->err stays empty */
+};
+
+/* Run socktrace with args (argv[0] excluded) to completion, stdout and stderr apart. */
+static int run_split(const char *const args[], unsigned int how, int timeout_ms, struct result *r)
 {
 	char dir[] = "/tmp/socktrace-cli.XXXXXX", opath[64], epath[64];
 	const char *av[64];
@@ -126,10 +131,19 @@ static int run_split(const char *const args[], int unprivileged, int timeout_ms,
 
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(ofd, 1) < 0 || dup2(efd, 2) < 0)
+		int fullfd = open("/dev/full", O_WRONLY);
+
+		if (nullfd < 0 || fullfd < 0 || dup2(nullfd, 0) < 0 ||
+		    dup2(how & RUN_STDOUT_FULL ? fullfd : ofd, 1) < 0 || dup2(efd, 2) < 0)
 			_exit(126);
 		close_fds_from(3);
-		if (unprivileged) {
+		if (how & RUN_STDOUT_CLOSED)
+			close(1);
+		if (how & RUN_IN_ERR_CLOSED) {
+			close(0);
+			close(2);
+		}
+		if (how & RUN_UNPRIVILEGED) {
 			/*
 			 * Opened while still root: a clone in a 0700 directory
 			 * (mktemp -d) is out of nobody's reach by path.
@@ -399,13 +413,78 @@ static void unprivileged(void)
 {
 	struct result r;
 
-	run_split((const char *const[]){"watch", NULL}, 1, 10000, &r);
+	run_split((const char *const[]){"watch", NULL}, RUN_UNPRIVILEGED, 10000, &r);
 	is_int(r.status, 1, "as uid 65534 without capabilities: exit status 1");
 	if (!ok(r.err && one_error_line(r.err) && strstr(r.err, "CAP_BPF") &&
 			strstr(r.err, "CAP_PERFMON"),
 		"unprivileged: one stderr line naming CAP_BPF and CAP_PERFMON"))
 		tap_diag("stderr [%s]", r.err ? r.err : "");
 	ok(r.out && !r.out[0], "unprivileged: nothing on stdout");
+	result_free(&r);
+}
+
+/*
+ * A stdout closed by the parent, or one that takes nothing: the descriptor
+ * must not go to the first thing socktrace opens, and the user hears why it
+ * stopped. stdin and stderr closed change nothing.
+ */
+static void standard_fds(const char *netns)
+{
+	const char *const need_stdout[][8] = {
+		{"--version"},
+		{"--help"},
+		{"features"},
+		{"table", "--netns", netns},
+		{"watch", "--netns", netns, "--duration", "5"},
+		{"life", "--netns", netns, "--duration", "5"},
+		{"reuseport", "--netns", netns, "--duration", "5"},
+	};
+	char what[128];
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(need_stdout) / sizeof(need_stdout[0]); i++) {
+		describe(need_stdout[i], what, sizeof(what));
+		run_split(need_stdout[i], RUN_STDOUT_CLOSED, 30000, &r);
+		is_int(r.status, 1, "%s >&-: exit status 1", what);
+		if (!ok(one_error_line(r.err) && strstr(r.err, "stdout is closed"),
+			"%s >&-: one line says stdout is closed", what))
+			tap_diag("stderr [%s]", r.err);
+		result_free(&r);
+		/* the one-shot commands finish their output: it must all fail */
+		if (i > 3)
+			continue;
+		run_split(need_stdout[i], RUN_STDOUT_FULL, 30000, &r);
+		is_int(r.status, 1, "%s >/dev/full: exit status 1", what);
+		if (!ok(one_error_line(r.err) &&
+				strstr(r.err, "writing output: No space left on device"),
+			"%s >/dev/full: one line says why", what))
+			tap_diag("stderr [%s]", r.err);
+		result_free(&r);
+	}
+
+	/* serve writes no lines: started by a supervisor without a stdout, it runs */
+	run_split((const char *const[]){"serve", "--netns", netns, "--metrics", "127.0.0.1:0",
+					"--duration", "0.5", NULL},
+		  RUN_STDOUT_CLOSED, 30000, &r);
+	if (strstr(r.err, "without the HTTP server")) {
+		tap_skip("socktrace built with HTTP=0", "serve >&-");
+	} else {
+		is_int(r.status, 0, "serve >&-: runs, exit status 0");
+		ok(strstr(r.err, "summary: ") != NULL, "serve >&-: its summary on stderr");
+	}
+	result_free(&r);
+
+	run_split((const char *const[]){"table", "-tan", "--netns", netns, NULL}, RUN_IN_ERR_CLOSED,
+		  30000, &r);
+	is_int(r.status, 0, "table <&- 2>&-: exit status 0");
+	ok(strncmp(r.out, "Proto ", 6) == 0, "table <&- 2>&-: the table on stdout");
+	result_free(&r);
+	run_split((const char *const[]){"watch", "--netns", netns, "--duration", "0.5", NULL},
+		  RUN_IN_ERR_CLOSED, 30000, &r);
+	is_int(r.status, 0, "watch <&- 2>&-: exit status 0");
+	ok(strncmp(r.out, "TIME ", 5) == 0 && !strstr(r.out, "summary"),
+	   "watch <&- 2>&-: the header on stdout, the summary nowhere");
 	result_free(&r);
 }
 
@@ -1238,6 +1317,7 @@ int main(void)
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
 	ready_file_missing_dir(netns);
+	standard_fds(netns);
 	life_store_unavailable(netns);
 	refresh_attached(netns);
 	duration(netns);
