@@ -770,11 +770,14 @@ static int cmd_serve(const struct options *o)
 	return status;
 }
 
-/* What --help and --version printed: all of it, or an error and 1. */
+/*
+ * What --help and --version printed: all of it, or an error and 1. errno was
+ * cleared before they printed: a failed write's is the one left.
+ */
 static int stdout_status(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warnf_errno(errno, "writing output");
+		warnf_errno(errno ? errno : EIO, "writing output");
 		return 1;
 	}
 	return 0;
@@ -797,6 +800,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	loader_set_btf(o.btf);
+	errno = 0;
 	if (o.cmd == CMD_HELP) {
 		options_usage(stdout);
 		return stdout_status();
