@@ -49,10 +49,15 @@ void end_bytes(const struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t clo
 	tr->rx_bytes = rx;
 }
 
-/* Transitions that only the owning process makes, in a system call. */
+/*
+ * Transitions that only the owning process makes, in a system call (a
+ * listener's close is its last holder's close() or exit: a child of the
+ * process that listened, once that one left).
+ */
 static bool made_by_process(uint8_t old_state, uint8_t new_state)
 {
 	return new_state == ST_TCP_SYN_SENT || new_state == ST_TCP_LISTEN ||
+	       (old_state == ST_TCP_LISTEN && new_state == ST_TCP_CLOSE) ||
 	       (old_state == ST_TCP_ESTABLISHED && new_state == ST_TCP_FIN_WAIT1) ||
 	       (old_state == ST_TCP_CLOSE_WAIT && new_state == ST_TCP_LAST_ACK);
 }

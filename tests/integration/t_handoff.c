@@ -7,7 +7,8 @@
  * did (and everything after) must name it, with "owner":"holder" and the
  * first owner as origin_pid. And when the peer closes first, the FIN that
  * arrives is named after the receiver too (the exited acceptor cannot be the
- * one that holds it).
+ * one that holds it). A listener the child of its listener keeps after the
+ * parent exited is closed by the child, the holder.
  */
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -96,6 +97,38 @@ static int connector_main(void *arg)
 		_exit(send_and_close(fd));
 	}
 	close(fd);
+	return 0;
+}
+
+/*
+ * Listens, forks and exits at once: its child keeps the listener until the
+ * test says so, then closes it. Sends the child's pid and the port.
+ */
+static int lparent_main(void *arg)
+{
+	uint16_t lport;
+	long msg[2];
+	pid_t child;
+	int fd;
+
+	(void)arg;
+	set_comm("ho_lparent");
+	fd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 8, &lport);
+	if (fd < 0)
+		return 1;
+	child = fork();
+	if (child < 0)
+		return 2;
+	if (child == 0) {
+		set_comm("ho_lchild");
+		msg[0] = getpid();
+		msg[1] = lport;
+		if (write(pid_pipe[1], msg, sizeof(msg)) != sizeof(msg) ||
+		    barrier_wait(&speak, 30000))
+			_exit(3);
+		close(fd);
+		_exit(0);
+	}
 	return 0;
 }
 
@@ -372,6 +405,48 @@ out:
 	barrier_destroy(&speak);
 }
 
+/*
+ * A listener kept by the child after its parent exited: the child's close
+ * is the child's, the holder now, with the parent as origin.
+ */
+static void forked_listener(const char *netns)
+{
+	struct json_lines jw = {0}, jl = {0};
+	const struct json_obj *ev[64];
+	struct tracers t;
+	long msg[2] = {-1, -1};
+	pid_t parent;
+	size_t n;
+
+	if (pipe(pid_pipe) || barrier_init(&speak) || tracers_start(&t, netns)) {
+		ok(0, "forked listener: set up");
+		return;
+	}
+	parent = spawn(lparent_main, NULL);
+	n = (size_t)read(pid_pipe[0], msg, sizeof(msg));
+	ok(n == sizeof(msg), "forked listener: the child is %ld, the port %ld", msg[0], msg[1]);
+	is_int(wait_exit(parent, 10000), 0, "forked listener: the parent (pid %d) exited", parent);
+	ok(await_state(t.watch.out_path, msg[1], 0, "CLOSE", "LISTEN"),
+	   "forked listener: watch saw it listen");
+	barrier_signal(&speak);
+	ok(await_state(t.watch.out_path, msg[1], 0, "LISTEN", "CLOSE"),
+	   "forked listener: watch saw the child close it");
+	if (!ok(tracers_stop(&t, &jw, &jl) == 0, "forked listener: tracers exit 0, valid JSON"))
+		goto out;
+	n = lines_of(&jw, "state", msg[1], 0, ev, 64);
+	check_holder(state_line(ev, n, "LISTEN", "CLOSE"), "forked listener: LISTEN -> CLOSE",
+		     msg[0], parent);
+out:
+	json_lines_free(&jw);
+	json_lines_free(&jl);
+	tracer_cleanup(&t.watch);
+	tracer_cleanup(&t.life);
+	tracer_cleanup(&t.text);
+	close(pid_pipe[0]);
+	close(pid_pipe[1]);
+	barrier_destroy(&speak);
+}
+
 int main(void)
 {
 	char netns[32];
@@ -388,6 +463,7 @@ int main(void)
 	passed(netns, false);
 	passed(netns, true);
 	forked(netns);
+	forked_listener(netns);
 	close(listen_fd);
 	return tap_done();
 }
