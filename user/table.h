@@ -80,7 +80,7 @@ struct sock_entry {
 	uint64_t ino;
 	/* lifecycle */
 	uint64_t first_ns; /* first seen (CLOCK_MONOTONIC) */
-	uint64_t state_ns; /* entered the current state */
+	uint64_t state_ns; /* entered the current state; 0: a snapshot met it there */
 	/* an entry enters TIME_WAIT with its held line released (entry_to_timewait) */
 	union {
 		uint64_t expire_ns; /* TIME_WAIT entries: when they end */

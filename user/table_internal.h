@@ -49,13 +49,15 @@ struct tw_entry {
 	uint64_t key; /* tw_key(&t), odd; 0 = free */
 	uint64_t id;
 	uint64_t cookie;
-	uint64_t state_ns; /* entered TIME_WAIT, or a snapshot met it */
+	uint64_t state_ns; /* entered TIME_WAIT, or a snapshot met it (then SEEDED) */
 	uint64_t expire_ns;
 	uint32_t next; /* free list / wheel bucket link (tw slot + 1; 0 = none) */
 	uint32_t seen_gen;
 	uint32_t owner_pid;
 	uint8_t state; /* TIME_WAIT, or the FIN_WAIT2 substate a snapshot saw */
-	uint8_t flags; /* enum entry_flags: SEEN_START, PASSIVE, SEEDED, GONE, BY_COOKIE */
+	/* enum entry_flags: SEEN_START, PASSIVE, GONE, BY_COOKIE, and SEEDED:
+	 * its state was met by a snapshot, not seen entered */
+	uint8_t flags;
 	uint8_t missed;
 	uint8_t owner_src;
 	char owner_comm[ST_COMM_LEN];

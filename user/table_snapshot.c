@@ -38,6 +38,7 @@ static void apply_timewait(struct table *tb, const struct st_sock_rec *r)
 			return;
 	} else if (tw->state != r->state) {
 		tw->state_ns = r->hdr.ts_ns;
+		tw->flags |= ENTRY_SEEDED;
 	}
 	tw->state = r->state;
 	tw->seen_gen = tb->gen;
@@ -90,7 +91,8 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 		if (!e)
 			return;
 		e->first_ns = r->hdr.ts_ns;
-		e->state_ns = r->hdr.ts_ns;
+		/* in that state since a time nothing told */
+		e->state_ns = 0;
 		e->state = r->state;
 		e->t = r->t;
 		e->flags |= ENTRY_SEEDED;
@@ -104,7 +106,7 @@ void table_apply_sock(struct table *tb, const struct st_sock_rec *rec)
 		else if (r->state == ST_TCP_LISTEN)
 			listen_add(tb, e);
 		e->state = r->state;
-		e->state_ns = r->hdr.ts_ns;
+		e->state_ns = 0;
 	}
 	e->rx_queue = r->rx_queue;
 	e->tx_queue = r->tx_queue;

@@ -168,7 +168,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		listen_rehash(tb, e);
 		/* time spent closed means nothing: an entry closed before its
 		 * first transition was made for a subflow's MPTCP socket */
-		if (e->state == old_state && old_state != ST_TCP_CLOSE)
+		if (e->state == old_state && old_state != ST_TCP_CLOSE && e->state_ns)
 			prev_known = true;
 		else if (e->state != old_state)
 			tb->st.out_of_order++;

@@ -270,7 +270,7 @@ static void tw_emit_close(struct table *tb, const struct tw_entry *tw, uint64_t 
 		.e = &e,
 		.old_state = tw->state,
 		.new_state = ST_TCP_CLOSE,
-		.prev_known = true,
+		.prev_known = !(tw->flags & ENTRY_SEEDED),
 		.prev_ns = ts > tw->state_ns ? ts - tw->state_ns : 0,
 	};
 
@@ -314,7 +314,8 @@ void entry_to_timewait(struct table *tb, struct sock_entry *e, uint64_t expire_n
 	tw->cookie = e->cookie;
 	tw->state_ns = e->state_ns;
 	tw->state = ST_TCP_TIME_WAIT;
-	tw->flags = e->flags & (ENTRY_SEEN_START | ENTRY_PASSIVE | ENTRY_SEEDED);
+	/* TIME_WAIT was seen entered, whoever found the socket first */
+	tw->flags = e->flags & (ENTRY_SEEN_START | ENTRY_PASSIVE);
 	tw->seen_gen = e->seen_gen;
 	tw->missed = e->missed;
 	tw->owner_src = e->owner_src;

@@ -3,13 +3,16 @@
  * socktrace watch against real TCP connections in a network namespace of the
  * test's own: client and server processes with known PIDs connect, accept
  * and close both ways; every transition must carry the owner's PID and the
- * full tuple, softirq ones included.
+ * full tuple, softirq ones included. And a connection made before the
+ * tracer: how long it was in the states socktrace found it in is not known.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -250,6 +253,68 @@ static void refused(const struct json_lines *jl, uint16_t port, pid_t client)
 	   "refused: a connect event with errno 111 for the caller");
 }
 
+/* The line of this transition of the socket at lport -> rport, or NULL. */
+static const struct json_obj *transition(const struct json_lines *jl, long lport, long rport,
+					 const char *from, const char *to)
+{
+	const struct json_obj *ev[MAXEV];
+	size_t n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", lport, NULL, rport}, ev,
+			     MAXEV),
+	       i;
+
+	for (i = 0; i < n; i++)
+		if (json_str_is(ev[i], "old_state", from) && json_str_is(ev[i], "new_state", to))
+			return ev[i];
+	return NULL;
+}
+
+/*
+ * Sockets that predate the tracer: how long one was in the state socktrace
+ * found it in is not known (null), how long in a state it saw begin is.
+ */
+static void predating(const struct json_lines *jl, uint16_t port, uint16_t cport)
+{
+	static const struct {
+		bool client;
+		const char *from, *to;
+		bool known;
+	} want[] = {
+		{true, "ESTABLISHED", "FIN_WAIT1", false},
+		{true, "FIN_WAIT1", "FIN_WAIT2", true},
+		{false, "ESTABLISHED", "CLOSE_WAIT", false},
+		{false, "CLOSE_WAIT", "LAST_ACK", true},
+		{false, "LISTEN", "CLOSE", false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool listener = !strcmp(want[i].from, "LISTEN");
+		const struct json_obj *o = transition(jl, want[i].client ? cport : port,
+						      want[i].client ? port
+						      : listener     ? 0
+								     : cport,
+						      want[i].from, want[i].to);
+		double ms = -1;
+
+		if (!ok(o != NULL, "predating: the %s's %s -> %s line",
+			want[i].client ? "client"
+			: listener     ? "listener"
+				       : "server",
+			want[i].from, want[i].to))
+			continue;
+		if (want[i].known) {
+			int got = json_num(o, "prev_state_ms", &ms) == 0;
+
+			ok(got && ms >= 0, "predating: %s -> %s: prev_state_ms %.3f, seen begin",
+			   want[i].from, want[i].to, ms);
+		} else {
+			ok(json_is_null(o, "prev_state_ms"),
+			   "predating: %s -> %s: prev_state_ms null, begun before socktrace",
+			   want[i].from, want[i].to);
+		}
+	}
+}
+
 static int refuse_main(void *arg)
 {
 	uint16_t port = *(uint16_t *)arg;
@@ -282,7 +347,10 @@ int main(void)
 	struct json_lines jl;
 	char netns[32];
 	long ns = netns_enter_new();
-	uint16_t closed_port;
+	uint16_t closed_port, pre_port = 0, pre_cport;
+	struct sockaddr_in sin = {0};
+	socklen_t slen = sizeof(sin);
+	int pre_l, pre_c, pre_s;
 	pid_t refuser;
 	size_t i;
 	int fd;
@@ -292,6 +360,13 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
+	/* a connection and its listener made before the tracer starts */
+	pre_l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 1, &pre_port);
+	pre_c = tcp_connect_to(AF_INET, "127.0.0.1", pre_port);
+	pre_s = pre_l >= 0 ? accept(pre_l, NULL, NULL) : -1;
+	ok(pre_s >= 0 && pre_c >= 0 && !getsockname(pre_c, (struct sockaddr *)&sin, &slen),
+	   "predating: a connection before the tracer");
+	pre_cport = ntohs(sin.sin_port);
 	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, NULL}) == 0,
 		"tracer started")) {
 		tap_diag("%s", tracer_stderr(&t));
@@ -307,6 +382,12 @@ int main(void)
 	refuser = spawn(refuse_main, &closed_port);
 	ok(wait_exit(refuser, 5000) == 0, "refused connect made");
 
+	close(pre_c);
+	usleep(100000);
+	close(pre_s);
+	close(pre_l);
+	tcp_wait_settled(5000);
+
 	usleep(100000);
 	ok(tracer_stop(&t, 10000) == 0, "tracer exits 0 on SIGINT (%s)", tracer_status_str(&t));
 	if (!ok(json_lines_load(t.out_path, &jl) == 0 && jl.bad == 0,
@@ -315,6 +396,7 @@ int main(void)
 	for (i = 0; i < nsc; i++)
 		check_scenario(&jl, &sc[i]);
 	refused(&jl, closed_port, refuser);
+	predating(&jl, pre_port, pre_cport);
 	{
 		long long events, lost, missed, sockets;
 
