@@ -77,11 +77,15 @@ bool filter_unix_path(const struct filter *f, const char *path, size_t len)
 	return fnmatch(f->path_glob, sb_str(&sb), 0) == 0;
 }
 
+bool filter_may_pass_unix(const struct filter *f)
+{
+	return !(f->protos && !(f->protos & SEL_UNIX)) && !f->family && !f->port && !f->lport &&
+	       !f->rport && !f->states;
+}
+
 bool filter_unix(const struct filter *f, const struct unix_entry *e, uint32_t pid, const char *comm)
 {
-	/* -4, -6, ports and TCP states name no UNIX socket */
-	if ((f->protos && !(f->protos & SEL_UNIX)) || f->family || f->port || f->lport ||
-	    f->rport || f->states)
+	if (!filter_may_pass_unix(f))
 		return false;
 	if (f->netns && e->netns != f->netns)
 		return false;

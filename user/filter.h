@@ -21,6 +21,8 @@ bool filter_entry(const struct filter *f, const struct sock_entry *e);
  */
 bool filter_unix(const struct filter *f, const struct unix_entry *e, uint32_t pid,
 		 const char *comm);
+/* Whether any UNIX socket can pass: -4, -6, ports and TCP states name none. */
+bool filter_may_pass_unix(const struct filter *f);
 bool filter_unix_path(const struct filter *f, const char *path, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "filter.h"
 #include "loader.h"
 #include "options.h"
 #include "clock.h"
@@ -310,11 +311,14 @@ static bool life_store_refused(const struct loader *ld, const struct options *o)
 	return true;
 }
 
-/* Which views show UNIX sockets: table, watch and life, unless -t, -u, -4 or -6 leave them out. */
+/*
+ * Which views show UNIX sockets: table, watch and life, unless a filter
+ * leaves them all out (-t, -u, -4, -6, a port, a TCP state).
+ */
 static bool want_unix(const struct options *o)
 {
 	return (o->cmd == CMD_TABLE || o->cmd == CMD_WATCH || o->cmd == CMD_LIFE) &&
-	       (!o->f.protos || (o->f.protos & SEL_UNIX)) && !o->f.family;
+	       filter_may_pass_unix(&o->f);
 }
 
 static bool want_inet(const struct options *o)
@@ -676,12 +680,12 @@ static int cmd_table(const struct options *o)
 			break;
 		}
 		if (r.ut) {
-			/* as netstat: the second section after a blank line, titled */
-			if (want_inet(o) && !o->json) {
+			/* as netstat: the second section after a blank line */
+			if (want_inet(o) && !o->json && !o->no_header) {
 				sb_puts(&r.out.sb, "");
 				output_line(&r.out);
 			}
-			if (unix_view_print(&r.tview, r.ut, mono_now_ns(), want_inet(o))) {
+			if (unix_view_print(&r.tview, r.ut, mono_now_ns())) {
 				status = 1;
 				break;
 			}

@@ -110,7 +110,8 @@ void options_usage(FILE *out)
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE (default 8M)  --btf FILE (kernel BTF)\n"
 	      "           --max-sockets N (default 1M)\n"
-	      "           --state-hook auto|tp_btf|raw_tp|tracepoint  --hooks auto|tracepoint\n"
+	      "           --state-hook auto|tp_btf|raw_tp|tracepoint\n"
+	      "           --hooks auto|fentry|kprobe|tracepoint\n"
 	      "           --seed auto|iter|netlink (sockets that predate socktrace)\n"
 	      "table:     -l -a -p -e  -c [SECONDS] (refresh)\n"
 	      "life:      --min-ms MS  --max-ms MS  --life-path auto|table|hash|sk_storage\n"
@@ -255,6 +256,7 @@ static int metrics_options_check(struct options *o)
 
 int options_parse(int argc, char **argv, struct options *o)
 {
+	bool v4 = false, v6 = false;
 	char why[96];
 	uint64_t v;
 	int c, ret;
@@ -367,14 +369,10 @@ int options_parse(int argc, char **argv, struct options *o)
 			ret = parse_seed(optarg, &o->seed);
 			break;
 		case '4':
-			if (o->f.family == AF_INET6)
-				return usage_error("-4 and -6 exclude each other");
-			o->f.family = AF_INET;
+			v4 = true;
 			break;
 		case '6':
-			if (o->f.family == AF_INET)
-				return usage_error("-4 and -6 exclude each other");
-			o->f.family = AF_INET6;
+			v6 = true;
 			break;
 		case 'H':
 			o->no_header = true;
@@ -522,12 +520,21 @@ int options_parse(int argc, char **argv, struct options *o)
 		return ret;
 	/* features -x: the hooks watch -x would use */
 	if (o->cmd == CMD_FEATURES &&
-	    memcmp(&o->f, &(struct filter){.protos = o->f.protos}, sizeof(o->f)))
+	    (v4 || v6 || memcmp(&o->f, &(struct filter){.protos = o->f.protos}, sizeof(o->f))))
 		return usage_error("'socktrace features' takes no filters (--pid --comm --port "
 				   "--lport --rport --state --netns -4 -6)");
-	if (o->f.protos == SEL_UNIX && o->f.family)
+	if (o->f.protos == SEL_UNIX && (v4 || v6))
 		return usage_error("-4 and -6 name no UNIX socket (-x)");
+	/* both, as netstat -4 -6: every Internet socket, and no UNIX one */
+	if (v4 && v6)
+		o->f.protos = o->f.protos ? o->f.protos & ~SEL_UNIX : SEL_TCP | SEL_UDP;
+	else if (v4 || v6)
+		o->f.family = v4 ? AF_INET : AF_INET6;
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
+	/* the states asked for, listening or not: netstat's default (no
+	 * listeners) would hide a LISTEN asked for by name (ss does not) */
+	if (o->cmd == CMD_TABLE && o->f.states && !o->listening)
+		o->all = true;
 	return 0;
 }

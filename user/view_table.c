@@ -151,6 +151,11 @@ static void text_header(struct table_view *tv)
 	const struct options *o = tv->o;
 	unsigned int have = (o->extended ? COL_IF_EXT : 0) | (o->show_pids ? COL_IF_PIDS : 0);
 
+	/* netstat's title, which its users' scripts skip with the header */
+	sb_puts(&tv->out->sb, o->all ? "Active Internet connections (servers and established)"
+			      : o->listening ? "Active Internet connections (only servers)"
+					     : "Active Internet connections (w/o servers)");
+	output_line(tv->out);
 	col_header(&tv->out->sb, cols, C_N, have, o->wide);
 	output_line(tv->out);
 }

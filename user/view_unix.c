@@ -161,17 +161,16 @@ static void put_type_text(struct sbuf *sb, uint16_t type)
 	sb_puts(sb, type == SOCK_STREAM ? "STREAM" : type == SOCK_DGRAM ? "DGRAM" : "SEQPACKET");
 }
 
-static void text_header(struct table_view *tv, bool title)
+static void text_header(struct table_view *tv)
 {
 	const struct options *o = tv->o;
 	struct sbuf *sb = &tv->out->sb;
 
-	if (title) {
-		sb_puts(sb, o->all	   ? "Active UNIX domain sockets (servers and established)"
-			    : o->listening ? "Active UNIX domain sockets (only servers)"
-					   : "Active UNIX domain sockets (w/o servers)");
-		output_line(tv->out);
-	}
+	/* netstat's title, which its users' scripts skip with the header */
+	sb_puts(sb, o->all	   ? "Active UNIX domain sockets (servers and established)"
+		    : o->listening ? "Active UNIX domain sockets (only servers)"
+				   : "Active UNIX domain sockets (w/o servers)");
+	output_line(tv->out);
 	sb_puts(sb, "Proto RefCnt Flags       Type       State         I-Node   ");
 	if (o->extended)
 		sb_puts(sb, "User       Netns      ");
@@ -180,6 +179,8 @@ static void text_header(struct table_view *tv, bool title)
 	sb_puts(sb, "Path");
 	if (o->show_pids)
 		sb_puts(sb, "  Peer");
+	if (o->show_pids && o->extended)
+		sb_puts(sb, "  Command line");
 	output_line(tv->out);
 }
 
@@ -279,7 +280,7 @@ static void json_row(struct table_view *tv, const struct unix_table *ut, const s
 	output_line(tv->out);
 }
 
-int unix_view_print(struct table_view *tv, const struct unix_table *ut, uint64_t now, bool title)
+int unix_view_print(struct table_view *tv, const struct unix_table *ut, uint64_t now)
 {
 	const struct unix_entry **rows;
 	struct row_ctx rc = {tv, ut};
@@ -295,7 +296,7 @@ int unix_view_print(struct table_view *tv, const struct unix_table *ut, uint64_t
 	if (n)
 		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (!tv->o->json && !tv->o->no_header)
-		text_header(tv, title);
+		text_header(tv);
 	for (i = 0; i < n; i++) {
 		if (tv->o->json)
 			json_row(tv, ut, rows[i], now);

@@ -13,11 +13,10 @@
 #include "view_table.h"
 
 /*
- * The UNIX section of a table, as of now (CLOCK_MONOTONIC); title: netstat's
- * "Active UNIX domain sockets" line first (when the Internet section is shown
- * too). 0, or -1 when out of memory.
+ * The UNIX section of a table, as of now (CLOCK_MONOTONIC), under netstat's
+ * "Active UNIX domain sockets" title. 0, or -1 when out of memory.
  */
-int unix_view_print(struct table_view *tv, const struct unix_table *ut, uint64_t now, bool title);
+int unix_view_print(struct table_view *tv, const struct unix_table *ut, uint64_t now);
 
 /* watch and life: the stream's state for UNIX lines. */
 struct unix_stream {

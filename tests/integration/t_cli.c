@@ -232,7 +232,8 @@ static void usage_errors(void)
 		{"--count", "0"},
 		{"--ringbuf-size", "3000"},
 		{"--ringbuf-size", "2G"},
-		{"-4", "-6"},
+		{"-x", "-4", "-6"},
+		{"features", "-4", "-6"},
 		{"watch", "-l"},
 		{"table", "-l", "-a"},
 		{"table", "--count", "3"},
@@ -478,7 +479,8 @@ static void standard_fds(const char *netns)
 	run_split((const char *const[]){"table", "-tan", "--netns", netns, NULL}, RUN_IN_ERR_CLOSED,
 		  30000, &r);
 	is_int(r.status, 0, "table <&- 2>&-: exit status 0");
-	ok(strncmp(r.out, "Proto ", 6) == 0, "table <&- 2>&-: the table on stdout");
+	ok(strncmp(r.out, "Active Internet connections", 27) == 0,
+	   "table <&- 2>&-: the table on stdout");
 	result_free(&r);
 	run_split((const char *const[]){"watch", "--netns", netns, "--duration", "0.5", NULL},
 		  RUN_IN_ERR_CLOSED, 30000, &r);

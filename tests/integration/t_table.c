@@ -418,6 +418,39 @@ static void check_snapshot(const struct world *w)
 	}
 	json_lines_free(&jl);
 
+	/* a state asked for by name, with neither -l nor -a: listeners too, as ss */
+	if (table_json("table --state LISTEN", "--state", "LISTEN", NULL, &jl) == 0) {
+		size_t n = 0, others = 0, k;
+
+		for (k = 0; k < jl.n; k++) {
+			const char *ev = json_str(jl.objs[k], "event");
+
+			if (!ev || strcmp(ev, "socket"))
+				continue;
+			if (json_str_is(jl.objs[k], "state", "LISTEN"))
+				n++;
+			else
+				others++;
+		}
+		ok(row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0) && n && !others,
+		   "--state LISTEN: the listener's row, %zu LISTEN rows, %zu others", n, others);
+	}
+	json_lines_free(&jl);
+
+	/* -4 -6: both families, as netstat */
+	if (table_json("table -ta -4 -6", "-ta", "-4", "-6", &jl) == 0) {
+		ok(row(&jl, "127.0.0.1", conn_port, "127.0.0.1", PORT_L) != NULL,
+		   "-ta -4 -6: the IPv4 client");
+		if (v6)
+			ok(row(&jl, "::", PORT_D, "::", 0) != NULL,
+			   "-ta -4 -6: the IPv6 dual-stack listener");
+		else
+			tap_skip("no IPv6", "-ta -4 -6: the IPv6 listener");
+		ok(rows_with_proto(&jl, "udp") == 0 && rows_with_proto(&jl, "unix") == 0,
+		   "-ta -4 -6: no UDP or UNIX rows");
+	}
+	json_lines_free(&jl);
+
 	/* UDP */
 	if (table_json("table -ul", "-ul", NULL, NULL, &jl) == 0) {
 		const struct json_obj *r = row(&jl, "127.0.0.1", PORT_U, "0.0.0.0", 0);
@@ -447,19 +480,74 @@ static void check_snapshot(const struct world *w)
 	json_lines_free(&jl);
 }
 
+/* The nth line of text (from 0), cut out in place; NULL past the end. */
+static char *nth_line(char *text, int nth)
+{
+	char *line = text, *nl;
+
+	while (line && nth-- > 0)
+		line = (nl = strchr(line, '\n')) ? nl + 1 : NULL;
+	if (line && (nl = strchr(line, '\n')))
+		*nl = '\0';
+	return line && *line ? line : NULL;
+}
+
 static void check_text(void)
 {
+	/* netstat's titles over its headers; -H leaves rows only */
+	static const char *const titles[][3] = {
+		{"-t", "Active Internet connections (w/o servers)"},
+		{"-tl", "Active Internet connections (only servers)"},
+		{"-ta", "Active Internet connections (servers and established)"},
+		{"-xl", "Active UNIX domain sockets (only servers)"},
+		{"-xa", "Active UNIX domain sockets (servers and established)"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+		char what[32], *text, *line;
+
+		snprintf(what, sizeof(what), "table %s", titles[i][0]);
+		text = table_text(what, titles[i][0], NULL);
+		line = text ? nth_line(text, 0) : NULL;
+		if (!ok(line && !strcmp(line, titles[i][1]), "%s: the title '%s'", what,
+			titles[i][1]))
+			tap_diag("first line [%s]", line ? line : "");
+		free(text);
+	}
+	{
+		char *text = table_text("table -l -H", "-l", "-H"), *line, *save = NULL;
+		int rows = 0, other = 0;
+
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (!strncmp(line, "Active ", 7) || !strncmp(line, "Proto ", 6) ||
+			    !line[strspn(line, " ")])
+				other++;
+			else
+				rows++;
+		ok(rows > 0 && !other, "table -l -H: %d rows, %d titles, headers or blank lines",
+		   rows, other);
+		free(text);
+	}
 	/* text columns */
 	{
-		char *text = table_text("table -tle", "-tle", NULL), *nl;
+		char *text = table_text("table -tle", "-tle", NULL);
+		char *line = text ? nth_line(text, 1) : NULL;
 
-		nl = text ? strchr(text, '\n') : NULL;
-		if (nl)
-			*nl = '\0';
-		if (!ok(text && strstr(text, "Proto") && strstr(text, " User ") &&
-				strstr(text, " Inode "),
+		if (!ok(line && !strncmp(line, "Proto", 5) && strstr(line, " User ") &&
+				strstr(line, " Inode "),
 			"-e: header has User and Inode"))
-			tap_diag("header [%s]", text ? text : "");
+			tap_diag("header [%s]", line ? line : "");
+		free(text);
+	}
+	{
+		char *text = table_text("table -xlpe", "-xlpe", NULL);
+		char *line = text ? nth_line(text, 1) : NULL;
+
+		if (!ok(line && !strncmp(line, "Proto", 5) && strstr(line, "  Command line"),
+			"-xpe: the UNIX header names the command line its rows end with"))
+			tap_diag("header [%s]", line ? line : "");
 		free(text);
 	}
 	{
