@@ -473,7 +473,7 @@ static inline void emit_call(struct table *tb, struct transition *tr)
 void connect_failed(struct table *tb, const struct sock_entry *e, uint64_t ts, int err);
 void entry_end_unseen(struct table *tb, struct sock_entry *e, uint64_t ts);
 /* The payload bytes of e's TCP end into tr, from tcp_sock's counters as a record has them. */
-void end_bytes(const struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags,
-	       struct transition *tr);
+void end_bytes(struct table *tb, const struct sock_entry *e, uint64_t tx, uint64_t rx,
+	       uint8_t close_flags, struct transition *tr);
 
 #endif

@@ -118,7 +118,7 @@ void table_apply_life(struct table *tb, const struct st_life_rec *r)
 	if (r->life_flags & ST_LIFE_HOLDER_CHECK)
 		holder_now(tb, &e, &origin, r->hdr.ts_ns);
 	if (r->bytes_acked || r->bytes_received)
-		end_bytes(&e, r->bytes_acked, r->bytes_received, r->close_flags, &tr);
+		end_bytes(tb, &e, r->bytes_acked, r->bytes_received, r->close_flags, &tr);
 	tr.origin = e.owner_src == OWNER_HOLDER ? &origin : NULL;
 	tb->sink(tb->sink_ctx, &tr);
 }

@@ -27,20 +27,34 @@ static void path_push(struct sock_entry *e, uint8_t state)
 }
 
 /*
+ * Whether e opened its connection with an acknowledged SYN. A connection
+ * that predates socktrace has no path to say: it is taken for the active
+ * end when no listener holds its local address and port (a server's
+ * connections share its listener's, a client's port is its own).
+ */
+static bool syn_acked(struct table *tb, const struct sock_entry *e)
+{
+	unsigned int i;
+
+	if (!(e->flags & (ENTRY_SEEN_START | ENTRY_PASSIVE)))
+		return !find_listener(tb, &e->t);
+	if (!e->path_len || entry_path_state(e, 0) != ST_TCP_SYN_SENT)
+		return false;
+	for (i = 1; i < e->path_len; i++)
+		if (entry_path_state(e, i) == ST_TCP_ESTABLISHED)
+			return true;
+	return false;
+}
+
+/*
  * Payload bytes from the kernel's counters, which count sequence space: an
  * acknowledged SYN (an active open's) and the FINs the record names.
  */
-void end_bytes(const struct sock_entry *e, uint64_t tx, uint64_t rx, uint8_t close_flags,
-	       struct transition *tr)
+void end_bytes(struct table *tb, const struct sock_entry *e, uint64_t tx, uint64_t rx,
+	       uint8_t close_flags, struct transition *tr)
 {
-	bool active = e->path_len && entry_path_state(e, 0) == ST_TCP_SYN_SENT;
-	unsigned int i;
-
-	for (i = 0; active && i < e->path_len; i++)
-		if (entry_path_state(e, i) == ST_TCP_ESTABLISHED) {
-			tx -= tx > 0;
-			break;
-		}
+	if (syn_acked(tb, e))
+		tx -= tx > 0;
 	if (close_flags & ST_CLOSE_FIN_OUT_ACKED)
 		tx -= tx > 0;
 	if (close_flags & ST_CLOSE_FIN_IN)
@@ -215,7 +229,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	}
 	/* before the end's states join the path, which the count reads */
 	if (r->bytes_acked || r->bytes_received)
-		end_bytes(e, r->bytes_acked, r->bytes_received, r->close_flags, &end);
+		end_bytes(tb, e, r->bytes_acked, r->bytes_received, r->close_flags, &end);
 
 	/* connect() has not chosen the source port yet; before 6.18 a child's
 	 * remote end is set only after its first transition */

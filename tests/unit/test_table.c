@@ -1476,6 +1476,64 @@ static void test_seed(void)
 	table_free(tb);
 }
 
+/* A transition that ends a connection, with tcp_sock's counters. */
+static void state_end(struct table *tb, uint64_t ts, uint64_t sk, uint8_t old, uint8_t new,
+		      const struct st_tuple *t, uint64_t acked, uint64_t received, uint8_t flags)
+{
+	struct st_state_rec r = {
+		.hdr = {ST_REC_STATE, sizeof(r), ts},
+		.sk = sk,
+		.t = *t,
+		.task = T_IRQ,
+		.oldstate = old,
+		.newstate = new,
+		.bytes_acked = acked,
+		.bytes_received = received,
+		.close_flags = flags,
+	};
+
+	must_decode(&r, sizeof(r), "state");
+	table_apply_state(tb, &r);
+}
+
+/*
+ * A connection that predates socktrace: no path tells which end sent the
+ * SYN its acknowledged bytes count. The end whose port a listener holds is
+ * the server's; the other end's count has the SYN.
+ */
+static void test_seed_bytes(void)
+{
+	struct table *tb = fresh(64);
+	const uint64_t l = 0xffff888009000000ull, srv = 0xffff888009001000ull,
+		       cli = 0xffff888009002000ull;
+	struct st_tuple lt = tup(AF_INET, "127.0.0.1", 80, NULL, 0);
+	struct st_tuple st = tup(AF_INET, "127.0.0.1", 80, "127.0.0.1", 40000);
+	struct st_tuple ct = tup(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80);
+	const char *w = "seed bytes";
+
+	table_snapshot_begin(tb, 5 * SEC);
+	sock(tb, 5 * SEC, l, 0, &lt, ST_TCP_LISTEN, 0);
+	sock(tb, 5 * SEC, srv, 0, &st, ST_TCP_ESTABLISHED, 0);
+	sock(tb, 5 * SEC, cli, 0, &ct, ST_TCP_ESTABLISHED, 0);
+	table_snapshot_end(tb);
+
+	/* the client closes: 1000 bytes sent, its SYN and FIN acknowledged */
+	state(tb, 6 * SEC, cli, 0, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &ct, &T_CLIENT, 0);
+	state(tb, 6 * SEC + 1, cli, 0, ST_TCP_FIN_WAIT1, ST_TCP_FIN_WAIT2, &ct, &T_IRQ, 0);
+	state_end(tb, 6 * SEC + 2, cli, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, &ct, 1002, 301,
+		  ST_CLOSE_FIN_OUT_ACKED | ST_CLOSE_FIN_IN);
+	is_int(ev_at(R.n - 1)->tx, 1000, "%s: the client's payload sent, without its SYN", w);
+	is_int(ev_at(R.n - 1)->rx, 300, "%s: the client's payload received", w);
+	/* the server: 300 bytes sent, its FIN acknowledged; its SYN-ACK is not counted */
+	state(tb, 6 * SEC + 3, srv, 0, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &st, &T_IRQ, 0);
+	state(tb, 6 * SEC + 4, srv, 0, ST_TCP_CLOSE_WAIT, ST_TCP_LAST_ACK, &st, &T_SERVER, 0);
+	state_end(tb, 6 * SEC + 5, srv, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &st, 301, 1001,
+		  ST_CLOSE_FIN_OUT_ACKED | ST_CLOSE_FIN_IN);
+	is_int(ev_at(R.n - 1)->tx, 300, "%s: the server's payload sent, all of it", w);
+	is_int(ev_at(R.n - 1)->rx, 1000, "%s: the server's payload received", w);
+	table_free(tb);
+}
+
 /*
  * Seeding from sock_diag and /proc (kernels without iterators): entries known
  * by cookie until an event names their address, then one entry per socket.
@@ -2586,6 +2644,7 @@ int main(void)
 	test_reuseport();
 	test_mptcp();
 	test_seed();
+	test_seed_bytes();
 	test_seed_diag();
 	test_seed_timewait_order();
 	test_timewait_bucket_order();
