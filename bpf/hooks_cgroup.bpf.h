@@ -46,7 +46,7 @@ int cg_sock_release(struct bpf_sock *ctx)
 	r->cookie = bpf_get_socket_cookie(ctx);
 	r->state = sk->state;
 	r->fd = -1;
-	fill_task(&r->task, false);
+	fill_task_cgroup(&r->task);
 	submit(r);
 	return 1;
 }

@@ -98,11 +98,14 @@ static __always_inline void submit(void *rec)
 }
 
 /*
- * The task running the hook. btf (programs with BTF access to the task, such
- * as tp_btf): the name is copied with plain loads instead of
- * bpf_get_current_comm(), a helper call and a strscpy that cost 50-90 ns a
- * run here, ten runs per connection. The kernel keeps comm NUL-padded; a
- * rename racing with the copy can tear it, as it can the helper's.
+ * The task running the hook: its process (tgid) and the process's name, the
+ * group leader's comm, which netstat, ss and the table show beside that PID
+ * (a thread's own name, from prctl(PR_SET_NAME), is not the program's, and
+ * --comm PROGRAM would miss its threads). btf (programs with BTF access to
+ * the task, such as tp_btf): plain loads instead of bpf_get_current_comm(), a
+ * helper call and a strscpy that cost 50-90 ns a run here, ten runs per
+ * connection. The kernel keeps comm NUL-padded; a rename racing with the
+ * copy can tear it, as it can the helper's.
  */
 static __always_inline void fill_task(struct st_task *task, bool btf)
 {
@@ -113,10 +116,28 @@ static __always_inline void fill_task(struct st_task *task, bool btf)
 	if (btf) {
 		struct task_struct *t = bpf_get_current_task_btf();
 
-		__builtin_memcpy(task->comm, t->comm, sizeof(task->comm));
+		__builtin_memcpy(task->comm, t->group_leader->comm, sizeof(task->comm));
 	} else {
-		bpf_get_current_comm(task->comm, sizeof(task->comm));
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+
+		if (!leader || bpf_core_read(task->comm, sizeof(task->comm), &leader->comm))
+			bpf_get_current_comm(task->comm, sizeof(task->comm));
 	}
+}
+
+/*
+ * fill_task() for cgroup programs, which may call neither
+ * bpf_get_current_task() nor bpf_probe_read_kernel(): the thread's own name,
+ * the one place a record carries it (a UDP socket's release).
+ */
+static __always_inline void fill_task_cgroup(struct st_task *task)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	task->tgid = id >> 32;
+	task->tid = (__u32)id;
+	bpf_get_current_comm(task->comm, sizeof(task->comm));
 }
 
 /*

@@ -7,6 +7,7 @@
  * tracer: how long it was in the states socktrace found it in is not known.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,50 @@ static void predating(const struct json_lines *jl, uint16_t port, uint16_t cport
 	}
 }
 
+/* A thread with a name of its own connects, and closes. */
+static void *thread_connect(void *arg)
+{
+	int c;
+
+	set_comm("st_thr_conn");
+	c = tcp_connect_to(AF_INET, "127.0.0.1", *(uint16_t *)arg);
+	if (c < 0)
+		return (void *)1;
+	close(c);
+	return NULL;
+}
+
+static int threaded_main(void *arg)
+{
+	pthread_t th;
+	void *ret = NULL;
+
+	set_comm("st_threaded");
+	if (pthread_create(&th, NULL, thread_connect, arg) || pthread_join(th, &ret))
+		return 1;
+	return ret ? 2 : 0;
+}
+
+/*
+ * The lines of a connection a thread made name its process and the
+ * process's name, as the table, netstat and ss do, not the thread's own.
+ */
+static void threaded(const struct json_lines *jl, uint16_t port, uint16_t cport, pid_t pid)
+{
+	const struct json_obj *ev[MAXEV];
+	size_t n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", cport, NULL, port}, ev,
+			     MAXEV),
+	       i, named = 0;
+	char why[512] = "";
+
+	for (i = 0; i < n; i++)
+		named += json_str_is(ev[i], "comm", "st_threaded");
+	ok(n >= 3 && ev_all_pid(ev, n, pid, why, sizeof(why)),
+	   "threaded: %zu lines, pid %d, the process (%s)", n, pid, why);
+	ok(n >= 3 && named == n, "threaded: %zu of %zu lines name st_threaded, not the thread",
+	   named, n);
+}
+
 static int refuse_main(void *arg)
 {
 	uint16_t port = *(uint16_t *)arg;
@@ -350,8 +395,9 @@ int main(void)
 	uint16_t closed_port, pre_port = 0, pre_cport;
 	struct sockaddr_in sin = {0};
 	socklen_t slen = sizeof(sin);
-	int pre_l, pre_c, pre_s;
-	pid_t refuser;
+	int pre_l, pre_c, pre_s, thr_l, thr_s;
+	uint16_t thr_port = 0, thr_cport;
+	pid_t refuser, thr_pid;
 	size_t i;
 	int fd;
 
@@ -382,6 +428,15 @@ int main(void)
 	refuser = spawn(refuse_main, &closed_port);
 	ok(wait_exit(refuser, 5000) == 0, "refused connect made");
 
+	/* a thread of its own name connects */
+	thr_l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 4, &thr_port);
+	thr_pid = spawn(threaded_main, &thr_port);
+	ok(wait_exit(thr_pid, 10000) == 0, "threaded: connected and closed");
+	thr_s = thr_l >= 0 ? accept(thr_l, (struct sockaddr *)&sin, &slen) : -1;
+	thr_cport = thr_s >= 0 ? ntohs(sin.sin_port) : 0;
+	close(thr_s);
+	close(thr_l);
+
 	close(pre_c);
 	usleep(100000);
 	close(pre_s);
@@ -397,6 +452,7 @@ int main(void)
 		check_scenario(&jl, &sc[i]);
 	refused(&jl, closed_port, refuser);
 	predating(&jl, pre_port, pre_cport);
+	threaded(&jl, thr_port, thr_cport, thr_pid);
 	{
 		long long events, lost, missed, sockets;
 
