@@ -270,6 +270,33 @@ static int tracers_stop(struct tracers *t, struct json_lines *watch, struct json
 	return 0;
 }
 
+static void tracers_cleanup(struct tracers *t, struct json_lines *watch, struct json_lines *life)
+{
+	json_lines_free(watch);
+	json_lines_free(life);
+	tracer_cleanup(&t->watch);
+	tracer_cleanup(&t->life);
+	tracer_cleanup(&t->text);
+}
+
+/* The forked phases: a pipe for the child's pid, a go, and the tracers. */
+static int fork_phase_start(struct tracers *t, const char *netns, const char *what)
+{
+	if (pipe(pid_pipe) || barrier_init(&speak) || tracers_start(t, netns)) {
+		ok(0, "%s: set up", what);
+		return -1;
+	}
+	return 0;
+}
+
+static void fork_phase_end(struct tracers *t, struct json_lines *watch, struct json_lines *life)
+{
+	tracers_cleanup(t, watch, life);
+	close(pid_pipe[0]);
+	close(pid_pipe[1]);
+	barrier_destroy(&speak);
+}
+
 /*
  * SCM_RIGHTS to a sibling. peer_first: the client closes first, and the
  * server's ESTABLISHED -> CLOSE_WAIT arrives while only the receiver holds it.
@@ -342,11 +369,7 @@ static void passed(const char *netns, bool peer_first)
 	if (!peer_first)
 		check_text(t.text.out_path, receiver, acceptor);
 out_t:
-	json_lines_free(&jw);
-	json_lines_free(&jl);
-	tracer_cleanup(&t.watch);
-	tracer_cleanup(&t.life);
-	tracer_cleanup(&t.text);
+	tracers_cleanup(&t, &jw, &jl);
 out:
 	close(unix_pair[0]);
 	close(unix_pair[1]);
@@ -369,10 +392,8 @@ static void forked(const char *netns)
 	long cport;
 	size_t n;
 
-	if (pipe(pid_pipe) || barrier_init(&speak) || tracers_start(&t, netns)) {
-		ok(0, "forked: set up");
+	if (fork_phase_start(&t, netns, "forked"))
 		return;
-	}
 	connector = spawn(connector_main, NULL);
 	server = accept(listen_fd, NULL, NULL);
 	ok(read(pid_pipe[0], &child, sizeof(child)) == sizeof(child), "forked: the child is %ld",
@@ -395,14 +416,7 @@ static void forked(const char *netns)
 	n = lines_of(&jl, "close", cport, port, ev, 64);
 	check_holder(n == 1 ? ev[0] : NULL, "forked: life's close line", child, connector);
 out:
-	json_lines_free(&jw);
-	json_lines_free(&jl);
-	tracer_cleanup(&t.watch);
-	tracer_cleanup(&t.life);
-	tracer_cleanup(&t.text);
-	close(pid_pipe[0]);
-	close(pid_pipe[1]);
-	barrier_destroy(&speak);
+	fork_phase_end(&t, &jw, &jl);
 }
 
 /*
@@ -418,10 +432,8 @@ static void forked_listener(const char *netns)
 	pid_t parent;
 	size_t n;
 
-	if (pipe(pid_pipe) || barrier_init(&speak) || tracers_start(&t, netns)) {
-		ok(0, "forked listener: set up");
+	if (fork_phase_start(&t, netns, "forked listener"))
 		return;
-	}
 	parent = spawn(lparent_main, NULL);
 	n = (size_t)read(pid_pipe[0], msg, sizeof(msg));
 	ok(n == sizeof(msg), "forked listener: the child is %ld, the port %ld", msg[0], msg[1]);
@@ -437,14 +449,7 @@ static void forked_listener(const char *netns)
 	check_holder(state_line(ev, n, "LISTEN", "CLOSE"), "forked listener: LISTEN -> CLOSE",
 		     msg[0], parent);
 out:
-	json_lines_free(&jw);
-	json_lines_free(&jl);
-	tracer_cleanup(&t.watch);
-	tracer_cleanup(&t.life);
-	tracer_cleanup(&t.text);
-	close(pid_pipe[0]);
-	close(pid_pipe[1]);
-	barrier_destroy(&speak);
+	fork_phase_end(&t, &jw, &jl);
 }
 
 int main(void)
