@@ -471,7 +471,7 @@ static void print_tables(struct table *tb, uint64_t now, bool final)
 	for (i = 0; i < NTABLES; i++) {
 		if (table_view_print(&tviews[i].tv, tb, now))
 			fz_fail(&tviews[i].file, "table_view_print failed", NULL, 0);
-		if (unix_view_print(&tviews[i].tv, fz_ut, now, i & 1))
+		if (unix_view_print(&tviews[i].tv, fz_ut, now))
 			fz_fail(&tviews[i].file, "unix_view_print failed", NULL, 0);
 	}
 	for (i = 0; i < NREUSEPORT; i++)
