@@ -74,6 +74,7 @@ void table_free(struct table *tb)
 	ix_cells_free(tb->by_tw.slots, tb->by_tw.mask + 1);
 	ix_cells_free(tb->tw_by_cookie.slots, tb->tw_by_cookie.mask + 1);
 	free(tb->pend);
+	free(tb->mptcp_ended);
 	free(tb);
 }
 

@@ -53,6 +53,8 @@ void entry_free(struct table *tb, struct sock_entry *e)
 {
 	/* a held line never vanishes: its socket ended, so it can go now */
 	release_pending(tb, e);
+	if (e->sk && e->t.protocol == IPPROTO_MPTCP)
+		mptcp_ended_keep(tb, e);
 	if (e->sk)
 		ix_del(sk_index(tb, e->sk), e->sk);
 	tb->st.entries--;
@@ -137,40 +139,6 @@ void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie)
 	}
 	e->cookie = cookie;
 	cookie_index(tb, e);
-}
-
-/*
- * A TCP subflow of an MPTCP connection learns its MPTCP socket: its entry is
- * made here if that socket's own events have not come yet (an active subflow
- * connects before its MPTCP socket says SYN_SENT), so that the id is the
- * same on every line. The subflow shares its connection's owner once known:
- * the path manager makes later subflows in a kernel worker.
- */
-void link_subflow(struct table *tb, struct sock_entry *e, uint64_t parent_sk, uint64_t ts)
-{
-	struct sock_entry *p;
-
-	if (bad_sk(parent_sk) || parent_sk == e->sk)
-		return;
-	p = lookup(tb, parent_sk);
-	if (p && p->t.protocol != IPPROTO_MPTCP)
-		return; /* its address is another socket's now: an event was lost */
-	if (!p) {
-		p = entry_new_keyed(tb, parent_sk, 0);
-		if (!p)
-			return;
-		p->first_ns = ts;
-		p->state_ns = ts;
-		p->state = ST_TCP_CLOSE;
-		p->t = e->t;
-		p->t.protocol = IPPROTO_MPTCP;
-	}
-	e->mptcp_parent = p->id;
-	if (p->owner_src != OWNER_NONE) {
-		e->owner_pid = p->owner_pid;
-		memcpy(e->owner_comm, p->owner_comm, ST_COMM_LEN);
-		e->owner_src = OWNER_MPTCP;
-	}
 }
 
 /*

@@ -33,6 +33,7 @@
 #define IX_MAP_BYTES   (64u << 10) /* index arrays from this size on are mapped */
 #define SMALL_PAGES    (2u << 20)  /* a growing array's first bytes stay in 4 KB pages */
 #define FAILED_KEYS    64
+#define MPTCP_ENDED    256 /* MPTCP sockets remembered after their end */
 
 /* Memory per socket is a target: an entry grows only on purpose (table.h). */
 _Static_assert(sizeof(struct sock_entry) <= 192, "struct sock_entry grew");
@@ -142,6 +143,8 @@ struct table {
 	bool listeners_only; /* no connection's records come (table_set_listeners_only) */
 	uint64_t failed_keys[FAILED_KEYS]; /* connects whose failure was already reported */
 	uint32_t failed_next;
+	struct mptcp_ended *mptcp_ended; /* MPTCP_ENDED of them, made at the first */
+	uint32_t mptcp_ended_next;
 	uint64_t ns_per_jiffy; /* timewait timers count jiffies */
 	uint32_t gen;	       /* snapshot generation */
 	uint64_t snap_start;   /* when the current snapshot began */
@@ -296,7 +299,17 @@ void cookie_index(struct table *tb, struct sock_entry *e);
 void cookie_unindex(struct table *tb, struct sock_entry *e);
 void cookies_index_all(struct table *tb);
 void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie);
+/* ---- MPTCP (table_mptcp.c) ---- */
+
+/*
+ * A TCP subflow takes its MPTCP socket's id and owner: from the table's
+ * entry, or from one that ended lately. False if neither names parent_sk.
+ */
+bool subflow_of(struct table *tb, struct sock_entry *e, uint64_t parent_sk);
+/* The same, making the MPTCP socket's entry if the table has none yet. */
 void link_subflow(struct table *tb, struct sock_entry *e, uint64_t parent_sk, uint64_t ts);
+/* An MPTCP socket leaves the table: remembered for its subflows' ends. */
+void mptcp_ended_keep(struct table *tb, const struct sock_entry *e);
 
 /*
  * The cookie a record may name its socket by. An accepted MPTCP socket

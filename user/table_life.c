@@ -53,21 +53,6 @@ static void holder_now(struct table *tb, struct sock_entry *e, struct sock_origi
 	set_owner(e, &now, OWNER_HOLDER);
 }
 
-/* A subflow's MPTCP connection, if the table keeps it: its id and owner. */
-static void subflow_of(struct table *tb, struct sock_entry *e, uint64_t parent_sk)
-{
-	const struct sock_entry *p = bad_sk(parent_sk) ? NULL : lookup(tb, parent_sk);
-
-	if (!p || p->t.protocol != IPPROTO_MPTCP)
-		return;
-	e->mptcp_parent = p->id;
-	if (p->owner_src != OWNER_NONE) {
-		e->owner_pid = p->owner_pid;
-		memcpy(e->owner_comm, p->owner_comm, ST_COMM_LEN);
-		e->owner_src = OWNER_MPTCP;
-	}
-}
-
 void table_apply_life(struct table *tb, const struct st_life_rec *r)
 {
 	struct sock_origin origin = {0};

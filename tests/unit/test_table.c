@@ -2562,14 +2562,15 @@ static void test_mptcp(void)
 	struct table *tb = fresh(64);
 	const uint64_t l = 0xffff888009000000ull, ls = 0xffff888009001000ull,
 		       c = 0xffff888009002000ull, cs = 0xffff888009003000ull,
-		       a = 0xffff888009004000ull, t0 = 90 * SEC;
+		       a = 0xffff888009004000ull, as = 0xffff888009005000ull, t0 = 90 * SEC;
 	struct st_tuple lt = tup(AF_INET, "127.0.0.1", 7201, NULL, 0);
 	struct st_tuple ct = tup(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 7201);
 	struct st_tuple at = tup(AF_INET, "127.0.0.1", 7201, "127.0.0.1", 40000);
 	struct st_tuple a0 = tup(AF_INET, "127.0.0.1", 7201, NULL, 0);
 	struct st_tuple z = zero4();
 	const char *w = "mptcp";
-	uint64_t lid, cid, aid;
+	struct st_life_rec lr;
+	uint64_t lid, cid, aid, nid;
 
 	lt.protocol = ct.protocol = at.protocol = a0.protocol = z.protocol = IPPROTO_MPTCP;
 	state(tb, t0, l, 50, ST_TCP_CLOSE, ST_TCP_LISTEN, &lt, &T_SERVER, 0);
@@ -2619,6 +2620,40 @@ static void test_mptcp(void)
 	is_int(R.n, 10, "%s: four closing lines, none for CLOSE -> CLOSE", w);
 	check_state(9, w, ST_TCP_FIN_WAIT2, ST_TCP_CLOSE, t0 + 4 * SEC + 2);
 	ok(!find_id(tb, cid, NULL), "%s: the closed MPTCP socket left the table", w);
+
+	/* life reports the accepted subflow at its end, which may come after
+	 * its MPTCP socket's: the ended socket still names it */
+	at.protocol = IPPROTO_MPTCP;
+	state(tb, t0 + 5 * SEC, a, 50, ST_TCP_ESTABLISHED, ST_TCP_CLOSE_WAIT, &at, &T_IRQ, 0);
+	state(tb, t0 + 5 * SEC + 1, a, 50, ST_TCP_CLOSE_WAIT, ST_TCP_LAST_ACK, &at, &T_WORKER, 0);
+	state(tb, t0 + 5 * SEC + 2, a, 50, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &at, &T_IRQ, 0);
+	ok(!find_id(tb, aid, NULL), "%s: the accepted MPTCP socket ended first", w);
+	at.protocol = IPPROTO_TCP;
+	lr = life_rec(t0 + 5 * SEC + 3, as, 70, ST_TCP_LAST_ACK, ST_TCP_CLOSE, &at, &T_IRQ,
+		      "cahig"); /* SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE */
+	lr.life_flags = ST_LIFE_PASSIVE;
+	lr.mptcp_parent = a;
+	lr.owner_src = ST_OWNER_TASK;
+	lr.owner_pid = T_IRQ.tgid;
+	apply_life(tb, &lr);
+	is_int(ev_at(R.n - 1)->mptcp_parent, aid, "%s, life: the subflow names its ended socket",
+	       w);
+	check_owner(R.n - 1, "mptcp, life: and takes its owner", 2001, OWNER_MPTCP);
+	/* a parent the table never saw: no link, the kernel's owner */
+	lr.mptcp_parent = a + 0x100000;
+	apply_life(tb, &lr);
+	is_int(ev_at(R.n - 1)->mptcp_parent, 0, "%s, life: an unknown socket is named by none", w);
+	check_owner(R.n - 1, "mptcp, life: unknown socket", T_IRQ.tgid, OWNER_TASK);
+	/* the address taken by a new MPTCP socket: the live one is the parent */
+	at.protocol = IPPROTO_MPTCP;
+	state(tb, t0 + 6 * SEC, a, 52, ST_TCP_LISTEN, ST_TCP_ESTABLISHED, &at, &T_CLIENT, 0);
+	call(tb, ST_REC_ACCEPT, t0 + 6 * SEC + 1, a, 52, l, &at, &T_SERVER, 5, ST_TCP_ESTABLISHED);
+	nid = ev_at(R.n - 1)->id;
+	ok(nid != aid, "%s: the new socket has an id of its own", w);
+	lr.mptcp_parent = a;
+	apply_life(tb, &lr);
+	is_int(ev_at(R.n - 1)->mptcp_parent, nid, "%s, life: the live socket at the address", w);
+	check_owner(R.n - 1, "mptcp, life: the live socket's owner", 2000, OWNER_MPTCP);
 	table_free(tb);
 }
 
