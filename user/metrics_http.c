@@ -2,7 +2,9 @@
 #include "metrics_http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,6 +35,49 @@ struct metrics_http {
 #endif
 };
 
+static bool is_host_name(const char *s)
+{
+	if (!*s || *s == '-' || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+/*
+ * A name listens on one of its addresses, IPv4 first, as Prometheus'
+ * exporters do with "localhost:9100". Resolved when parsed, so a name that
+ * does not resolve is refused before anything is traced.
+ */
+static int resolve_host(const char *host, uint16_t port, struct metrics_addr *a)
+{
+	const struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+	const struct addrinfo *pick = NULL;
+	struct addrinfo *res, *ai;
+
+	if (!is_host_name(host))
+		return -EINVAL;
+	if (getaddrinfo(host, NULL, &hints, &res))
+		return -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+		if (ai->ai_family == AF_INET6 && !pick)
+			pick = ai;
+	}
+	if (pick && pick->ai_addrlen <= sizeof(a->ss)) {
+		memcpy(&a->ss, pick->ai_addr, pick->ai_addrlen);
+		a->len = pick->ai_addrlen;
+		/* sin_port and sin6_port sit at the same offset */
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	}
+	freeaddrinfo(res);
+	return pick ? 0 : -EADDRNOTAVAIL;
+}
+
 int metrics_addr_parse(const char *s, struct metrics_addr *a)
 {
 	const char *colon = strrchr(s, ':');
@@ -62,12 +107,13 @@ int metrics_addr_parse(const char *s, struct metrics_addr *a)
 		a->len = sizeof(*in6);
 		return 0;
 	}
-	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
-		return -EINVAL;
-	in4->sin_family = AF_INET;
-	in4->sin_port = htons((uint16_t)port);
-	a->len = sizeof(*in4);
-	return 0;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		a->len = sizeof(*in4);
+		return 0;
+	}
+	return resolve_host(host, (uint16_t)port, a);
 }
 
 int metrics_http_bind(struct metrics_http **out, const struct metrics_addr *a, char *err,

@@ -28,8 +28,9 @@ struct metrics_addr {
 };
 
 /*
- * "ADDR:PORT", "[V6ADDR]:PORT", ":PORT" or "PORT" (both: loopback,
- * 127.0.0.1). Port 0 asks the kernel for a free one. 0 or -EINVAL.
+ * "ADDR:PORT", "[V6ADDR]:PORT", "NAME:PORT", ":PORT" or "PORT" (both:
+ * loopback, 127.0.0.1). Port 0 asks the kernel for a free one. 0, -EINVAL,
+ * or -EADDRNOTAVAIL for a name that does not resolve.
  */
 int metrics_addr_parse(const char *s, struct metrics_addr *a);
 

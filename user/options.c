@@ -450,10 +450,15 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_METRICS: {
 			struct metrics_addr a;
+			int err = metrics_addr_parse(optarg, &a);
 
-			if (metrics_addr_parse(optarg, &a))
+			if (err == -EADDRNOTAVAIL)
+				return usage_error("--metrics: '%s': the name has no IPv4 or IPv6 "
+						   "address here",
+						   optarg);
+			if (err)
 				return usage_error("--metrics: '%s' is not [ADDR:]PORT (an IPv4 "
-						   "address, or IPv6 in brackets)",
+						   "address, IPv6 in brackets, or a host name)",
 						   optarg);
 			o->metrics = optarg;
 			break;

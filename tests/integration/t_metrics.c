@@ -674,6 +674,21 @@ static void bad_input(const char *what, const char *const argv[], int want, cons
 	free(out);
 }
 
+/* A host name listens on its IPv4 address, as Prometheus' exporters do. */
+static void host_name(void)
+{
+	const char *argv[] = {socktrace_path(), "serve",      "--metrics",
+			      "localhost:0",	"--duration", "0.2",
+			      "--max-sockets",	"64",	      NULL};
+	char *out = NULL;
+	int rc = run_capture(argv, &out, 60000);
+
+	if (!ok(rc == 0 && out && strstr(out, "metrics at http://127.0.0.1:"),
+		"--metrics localhost:0 serves on 127.0.0.1"))
+		tap_diag("exit %d, output: %s", rc, out ? out : "");
+	free(out);
+}
+
 static void bad_inputs(void)
 {
 	char addr[32], path[300];
@@ -685,6 +700,9 @@ static void bad_inputs(void)
 		  "--metrics");
 	bad_input("malformed IPv6 address",
 		  (const char *const[]){"serve", "--metrics", "::1:80", NULL}, 2, "--metrics");
+	bad_input("not a host name",
+		  (const char *const[]){"serve", "--metrics", "local_host:80", NULL}, 2,
+		  "--metrics");
 	bad_input("--metrics on table", (const char *const[]){"table", "--metrics", "9000", NULL},
 		  2, "--metrics");
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
@@ -753,6 +771,7 @@ int main(void)
 		return tap_done();
 	}
 	bad_inputs();
+	host_name();
 	round_plain();
 	round_tls();
 	round_life();

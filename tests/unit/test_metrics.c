@@ -173,7 +173,14 @@ static void test_addr(void)
 	ok(metrics_addr_parse("127.0.0.1:0", &a) == 0, "port 0: the kernel picks");
 	ok(metrics_addr_parse("::1:80", &a) == -EINVAL, "IPv6 without brackets refused");
 	ok(metrics_addr_parse("127.0.0.1:65536", &a) == -EINVAL, "port out of range");
-	ok(metrics_addr_parse("localhost:80", &a) == -EINVAL, "names are not resolved");
+	ok(metrics_addr_parse("localhost:80", &a) == 0 &&
+		   ((in4->sin_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+		     ntohs(in4->sin_port) == 80) ||
+		    (in6->sin6_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) &&
+		     ntohs(in6->sin6_port) == 80)),
+	   "a name: one of its addresses (localhost: loopback)");
+	ok(metrics_addr_parse("local host:80", &a) == -EINVAL, "not a name");
+	ok(metrics_addr_parse("-x:80", &a) == -EINVAL, "not a name: a leading dash");
 	ok(metrics_addr_parse("127.0.0.1:", &a) == -EINVAL, "empty port");
 	ok(metrics_addr_parse("[::1:80", &a) == -EINVAL, "unclosed bracket");
 }
