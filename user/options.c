@@ -11,6 +11,7 @@
 #include "btf_file.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "netns_arg.h"
 #include "numparse.h"
 #include "states.h"
 #include "warn.h"
@@ -105,7 +106,7 @@ void options_usage(FILE *out)
 	      "\n"
 	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
 	      "Filters:   --pid PID  --comm NAME  --port P  --lport P  --rport P\n"
-	      "           --state NAME[,NAME...]  -4  -6  --netns INODE\n"
+	      "           --state NAME[,NAME...]  -4  -6  --netns INODE|NAME\n"
 	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE (default 8M)  --btf FILE (kernel BTF)\n"
@@ -305,12 +306,13 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_STATE:
 			ret = parse_states(optarg, &o->f.states);
 			break;
-		case OPT_NETNS:
-			if (parse_u64(optarg, 1, UINT32_MAX, &v))
-				return usage_error("--netns: '%s' is not a namespace inode",
-						   optarg);
-			o->f.netns = (uint32_t)v;
+		case OPT_NETNS: {
+			char why[256];
+
+			if (netns_arg_parse(optarg, &o->f.netns, why, sizeof(why)))
+				return usage_error("--netns: %s", why);
 			break;
+		}
 		case OPT_DURATION:
 			if (parse_seconds(optarg, 0.001, 31536000, &o->duration_ns))
 				return usage_error("--duration: '%s' is not a number of seconds",

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -244,6 +245,9 @@ static void usage_errors(void)
 		{"--seed", "bogus"},
 		{"--state-hook", "fentry"},
 		{"--netns", "x"},
+		{"--netns", "1"},
+		{"--netns", "/etc/passwd"},
+		{"--netns", "/nonexistent/ns"},
 		{"--comm", ""},
 		{"--comm", "0123456789abcdef"},
 		{"--port"},
@@ -252,7 +256,7 @@ static void usage_errors(void)
 		{"features", "--port", "80"},
 		{"features", "--state", "LISTEN"},
 		{"features", "-4"},
-		{"features", "--netns", "1"},
+		{"features", "--netns", "/proc/self/ns/net"},
 		{"features", "--comm", "x"},
 		{"features", "--pid", "1"},
 		{"life", "--min-ms", "10", "--max-ms", "5"},
@@ -1195,6 +1199,64 @@ static void check_json_comm(struct tracer *t, const struct proc *pr)
 	json_lines_free(&jl);
 }
 
+static unsigned long outer_netns;
+
+/*
+ * --netns names a namespace as ip netns and container runtimes do: by inode,
+ * by ip netns's name (a bind mount under /run/netns) or by a namespace
+ * file's path; each finds the test's listener, another namespace's inode
+ * does not.
+ */
+static void netns_forms(const char *netns)
+{
+	char name[32], mnt[64], proc[64], port_s[16], other[16];
+	const char *forms[] = {netns, name, mnt, proc};
+	uint16_t port;
+	int l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 4, &port), fd;
+	size_t i;
+
+	snprintf(name, sizeof(name), "st-cli-%d", (int)getpid());
+	snprintf(mnt, sizeof(mnt), "/run/netns/%s", name);
+	snprintf(proc, sizeof(proc), "/proc/%d/ns/net", (int)getpid());
+	snprintf(port_s, sizeof(port_s), ":%u ", port);
+	mkdir("/run/netns", 0755);
+	fd = open(mnt, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (!ok(l >= 0 && fd >= 0 && mount(proc, mnt, NULL, MS_BIND, NULL) == 0,
+		"--netns forms: a listener, the namespace named %s", name)) {
+		if (fd >= 0)
+			unlink(mnt);
+		if (l >= 0)
+			close(l);
+		return;
+	}
+	close(fd);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct result r;
+
+		run_split((const char *const[]){"table", "-tln", "--netns", forms[i], NULL}, 0,
+			  30000, &r);
+		if (!ok(r.status == 0 && r.out && strstr(r.out, port_s),
+			"--netns %s: the namespace's listener", forms[i]))
+			tap_diag("exit %d stdout [%s] stderr [%s]", r.status, r.out ? r.out : "",
+				 r.err ? r.err : "");
+		result_free(&r);
+	}
+	/* the namespace the test started in */
+	if (ok(outer_netns != 0, "--netns forms: the test's first namespace")) {
+		struct result r;
+
+		snprintf(other, sizeof(other), "%lu", outer_netns);
+		run_split((const char *const[]){"table", "-tln", "--netns", other, NULL}, 0, 30000,
+			  &r);
+		ok(r.status == 0 && r.out && !strstr(r.out, port_s),
+		   "--netns of another namespace: not the listener");
+		result_free(&r);
+	}
+	umount2(mnt, MNT_DETACH);
+	unlink(mnt);
+	close(l);
+}
+
 static void views_and_filters(const char *netns)
 {
 	struct proc pr[P_N] = {
@@ -1312,6 +1374,7 @@ int main(void)
 	help_version();
 	unprivileged();
 
+	outer_netns = netns_current_inode();
 	ns = netns_enter_new();
 	if (ns < 0) {
 		ok(0, "enter a new network namespace: %s", strerror((int)-ns));
@@ -1328,6 +1391,7 @@ int main(void)
 	closed_stdout(netns);
 	closed_stdout_idle(netns);
 	stalled_reader(netns);
+	netns_forms(netns);
 	views_and_filters(netns);
 	return tap_done();
 }
