@@ -106,7 +106,7 @@ void options_usage(FILE *out)
 	      "\n"
 	      "Output:    --json  -H/--no-header  -w/--wide  -T/--timestamps  -n/--numeric\n"
 	      "Filters:   --pid PID  --comm NAME  --port P  --lport P  --rport P\n"
-	      "           --state NAME[,NAME...]  -4  -6  --netns INODE|NAME\n"
+	      "           --state NAME[,NAME...]  -4  -6  --netns INODE|NAME|PATH\n"
 	      "           -t -u -x (TCP, UDP, UNIX; table, watch, life)  --path GLOB (UNIX)\n"
 	      "Run:       --duration SECONDS  --count N  --ready-file PATH  -v (-vv)\n"
 	      "Tuning:    --ringbuf-size SIZE (default 8M)  --btf FILE (kernel BTF)\n"
