@@ -58,9 +58,15 @@ bool filter_transition_any_state(const struct filter *f, const struct transition
 
 bool filter_entry(const struct filter *f, const struct sock_entry *e)
 {
+	return filter_entry_held(f, e, e->owner_pid, e->owner_comm);
+}
+
+bool filter_entry_held(const struct filter *f, const struct sock_entry *e, uint32_t pid,
+		       const char *comm)
+{
 	if (f->states && !(f->states & (1u << e->state)))
 		return false;
-	return match_common(f, e, e->owner_pid, e->owner_comm);
+	return match_common(f, e, pid, comm);
 }
 
 bool filter_unix_path(const struct filter *f, const char *path, size_t len)

@@ -14,6 +14,9 @@ bool filter_transition(const struct filter *f, const struct transition *tr);
 bool filter_transition_any_state(const struct filter *f, const struct transition *tr);
 /* A table row in its current state. */
 bool filter_entry(const struct filter *f, const struct sock_entry *e);
+/* The same, as held by pid (comm): a socket after fork() has several holders. */
+bool filter_entry_held(const struct filter *f, const struct sock_entry *e, uint32_t pid,
+		       const char *comm);
 /*
  * A UNIX socket, shown as process pid/comm; its path is tested apart
  * (filter_unix_path()), because a line may show another path than e's (the

@@ -65,8 +65,11 @@ static bool is_listening(const struct sock_entry *e)
 
 static bool row_wanted(const void *ctx, const struct sock_entry *e)
 {
-	const struct options *o = ctx;
+	const struct table_view *tv = ctx;
+	const struct options *o = tv->o;
 	bool tcp = o->tcp || !o->udp, udp = o->udp || !o->tcp;
+	const struct holder *h;
+	size_t n = 0, i;
 
 	/* -t: MPTCP too, a stream protocol netstat does not know (ss -M) */
 	if (is_udp(e) ? !udp
@@ -74,7 +77,16 @@ static bool row_wanted(const void *ctx, const struct sock_entry *e)
 		return false;
 	if (!o->all && o->listening != is_listening(e))
 		return false;
-	return filter_entry(&o->f, e);
+	if (filter_entry(&o->f, e))
+		return true;
+	/* --pid and --comm match any holder, as the row shows them all */
+	if ((!o->f.pid && !o->f.has_comm) || (e->flags & ENTRY_TIMEWAIT) || !tv->holders)
+		return false;
+	h = holders_find(tv->holders, e->ino, &n);
+	for (i = 0; h && i < n; i++)
+		if (filter_entry_held(&o->f, e, h[i].pid, h[i].comm))
+			return true;
+	return false;
 }
 
 static int cmp_u(uint64_t a, uint64_t b)
@@ -252,7 +264,7 @@ int table_view_print(struct table_view *tv, struct table *tb, uint64_t now)
 		if (!tv->cmdline)
 			return -1;
 	}
-	if (table_collect(tb, row_wanted, tv->o, &rows, &n))
+	if (table_collect(tb, row_wanted, tv, &rows, &n))
 		return -1;
 	if (n) /* qsort() wants a non-NULL array, even for no elements */
 		qsort(rows, n, sizeof(*rows), cmp_row);

@@ -378,6 +378,32 @@ static void check_snapshot(const struct world *w)
 	}
 	json_lines_free(&jl);
 
+	/* --pid and --comm: a holder after fork() is matched as the owner is */
+	{
+		struct {
+			const char *what, *opt;
+			char arg[24];
+			bool has;
+		} sel[] = {
+			{"--pid of a forked holder", "--pid", "", true},
+			{"--comm of a forked holder", "--comm", "st_hold2", true},
+			{"--pid of the owner", "--pid", "", true},
+			{"--pid of a process not holding it", "--pid", "", false},
+		};
+		size_t i;
+
+		snprintf(sel[0].arg, sizeof(sel[0].arg), "%d", (int)w->h1);
+		snprintf(sel[2].arg, sizeof(sel[2].arg), "%d", (int)getpid());
+		snprintf(sel[3].arg, sizeof(sel[3].arg), "%d", (int)w->conn);
+		for (i = 0; i < sizeof(sel) / sizeof(sel[0]); i++) {
+			if (table_json(sel[i].what, "-tlp", sel[i].opt, sel[i].arg, &jl) == 0)
+				ok(!row(&jl, "127.0.0.1", PORT_L, "0.0.0.0", 0) == !sel[i].has,
+				   "-tlp %s %s: the shared listener's row %s", sel[i].opt,
+				   sel[i].arg, sel[i].has ? "shown" : "left out");
+			json_lines_free(&jl);
+		}
+	}
+
 	/* -ta: everything TCP */
 	if (table_json("table -ta", "-ta", NULL, NULL, &jl) == 0) {
 		const struct json_obj *srv = row(&jl, "127.0.0.1", PORT_L, "127.0.0.1", conn_port);
