@@ -299,6 +299,7 @@ void cookie_index(struct table *tb, struct sock_entry *e);
 void cookie_unindex(struct table *tb, struct sock_entry *e);
 void cookies_index_all(struct table *tb);
 void take_cookie(struct table *tb, struct sock_entry *e, uint64_t cookie);
+
 /* ---- MPTCP (table_mptcp.c) ---- */
 
 /*
