@@ -76,19 +76,21 @@ static void check_mode(const struct json_lines *jl, const struct mode *m, long l
 		json_num(o, "duration_ms", &dur);
 		{
 			/* every wrong or repeated line in full: rare ones must be diagnosable */
-			long long rx = -1, pid = -1;
+			long long rx = -1, tx = -1, pid = -1, lport = -1;
 
+			json_int(o, "lport", &lport);
 			json_int(o, "rx_bytes", &rx);
+			json_int(o, "tx_bytes", &tx);
 			json_int(o, "pid", &pid);
 			if ((client_end ? cli_seen[c][d] : srv_seen[c][d]) ||
 			    !json_str_is(o, "role", client_end ? "active" : "passive") ||
 			    !json_str_is(o, "end", client_end ? m->client_end : m->server_end) ||
 			    rx != PAYLOAD || pid != (client_end ? client : server))
-				tap_diag("%s %s end: time %s path %s end %s role %s pid %lld rx "
-					 "%lld",
-					 m->name, client_end ? "client" : "server",
-					 json_str(o, "time"), json_str(o, "path"),
-					 json_str(o, "end"), json_str(o, "role"), pid, rx);
+				tap_diag("%s %s end %s:%lld: time %s duration %.3f ms path %s "
+					 "end %s role %s pid %lld tx %lld rx %lld",
+					 m->name, client_end ? "client" : "server", la, lport,
+					 json_str(o, "time"), dur, json_str(o, "path"),
+					 json_str(o, "end"), json_str(o, "role"), pid, tx, rx);
 		}
 		if (client_end) {
 			if (cli_seen[c][d]++)
