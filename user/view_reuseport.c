@@ -298,15 +298,53 @@ static void print_json(struct reuseport_view *v, const struct rp_member *m, size
 	output_line(v->out);
 }
 
+/* A member's PID/PROGRAM cell: its holders, compacted unless -e. */
+static void put_member_pids(struct sbuf *sb, struct reuseport_view *v, const struct rp_member *m)
+{
+	struct holder owner;
+	size_t nh, all;
+	const struct holder *h = member_holders(v, m, &owner, &nh, &all);
+
+	if (!nh)
+		sb_putc(sb, '-');
+	/* one column: the full list with -e (and in JSON) */
+	if (nh > 1 && !v->o->extended)
+		put_holders_compact(sb, h, nh, all);
+	else
+		put_holders_text(sb, h, nh, all);
+}
+
+/*
+ * The group's PID/PROGRAM column: as wide as its widest cell (a forked
+ * server's "4 holders: nginx 2101-2104" is wider than the header's column),
+ * so that the numbers after it stay in line; up to the widest a column can be.
+ */
+#define PIDS_WIDTH_MAX UINT8_MAX
+
+static struct column pids_column(struct reuseport_view *v, const struct rp_member *m, size_t n)
+{
+	struct column c = cols[C_PIDS];
+	char cell[PIDS_WIDTH_MAX + 1];
+	struct sbuf sb;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sb_init(&sb, cell, sizeof(cell));
+		put_member_pids(&sb, v, &m[i]);
+		if (sb.len > c.width)
+			c.width = (uint8_t)sb.len;
+	}
+	return c;
+}
+
 static void print_text(struct reuseport_view *v, const struct rp_member *m, size_t n)
 {
 	struct sbuf *sb = &v->out->sb;
 	struct group_stats g;
 	const char *proto = proto_name(m[0].k->t.protocol, m[0].k->t.family);
-	const struct holder *h;
 	const struct acceptor *a;
-	struct holder owner;
-	size_t i, from, nh, na, all;
+	struct column row[C_N];
+	size_t i, from, na;
 
 	group_stats(m, n, &g);
 	sb_printf(sb, "%s ", proto ? proto : "?");
@@ -322,9 +360,11 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 	put_group_procs_text(sb, &v->procs);
 	output_line(v->out);
 	put_stalled_procs_text(v->out, &v->procs);
+	memcpy(row, cols, sizeof(row));
+	row[C_PIDS] = pids_column(v, m, n);
 	if (!v->o->no_header) {
 		sb_puts(sb, MEMBER_INDENT);
-		col_header(sb, cols, C_N, 0, false);
+		col_header(sb, row, C_N, 0, false);
 		output_line(v->out);
 	}
 	for (i = 0; i < n; i++) {
@@ -335,15 +375,8 @@ static void print_text(struct reuseport_view *v, const struct rp_member *m, size
 		sb_printf(sb, MEMBER_INDENT "%-*llu ", cols[C_SOCK].width,
 			  (unsigned long long)k->id);
 		from = sb->len;
-		h = member_holders(v, &m[i], &owner, &nh, &all);
-		if (!nh)
-			sb_putc(sb, '-');
-		/* one column: the full list with -e (and in JSON) */
-		if (nh > 1 && !v->o->extended)
-			put_holders_compact(sb, h, nh, all);
-		else
-			put_holders_text(sb, h, nh, all);
-		col_pad(sb, from, &cols[C_PIDS], false);
+		put_member_pids(sb, v, &m[i]);
+		col_pad(sb, from, &row[C_PIDS], false);
 		sb_printf(sb, " %*u %*u%s %*u %*u %*u %*.1f%% ", cols[C_ACCEPTED].width,
 			  k->accepted, cols[C_QUEUED].width, queued_total(v, k),
 			  v->queue_exact ? "" : "~", cols[C_QUEUE].width, k->queue,

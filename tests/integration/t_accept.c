@@ -7,6 +7,7 @@
  * exactly their counts. A holder that accepts nothing while connections wait
  * is flagged; the parent that only forked the acceptors is not.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -330,6 +331,39 @@ static void check_stalled(const struct json_lines *jl, uint16_t port, pid_t busy
 	   "D: two processes in the imbalance (busy and idle)");
 }
 
+/*
+ * Whether every member row ends its ACCEPTED and SHARE cells where the header
+ * above ends those names: a PID/PROGRAM cell wider than its column pushed
+ * the numbers right.
+ */
+static bool numbers_aligned(const char *text)
+{
+	size_t accepted = 0, share = 0, rows = 0;
+	const char *line, *nl, *h;
+
+	for (line = text; *line; line = nl ? nl + 1 : line + strlen(line)) {
+		size_t len;
+
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (!strncmp(line, "  SOCK ", 7)) {
+			h = strstr(line, "ACCEPTED");
+			accepted = h && h < line + len ? (size_t)(h - line) + 8 : 0;
+			h = strstr(line, "SHARE");
+			share = h && h < line + len ? (size_t)(h - line) + 5 : 0;
+			continue;
+		}
+		if (len < 3 || strncmp(line, "  ", 2) || !isdigit((unsigned char)line[2]))
+			continue;
+		rows++;
+		if (!accepted || !share || len <= share ||
+		    !isdigit((unsigned char)line[accepted - 1]) || line[accepted] != ' ' ||
+		    line[share - 1] != '%')
+			return false;
+	}
+	return rows > 0;
+}
+
 static void check_text(struct tracer *t, pid_t *pids)
 {
 	char *text = read_text_file(t->out_path, NULL), want[96];
@@ -344,6 +378,7 @@ static void check_text(struct tracer *t, pid_t *pids)
 	}
 	ok(strstr(text, " last ") != NULL, "text: -e shows the time of the last accept");
 	ok(strstr(text, "STALLED process ") != NULL, "text: the stalled process is flagged");
+	ok(numbers_aligned(text), "text: -e's holder lists keep the numbers under their headers");
 	if (tap_failed)
 		tap_diag("%s", text);
 	free(text);
@@ -369,6 +404,7 @@ static void check_compact(const char *netns, uint16_t port, pid_t *pids)
 		ok(strstr(text, want) != NULL, "compact: the holders column says '%s...'", want);
 		snprintf(want, sizeof(want), "acc_turn0 %d", pids[0]);
 		ok(strstr(text, want) != NULL, "compact: names and pids follow");
+		ok(numbers_aligned(text), "compact: the numbers stay under their headers");
 		if (tap_failed)
 			tap_diag("%s", text);
 		free(text);
