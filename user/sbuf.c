@@ -176,6 +176,20 @@ char *cur_zpad(char *p, uint32_t v, unsigned int width)
 {
 	char *end = p + width;
 
+	/* the widths of every line's times (microseconds, milliseconds) in
+	 * straight code: the loop over a width was 7% of life's line */
+	if (width == 6) {
+		memcpy(p, digits2 + v / 10000 * 2, 2);
+		memcpy(p + 2, digits2 + v / 100 % 100 * 2, 2);
+		memcpy(p + 4, digits2 + v % 100 * 2, 2);
+		return end;
+	}
+	if (width == 3) {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, digits2 + v % 100 * 2, 2);
+		return end;
+	}
+
 	p = end;
 	while (width >= 2) {
 		p -= 2;

@@ -9,13 +9,32 @@
 #include "timefmt.h"
 #include "zone.h"
 
+/*
+ * A netns inode's digits (ten, from procfs' range), remembered: a host's
+ * lines mostly name one or two namespaces.
+ */
+static char *cur_netns(char *p, uint32_t netns)
+{
+	static _Thread_local struct {
+		uint32_t netns;
+		uint8_t len;
+		char s[CUR_U64_MAX];
+	} memo;
+
+	if (!memo.len || memo.netns != netns) {
+		memo.len = (uint8_t)(cur_u64(memo.s, netns) - memo.s);
+		memo.netns = netns;
+	}
+	return cur_putn(p, memo.s, memo.len);
+}
+
 char *cur_tuple_json(char *p, const struct st_tuple *t)
 {
 	const char *proto = proto_name(t->protocol, t->family);
 	const char *family = family_name(t->family);
 
 	p = cur_puts(p, "\"netns\":");
-	p = cur_u64(p, t->netns);
+	p = cur_netns(p, t->netns);
 	p = cur_puts(p, ",\"proto\":");
 	if (proto) {
 		*p++ = '"';

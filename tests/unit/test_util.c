@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests for the output helpers: sbuf, escaping, parsing, addresses, names, time. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -450,6 +451,21 @@ static void test_addr(void)
 	memset(a, 0xff, 4);
 	is_str(addr_text(AF_INET, a), "255.255.255.255", "addr: v4 broadcast");
 	is_str(addr_text(99, a), "?", "addr: unknown family");
+	{
+		char want[INET_ADDRSTRLEN];
+		unsigned int v, pos, bad = 0;
+
+		/* every octet in every place, against the C library's own */
+		for (v = 0; v < 256; v++)
+			for (pos = 0; pos < 4; pos++) {
+				memset(a, 0, sizeof(a));
+				a[pos] = (uint8_t)v;
+				a[(pos + 1) % 4] = (uint8_t)(255 - v);
+				inet_ntop(AF_INET, a, want, sizeof(want));
+				bad += strcmp(addr_text(AF_INET, a), want) != 0;
+			}
+		is_int(bad, 0, "addr: every octet in every place as inet_ntop writes it");
+	}
 
 	is_str(canon("::"), "::", "addr: ::");
 	is_str(canon("::1"), "::1", "addr: ::1");
