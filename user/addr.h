@@ -17,7 +17,9 @@
  */
 void sb_put_addr(struct sbuf *sb, uint16_t family, const uint8_t addr[16]);
 /* The same at a cursor (sbuf.h). */
-#define CUR_ADDR_MAX 45 /* eight groups of four and seven colons; "::ffff:" and a quad */
+/* eight groups of four and seven colons; "::ffff:" and a quad, whose copy
+ * of its last octet writes up to 16 bytes (one past the text) */
+#define CUR_ADDR_MAX 45
 char *cur_addr(char *p, uint16_t family, const uint8_t addr[16]);
 
 /* Append "addr:port", IPv6 in brackets ("[::1]:80"). */
