@@ -37,6 +37,7 @@ struct ring {
 	uint64_t low;	    /* the lowest time of the records looked at; UINT64_MAX: none */
 	uint64_t looked_ns; /* CLOCK_MONOTONIC before the last look */
 	uint64_t ahead_pos; /* the records before it were shown to rings.ahead */
+	uint64_t fetched;   /* the bytes before it were asked into the cache */
 	bool head_busy;
 };
 
