@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "files.h"
 #include "netns.h"
 #include "tap.h"
 #include "workload.h"
@@ -32,6 +33,7 @@ struct scenario {
 	uint16_t port;
 	uint16_t client_port;
 	pid_t server, acceptor, client;
+	long long from_ns, to_ns; /* when it ran: its ports may be an earlier one's */
 };
 
 struct shared {
@@ -132,6 +134,7 @@ static int run_scenario(struct scenario *sc)
 
 	if (pipe(sh.pid_pipe) || pipe(sh.port_pipe) || barrier_init(&sh.accepted))
 		return -1;
+	sc->from_ns = ev_now_ns();
 	sc->server = spawn(server_main, &sh);
 	if (read(sh.port_pipe[0], &sc->port, sizeof(uint16_t)) != sizeof(uint16_t))
 		return -1;
@@ -142,6 +145,7 @@ static int run_scenario(struct scenario *sc)
 		return -1;
 	if (wait_exit(sc->client, 10000) != 0 || wait_exit(sc->server, 10000) != 0)
 		return -1;
+	sc->to_ns = ev_now_ns();
 	close(sh.pid_pipe[0]);
 	close(sh.pid_pipe[1]);
 	close(sh.port_pipe[0]);
@@ -166,16 +170,17 @@ static void check_scenario(const struct json_lines *jl, struct scenario *sc)
 				       : "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE";
 	int softirq_seen = 0;
 
-	nc = ev_select(jl,
-		       (struct ev_match){"state", sc->addr, sc->client_port, sc->addr, sc->port},
-		       cli, MAXEV);
-	ns = ev_select(jl,
-		       (struct ev_match){"state", sc->addr, sc->port, sc->addr, sc->client_port},
-		       srv, MAXEV);
-	nl = ev_select(jl, (struct ev_match){"state", sc->addr, sc->port, NULL, 0}, lst, MAXEV);
-	na = ev_select(jl,
-		       (struct ev_match){"accept", sc->addr, sc->port, sc->addr, sc->client_port},
-		       acc, 4);
+	nc = ev_select_sock(
+		jl, (struct ev_match){"state", sc->addr, sc->client_port, sc->addr, sc->port},
+		sc->from_ns, sc->to_ns, cli, MAXEV);
+	ns = ev_select_sock(
+		jl, (struct ev_match){"state", sc->addr, sc->port, sc->addr, sc->client_port},
+		sc->from_ns, sc->to_ns, srv, MAXEV);
+	nl = ev_select_sock(jl, (struct ev_match){"state", sc->addr, sc->port, NULL, 0},
+			    sc->from_ns, sc->to_ns, lst, MAXEV);
+	na = ev_select_during(
+		jl, (struct ev_match){"accept", sc->addr, sc->port, sc->addr, sc->client_port},
+		sc->from_ns, sc->to_ns, acc, 4);
 
 	ok(ev_path_is(cli, nc, cli_path, why, sizeof(why)), "%s: client transitions (%s)", sc->name,
 	   why);
@@ -232,14 +237,17 @@ static void check_scenario(const struct json_lines *jl, struct scenario *sc)
 	}
 }
 
-static void refused(const struct json_lines *jl, uint16_t port, pid_t client)
+static void refused(const struct json_lines *jl, uint16_t port, pid_t client, long long from_ns,
+		    long long to_ns)
 {
 	const struct json_obj *ev[MAXEV], *conn[4];
 	char why[512] = "";
-	size_t n = ev_select(jl, (struct ev_match){"state", "127.0.0.1", -1, "127.0.0.1", port}, ev,
-			     MAXEV);
+	size_t n =
+		ev_select_sock(jl, (struct ev_match){"state", "127.0.0.1", -1, "127.0.0.1", port},
+			       from_ns, to_ns, ev, MAXEV);
 	size_t nconn =
-		ev_select(jl, (struct ev_match){"connect", "127.0.0.1", -1, NULL, port}, conn, 4);
+		ev_select_during(jl, (struct ev_match){"connect", "127.0.0.1", -1, NULL, port},
+				 from_ns, to_ns, conn, 4);
 	long long v;
 
 	ok(ev_path_is(ev, n, "CLOSE>SYN_SENT>CLOSE", why, sizeof(why)),
@@ -314,6 +322,20 @@ static void predating(const struct json_lines *jl, uint16_t port, uint16_t cport
 			   want[i].from, want[i].to);
 		}
 	}
+}
+
+/* Every line of the output that names port (as text), for a failure's diagnosis. */
+static void diag_port_lines(const char *path, uint16_t port)
+{
+	char *text = read_text_file(path, NULL), *line, *save = NULL, needle[16];
+
+	if (!text)
+		return;
+	snprintf(needle, sizeof(needle), ":%u,", port);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle))
+			tap_diag("%s", line);
+	free(text);
 }
 
 /* A thread with a name of its own connects, and closes. */
@@ -398,6 +420,7 @@ int main(void)
 	int pre_l, pre_c, pre_s, thr_l, thr_s;
 	uint16_t thr_port = 0, thr_cport;
 	pid_t refuser, thr_pid;
+	long long refused_from, refused_to;
 	size_t i;
 	int fd;
 
@@ -425,8 +448,10 @@ int main(void)
 	/* a port that nobody listens on: bind and close to find one */
 	fd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 1, &closed_port);
 	close(fd);
+	refused_from = ev_now_ns();
 	refuser = spawn(refuse_main, &closed_port);
 	ok(wait_exit(refuser, 5000) == 0, "refused connect made");
+	refused_to = ev_now_ns();
 
 	/* a thread of its own name connects */
 	thr_l = tcp_listen_on(AF_INET, "127.0.0.1", 0, 4, &thr_port);
@@ -450,8 +475,15 @@ int main(void)
 		tap_diag("first bad line: %s", jl.first_bad ? jl.first_bad : "");
 	for (i = 0; i < nsc; i++)
 		check_scenario(&jl, &sc[i]);
-	refused(&jl, closed_port, refuser);
-	predating(&jl, pre_port, pre_cport);
+	refused(&jl, closed_port, refuser, refused_from, refused_to);
+	{
+		int before = tap_failed;
+
+		predating(&jl, pre_port, pre_cport);
+		/* a missing line: what the tracer said of that connection */
+		if (tap_failed != before)
+			diag_port_lines(t.out_path, pre_cport);
+	}
 	threaded(&jl, thr_port, thr_cport, thr_pid);
 	{
 		long long events, lost, missed, sockets;
@@ -460,6 +492,9 @@ int main(void)
 
 		ok(got && events > 0 && lost == 0, "summary line: events=%lld lost=%lld",
 		   got ? events : -1, got ? lost : -1);
+		if (tap_failed)
+			tap_diag("kernel_missed=%lld; stderr: %s", got ? missed : -1,
+				 tracer_stderr(&t));
 	}
 	json_lines_free(&jl);
 	tracer_cleanup(&t);

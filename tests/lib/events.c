@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "files.h"
 #include "tap.h"
@@ -19,10 +20,19 @@ static int int_match(const struct json_obj *o, const char *key, long want)
 	return want < 0 || json_int_is(o, key, want);
 }
 
-size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
-		 size_t max)
+long long ev_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+size_t ev_select_during(const struct json_lines *jl, struct ev_match m, long long from_ns,
+			long long to_ns, const struct json_obj **out, size_t max)
 {
 	size_t i, n = 0;
+	long long ts;
 
 	for (i = 0; i < jl->n; i++) {
 		const struct json_obj *o = jl->objs[i];
@@ -31,11 +41,42 @@ size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct js
 		    !str_match(o, "raddr", m.raddr) || !int_match(o, "lport", m.lport) ||
 		    !int_match(o, "rport", m.rport))
 			continue;
+		if ((from_ns || to_ns) && (json_int(o, "ts_ns", &ts) || ts < from_ns || ts > to_ns))
+			continue;
 		if (n < max)
 			out[n] = o;
 		n++;
 	}
 	return n;
+}
+
+size_t ev_select_sock(const struct json_lines *jl, struct ev_match m, long long from_ns,
+		      long long to_ns, const struct json_obj **out, size_t max)
+{
+	const struct json_obj *first;
+	long long id, v;
+	size_t i, n = 0;
+
+	if (!ev_select_during(jl, m, from_ns, to_ns, &first, 1) || json_int(first, "sock", &id))
+		return 0;
+	for (i = 0; i < jl->n; i++) {
+		const struct json_obj *o = jl->objs[i];
+
+		if (!str_match(o, "event", m.event) || !str_match(o, "laddr", m.laddr) ||
+		    !str_match(o, "raddr", m.raddr) || !int_match(o, "lport", m.lport) ||
+		    !int_match(o, "rport", m.rport) || json_int(o, "sock", &v) || v != id)
+			continue;
+		if (n < max)
+			out[n] = o;
+		n++;
+	}
+	return n;
+}
+
+size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
+		 size_t max)
+{
+	return ev_select_during(jl, m, 0, 0, out, max);
 }
 
 int ev_path_is(const struct json_obj *const *ev, size_t n, const char *path, char *why, size_t len)

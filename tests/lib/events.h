@@ -19,9 +19,24 @@ struct ev_match {
 
 #define EV_ANY(ev) ((struct ev_match){.event = (ev), .lport = -1, .rport = -1})
 
+/* CLOCK_MONOTONIC now, in ns: a bound of an ev_match window. */
+long long ev_now_ns(void);
+
 /* Up to max matching objects, in output order; returns how many matched. */
 size_t ev_select(const struct json_lines *jl, struct ev_match m, const struct json_obj **out,
 		 size_t max);
+/* The same, of the lines with ts_ns from from_ns to to_ns (CLOCK_MONOTONIC, as
+ * the lines have it): a test's own window keeps out an earlier socket that had
+ * its port. */
+size_t ev_select_during(const struct json_lines *jl, struct ev_match m, long long from_ns,
+			long long to_ns, const struct json_obj **out, size_t max);
+/*
+ * The lines of one socket: the first line that matches m from from_ns to
+ * to_ns names it (its "sock"), and every line that matches m with that sock
+ * follows, whenever it came (a retransmitted FIN ends a socket 200 ms late).
+ */
+size_t ev_select_sock(const struct json_lines *jl, struct ev_match m, long long from_ns,
+		      long long to_ns, const struct json_obj **out, size_t max);
 
 /*
  * Whether the state events ev[0..n) walk exactly the path given as
