@@ -150,11 +150,11 @@ static uint64_t rec_step(uint32_t len)
 }
 
 /*
- * The committed bytes up to FETCH_AHEAD past the head, asked into the cache
+ * The records' bytes up to FETCH_AHEAD past the head, asked into the cache
  * once each: another CPU wrote them, and the first read of each line waited
  * for that CPU's cache (look() was the tracer's costliest function, 16 % of
- * life's time). Not past what the producers committed: a line they still
- * write would go back and forth.
+ * life's time). Not past the producers' position: the lines beyond are the
+ * next ones they write, and each would go back and forth.
  */
 #define FETCH_AHEAD (2u << 10)
 #define LINE	    64u

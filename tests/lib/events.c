@@ -20,6 +20,13 @@ static int int_match(const struct json_obj *o, const char *key, long want)
 	return want < 0 || json_int_is(o, key, want);
 }
 
+static int ev_matches(const struct json_obj *o, const struct ev_match *m)
+{
+	return str_match(o, "event", m->event) && str_match(o, "laddr", m->laddr) &&
+	       str_match(o, "raddr", m->raddr) && int_match(o, "lport", m->lport) &&
+	       int_match(o, "rport", m->rport);
+}
+
 long long ev_now_ns(void)
 {
 	struct timespec ts;
@@ -37,9 +44,7 @@ size_t ev_select_during(const struct json_lines *jl, struct ev_match m, long lon
 	for (i = 0; i < jl->n; i++) {
 		const struct json_obj *o = jl->objs[i];
 
-		if (!str_match(o, "event", m.event) || !str_match(o, "laddr", m.laddr) ||
-		    !str_match(o, "raddr", m.raddr) || !int_match(o, "lport", m.lport) ||
-		    !int_match(o, "rport", m.rport))
+		if (!ev_matches(o, &m))
 			continue;
 		if ((from_ns || to_ns) && (json_int(o, "ts_ns", &ts) || ts < from_ns || ts > to_ns))
 			continue;
@@ -62,9 +67,7 @@ size_t ev_select_sock(const struct json_lines *jl, struct ev_match m, long long 
 	for (i = 0; i < jl->n; i++) {
 		const struct json_obj *o = jl->objs[i];
 
-		if (!str_match(o, "event", m.event) || !str_match(o, "laddr", m.laddr) ||
-		    !str_match(o, "raddr", m.raddr) || !int_match(o, "lport", m.lport) ||
-		    !int_match(o, "rport", m.rport) || json_int(o, "sock", &v) || v != id)
+		if (!ev_matches(o, &m) || json_int(o, "sock", &v) || v != id)
 			continue;
 		if (n < max)
 			out[n] = o;
