@@ -1345,6 +1345,7 @@ void loader_loss(struct loader *l, struct loss *loss)
 	if (l->unix_close)
 		add_obj_loss(l->unix_close->obj, &l->unix_close->bss->counters, NULL, loss,
 			     &missed);
+	loss->skipped = missed;
 	loss->rescued = rescued;
 	raw = missed > rescued ? missed - rescued : 0;
 	/* returns no hook reported: the event is gone (call_args.bpf.h) */

@@ -68,6 +68,7 @@ struct loss {
 	uint64_t rb_full;	/* records the ring buffer had no room for */
 	uint64_t map_full;	/* helper-map updates that failed */
 	uint64_t kernel_missed; /* events lost to program runs the kernel skipped */
+	uint64_t skipped;	/* runs of the state hook the kernel skipped */
 	uint64_t rescued;	/* skipped runs of the state hook that its twin caught */
 	uint64_t ret_rescued;	/* kretprobe misses a syscall exit made good */
 };

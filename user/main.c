@@ -462,6 +462,13 @@ static void run_summary(struct run *r)
 	if (r->reported.ret_rescued && r->o->verbose)
 		warnf("%llu call returns the kernel's kretprobes missed came from syscall exits",
 		      (unsigned long long)r->reported.ret_rescued);
+	/* kernel_missed is their difference: both, to tell a skip its twin
+	 * caught from an event that no program handled */
+	if (r->o->verbose)
+		warnf("the kernel skipped %llu runs of the programs (the state hook's twin's "
+		      "left out); the twin caught %llu",
+		      (unsigned long long)r->reported.skipped,
+		      (unsigned long long)r->reported.rescued);
 	fprintf(stderr, "summary: events=%llu lost=%llu kernel_missed=%llu sockets=%llu",
 		(unsigned long long)r->records,
 		(unsigned long long)(r->reported.rb_full + r->reported.map_full + r->bad_records +

@@ -436,7 +436,7 @@ int main(void)
 	ok(pre_s >= 0 && pre_c >= 0 && !getsockname(pre_c, (struct sockaddr *)&sin, &slen),
 	   "predating: a connection before the tracer");
 	pre_cport = ntohs(sin.sin_port);
-	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", netns, NULL}) == 0,
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "-v", "--netns", netns, NULL}) == 0,
 		"tracer started")) {
 		tap_diag("%s", tracer_stderr(&t));
 		tracer_cleanup(&t);
