@@ -16,6 +16,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "sk_filter.bpf.h"
 #include "life_owner.bpf.h"
 
 #define ST_SOCKADDR_MAX 28  /* sizeof(struct sockaddr_in6) */
@@ -215,6 +216,8 @@ static __always_inline void record_call(const struct call_done *c, bool btf)
 		return;
 	if (port_reported && c->kind == ST_REC_CONNECT && proto == ST_IPPROTO_TCP &&
 	    c->ret == -ST_EINPROGRESS)
+		return;
+	if (!sk_wanted(sk, btf))
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)

@@ -164,18 +164,26 @@ static __always_inline void life_accept_to_table(const struct sock *sk, struct s
 	bpf_map_delete_elem(&life_accepts, &key);
 }
 
+/*
+ * socktrace's own process, set by the loader: the last reference to a
+ * socket's file can be its iterator's or its holder scan's, and the close()
+ * it stands for then runs in socktrace, which never holds the socket.
+ */
+const volatile __u32 self_tgid = 0;
+
 /* The owner after a transition: table_apply_state()'s rules. */
 static __always_inline void life_owner(struct life_sk *s, const struct st_state_rec *r)
 {
 	__u8 old_state = r->oldstate, new_state = r->newstate;
+	bool by_process = life_by_process(old_state, new_state) && r->task.tgid != self_tgid;
 
 	if (old_state == ST_TCP_CLOSE && new_state == ST_TCP_SYN_SENT) {
 		life_set_owner(s, &r->task, ST_OWNER_CONNECT);
-	} else if (s->owner_src == ST_OWNER_NONE && life_by_process(old_state, new_state)) {
+	} else if (s->owner_src == ST_OWNER_NONE && by_process) {
 		life_set_owner(s, &r->task, ST_OWNER_TASK);
 	} else if (s->owner_src != ST_OWNER_NONE && r->task.tgid != s->owner_pid &&
 		   !r->mptcp_parent && !s->mptcp_parent) {
-		if (life_by_process(old_state, new_state) && r->task.tgid) {
+		if (by_process && r->task.tgid) {
 			/* change_hands(): the first owner stays the origin */
 			if (s->owner_src != ST_OWNER_HOLDER) {
 				s->origin_pid = s->owner_pid;

@@ -15,6 +15,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "sk_filter.bpf.h"
 #include "life.bpf.h"
 #include "state_marks.h"
 
@@ -149,6 +150,8 @@ static __always_inline void record_state(const struct sock *sk, int oldstate, in
 		record_state_life(sk, oldstate, newstate, btf, keep);
 		return;
 	}
+	if (!sk_wanted(sk, btf))
+		return;
 	r = reserve(sizeof(*r));
 	if (!r)
 		return;

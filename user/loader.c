@@ -766,6 +766,7 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	bpf_program__set_autoload(l->skel->progs.life_gc, keep_ended);
 	skip_unneeded_calls(l->skel->obj, cfg);
 	l->skel->rodata->listeners_only = cfg->listeners_only;
+	l->skel->rodata->self_tgid = (__u32)getpid();
 	err = bpf_map__set_max_entries(l->skel->maps.rings, l->cpus);
 	/* the kernel checks each ring put in a slot against this one */
 	if (!err)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "table_internal.h"
@@ -23,6 +24,7 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 	if (n < INDEX_MIN)
 		n = INDEX_MIN;
 	tb->cap = max_entries;
+	tb->self_tgid = (uint32_t)getpid();
 	tb->ents = calloc(max_entries, sizeof(*tb->ents));
 	tb->origins = calloc(max_entries, sizeof(*tb->origins));
 	/* page-aligned, so that each entry is two whole cache lines; untouched

@@ -153,6 +153,10 @@ struct table {
 	/* by slot, for entries that changed hands: pages no entry uses stay untouched */
 	struct sock_origin *origins;
 	struct holder_probe probe;
+	/* socktrace's own process: the last reference to a socket's file can be
+	 * its iterator's or its holder scan's, and the close() it stands for
+	 * then runs in socktrace, which never holds the socket */
+	uint32_t self_tgid;
 	struct table_stats st;
 };
 

@@ -132,6 +132,8 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 	bool child = old_state == ST_TCP_LISTEN &&
 		     (new_state == ST_TCP_SYN_RECV || (mptcp && new_state == ST_TCP_ESTABLISHED));
 	bool prev_known = false;
+	/* not socktrace's own: see table.self_tgid */
+	bool by_process = made_by_process(old_state, new_state) && r->task.tgid != tb->self_tgid;
 	struct transition end = {0};
 	uint64_t rcookie = record_cookie(&r->t, r->cookie);
 
@@ -207,14 +209,14 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		set_owner(e, &r->task, OWNER_CONNECT);
 	else if (new_state == ST_TCP_LISTEN)
 		set_owner(e, &r->task, OWNER_LISTEN);
-	else if (e->owner_src == OWNER_NONE && made_by_process(old_state, new_state))
+	else if (e->owner_src == OWNER_NONE && by_process)
 		set_owner(e, &r->task, OWNER_TASK);
 	else if (e->owner_src != OWNER_NONE && r->task.tgid != e->owner_pid && !r->mptcp_parent &&
 		 !e->mptcp_parent) {
 		/* close() or shutdown() in another process: it holds the socket (a
 		 * subflow is closed by the kernel's MPTCP worker, and follows its
 		 * connection's owner instead) */
-		if (made_by_process(old_state, new_state) && r->task.tgid)
+		if (by_process && r->task.tgid)
 			change_hands(tb, e, &r->task);
 		else
 			find_holder(tb, e, old_state, r->hdr.ts_ns);

@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,55 @@ static void count_lines(const struct json_lines *jl, const char *event, long lon
 static int conn_in(int nsfd, uint16_t port, int lfd, int client_first)
 {
 	return netns_enter_fd(nsfd) ? -1 : tcp_open_close(port, lfd, 1, client_first);
+}
+
+/*
+ * A --netns tracer that falls behind (stopped) while the other namespace
+ * makes connections: their records would fill its small ring many times
+ * over, and are never reserved in it, so its own namespace's connection made
+ * last is all there. Reserved and discarded, they took its room, and that
+ * connection's records were lost.
+ */
+#define BEHIND_CONNS 100
+
+static void behind(int fd_a, int fd_b, int lfd_a, int lfd_b, const char *b_arg, long long ns_b)
+{
+	struct tracer t;
+	struct json_lines jl;
+	struct tally n;
+	long long lost = -1;
+	int i, made = 0, stopped;
+
+	memset(&t, 0, sizeof(t));
+	if (!ok(start_tracer(&t, (const char *const[]){"watch", "--netns", b_arg, "--ringbuf-size",
+						       "64K", NULL}) == 0,
+		"behind: tracer started")) {
+		tracer_cleanup(&t);
+		return;
+	}
+	kill(t.pid, SIGSTOP);
+	for (i = 0; i < BEHIND_CONNS; i++)
+		made += conn_in(fd_a, PORT_A, lfd_a, 0) == 0;
+	made += conn_in(fd_b, PORT_B, lfd_b, 0) == 0;
+	netns_enter_fd(fd_a);
+	tcp_wait_settled(3000);
+	kill(t.pid, SIGCONT);
+	ok(made == BEHIND_CONNS + 1, "behind: %d connections in A, then one in B, while stopped",
+	   made - 1);
+	usleep(200000);
+	stopped = tracer_stop(&t, 10000);
+	if (!stopped)
+		tracer_last_summary(&t, NULL, &lost, NULL, NULL);
+	ok(!stopped && lost == 0, "behind: exits 0, nothing lost (%s, lost %lld)",
+	   tracer_status_str(&t), lost);
+	if (ok(json_lines_load(t.out_path, &jl) == 0, "behind: the output is JSON lines")) {
+		count_lines(&jl, "state", 0, ns_b, &n);
+		ok(n.b_right >= 10 && n.a_right + n.a_wrong == 0,
+		   "behind: B's connection's transitions, and none of A's (%zu, %zu)", n.b_right,
+		   n.a_right + n.a_wrong);
+		json_lines_free(&jl);
+	}
+	tracer_cleanup(&t);
 }
 
 int main(void)
@@ -139,6 +189,7 @@ int main(void)
 		   t.a_right, t.b_right, want);
 		json_lines_free(&jl);
 	}
+	behind(fd_a, v.peer_nsfd, lfd_a, lfd_b, b_arg, (long long)v.peer_inode);
 out:
 	for (i = 0; i < RUNS; i++)
 		tracer_cleanup(&tr[i]);

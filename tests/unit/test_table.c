@@ -816,6 +816,35 @@ static void test_changed_hands(void)
 	is_int(fp.find_asked, 1, "%s: a close in a call asks nothing", w);
 	table_free(tb);
 
+	/*
+	 * The acceptor closed its fd while socktrace's iterator held the file:
+	 * the close() ran in socktrace as it let go. The owner stays the
+	 * acceptor; with the acceptor gone, who holds it now is asked.
+	 */
+	w = "closed as socktrace let go";
+	tb = probed(&fp, 2001, NULL);
+	{
+		struct st_task self = {.tgid = (uint32_t)getpid(), .tid = (uint32_t)getpid()};
+
+		memcpy(self.comm, "socktrace", sizeof("socktrace"));
+		accepted_conn(tb, t0, l, c, &lt, &ct);
+		state(tb, t0 + 4, c, 11, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &ct, &self, 0);
+		check_owner(4, w, 2001, OWNER_ACCEPT);
+		check_origin(4, w, 0, 0, NULL);
+		is_int(fp.find_asked, 1, "%s: the holder looked for", w);
+		ok(ev_at(4)->has_task && ev_at(4)->task_pid == (uint32_t)getpid(),
+		   "%s: the line says where it ran", w);
+		table_free(tb);
+
+		/* a socket with no owner yet does not become socktrace's */
+		w = "ownerless, closed as socktrace let go";
+		tb = fresh(64);
+		state(tb, t0, sk, 601, ST_TCP_SYN_SENT, ST_TCP_ESTABLISHED, &full, &T_IRQ, 0);
+		state(tb, t0 + 1, sk, 601, ST_TCP_ESTABLISHED, ST_TCP_FIN_WAIT1, &full, &self, 0);
+		check_owner(1, w, 0, OWNER_NONE);
+		table_free(tb);
+	}
+
 	/* the owner left and nobody holds it (it closed first): the owner stays */
 	w = "owner gone, no holder";
 	tb = probed(&fp, 2001, NULL);
