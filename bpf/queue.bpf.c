@@ -21,6 +21,7 @@
 #include "socktrace_abi.h"
 #include "record.bpf.h"
 #include "sock_read.bpf.h"
+#include "sk_filter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -28,7 +29,8 @@ static __always_inline void queued(const struct sock *listener)
 {
 	struct st_call_rec *r;
 
-	if (BPF_CORE_READ(listener, __sk_common.skc_state) != ST_TCP_LISTEN)
+	if (BPF_CORE_READ(listener, __sk_common.skc_state) != ST_TCP_LISTEN ||
+	    !sk_wanted(listener, false))
 		return;
 	r = reserve(sizeof(*r));
 	if (!r)
