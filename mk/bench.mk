@@ -22,7 +22,7 @@ $(OUT)/tools/bench-floor: tools/bench/floor.c $(OUT)/floor.skel.h $(OUT)/user/nu
 # userspace's CPU over captured records (tools/bench/replay.c, user/capture.h)
 $(OUT)/tools/bench-replay: tools/bench/replay.c $(LIB_OBJS) | $(OUT)/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iuser $(LDSTATIC) $^ $(LIBBPF_LIBS) $(HTTP_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LTO) -Iuser $(LDSTATIC) $^ $(LIBBPF_LIBS) $(HTTP_LIBS) -o $@
 
 # userspace's CPU per connection over captured records (tools/bench/replay.sh):
 #   make bench-replay REPLAY_TOOLS=life REPLAY_REPS=11

@@ -41,7 +41,7 @@ SAN_LSAN_OPTIONS  := log_path=$(SAN_LOGS)/lsan
 SAN_TOOLS ?= 0
 SAN_OWN_TOOLS := tools/bench-replay tools/bench-floor tools/gen-fuzz-corpus
 sanitize-build:
-	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CC="$(SAN_CC)" CFLAGS="$(SAN_CFLAGS)" \
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CC="$(SAN_CC)" CFLAGS="$(SAN_CFLAGS)" LTO= \
 		LDFLAGS="$(SAN_LDFLAGS)" sanitize-all
 	$(Q)rm -f $(filter-out $(addprefix $(SAN_OUT)/,$(SAN_OWN_TOOLS)),$(SAN_TOOL_BINS))
 	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CC="$(SAN_CC)" \
