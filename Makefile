@@ -63,7 +63,7 @@ MEMSET_FLAGS := $(shell $(CC) -mmemset-strategy=vector_loop:1024:noalign,libcall
 	echo -mmemset-strategy=vector_loop:1024:noalign,libcall:-1:noalign)
 # Link-time optimisation for socktrace itself: the decoder, table and views
 # call each other across files for every record, and inlined across them a
-# replayed watch record costs 13 % less (docs/performance.md). The objects
+# replayed watch record costs 11-13 % less (docs/performance.md, 2026-12-07). The objects
 # are fat, so the tests link them as plain code, as fast as before.
 LTO      ?= $(shell $(CC) -flto=auto -ffat-lto-objects -Werror -x c -c /dev/null -o /dev/null \
 	2>/dev/null && echo -flto=auto -ffat-lto-objects)
