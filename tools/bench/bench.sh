@@ -4,7 +4,8 @@
 #
 # For each tool in BENCH_TOOLS and each of BENCH_REPS repetitions, one pair of
 # connection storms (build/tools/connstorm -n BENCH_CONNS -t 2 --json), one
-# untraced and one traced, the order alternating between repetitions, each in
+# untraced and one traced, the order alternating between repetitions (and
+# every second repetition starts one tool further down the list), each in
 # a fresh network namespace that only loopback lives in. Then one more storm
 # traced by socktrace with kernel.bpf_stats_enabled=1 for the BPF programs'
 # own cost. Prints a table; writes everything to build/bench/bench-*.json.
@@ -693,6 +694,27 @@ if [ "$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)" = 1 ]; then
 	fi
 fi
 
+# The tools in the order rep $1 runs them: every second rep starts one tool
+# later. A tracer started just after another one exited pays more for its
+# memory on our VMs (docs/performance.md, 2026-12-07): in a fixed order the
+# same tool would always pay, and two builds compared in one run would differ
+# by their places. The pairs' own order alternates every rep, so the
+# rotation does every other, or with two tools one would always go first
+# with its untraced storm first.
+rep_tools() {
+	_k=$((($1 - 1) / 2))
+	shift
+	[ $# -gt 0 ] || return 0
+	_k=$((_k % $#))
+	_head=
+	while [ "$_k" -gt 0 ]; do
+		_head="$_head $1"
+		shift
+		_k=$((_k - 1))
+	done
+	echo "$*$_head"
+}
+
 TRUNCATED=false
 REP=0
 while [ "$REP" -lt "$REPS" ]; do
@@ -700,7 +722,8 @@ while [ "$REP" -lt "$REPS" ]; do
 	echo "rep $REP/$REPS ($(elapsed) s elapsed)"
 	check_load
 	echo "{\"rep\": $REP, \"load\": $LOAD_JSON}" >> "$W/reps.jsonl"
-	for t in $TOOLS; do
+	# shellcheck disable=SC2046 # tool names are words
+	for t in $(rep_tools "$REP" $TOOLS); do
 		case " $UNAVAIL " in *" $t "*) continue ;; esac
 		if [ "$(elapsed)" -ge "$MAXSECS" ]; then
 			echo "  $t: skipped (BENCH_MAX_SECONDS=$MAXSECS reached)"
