@@ -65,8 +65,11 @@ MEMSET_FLAGS := $(shell $(CC) -mmemset-strategy=vector_loop:1024:noalign,libcall
 # call each other across files for every record, and inlined across them a
 # replayed watch record costs 11-13 % less (docs/performance.md, 2026-12-07). The objects
 # are fat, so the tests link them as plain code, as fast as before.
-LTO      ?= $(shell $(CC) -flto=auto -ffat-lto-objects -Werror -x c -c /dev/null -o /dev/null \
+# (asked once, not at every compile as `?=` would)
+ifeq ($(origin LTO),undefined)
+LTO      := $(shell $(CC) -flto=auto -ffat-lto-objects -Werror -x c -c /dev/null -o /dev/null \
 	2>/dev/null && echo -flto=auto -ffat-lto-objects)
+endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(MEMSET_FLAGS) -I$(OUT) -Ibpf -Iuser \
 	$(LIBBPF_CFLAGS) -MMD -MP $(HTTP_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) \

@@ -751,7 +751,7 @@ while [ "$REP" -lt "$REPS" ]; do
 done
 
 if [ "$BPFSTATS" = 1 ]; then
-	for t in watch base-watch floor bpftrace; do
+	for t in watch base-watch life base-life floor bpftrace; do
 		case " $TOOLS " in *" $t "*) ;; *) continue ;; esac
 		case " $UNAVAIL " in *" $t "*) continue ;; esac
 		if [ "$(elapsed)" -ge "$MAXSECS" ]; then TRUNCATED=true; continue; fi
