@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "table.h"
@@ -23,6 +24,7 @@ struct unix_table {
 	size_t nlisteners, lcap;
 	unix_sink sink;
 	void *sink_ctx;
+	uint32_t self_tgid; /* socktrace's own process: see unix_table_apply() */
 };
 
 /* A record names its socket by inode; an embryo without one by its address. */
@@ -153,6 +155,7 @@ struct unix_table *unix_table_new(unix_sink sink, void *sink_ctx)
 	ut->sink = sink;
 	ut->sink_ctx = sink_ctx;
 	ut->gen = 1;
+	ut->self_tgid = (uint32_t)getpid();
 	return ut;
 }
 
@@ -265,8 +268,8 @@ static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
 		memset(&tmp, 0, sizeof(tmp));
 		take_sock(NULL, &tmp, r, true);
 		tmp.first_ns = r->hdr.ts_ns;
-		if (r->task.tgid)
-			set_owner(&tmp, &r->task, OWNER_TASK);
+		if (ev.task)
+			set_owner(&tmp, ev.task, OWNER_TASK);
 		ev.e = &tmp;
 		ev.peer = entry_for(ut, r->peer_ino, r->peer_sk, false, 0);
 		emit(ut, &ev);
@@ -304,7 +307,11 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 		return;
 	}
 	if (r->event == ST_UNIX_CLOSE) {
-		ev.task = r->task.tgid ? &r->task : NULL;
+		/* a release in socktrace itself: its iterator over a process's
+		 * files (a snapshot, a holder scan) had the last reference for a
+		 * moment, after the owner's close(). The closer is not known;
+		 * socktrace it is not. */
+		ev.task = r->task.tgid && r->task.tgid != ut->self_tgid ? &r->task : NULL;
 		apply_close(ut, r, &ev);
 		return;
 	}

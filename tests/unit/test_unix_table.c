@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "escape.h"
@@ -24,6 +25,7 @@
 /* What the sink saw: copies, since the entries may be gone after the call. */
 static struct seen {
 	uint8_t event, source;
+	uint32_t task_pid; /* 0: no task */
 	int err;
 	struct unix_entry e;
 	uint64_t peer_ino, server_ino;
@@ -40,6 +42,7 @@ static void sink(void *ctx, const struct unix_event *ev)
 	s->event = ev->event;
 	s->source = ev->source;
 	s->err = ev->err;
+	s->task_pid = ev->task ? ev->task->tgid : 0;
 	s->e = *ev->e;
 	s->peer_ino = ev->peer ? ev->peer->ino : 0;
 	s->server_ino = ev->server ? ev->server->ino : 0;
@@ -192,6 +195,25 @@ static void embryo_and_pair(void)
 	unix_table_apply(ut, &r);
 	ok(nseen == 4 && seen[3].e.ino == 90 && seen[3].source == ST_UNIX_SRC_FENTRY,
 	   "a close of an unknown socket is reported from its record");
+	ok(seen[3].task_pid == 500 && seen[3].e.owner_pid == 500 &&
+		   seen[3].e.owner_src == OWNER_TASK,
+	   "... with its closer as its owner");
+
+	/* released in socktrace itself (its scan held the last reference):
+	 * no closer, and the owner stays the one the table knows */
+	r = rec(ST_UNIX_BIND, ST_UNIX_SRC_SYSCALL, 0xa000, 100, 600, "srv");
+	set_path(&r, "/s", 2);
+	unix_table_apply(ut, &r);
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_FENTRY, 0xa000, 100, (uint32_t)getpid(), "socktrace");
+	unix_table_apply(ut, &r);
+	ok(nseen == 6 && seen[5].event == ST_UNIX_CLOSE && !seen[5].task_pid &&
+		   seen[5].e.owner_pid == 600,
+	   "a release in socktrace's own process names no closer, and keeps the owner");
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_FENTRY, 0xb000, 110, (uint32_t)getpid(), "socktrace");
+	unix_table_apply(ut, &r);
+	ok(nseen == 7 && !seen[6].task_pid && !seen[6].e.owner_pid &&
+		   seen[6].e.owner_src == OWNER_NONE,
+	   "... nor makes socktrace the owner of a socket it never met");
 	unix_table_free(ut);
 }
 
