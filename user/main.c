@@ -606,7 +606,8 @@ static int run_step(struct run *r, int timeout_ms)
 		took = mono_now_ns() - now;
 		r->next_reconcile = now + (took * 10 > 1000000000ull ? took * 10 : 1000000000ull);
 	}
-	output_flush(&r->out);
+	/* a poll that brought records is followed by another at once */
+	output_flush_due(&r->out, err == 0, now);
 	return 0;
 }
 

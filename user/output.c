@@ -2,8 +2,10 @@
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,34 +33,70 @@ static uint64_t count_lines(const char *s, size_t len)
 	return n;
 }
 
-/*
- * Write the held lines; on failure they are dropped, as later ones will be,
- * and counted: a line cut in the middle counts as not written.
- */
-static void write_held(struct output *out)
+/* The next batch's size: up to the next aligned offset of a regular file (output.h). */
+static size_t next_batch(const struct output *out)
 {
-	const char *base = out->storage ? out->storage : out->fallback;
+	size_t n;
+
+	if (!out->storage || out->per_line)
+		return 0;
+	if (out->file_pos < 0)
+		return OUTPUT_BATCH;
+	n = OUTPUT_BATCH - (size_t)(out->file_pos % OUTPUT_BATCH);
+	return n < OUTPUT_BATCH / 2 ? n + OUTPUT_BATCH : n;
+}
+
+/* Where the file's next write lands; -1 for anything but a regular file. */
+static int64_t file_offset(FILE *f)
+{
+	int fd = fileno(f), fl;
+	struct stat st;
+	off_t pos;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0)
+		return -1;
+	/* appended: at the end, whatever the offset says */
+	pos = fl & O_APPEND ? st.st_size : lseek(fd, 0, SEEK_CUR);
+	return pos < 0 ? -1 : (int64_t)pos;
+}
+
+/*
+ * Write the first n held bytes, and move the rest down. On failure every
+ * held line is dropped, as later ones will be, and counted: a line cut in
+ * the middle counts as not written.
+ */
+static void write_held(struct output *out, size_t n)
+{
+	char *base = out->storage ? out->storage : out->fallback;
 	size_t done = 0;
 	int err;
 
-	if (out->held && !out->failed) {
+	if (n && !out->failed) {
 		int fd = fileno(out->f);
 
 		/* a stream with no descriptor (a memory or cookie stream) has no
 		 * write() to block in: stdio writes it */
 		if (fd >= 0) {
-			done = write_stoppable(fd, base, out->held, &err);
+			done = write_stoppable(fd, base, n, &err);
 		} else {
-			done = fwrite(base, 1, out->held, out->f);
+			done = fwrite(base, 1, n, out->f);
 			err = ferror(out->f) ? EIO : 0;
 		}
-		if (done < out->held) {
+		if (done < n) {
 			out->failed = true;
 			out->err = err;
 		}
+		if (out->file_pos >= 0)
+			out->file_pos += (int64_t)done;
 	}
-	out->unwritten += count_lines(base + done, out->held - done);
-	out->held = 0;
+	if (out->failed) {
+		out->unwritten += count_lines(base + done, out->held - done);
+		out->held = 0;
+	} else {
+		memmove(base, base + n, out->held - n);
+		out->held -= n;
+	}
+	out->batch = next_batch(out);
 }
 
 void output_init(struct output *out, FILE *f)
@@ -74,11 +112,12 @@ void output_init(struct output *out, FILE *f)
 	out->unwritten = 0;
 	out->held = 0;
 	if (!out->storage)
-		out->storage = malloc(OUTPUT_BATCH + OUTPUT_LINE_MAX);
+		out->storage = malloc(OUTPUT_STORAGE);
+	out->file_pos = out->per_line ? -1 : file_offset(f);
 	/* without memory, every line is written at once, and lines come out
 	 * truncated (sbuf stays safe): the views cap what a line can hold, so
 	 * this is the only way to get there */
-	out->batch = out->storage && !out->per_line ? OUTPUT_BATCH : 0;
+	out->batch = next_batch(out);
 	out->mono_to_real_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	start_line(out);
 }
@@ -92,10 +131,12 @@ void output_free(struct output *out)
 void output_line(struct output *out)
 {
 	sb_putc(&out->sb, '\n');
+	if (!out->held)
+		out->held_ns = mono_now_ns();
 	out->held += out->sb.len;
 	out->lines++;
 	if (out->held >= out->batch)
-		write_held(out);
+		write_held(out, out->batch && out->held > out->batch ? out->batch : out->held);
 	start_line(out);
 }
 
@@ -105,7 +146,7 @@ void output_flush(struct output *out)
 
 	if (!out->held)
 		goto flush;
-	write_held(out);
+	write_held(out, out->held);
 	start_line(out);
 	/* a line begun before the flush moves down with the window */
 	if (part.len) {
@@ -118,6 +159,12 @@ flush:
 		out->failed = true;
 		out->err = errno;
 	}
+}
+
+void output_flush_due(struct output *out, bool idle, uint64_t now)
+{
+	if (idle || !out->held || now - out->held_ns >= OUTPUT_HOLD_NS)
+		output_flush(out);
 }
 
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns)

@@ -24,9 +24,11 @@ struct output {
 	/* the line being made: a window of OUTPUT_LINE_MAX bytes over storage,
 	 * right after the finished lines not written yet */
 	struct sbuf sb;
-	size_t held;   /* finished lines at the start of storage */
-	size_t batch;  /* write once held reaches this */
-	char *storage; /* OUTPUT_BATCH + OUTPUT_LINE_MAX bytes */
+	size_t held;	  /* finished lines at the start of storage */
+	size_t batch;	  /* write once held reaches this: so much, and keep the rest */
+	int64_t file_pos; /* a regular file's offset where held starts; -1: not one */
+	uint64_t held_ns; /* when the oldest line held was made (CLOCK_MONOTONIC) */
+	char *storage;	  /* OUTPUT_STORAGE bytes */
 	char fallback[256];
 };
 
@@ -44,6 +46,15 @@ struct output {
  * connection); it is small enough that the pages it touches are a fixed cost.
  */
 #define OUTPUT_BATCH (256 * 1024)
+/*
+ * Into a regular file a batch ends where the file's offset is a multiple of
+ * OUTPUT_BATCH, whatever line it cuts: the page cache then takes each batch in
+ * one large folio, and a write cost 30 % less kernel time than the same bytes
+ * at other offsets (ext4, 6.18). A batch after a flush realigns: it is 1/2 to
+ * 3/2 of OUTPUT_BATCH.
+ */
+#define OUTPUT_BATCH_MAX (OUTPUT_BATCH + OUTPUT_BATCH / 2)
+#define OUTPUT_STORAGE	 (OUTPUT_BATCH_MAX + OUTPUT_LINE_MAX)
 
 /* The first call allocates the line buffer; out must start zeroed. */
 void output_init(struct output *out, FILE *f);
@@ -52,6 +63,17 @@ void output_free(struct output *out);
 void output_line(struct output *out);
 /* Write the lines made so far to the file; marks failure on error. */
 void output_flush(struct output *out);
+/*
+ * How long a busy tracer may hold finished lines: while records keep coming,
+ * a flush at every poll made writes of 40 KiB at any offset, and the batches
+ * above saved nothing.
+ */
+#define OUTPUT_HOLD_NS (50ull * 1000000ull)
+/*
+ * output_flush(), if nothing is coming (idle) or the oldest line held has
+ * waited OUTPUT_HOLD_NS at now; else the lines wait for a whole batch.
+ */
+void output_flush_due(struct output *out, bool idle, uint64_t now);
 uint64_t output_realtime(const struct output *out, uint64_t mono_ns);
 /*
  * 1 after saying on stderr why a write failed; 0 if none did, or if the
