@@ -3,8 +3,10 @@
  * bench-floor: the loader of floor.bpf.c, for `make bench` only.
  *
  * It counts the records and, with --line-bytes N, writes an N-byte line to
- * stdout for each, in 256 KiB writes as socktrace does: the cost of an output
- * stream of that size without any formatting. Its rings are socktrace's plan
+ * stdout for each, in batches as socktrace writes them (user/output.c): 256
+ * KiB ending at aligned offsets of a regular file, held while polls bring
+ * records (50 ms at most): the cost of an output stream of that size without
+ * any formatting. Its rings are socktrace's plan
  * (a power of two of them, one for each CPU or a few, 4 MiB in all), or one
  * ring for all with --one-ring. Like socktrace it polls the
  * rings every 50 ms, and on SIGINT, SIGTERM or --duration it drains the ring
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "floor.skel.h"
@@ -34,6 +37,7 @@
 #define RING_BYTES   (4u << 20)
 #define RINGS_MAX    8
 #define OUT_BATCH    (256 * 1024)
+#define OUT_HOLD_NS  (50ull * 1000000ull)
 #define LINE_MAX_LEN 4096
 
 static volatile sig_atomic_t stop;
@@ -42,10 +46,32 @@ struct sink {
 	uint64_t events;
 	size_t line_bytes; /* 0: count only */
 	char line[LINE_MAX_LEN];
-	char *buf;
+	char *buf; /* OUT_BATCH * 3 / 2 + LINE_MAX_LEN */
 	size_t used;
+	size_t cut;	  /* write this much once used reaches it */
+	int64_t pos;	  /* the file's offset where buf starts; -1: not a regular file */
+	uint64_t held_ns; /* when the oldest line held was made */
 	bool failed;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* As user/output.c: up to the next multiple of OUT_BATCH, 1/2 to 3/2 of one. */
+static size_t next_cut(int64_t pos)
+{
+	size_t n;
+
+	if (pos < 0)
+		return OUT_BATCH;
+	n = OUT_BATCH - (size_t)(pos % OUT_BATCH);
+	return n < OUT_BATCH / 2 ? n + OUT_BATCH : n;
+}
 
 static void on_signal(int sig)
 {
@@ -53,12 +79,13 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void flush_out(struct sink *s)
+/* Write the first len bytes held, and move the rest down. */
+static void write_out(struct sink *s, size_t len)
 {
 	size_t off = 0;
 
-	while (off < s->used && !s->failed) {
-		ssize_t n = write(STDOUT_FILENO, s->buf + off, s->used - off);
+	while (off < len && !s->failed) {
+		ssize_t n = write(STDOUT_FILENO, s->buf + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -69,7 +96,16 @@ static void flush_out(struct sink *s)
 			off += (size_t)n;
 		}
 	}
-	s->used = 0;
+	if (s->pos >= 0)
+		s->pos += (int64_t)off;
+	memmove(s->buf, s->buf + len, s->used - len);
+	s->used -= len;
+	s->cut = next_cut(s->pos);
+}
+
+static void flush_out(struct sink *s)
+{
+	write_out(s, s->used);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -81,10 +117,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	s->events++;
 	if (!s->line_bytes || s->failed)
 		return 0;
-	if (s->used + s->line_bytes > OUT_BATCH)
-		flush_out(s);
+	if (!s->used)
+		s->held_ns = mono_ns();
 	memcpy(s->buf + s->used, s->line, s->line_bytes);
 	s->used += s->line_bytes;
+	if (s->used >= s->cut)
+		write_out(s, s->cut);
 	return 0;
 }
 
@@ -174,7 +212,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (sink.line_bytes) {
-		sink.buf = malloc(OUT_BATCH);
+		struct stat st;
+		off_t pos = -1;
+
+		sink.buf = malloc(OUT_BATCH * 3 / 2 + LINE_MAX_LEN);
+		if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode))
+			pos = fcntl(STDOUT_FILENO, F_GETFL) & O_APPEND
+				      ? st.st_size
+				      : lseek(STDOUT_FILENO, 0, SEEK_CUR);
+		sink.pos = pos;
+		sink.cut = next_cut(sink.pos);
 		if (!sink.buf) {
 			fprintf(stderr, "bench-floor: out of memory\n");
 			return 1;
@@ -254,8 +301,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-floor: ring buffer: %s\n", strerror(-n));
 			break;
 		}
-		ring_buffer__consume(rb);
-		flush_out(&sink);
+		/* a poll with records is followed by another at once */
+		if (ring_buffer__consume(rb) <= 0 && n <= 0)
+			flush_out(&sink);
+		else if (sink.used && mono_ns() - sink.held_ns >= OUT_HOLD_NS)
+			flush_out(&sink);
 	}
 	ring_buffer__consume(rb);
 	flush_out(&sink);
