@@ -48,10 +48,10 @@ struct output {
 #define OUTPUT_BATCH (256 * 1024)
 /*
  * Into a regular file a batch ends where the file's offset is a multiple of
- * OUTPUT_BATCH, whatever line it cuts: the page cache then takes each batch in
- * one large folio, and a write cost 30 % less kernel time than the same bytes
- * at other offsets (ext4, 6.18). A batch after a flush realigns: it is 1/2 to
- * 3/2 of OUTPUT_BATCH.
+ * OUTPUT_BATCH, whatever line it cuts: the page cache can then take it in
+ * large folios, and such a write cost 30 % less kernel time than the same
+ * bytes at other offsets (ext4, 6.18). A batch after a flush realigns: it is
+ * 1/2 to 3/2 of OUTPUT_BATCH.
  */
 #define OUTPUT_BATCH_MAX (OUTPUT_BATCH + OUTPUT_BATCH / 2)
 #define OUTPUT_STORAGE	 (OUTPUT_BATCH_MAX + OUTPUT_LINE_MAX)
