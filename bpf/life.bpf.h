@@ -201,6 +201,24 @@ static __always_inline void life_owner(struct life_sk *s, const struct st_state_
 	}
 }
 
+/*
+ * Entries made dead (life_end()) less those taken over (life_claim()), a
+ * cache line for each CPU: added to what the last pass of life_gc left dead,
+ * they tell userspace whether a pass has enough to collect to be worth its
+ * walk over every bucket (user/life_gc.c). More CPUs than slots share them,
+ * hence the atomic add.
+ */
+#define LIFE_DEAD_SLOTS	 64
+#define LIFE_DEAD_STRIDE 8
+__s64 life_dead[LIFE_DEAD_SLOTS * LIFE_DEAD_STRIDE] __attribute__((aligned(64)));
+
+static __always_inline void life_dead_add(__s64 n)
+{
+	__u32 i = (bpf_get_smp_processor_id() & (LIFE_DEAD_SLOTS - 1)) * LIFE_DEAD_STRIDE;
+
+	__sync_fetch_and_add(&life_dead[i], n);
+}
+
 /* A life record's story part: what the kernel kept of the connection. */
 static __always_inline void life_rec_story(struct st_life_rec *l, const struct life_sk *s,
 					   __u64 ts_ns, __u64 sk)
@@ -257,8 +275,9 @@ out:
 	/* dead from now; unless life_gc took it meanwhile (the connection
 	 * lasted life_gc_age_ns, and it read the flags just cleared) */
 	seen = s->first_ns;
-	if (seen != LIFE_GONE_NS)
-		__sync_val_compare_and_swap(&s->first_ns, seen, r->hdr.ts_ns);
+	if (seen != LIFE_GONE_NS &&
+	    __sync_val_compare_and_swap(&s->first_ns, seen, r->hdr.ts_ns) == seen)
+		life_dead_add(1);
 }
 
 /*
@@ -352,8 +371,10 @@ static __always_inline bool life_claim(struct life_sk *s, __u64 ts_ns)
 {
 	__u64 seen = s->first_ns;
 
-	return seen != LIFE_GONE_NS &&
-	       __sync_val_compare_and_swap(&s->first_ns, seen, ts_ns) == seen;
+	if (seen == LIFE_GONE_NS || __sync_val_compare_and_swap(&s->first_ns, seen, ts_ns) != seen)
+		return false;
+	life_dead_add(-1);
+	return true;
 }
 
 /* A connection's first transition: its storage, blank but for the owner a listener gave. */
@@ -489,11 +510,11 @@ static __always_inline bool life_sock_gone(__u64 key)
 
 struct life_gc_pass {
 	__u64 now;
-	__u64 left; /* entries a later pass may take: live, or dead and young */
+	__u64 dead; /* dead entries left for a later pass: too young */
 };
 
-/* What the last pass left: passes go on while there are some (user/main.c). */
-__u64 life_gc_left;
+/* What the last pass left dead, for userspace to add life_dead's sum to. */
+__u64 life_gc_dead;
 
 /*
  * One entry of life_hash, for life_gc: an aged dead one is collected; an
@@ -511,14 +532,12 @@ static long life_gc_one(struct bpf_map *map, const __u64 *key, struct life_sk *s
 	bool told = false;
 
 	if (seen != LIFE_GONE_NS && (seen > p->now || p->now - seen < life_gc_age_ns)) {
-		p->left++;
+		p->dead += !(s->life_flags & LIFE_K_LIVE);
 		return 0;
 	}
 	if (seen != LIFE_GONE_NS && (s->life_flags & LIFE_K_LIVE)) {
-		if (!life_sock_gone(k)) {
-			p->left++;
+		if (!life_sock_gone(k))
 			return 0;
-		}
 		/* every byte: the helper reads the whole of it */
 		__builtin_memset(&l, 0, sizeof(l));
 		life_unseen_rec(&l, s, seen, p->now, k);
@@ -549,7 +568,7 @@ int life_gc(struct bpf_iter__bpf_map *ctx)
 		return 0;
 	p.now = bpf_ktime_get_ns();
 	bpf_for_each_map_elem(&life_hash, life_gc_one, &p, 0);
-	life_gc_left = p.left;
+	life_gc_dead = p.dead;
 	return 0;
 }
 

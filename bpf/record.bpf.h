@@ -20,12 +20,15 @@ const volatile bool filter_no_udp = false;
  * costs more than the event; userspace also polls on a short timeout. */
 const volatile __u32 wakeup_bytes = 0;
 /*
- * Set by userspace while it sleeps in poll. Without it every record submitted
- * past wakeup_bytes forced a wake-up until userspace had drained the ring:
- * an irq_work self-IPI each (an APIC write, which traps in a VM), about 17 %
- * of a storm's records. Now the first record past the mark takes the flag and
- * wakes; the rest go quietly. A wake-up missed in a race costs at most one
- * poll timeout: poll itself returns at once while records are pending.
+ * Set by userspace while it sleeps in poll: the bytes pending in a ring that
+ * wake it. wakeup_bytes while records come, where it also wakes every poll
+ * timeout; 1, the first record, when it sleeps long for want of them.
+ * Without it every record submitted past the mark forced a wake-up until
+ * userspace had drained the ring: an irq_work self-IPI each (an APIC write,
+ * which traps in a VM), about 17 % of a storm's records. Now the first
+ * record past the mark takes it and wakes; the rest go quietly. A wake-up
+ * missed in a race costs at most one poll timeout: poll itself returns at
+ * once while records are pending.
  */
 __u32 consumer_waiting;
 
@@ -83,12 +86,14 @@ static __always_inline void submit(void *rec)
 	__u64 flags = 0;
 
 	if (wakeup_bytes) {
+		__u32 mark = consumer_waiting;
+
 		flags = BPF_RB_NO_WAKEUP;
-		/* two CPUs may both take the flag: one wake-up too many, no harm */
-		if (consumer_waiting) {
+		/* two CPUs may both take the mark: one wake-up too many, no harm */
+		if (mark) {
 			void *ring = cpu_ring();
 
-			if (ring && bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+			if (ring && bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= mark) {
 				consumer_waiting = 0;
 				flags = BPF_RB_FORCE_WAKEUP;
 			}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -18,6 +19,7 @@
  */
 #define AGE_NS	 (10000ull * 1000000ull)
 #define EVERY_NS (5000ull * 1000000ull)
+#define MS_MAX	 3600000ull
 
 /*
  * Environment variable name as a number from min to max, into *n if set. 0;
@@ -35,15 +37,53 @@ static int env_number(const char *name, uint64_t min, uint64_t max, const char *
 	return 0;
 }
 
-int life_gc_times(uint64_t *age_ns, uint64_t *every_ns)
+/* LIFE_GC_ENV, "MS" or "MS,IDLE_MS", into *ms and *idle_ms (0 if not given). */
+static int env_times(uint64_t *ms, uint64_t *idle_ms)
 {
-	uint64_t ms = 0;
+	const char *s = getenv(LIFE_GC_ENV), *comma = s ? strchr(s, ',') : NULL;
+	char head[24];
+	size_t n = comma ? (size_t)(comma - s) : 0;
 
-	if (env_number(LIFE_GC_ENV, 1, 3600000, "milliseconds", &ms))
+	*ms = *idle_ms = 0;
+	if (!s)
+		return 0;
+	if (comma && n < sizeof(head)) {
+		memcpy(head, s, n);
+		head[n] = '\0';
+	}
+	if (comma ? n >= sizeof(head) || parse_u64(head, 1, MS_MAX, ms) ||
+			    parse_u64(comma + 1, 1, MS_MAX, idle_ms)
+		  : parse_u64(s, 1, MS_MAX, ms)) {
+		warnf("%s=%s: want milliseconds, or milliseconds,milliseconds, each 1 to %llu",
+		      LIFE_GC_ENV, s, MS_MAX);
 		return -1;
-	*age_ns = ms ? ms * 1000000ull : AGE_NS;
-	*every_ns = ms ? ms * 1000000ull : EVERY_NS;
+	}
 	return 0;
+}
+
+int life_gc_clock_init(struct life_gc_clock *c, uint64_t now)
+{
+	uint64_t ms, idle_ms, batch = LIFE_GC_BATCH;
+
+	if (env_times(&ms, &idle_ms) ||
+	    env_number(LIFE_GC_BATCH_ENV, 1, UINT32_MAX, "a number of entries", &batch))
+		return -1;
+	c->age_ns = ms ? ms * 1000000ull : AGE_NS;
+	c->every_ns = ms ? ms * 1000000ull : EVERY_NS;
+	c->idle_ns = idle_ms ? idle_ms * 1000000ull : c->every_ns * LIFE_GC_IDLE;
+	c->batch = batch;
+	c->next_tick = now + c->every_ns;
+	c->last_pass = now;
+	return 0;
+}
+
+bool life_gc_due(struct life_gc_clock *c, uint64_t now, uint64_t dead)
+{
+	c->next_tick = now + c->every_ns;
+	if (dead < c->batch && now - c->last_pass < c->idle_ns)
+		return false;
+	c->last_pass = now;
+	return true;
 }
 
 int life_gc_test_port(uint16_t *port)

@@ -119,6 +119,7 @@ struct loader {
 	struct bpf_link *life_gc;    /* life_hash's collector, with SET_TP_BTF_KEEP */
 	bool life_gc_failed;	     /* the last try failed on it */
 	bool life_gc_refused;	     /* so entries are deleted at their ends instead */
+	int64_t life_dead_base;	     /* dead at the last pass, less life_dead's sum then */
 };
 
 /*
@@ -1245,7 +1246,7 @@ fail:
 	return err;
 }
 
-/* Each object that submits wake-ups has its own flag (record.bpf.h). */
+/* Each object that submits wake-ups has its own mark (record.bpf.h). */
 static void set_waiting(struct loader *l, __u32 v)
 {
 	__atomic_store_n(&l->skel->bss->consumer_waiting, v, __ATOMIC_SEQ_CST);
@@ -1262,7 +1263,7 @@ void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx)
 	rings_set_ahead(&l->rings, fn, ctx);
 }
 
-int loader_poll(struct loader *l, int timeout_ms)
+int loader_poll(struct loader *l, int timeout_ms, bool first_wakes)
 {
 	int n, m, total = 0;
 	bool blocked;
@@ -1275,7 +1276,7 @@ int loader_poll(struct loader *l, int timeout_ms)
 		ring_spill_trim(&l->spill);
 	/* tell the BPF side to wake us once enough is pending (record.bpf.h) */
 	if (timeout_ms)
-		set_waiting(l, 1);
+		set_waiting(l, first_wakes ? 1 : l->wakeup_bytes);
 	n = rings_wait(&l->rings, timeout_ms);
 	if (timeout_ms)
 		set_waiting(l, 0);
@@ -1472,17 +1473,41 @@ uint64_t loader_spill_recent(struct loader *l)
 	return l ? ring_spill_recent(&l->spill) : 0;
 }
 
-int loader_life_gc(struct loader *l, uint64_t *left)
+/* life_dead's slots, which the BPF side pads with zeroes to a cache line each */
+static int64_t life_dead_sum(const struct loader *l)
+{
+	const __s64 *slot = l->skel->bss->life_dead;
+	size_t i, n = sizeof(l->skel->bss->life_dead) / sizeof(*slot);
+	int64_t sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += __atomic_load_n(&slot[i], __ATOMIC_RELAXED);
+	return sum;
+}
+
+int loader_life_gc(struct loader *l)
 {
 	int err;
 
-	*left = 0;
 	if (!l || !l->life_gc)
 		return 0;
 	err = life_gc_run(l->life_gc);
 	if (!err)
-		*left = __atomic_load_n(&l->skel->bss->life_gc_left, __ATOMIC_RELAXED);
+		l->life_dead_base =
+			(int64_t)__atomic_load_n(&l->skel->bss->life_gc_dead, __ATOMIC_RELAXED) -
+			life_dead_sum(l);
 	return err;
+}
+
+uint64_t loader_life_dead(const struct loader *l)
+{
+	int64_t n;
+
+	if (!l || !l->life_gc)
+		return 0;
+	/* a pass and the hooks race by a few entries: never below none */
+	n = l->life_dead_base + life_dead_sum(l);
+	return n > 0 ? (uint64_t)n : 0;
 }
 
 void loader_close(struct loader *l)

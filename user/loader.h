@@ -86,8 +86,10 @@ int loader_open(struct loader **out, const struct loader_cfg *cfg, record_fn fn,
  * fn (rings.h); spilled records are not shown again. */
 void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx);
 /* Wait up to timeout_ms for records, then consume everything pending.
- * Returns records handled or -errno (-EINTR on a signal is not an error). */
-int loader_poll(struct loader *l, int timeout_ms);
+ * first_wakes: the first record ends the wait, where otherwise records end it
+ * only once many are pending (an idle run's long sleep). Returns records
+ * handled or -errno (-EINTR on a signal is not an error). */
+int loader_poll(struct loader *l, int timeout_ms, bool first_wakes);
 /* The counts so far. kernel_missed is settled (settled_count.h): a loss
  * shows from the second reading that has it, so a last report reads twice. */
 void loader_loss(struct loader *l, struct loss *loss);
@@ -140,9 +142,11 @@ void loader_spill(const struct loader *l, uint64_t *records, uint64_t *peak);
 /* The most bytes they held since the last call. */
 uint64_t loader_spill_recent(struct loader *l);
 /* A pass of life's collector of its hash's entries (life_gc.h), where there
- * is one; *left: the entries it left for a later pass (0 without one). 0,
- * or a negative errno. */
-int loader_life_gc(struct loader *l, uint64_t *left);
+ * is one. 0, or a negative errno. */
+int loader_life_gc(struct loader *l);
+/* About how many dead entries the hash holds now: what the last pass left,
+ * and those made and taken over since (0 without a collector). */
+uint64_t loader_life_dead(const struct loader *l);
 void loader_close(struct loader *l);
 
 /* The cgroup v2 root directory (mounting cgroup2 if nothing has): an fd or -errno. */

@@ -24,6 +24,7 @@
 #include "view_features.h"
 #include "holder_scan.h"
 #include "heal_pace.h"
+#include "idle_poll.h"
 #include "life_gc.h"
 #include "holders.h"
 #include "kconfig.h"
@@ -42,7 +43,6 @@
 #include "write_stop.h"
 
 #define SOCKTRACE_VERSION "0.1.0"
-#define POLL_MS		  50
 /* Reading the kernel's skipped-run counts costs a syscall per program: a storm
  * makes polls return far more often than POLL_MS, so they are read at most
  * this often (ring buffer losses are in .bss and cost nothing) */
@@ -61,8 +61,6 @@
  * a CPU from the storm. */
 #define POLL_BUSY	 256
 #define BUSY_MAX_WAIT_NS (30000ull * 1000000ull)
-/* life's collector passes this many times less often when idle */
-#define LIFE_GC_IDLE 6
 
 static volatile sig_atomic_t stop_signal;
 
@@ -117,13 +115,13 @@ struct run {
 	uint64_t next_reader_check;
 	uint64_t deadline; /* --duration's end, or 0 */
 	bool lost_since_reconcile;
-	struct heal_pace pace;		      /* when healing after a loss costs no more loss */
-	struct metrics_run *metrics;	      /* serve, --metrics; NULL otherwise */
-	FILE *capture;			      /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
-	uint64_t life_gc_every, next_life_gc; /* life's hash collector (life_gc.h) */
-	uint64_t records_at_gc;		      /* records when the last pass ran */
-	uint64_t life_gc_left;		      /* entries it left for a later one */
-	bool life_gc_failed;		      /* a pass failed, and stderr said so */
+	struct heal_pace pace;	     /* when healing after a loss costs no more loss */
+	struct metrics_run *metrics; /* serve, --metrics; NULL otherwise */
+	FILE *capture;		     /* SOCKTRACE_CAPTURE (capture.h); NULL otherwise */
+	struct life_gc_clock gc;     /* life's hash collector (life_gc.h) */
+	bool life_gc;		     /* life keeps connections: gc is set */
+	bool life_gc_failed;	     /* a pass failed, and stderr said so */
+	struct idle_poll idle;	     /* how long a stream's polls sleep */
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -217,7 +215,7 @@ static int take_snapshot(struct run *r, unsigned int what)
 			      snapshot_holder_source(r->snap));
 	}
 	/* what happened before the snapshot goes in first */
-	if (r->ld && loader_poll(r->ld, 0) < 0)
+	if (r->ld && loader_poll(r->ld, 0, false) < 0)
 		return -1;
 	if (!r->ut)
 		what &= ~SNAP_UNIX;
@@ -380,11 +378,13 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	/* before any BPF: a port in use or a bad --web-config fails at once */
 	if (o->metrics && metrics_run_open(&r->metrics, o, &sink, &sink_ctx, mono_now_ns()))
 		return -1;
-	if (capture_open(&r->capture, r->out.mono_to_real_ns))
+	if (capture_open(&r->capture, r->out.mono_to_real_ns) || idle_poll_init(&r->idle))
 		return -1;
-	if (life_kernel && (life_gc_times(&cfg.life_gc_age_ns, &r->life_gc_every) ||
+	if (life_kernel && (life_gc_clock_init(&r->gc, mono_now_ns()) ||
 			    life_gc_test_port(&cfg.test_lose_end_port)))
 		return -1;
+	r->life_gc = life_kernel;
+	cfg.life_gc_age_ns = r->gc.age_ns;
 	startup_heap_begin();
 	r->tb = table_new(o->max_sockets, sink, sink_ctx);
 	if (!r->tb) {
@@ -441,7 +441,8 @@ static int run_open(struct run *r, const struct options *o, transition_sink sink
 	}
 	if (o->duration_ns)
 		r->deadline = mono_now_ns() + o->duration_ns;
-	r->next_life_gc = mono_now_ns() + r->life_gc_every;
+	r->gc.next_tick = mono_now_ns() + r->gc.every_ns;
+	r->gc.last_pass = mono_now_ns();
 	r->next_unix_snapshot = mono_now_ns() + UNIX_SNAPSHOT_NS;
 	/* fentry and kprobe see every release; close() misses exits and last
 	 * references dropped elsewhere */
@@ -514,23 +515,24 @@ static void run_close(struct run *r)
 static void run_life_gc(struct run *r)
 {
 	/* a failed pass leaves dead entries in the map, not the run wrong */
-	int gc = loader_life_gc(r->ld, &r->life_gc_left);
+	int gc = loader_life_gc(r->ld);
 
 	if (gc && !r->life_gc_failed)
 		warnf_errno(gc, "collecting life's ended connections in the kernel");
 	r->life_gc_failed |= gc != 0;
 }
 
-/* Poll once; keep time-driven state and loss reports current. */
-static int run_step(struct run *r, int timeout_ms)
+/* Poll once (first_wakes: loader_poll()'s); keep time-driven state and loss reports current. */
+static int run_step(struct run *r, int timeout_ms, bool first_wakes)
 {
 	uint64_t now, loss_every;
-	int err = loader_poll(r->ld, timeout_ms);
+	int err = loader_poll(r->ld, timeout_ms, first_wakes);
 
 	if (err < 0) {
 		warnf_errno(err, "ring buffer");
 		return -1;
 	}
+	idle_poll_seen(&r->idle, err);
 	now = mono_now_ns();
 	heal_pace_tick(&r->pace, now);
 	/* a reader that left while nothing was written: end as on EPIPE */
@@ -577,18 +579,13 @@ static int run_step(struct run *r, int timeout_ms)
 		if (take_snapshot(r, SNAP_UNIX))
 			return -1;
 	}
-	/* A pass walks every bucket (4 ms for 262,144). Without records and
-	 * with nothing left by the last one it is rarer, not stopped: a
+	/* Passes are rare while few entries are dead, never stopped: a
 	 * connection kept in the kernel sends nothing until its end, and one
-	 * whose end no hook saw sends nothing at all. */
-	if (r->life_gc_every && now >= r->next_life_gc &&
-	    (err < POLL_BUSY || now >= r->next_life_gc + BUSY_MAX_WAIT_NS)) {
-		bool idle = r->records == r->records_at_gc && !r->life_gc_left;
-
-		r->records_at_gc = r->records;
+	 * whose end no hook saw sends nothing at all (life_gc.h). */
+	if (r->life_gc && now >= r->gc.next_tick &&
+	    (err < POLL_BUSY || now >= r->gc.next_tick + BUSY_MAX_WAIT_NS) &&
+	    life_gc_due(&r->gc, now, loader_life_dead(r->ld)))
 		run_life_gc(r);
-		r->next_life_gc = now + r->life_gc_every * (idle ? LIFE_GC_IDLE : 1);
-	}
 	/* lost events leave the table wrong: heal it from the kernel, at most once
 	 * a second, and not while a storm would overflow the ring meanwhile */
 	if (r->lost_since_reconcile && !r->pace.wanted)
@@ -621,9 +618,32 @@ static bool run_over(const struct run *r)
 static int run_until(struct run *r, uint64_t until)
 {
 	while (!run_over(r) && mono_now_ns() < until)
-		if (run_step(r, POLL_MS))
+		if (run_step(r, POLL_MS, false))
 			return -1;
 	return 0;
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * A stream's next poll (idle_poll.h). Metrics are published at every poll:
+ * a run that serves them polls as while records come.
+ */
+static int stream_poll_ms(const struct run *r, bool *first_wakes)
+{
+	uint64_t due = table_next_due(r->tb);
+	bool busy = r->out.held || r->metrics || r->lost_since_reconcile;
+
+	if (r->deadline)
+		due = earlier(due, r->deadline);
+	if (r->life_gc)
+		due = earlier(due, r->gc.next_tick);
+	if (r->ut && r->unix_reconcile)
+		due = earlier(due, r->next_unix_snapshot);
+	return idle_poll_ms(&r->idle, mono_now_ns(), busy, due, first_wakes);
 }
 
 /* watch and life: a stream of lines until stopped, a count, or a duration. */
@@ -647,7 +667,10 @@ static int cmd_stream(const struct options *o)
 		watch_header(&r.watch);
 	output_flush(&r.out);
 	while (!run_over(&r)) {
-		if (run_step(&r, POLL_MS)) {
+		bool first_wakes;
+		int ms = stream_poll_ms(&r, &first_wakes);
+
+		if (run_step(&r, ms, first_wakes)) {
 			status = 1;
 			break;
 		}
@@ -658,9 +681,9 @@ static int cmd_stream(const struct options *o)
 	 * the output gone, count it as not written) */
 	if (!(o->count && *shown + r.ustream.shown >= o->count)) {
 		/* connections whose sockets left unseen, as a pass would tell them */
-		if (r.life_gc_every)
+		if (r.life_gc)
 			run_life_gc(&r);
-		loader_poll(r.ld, 0);
+		loader_poll(r.ld, 0, false);
 		table_flush(r.tb);
 	}
 	report_final_loss(&r);
@@ -682,7 +705,7 @@ static int cmd_table(const struct options *o)
 	}
 	for (;;) {
 		/* events first, then the kernel's view of queues and holders */
-		if ((r.ld && run_step(&r, 0)) ||
+		if ((r.ld && run_step(&r, 0, false)) ||
 		    (want_inet(o) && table_view_print(&r.tview, r.tb, mono_now_ns()))) {
 			status = 1;
 			break;
@@ -744,8 +767,9 @@ static int cmd_reuseport(const struct options *o)
 		if (final)
 			snapshot_set_stop_flag(NULL);
 		/* queues, drops and holders are the kernel's: read them fresh */
-		if (!r.out.failed && (take_snapshot(&r, SNAP_TCP | SNAP_FILES) || run_step(&r, 0) ||
-				      reuseport_view_print(&r.rview, r.tb, mono_now_ns(), final)))
+		if (!r.out.failed &&
+		    (take_snapshot(&r, SNAP_TCP | SNAP_FILES) || run_step(&r, 0, false) ||
+		     reuseport_view_print(&r.rview, r.tb, mono_now_ns(), final)))
 			status = 1;
 		output_flush(&r.out);
 		if (final || status)

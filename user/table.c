@@ -100,6 +100,12 @@ void table_tick(struct table *tb, uint64_t now_ns)
 	pending_expire(tb, now_ns);
 }
 
+uint64_t table_next_due(const struct table *tb)
+{
+	/* a held line's grace period ends at some poll: polls go on as ever */
+	return tb->pend_len ? 0 : tw_next_due(tb);
+}
+
 /* A TIME_WAIT entry the walks show: in use, and still the kernel's. */
 static bool tw_shown(const struct tw_entry *tw)
 {

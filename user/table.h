@@ -233,6 +233,9 @@ void table_snapshot_end(struct table *tb);
  * lines held for longer than the grace period. now_ns is CLOCK_MONOTONIC.
  */
 void table_tick(struct table *tb, uint64_t now_ns);
+/* When table_tick() next has work to do (CLOCK_MONOTONIC ns): 0, soon;
+ * UINT64_MAX, not before something else happens. */
+uint64_t table_next_due(const struct table *tb);
 /* At exit: release every held line. */
 void table_flush(struct table *tb);
 

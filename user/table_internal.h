@@ -441,6 +441,7 @@ struct tw_entry *tw_seed(struct table *tb, const struct st_tuple *t, uint64_t co
 void timewait_gone(struct table *tb, struct tw_entry *tw);
 void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts);
 void tw_expire(struct table *tb, uint64_t now_ns);
+uint64_t tw_next_due(const struct table *tb);
 
 /* ---- held lines (table_held.c) ---- */
 

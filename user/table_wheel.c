@@ -387,6 +387,26 @@ void timewait_reused(struct table *tb, const struct sock_entry *e, uint64_t ts)
 }
 
 /*
+ * When the first entry not yet ended is due: its bucket's head, or the
+ * bucket's second if the bucket waits to be sorted. UINT64_MAX: none.
+ */
+uint64_t tw_next_due(const struct table *tb)
+{
+	uint64_t sec = tb->tw_sec;
+	uint32_t n, b;
+
+	for (n = 0; n < TW_WHEEL; n++, sec++) {
+		b = sec % TW_WHEEL;
+		if (!tb->tw_wheel[b])
+			continue;
+		if (tw_bucket_unsorted(tb, b))
+			return sec * NS_PER_SEC;
+		return tb->tws[tb->tw_wheel[b] - 1].expire_ns;
+	}
+	return UINT64_MAX;
+}
+
+/*
  * End the entries whose time is up, each with a derived -> CLOSE line. The
  * table calls this at every poll: a bucket is walked only as far as its
  * entries may be due, or at 50,000 connections a second each poll would walk

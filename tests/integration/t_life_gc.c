@@ -3,12 +3,16 @@
  * life's hash by sock address, where the kernel allocates its entries: a
  * connection's entry outlives its end, for the next socket at its address,
  * and a collector deletes those whose address nobody took again
- * (SOCKTRACE_LIFE_GC_MS shortens its wait for the test). Two life runs watch
- * the same storms: one that collects after an hour, whose map must still
- * hold entries once every connection has ended, and one that collects after
- * 200 ms, whose map must empty. Both must print every connection's two ends,
- * before and after a collection. The maps are read from outside, through
- * the tracers' descriptors, with bpf(2).
+ * (SOCKTRACE_LIFE_GC_MS shortens its wait for the test). Life runs watch the
+ * same storms: one that collects after an hour, whose map must still hold
+ * entries once every connection has ended, and one that collects after
+ * 200 ms, whose map must empty. A pass at a tick needs enough dead entries
+ * (SOCKTRACE_TEST_LIFE_GC_BATCH), or else the longest wait between passes:
+ * with that wait an hour, a run whose batch is one entry must empty its map,
+ * and one with the default batch, more than the storm leaves, must not. All
+ * must print every connection's two ends, before and after a collection.
+ * The maps are read from outside, through the tracers' descriptors, with
+ * bpf(2).
  *
  * The collector also tells the ends that no hook saw: a third run ignores
  * the -> CLOSE of connections to one port (SOCKTRACE_TEST_LOSE_END_PORT), as
@@ -33,6 +37,7 @@
 
 #define CONNS	   300
 #define GC_ENV	   "SOCKTRACE_LIFE_GC_MS"
+#define BATCH_ENV  "SOCKTRACE_TEST_LIFE_GC_BATCH"
 #define LOSE_ENV   "SOCKTRACE_TEST_LOSE_END_PORT"
 #define LOSE_PORT  4711
 #define HELD_PORT  4712
@@ -51,14 +56,17 @@ static int life_hash_of(pid_t pid)
 	return fd;
 }
 
-/* A life run with the collector's wait at ms. */
-static int start_life(struct tracer *t, const char *netns, const char *ms)
+/* A life run with the collector's times at ms, and its batch (NULL: the default). */
+static int start_life(struct tracer *t, const char *netns, const char *ms, const char *batch)
 {
 	int err;
 
 	setenv(GC_ENV, ms, 1);
+	if (batch)
+		setenv(BATCH_ENV, batch, 1);
 	err = start_tracer(t, (const char *const[]){"life", "--netns", netns, NULL});
 	unsetenv(GC_ENV);
+	unsetenv(BATCH_ENV);
 	return err;
 }
 
@@ -230,28 +238,38 @@ out:
 
 int main(void)
 {
-	struct tracer keep, collect;
+	struct tracer keep, collect, hold, batch;
 	char netns[32];
-	long ns = netns_enter_new(), n, kept, left = -1;
-	int keep_fd = -1, collect_fd = -1, i;
+	long ns = netns_enter_new(), n, kept, held, left = -1;
+	int keep_fd = -1, collect_fd = -1, hold_fd = -1, batch_fd = -1, i;
 
 	memset(&keep, 0, sizeof(keep));
 	memset(&collect, 0, sizeof(collect));
+	memset(&hold, 0, sizeof(hold));
+	memset(&batch, 0, sizeof(batch));
 	bad_value(GC_ENV, "soon");
 	bad_value(LOSE_ENV, "http");
+	bad_value(GC_ENV, "200,");
+	bad_value(BATCH_ENV, "0");
 	if (ns < 0) {
 		ok(0, "enter a new network namespace: %s", strerror((int)-ns));
 		return tap_done();
 	}
 	snprintf(netns, sizeof(netns), "%ld", ns);
-	if (!ok(start_life(&keep, netns, "3600000") == 0 && start_life(&collect, netns, "200") == 0,
-		"two life runs started: collecting after an hour and after 200 ms"))
+	if (!ok(start_life(&keep, netns, "3600000", NULL) == 0 &&
+			start_life(&collect, netns, "200", NULL) == 0 &&
+			start_life(&hold, netns, "200,3600000", NULL) == 0 &&
+			start_life(&batch, netns, "200,3600000", "1") == 0,
+		"four life runs started: collecting after an hour, after 200 ms, and after "
+		"200 ms at ticks with a batch of the default and of 1"))
 		goto out;
 	keep_fd = life_hash_of(keep.pid);
 	collect_fd = life_hash_of(collect.pid);
-	if (keep_fd < 0 || collect_fd < 0) {
-		tap_diag("no life_hash allocated at run time in the tracers (%d, %d)", keep_fd,
-			 collect_fd);
+	hold_fd = life_hash_of(hold.pid);
+	batch_fd = life_hash_of(batch.pid);
+	if (keep_fd < 0 || collect_fd < 0 || hold_fd < 0 || batch_fd < 0) {
+		tap_diag("no life_hash allocated at run time in the tracers (%d, %d, %d, %d)",
+			 keep_fd, collect_fd, hold_fd, batch_fd);
 		tap_skip("life keeps no ended connections on this kernel",
 			 "entries outlive their connections, and are collected");
 		goto out;
@@ -259,26 +277,44 @@ int main(void)
 	ok(storm_completes(CONNS, NULL, 0), "%d connections made", CONNS);
 	usleep(100000);
 	kept = map_entries(keep_fd);
+	held = map_entries(hold_fd);
 	ok(kept > 0, "after every connection ended, the hash still holds %ld entries", kept);
-	/* the collector runs every 200 ms and takes what ended 200 ms before */
+	/* the collector takes what ended 200 ms before, at a pass every 1.2 s
+	 * (fewer dead entries than a batch), or every 200 ms (a batch of 1) */
 	for (i = 0; i < 50 && (left = map_entries(collect_fd)) != 0; i++)
 		usleep(100000);
 	ok(left == 0, "200 ms collector: %ld entries left after %d ms", left, i * 100);
+	for (i = 0; i < 50 && (left = map_entries(batch_fd)) != 0; i++)
+		usleep(100000);
+	ok(left == 0, "200 ms ticks, a batch of 1: %ld entries left after %d ms", left, i * 100);
 	ok(map_entries(keep_fd) >= kept, "the hour's collector took none: %ld entries",
 	   map_entries(keep_fd));
+	ok(held > 0 && map_entries(hold_fd) >= held,
+	   "200 ms ticks, fewer dead entries than the batch: no pass, %ld of %ld entries",
+	   map_entries(hold_fd), held);
 	ok(storm_completes(CONNS, NULL, 0), "%d more connections made after the collection", CONNS);
 	usleep(300000);
 	n = stop_life(&keep, "keeping run");
 	is_int(n, 4 * CONNS, "keeping run: every connection's two ends, in both storms");
 	n = stop_life(&collect, "collecting run");
 	is_int(n, 4 * CONNS, "collecting run: every connection's two ends, in both storms");
+	n = stop_life(&hold, "run below its batch");
+	is_int(n, 4 * CONNS, "run below its batch: every connection's two ends, in both storms");
+	n = stop_life(&batch, "run with a batch of 1");
+	is_int(n, 4 * CONNS, "run with a batch of 1: every connection's two ends, in both storms");
 	lost_ends(netns);
 out:
 	if (keep_fd >= 0)
 		close(keep_fd);
 	if (collect_fd >= 0)
 		close(collect_fd);
+	if (hold_fd >= 0)
+		close(hold_fd);
+	if (batch_fd >= 0)
+		close(batch_fd);
 	tracer_cleanup(&keep);
 	tracer_cleanup(&collect);
+	tracer_cleanup(&hold);
+	tracer_cleanup(&batch);
 	return tap_done();
 }
