@@ -1263,6 +1263,11 @@ void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx)
 	rings_set_ahead(&l->rings, fn, ctx);
 }
 
+int loader_wake_on_error(struct loader *l, int fd)
+{
+	return rings_wake_on_error(&l->rings, fd);
+}
+
 int loader_poll(struct loader *l, int timeout_ms, bool first_wakes)
 {
 	int n, m, total = 0;

@@ -90,6 +90,8 @@ void loader_set_ahead(struct loader *l, record_ahead_fn fn, void *ctx);
  * only once many are pending (an idle run's long sleep). Returns records
  * handled or -errno (-EINTR on a signal is not an error). */
 int loader_poll(struct loader *l, int timeout_ms, bool first_wakes);
+/* fd's error or hang-up ends a poll too (rings_wake_on_error()). 0 or -errno. */
+int loader_wake_on_error(struct loader *l, int fd);
 /* The counts so far. kernel_missed is settled (settled_count.h): a loss
  * shows from the second reading that has it, so a last report reads twice. */
 void loader_loss(struct loader *l, struct loss *loss);

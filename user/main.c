@@ -535,8 +535,9 @@ static int run_step(struct run *r, int timeout_ms, bool first_wakes)
 	idle_poll_seen(&r->idle, err);
 	now = mono_now_ns();
 	heal_pace_tick(&r->pace, now);
-	/* a reader that left while nothing was written: end as on EPIPE */
-	if (now >= r->next_reader_check) {
+	/* a reader that left while nothing was written: end as on EPIPE (an
+	 * idle poll, rare, was maybe ended by that: loader_wake_on_error()) */
+	if (first_wakes || now >= r->next_reader_check) {
 		if (!r->out.failed && write_peer_gone(fileno(r->out.f))) {
 			r->out.failed = true;
 			r->out.err = EPIPE;
@@ -666,6 +667,10 @@ static int cmd_stream(const struct options *o)
 	else
 		watch_header(&r.watch);
 	output_flush(&r.out);
+	/* an idle run sleeps long: a reader's leaving ends the sleep (a file
+	 * has no reader: nothing to do) */
+	if (r.ld)
+		loader_wake_on_error(r.ld, fileno(r.out.f));
 	while (!run_over(&r)) {
 		bool first_wakes;
 		int ms = stream_poll_ms(&r, &first_wakes);

@@ -134,9 +134,18 @@ void rings_set_ahead(struct rings *rs, record_ahead_fn fn, void *ctx)
 
 int rings_wait(struct rings *rs, int timeout_ms)
 {
-	struct epoll_event ev[RINGS_MAX];
+	struct epoll_event ev[RINGS_MAX + 1];
 
-	return epoll_wait(rs->epfd, ev, RINGS_MAX, timeout_ms);
+	return epoll_wait(rs->epfd, ev, RINGS_MAX + 1, timeout_ms);
+}
+
+int rings_wake_on_error(struct rings *rs, int fd)
+{
+	/* EPOLLERR and EPOLLHUP are reported without being asked for; edge
+	 * triggered, the one error wakes one wait, not every wait after it */
+	struct epoll_event ev = {.events = EPOLLET};
+
+	return epoll_ctl(rs->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
 static uint32_t rec_len(const struct ring *r, uint64_t pos)

@@ -69,6 +69,12 @@ void rings_set_ahead(struct rings *rs, record_ahead_fn fn, void *ctx);
 
 /* Sleeps until a ring has records or timeout_ms passes; as epoll_wait(). */
 int rings_wait(struct rings *rs, int timeout_ms);
+/*
+ * fd's error or hang-up (a pipe whose reader left) ends a wait too, once:
+ * an idle run sleeps long, and notices at once. 0, or -errno (EPERM for a
+ * regular file or /dev/null, which have no reader to lose).
+ */
+int rings_wake_on_error(struct rings *rs, int fd);
 
 /*
  * Hands on up to max records in merged order, each to fn. Returns how many,

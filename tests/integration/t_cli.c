@@ -873,30 +873,40 @@ static void stalled_reader(const char *netns)
 }
 
 /*
- * life on a pipe whose reader leaves while nothing happens (socktrace life |
- * head -1 on a quiet machine): it must notice and exit 0, as tail -f does,
- * not wait for a line to fail.
+ * A stream on a pipe whose reader leaves while nothing happens (socktrace
+ * life | head -1 on a quiet machine): it must notice and exit 0, as tail -f
+ * does, not wait for a line to fail. An idle stream sleeps long
+ * (user/idle_poll.h): with that sleep a minute (idle_ms), watch -t, which
+ * has no other timed work, must still exit at once.
  */
-static void closed_stdout_idle(const char *netns)
+static void closed_stdout_idle(const char *netns, const char *cmd, const char *opt,
+			       const char *header, const char *idle_ms)
 {
 	char dir[] = "/tmp/socktrace-cli.XXXXXX", epath[64];
-	const char *av[] = {socktrace_path(), "life", "--netns", netns, NULL};
+	const char *av[] = {socktrace_path(), cmd, "--netns", netns, opt, NULL};
 	int rfd, st = 0, exited;
 	char *err;
-	pid_t pid = start_piped(av, dir, epath, sizeof(epath), &rfd);
+	pid_t pid;
 
-	if (!ok(pid > 0, "idle, closed stdout: started"))
+	if (idle_ms)
+		setenv("SOCKTRACE_TEST_IDLE_POLL_MS", idle_ms, 1);
+	pid = start_piped(av, dir, epath, sizeof(epath), &rfd);
+	unsetenv("SOCKTRACE_TEST_IDLE_POLL_MS");
+	if (!ok(pid > 0, "idle %s, closed stdout: started", cmd))
 		return;
-	ok(read_header(rfd, "ROLE"), "idle, closed stdout: header read from the pipe");
+	ok(read_header(rfd, header), "idle %s, closed stdout: header read from the pipe", cmd);
+	/* past two empty polls: the long sleep has begun */
+	usleep(500000);
 	close(rfd);
 	exited = wait_or_kill(pid, 5000, &st);
 	err = read_all(epath);
 	if (!ok(exited && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		"idle, closed stdout: exits 0 by itself within 5 s, no connection made (%s)",
+		"idle %s%s%s, closed stdout: exits 0 by itself within 5 s, no connection made (%s)",
+		cmd, idle_ms ? ", idle sleeps of ms " : "", idle_ms ? idle_ms : "",
 		exited ? "exited" : "killed"))
 		tap_diag("stderr [%s]", err);
 	ok(strstr(err, "summary: events=") && !strstr(err, "socktrace:"),
-	   "idle, closed stdout: the summary, no error");
+	   "idle %s, closed stdout: the summary, no error", cmd);
 	free(err);
 	unlink(epath);
 	rmdir(dir);
@@ -1389,7 +1399,8 @@ int main(void)
 	signals(netns);
 	count_limit(netns);
 	closed_stdout(netns);
-	closed_stdout_idle(netns);
+	closed_stdout_idle(netns, "life", NULL, "ROLE", NULL);
+	closed_stdout_idle(netns, "watch", "-t", "TIME", "60000");
 	stalled_reader(netns);
 	netns_forms(netns);
 	views_and_filters(netns);
