@@ -23,12 +23,15 @@
 #define ST_EINPROGRESS	115 /* asm-generic/errno.h, as on x86 and arm64 */
 
 /*
- * Set by the loader once sockops is attached: a TCP connect then reports its
- * source port from tcp_connect() (ST_REC_PORT), before the call returns. A
- * non-blocking connect under way makes no line, so its return would say
- * nothing new: a record, its ring space and userspace's work a connection.
- * A connect that returns 0 still sends one: TCP_FASTOPEN_CONNECT returns
- * before tcp_connect() runs, and a blocking call is rare.
+ * Set by the loader once something else reports a TCP connect's source port
+ * before its answer can be missed: sockops from tcp_connect() (ST_REC_PORT),
+ * before the call returns, or syn_port.bpf.h at the SYN's retransmission,
+ * when no answer came in a second; an answer's transition has the port. A
+ * non-blocking connect under way makes no line, so its return would only
+ * tell the port earlier, by a round trip: a record, its ring space and
+ * userspace's work a connection. A connect that returns 0 still sends one:
+ * TCP_FASTOPEN_CONNECT returns before tcp_connect() runs and before any SYN,
+ * and a blocking call is rare.
  */
 __u32 port_reported;
 

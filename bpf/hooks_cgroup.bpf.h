@@ -8,7 +8,8 @@
  *    a process's exit closes them without a close() to hook.
  *  - sockops' TCP_CONNECT_CB runs in tcp_connect(), after the source port is
  *    chosen and before the SYN leaves: the CLOSE -> SYN_SENT line waits for
- *    that port, and a blocking connect may not return for seconds.
+ *    that port, and a blocking connect may not return for seconds. Only
+ *    where the state hook is not tp_btf: syn_port.bpf.h does it for less.
  */
 #ifndef SOCKTRACE_HOOKS_CGROUP_BPF_H
 #define SOCKTRACE_HOOKS_CGROUP_BPF_H

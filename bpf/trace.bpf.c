@@ -13,6 +13,8 @@
  *           (the syscall exits of syscalls_cast.bpf.c instead, where the
  *           kernel has bpf_rdonly_cast())
  *   cgroup: cookies at socket creation, UDP releases             hooks_cgroup.bpf.h
+ *   with tp_btf: a SYN_SENT socket's port at its SYN's retransmission
+ *                                                                syn_port.bpf.h
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,5 +23,6 @@
 #include "hooks_kprobe.bpf.h"
 #include "hooks_syscalls.bpf.h"
 #include "hooks_cgroup.bpf.h"
+#include "syn_port.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

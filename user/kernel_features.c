@@ -110,6 +110,7 @@ void kernel_features_probe(struct kernel_features *kf, const struct options *o)
 		kf->state = loader_state_hook(ld);
 		kf->calls = loader_call_hook(ld);
 		kf->sock_from_fd = loader_sock_from_fd(ld);
+		kf->syn_port = loader_syn_port(ld);
 		kf->call_args = loader_call_args(ld);
 		kf->mptcp = loader_mptcp_hook(ld);
 		if (loader_mptcp_fallback(ld))

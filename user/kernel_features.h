@@ -36,7 +36,7 @@ struct kernel_features {
 	struct kf_probe_result probes[KF_PROBES];
 	/* The hooks loader_open() picks under --hooks and --state-hook. state is
 	 * NULL when no set loads: socktrace cannot run here. */
-	const char *state, *calls, *sock_from_fd;
+	const char *state, *calls, *sock_from_fd, *syn_port;
 	/* the syscall hooks' arguments: "task_regs" or "saved_at_entry"; else NULL */
 	const char *call_args;
 	/* what reports MPTCP's bind, listen and connect (loader_mptcp_hook()) */

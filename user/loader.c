@@ -353,7 +353,8 @@ static void set_progs(const struct trace_bpf *s, enum hook_set set,
 		      struct bpf_program *out[SET_MAX + 1])
 {
 	struct bpf_program *const sets[SET_NONE][SET_MAX + 1] = {
-		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue},
+		[SET_TP_BTF] = {s->progs.state_btf, s->progs.state_btf_rescue,
+				s->progs.syn_retrans},
 		[SET_TP_BTF_KEEP] = {s->progs.state_btf_keep, s->progs.state_btf_keep_rescue},
 		[SET_RAW_TP] = {s->progs.state_raw},
 		[SET_TRACEPOINT] = {s->progs.state_tp},
@@ -753,9 +754,13 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		mptcp_autoload(l->skel, mptcp_set(l->call_set));
 	l->mptcp = false;
 	l->mptcp_why[0] = '\0';
-	/* sockops reports the source port for a connection's first line, which
-	 * life in the kernel never waits for: 9 callbacks a connection saved */
-	if (l->life_tried)
+	/* A connection's first line waits for its source port, which life in
+	 * the kernel never does. A blocking connect() with no answer gives it
+	 * at its SYN's retransmission (syn_port.bpf.h), else at tcp_connect()
+	 * through sockops, which runs nine times in each connection's life. */
+	if (l->life_tried || cfg->listeners_only)
+		bpf_program__set_autoload(l->skel->progs.syn_retrans, false);
+	if (l->life_tried || bpf_program__autoload(l->skel->progs.syn_retrans))
 		bpf_program__set_autoload(l->skel->progs.cg_sockops, false);
 	/* neither does it want a cookie at socket(): it sends no TCP bind or
 	 * connect record, and tp_btf makes the cookies its records need */
@@ -809,8 +814,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 		}
 		if (!err && cast && calls == HOOK_TRACEPOINT)
 			err = load_cast_hooks(l, cfg, why, len);
-		/* sockops reports a connect's source port (calls.bpf.h) */
-		if (!err && l->cgroup && bpf_program__autoload(l->skel->progs.cg_sockops)) {
+		/* a connect's source port comes without its return (calls.bpf.h) */
+		if (!err && (bpf_program__autoload(l->skel->progs.syn_retrans) ||
+			     (l->cgroup && bpf_program__autoload(l->skel->progs.cg_sockops)))) {
 			l->skel->bss->port_reported = 1;
 			if (l->cast)
 				l->cast->bss->port_reported = 1;
@@ -1394,6 +1400,14 @@ const char *loader_sock_from_fd(const struct loader *l)
 	if (l->calls != HOOK_TRACEPOINT)
 		return NULL; /* the hooks are handed the socket itself */
 	return l->cast ? "rdonly_cast" : "probe_read";
+}
+
+const char *loader_syn_port(const struct loader *l)
+{
+	/* as watch loads them: life and reuseport wait for no port */
+	if (l->state == HOOK_TP_BTF)
+		return "retransmit";
+	return l->cgroup ? "sockops" : "transition";
 }
 
 const char *loader_state_fallback(const struct loader *l)

@@ -101,6 +101,10 @@ const char *loader_call_hook(const struct loader *l);
 /* How the syscall hooks find an fd's socket: "rdonly_cast", "probe_read";
  * NULL for the other families, which are handed the socket. */
 const char *loader_sock_from_fd(const struct loader *l);
+/* Where watch gets a blocking connect()'s source port for its first line
+ * before an answer: "retransmit" (its SYN's), "sockops" (tcp_connect()), or
+ * "transition" (none: at the connection's next transition). */
+const char *loader_syn_port(const struct loader *l);
 /* Why a better state hook or call-hook variant was refused ("tp_btf: load: ...;
  * prog 'state_btf': <the verifier's reason>"), or NULL if none was. */
 const char *loader_state_fallback(const struct loader *l);

@@ -249,7 +249,10 @@ int table_collect(struct table *tb, bool (*keep)(const void *ctx, const struct s
 		  const void *ctx, const struct sock_entry ***out, size_t *n);
 const struct table_stats *table_stats(const struct table *tb);
 
-#define TIMEWAIT_NS	 (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
-#define PENDING_GRACE_NS (1000ull * 1000000ull)
+#define TIMEWAIT_NS (60ull * 1000000000ull) /* TCP_TIMEWAIT_LEN */
+/* past a SYN's first retransmission, a second after it (TCP_TIMEOUT_INIT),
+ * which names a blocking connect()'s source port (syn_port.bpf.h), with the
+ * timer's slack */
+#define PENDING_GRACE_NS (2000ull * 1000000ull)
 
 #endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The calls: bind, listen, accept and connect returns, UDP releases, the
- * source port sockops reports and connections queued on listeners. Each
- * updates its socket's entry (a UDP socket's whole life is calls) and gives
- * one line, about the entry or, where the table keeps none, the record.
+ * source port of a connect() under way (at its SYN's retransmission, or from
+ * sockops) and connections queued on listeners. Each updates its socket's
+ * entry (a UDP socket's whole life is calls) and gives one line, about the
+ * entry or, where the table keeps none, the record.
  */
 #include <errno.h>
 

@@ -70,8 +70,9 @@ void entry_free(struct table *tb, struct sock_entry *e)
 
 /*
  * Whether e is to be found by its cookie: a UDP socket's release and a
- * connecting socket's source port (sockops) name it by nothing else, and so
- * do snapshots from sock_diag or a /proc scan. Every other entry stays out:
+ * connecting socket's source port (its SYN's retransmission, sockops) name
+ * it by nothing else, and so do snapshots from sock_diag or a /proc scan.
+ * Every other entry stays out:
  * at 100,000 sockets the index is 2 MB, and each connection put and deleted
  * its keys.
  */

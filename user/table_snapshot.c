@@ -132,8 +132,10 @@ void table_snapshot_end(struct table *tb)
 	for (i = 0; i < tb->used; i++) {
 		struct sock_entry *e = &tb->ents[i];
 
-		if (!e->sk || e->seen_gen == tb->gen || e->first_ns >= tb->snap_start ||
-		    (e->flags & ENTRY_PENDING))
+		/* a held line goes out first (entry_end_unseen()): a connection
+		 * whose records were lost can hold its first line for its grace
+		 * period, past two snapshots */
+		if (!e->sk || e->seen_gen == tb->gen || e->first_ns >= tb->snap_start)
 			continue;
 		if (++e->missed < 2 &&
 		    (e->t.protocol == IPPROTO_TCP || e->t.protocol == IPPROTO_MPTCP))

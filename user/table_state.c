@@ -241,7 +241,7 @@ void table_apply_state(struct table *tb, const struct st_state_rec *r)
 		e->pend_ns = r->hdr.ts_ns;
 		e->pend_old = old_state;
 		e->pend_new = new_state;
-		/* its source port may come by cookie (sockops) */
+		/* its source port may come by cookie (syn_port.bpf.h, sockops) */
 		cookie_index(tb, e);
 		path_push(e, old_state);
 		path_push(e, new_state);

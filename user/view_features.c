@@ -54,8 +54,9 @@ static void put_json(struct sbuf *sb, const struct kernel_features *kf)
 		sb_printf(sb,
 			  "{\"state\":\"%s\",\"bind\":\"%s\",\"listen\":\"%s\",\"accept\":"
 			  "\"%s\","
-			  "\"connect\":\"%s\",\"udp_close\":\"%s\",\"sock_from_fd\":",
-			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls, cg);
+			  "\"connect\":\"%s\",\"udp_close\":\"%s\",\"syn_port\":\"%s\","
+			  "\"sock_from_fd\":",
+			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls, cg, kf->syn_port);
 		if (kf->sock_from_fd)
 			sb_printf(sb, "\"%s\"", kf->sock_from_fd);
 		else
@@ -137,9 +138,9 @@ static void put_text(struct output *out, const struct kernel_features *kf)
 	if (kf->state) {
 		sb_printf(sb,
 			  "hooks      state=%s bind=%s listen=%s accept=%s connect=%s "
-			  "udp_close=%s",
+			  "udp_close=%s syn_port=%s",
 			  kf->state, kf->calls, kf->calls, kf->calls, kf->calls,
-			  kf->cgroup ? "cgroup" : "snapshot");
+			  kf->cgroup ? "cgroup" : "snapshot", kf->syn_port);
 		if (kf->sock_from_fd)
 			sb_printf(sb, " sock_from_fd=%s", kf->sock_from_fd);
 		if (kf->call_args)
