@@ -302,6 +302,21 @@ static void scenario_connect_v4(void)
 	     -ETIMEDOUT, 3, 0, ST_TCP_CLOSE, 0);
 	chunk(OP_FLUSH, NULL, 0);
 	end();
+
+	begin("tcp4-syn-retransmit-port");
+	/* no answer: the SYN's first retransmission names the port (syn_port.bpf.h) */
+	state(T0, SK(4), 0x1004, tuple(IPPROTO_TCP, ep4("0.0.0.0", 0), ep4("10.9.9.9", 22), NS1),
+	      ST_TCP_CLOSE, ST_TCP_SYN_SENT, task(98, "ssh"), 0);
+	tick(T0 + 500 * MS);
+	call(ST_REC_PORT, T0 + 1010 * MS, SK(4), 0x1004, 0,
+	     tuple(IPPROTO_TCP, ep4("10.0.0.1", 33334), ep4("10.9.9.9", 22), NS1), softirq, 0, -1,
+	     0, ST_TCP_SYN_SENT, 0);
+	tick(T0 + 1500 * MS);
+	state(T0 + 3 * SEC, SK(4), 0x1004,
+	      tuple(IPPROTO_TCP, ep4("10.0.0.1", 33334), ep4("10.9.9.9", 22), NS1), ST_TCP_SYN_SENT,
+	      ST_TCP_CLOSE, softirq, ETIMEDOUT);
+	chunk(OP_FLUSH, NULL, 0);
+	end();
 }
 
 static void scenario_refused_reset(void)
