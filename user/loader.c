@@ -755,9 +755,9 @@ static int try_hooks(struct loader *l, const struct loader_cfg *cfg, enum hook_c
 	l->mptcp = false;
 	l->mptcp_why[0] = '\0';
 	/* A connection's first line waits for its source port, which life in
-	 * the kernel never does. A blocking connect() with no answer gives it
-	 * at its SYN's retransmission (syn_port.bpf.h), else at tcp_connect()
-	 * through sockops, which runs nine times in each connection's life. */
+	 * the kernel never does. A connect() with no answer gives it at its
+	 * SYN's retransmission (syn_port.bpf.h), else at tcp_connect() through
+	 * sockops, which runs nine times in each connection's life. */
 	if (l->life_tried || cfg->listeners_only)
 		bpf_program__set_autoload(l->skel->progs.syn_retrans, false);
 	if (l->life_tried || bpf_program__autoload(l->skel->progs.syn_retrans))

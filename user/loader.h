@@ -101,9 +101,9 @@ const char *loader_call_hook(const struct loader *l);
 /* How the syscall hooks find an fd's socket: "rdonly_cast", "probe_read";
  * NULL for the other families, which are handed the socket. */
 const char *loader_sock_from_fd(const struct loader *l);
-/* Where watch gets a blocking connect()'s source port for its first line
- * before an answer: "retransmit" (its SYN's), "sockops" (tcp_connect()), or
- * "transition" (none: at the connection's next transition). */
+/* Where watch gets the source port of a connect() no one answers, for its
+ * first line: "retransmit" (its SYN's), "sockops" (tcp_connect()), or
+ * "transition" (none: a non-blocking connect()'s return, else the grace). */
 const char *loader_syn_port(const struct loader *l);
 /* Why a better state hook or call-hook variant was refused ("tp_btf: load: ...;
  * prog 'state_btf': <the verifier's reason>"), or NULL if none was. */

@@ -9,18 +9,18 @@
  * The first line must still have its port for every way to connect:
  * non-blocking, blocking, and TCP_FASTOPEN_CONNECT, whose connect() returns
  * before any SYN (and before tcp_connect()), with the first write more than
- * the held line's grace period later. A blocking connect() that no one
- * answers (its SYN dropped by a listener whose queue is full) must show its
- * first line, with its port, while it still blocks: its SYN's first
+ * the held line's grace period later. A connect() that no one answers (its
+ * SYN dropped by a listener whose queue is full), blocking or not, must show
+ * its first line, with its port, while it still waits: its SYN's first
  * retransmission names the port (syn_port.bpf.h). The capture shows which
  * records came.
  */
-#include <pthread.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,31 +122,22 @@ static bool first_line_has_port(const struct json_lines *jl, uint16_t lport, uin
 				bool say);
 
 struct unanswered {
-	int fd;
-	int ret;
-	volatile int returned;
+	int fd;	 /* connects */
+	int lfd; /* to this listener */
 };
 
-static void *connect_blocking(void *arg)
+/* A thread, so that a blocking connect() can block while the test watches. */
+static void *connect_thread(void *arg)
 {
-	struct unanswered *u = arg;
+	const struct unanswered *u = arg;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
-	/* the listener's address, read back */
-	if (getsockname(u->ret, (struct sockaddr *)&sin, &len) == 0)
-		u->ret = connect(u->fd, (struct sockaddr *)&sin, sizeof(sin));
-	else
-		u->ret = -1;
-	u->returned = 1;
+	if (getsockname(u->lfd, (struct sockaddr *)&sin, &len) == 0)
+		connect(u->fd, (struct sockaddr *)&sin, sizeof(sin));
 	return NULL;
 }
 
-/*
- * A blocking connect() whose SYNs a full listener drops. Whether watch shows
- * its first line, with its port, while connect() still blocks; *ms is when it
- * came (ms after the connect() started).
- */
 /* Whether the connection is still waiting for its answer. */
 static bool still_connecting(int fd)
 {
@@ -172,7 +163,7 @@ static long ms_since(const struct timespec *t0)
  */
 static bool unanswered_first_line(const char *out_path, bool nonblocking, long *ms)
 {
-	struct unanswered u = {.fd = -1};
+	struct unanswered u = {.fd = -1, .lfd = -1};
 	uint16_t port = 0, lport = 0;
 	int lfd = tcp_listen_on(AF_INET, "127.0.0.1", 0, 0, &port), filler = -1, i;
 	bool seen = false, waiting = true;
@@ -184,9 +175,9 @@ static bool unanswered_first_line(const char *out_path, bool nonblocking, long *
 	if (lfd >= 0)
 		filler = tcp_connect_to(AF_INET, "127.0.0.1", port);
 	u.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-	u.ret = lfd;
+	u.lfd = lfd;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (filler < 0 || u.fd < 0 || pthread_create(&th, NULL, connect_blocking, &u)) {
+	if (filler < 0 || u.fd < 0 || pthread_create(&th, NULL, connect_thread, &u)) {
 		tap_diag("a connect to a full listener: %s", strerror(errno));
 		goto out;
 	}
