@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,7 +178,12 @@ static bool unanswered_first_line(const char *out_path, bool nonblocking, long *
 	u.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
 	u.lfd = lfd;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (filler < 0 || u.fd < 0 || pthread_create(&th, NULL, connect_thread, &u)) {
+	/* a blocking connect() returns by then, whatever shutdown() below does
+	 * (5.10's does not wake it; the SYNs would go on for two minutes) */
+	if (filler < 0 || u.fd < 0 ||
+	    setsockopt(u.fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){.tv_sec = 5},
+		       sizeof(struct timeval)) ||
+	    pthread_create(&th, NULL, connect_thread, &u)) {
 		tap_diag("a connect to a full listener: %s", strerror(errno));
 		goto out;
 	}
