@@ -503,6 +503,10 @@ int options_parse(int argc, char **argv, struct options *o)
 	    o->cmd != CMD_FEATURES && (o->tcp || o->udp || o->unx))
 		return usage_error("-t -u -x belong to 'socktrace table', 'watch', 'life' and "
 				   "'features'");
+	/* UDP makes no connections: life -u alone would print nothing, ever */
+	if (o->cmd == CMD_LIFE && o->udp && !o->tcp && !o->unx)
+		return usage_error("life shows TCP and UNIX connections; UDP sockets make none "
+				   "(watch -u shows them)");
 	if (o->cmd != CMD_TABLE && o->cmd != CMD_REUSEPORT && o->extended)
 		return usage_error("-e belongs to 'socktrace table' and 'socktrace reuseport'");
 	if (o->cmd == CMD_TABLE && o->count)

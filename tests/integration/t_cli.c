@@ -260,6 +260,8 @@ static void usage_errors(void)
 		{"features", "--comm", "x"},
 		{"features", "--pid", "1"},
 		{"life", "--min-ms", "10", "--max-ms", "5"},
+		{"life", "-u"},
+		{"life", "-u", "-4"},
 		{"life", "--life-path", "bogus"},
 		{"life", "--life-path", "hash", "--metrics", "9"},
 		{"watch", "--life-path", "hash"},
