@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "btf_file.h"
+#include "filter.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "netns_arg.h"
@@ -241,7 +242,7 @@ static int metrics_options_check(struct options *o)
 		if (o->json || o->no_header || o->wide || o->timestamps)
 			return usage_error("serve prints nothing: --json -H -w -T do not apply");
 		if (o->f.pid || o->f.has_comm || o->f.port || o->f.lport || o->f.rport ||
-		    o->f.states)
+		    o->f.states || o->f.path_glob)
 			return usage_error("serve counts every socket: only -4, -6 and --netns "
 					   "filter it");
 	}
@@ -536,11 +537,19 @@ int options_parse(int argc, char **argv, struct options *o)
 				   "--lport --rport --state --netns -4 -6)");
 	if (o->f.protos == SEL_UNIX && (v4 || v6))
 		return usage_error("-4 and -6 name no UNIX socket (-x)");
+	if (o->f.protos == SEL_UNIX && (o->f.port || o->f.lport || o->f.rport || o->f.states))
+		return usage_error("--port, --lport, --rport and --state name no UNIX socket (-x)");
+	if (o->f.path_glob && o->cmd == CMD_REUSEPORT)
+		return usage_error("--path belongs to 'socktrace table', 'watch' and 'life'");
 	/* both, as netstat -4 -6: every Internet socket, and no UNIX one */
 	if (v4 && v6)
 		o->f.protos = o->f.protos ? o->f.protos & ~SEL_UNIX : SEL_TCP | SEL_UDP;
 	else if (v4 || v6)
 		o->f.family = v4 ? AF_INET : AF_INET6;
+	/* with a filter that only Internet sockets pass, it would pass nothing */
+	if (o->f.path_glob && !filter_may_pass_unix(&o->f))
+		return usage_error("--path names UNIX sockets, which -t -u -4 -6 --port --lport "
+				   "--rport and --state leave out");
 	if (o->cmd == CMD_TABLE && o->listening && o->all)
 		return usage_error("-l and -a exclude each other");
 	/* the states asked for, listening or not: netstat's default (no
