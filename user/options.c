@@ -504,6 +504,12 @@ int options_parse(int argc, char **argv, struct options *o)
 	    o->cmd != CMD_FEATURES && (o->tcp || o->udp || o->unx))
 		return usage_error("-t -u -x belong to 'socktrace table', 'watch', 'life' and "
 				   "'features'");
+	/* a connection's path never holds a listener's states */
+	if (o->cmd == CMD_LIFE && o->f.states &&
+	    !(o->f.states & ~(1u << ST_TCP_LISTEN | 1u << ST_TCP_NEW_SYN_RECV)))
+		return usage_error(
+			"life shows connections, and no connection's path passes through "
+			"LISTEN or NEW_SYN_RECV");
 	/* UDP makes no connections: life -u alone would print nothing, ever */
 	if (o->cmd == CMD_LIFE && o->udp && !o->tcp && !o->unx)
 		return usage_error("life shows TCP and UNIX connections; UDP sockets make none "

@@ -273,6 +273,8 @@ static void usage_errors(void)
 		{"life", "--min-ms", "10", "--max-ms", "5"},
 		{"life", "-u"},
 		{"life", "-u", "-4"},
+		{"life", "--state", "LISTEN"},
+		{"life", "--state", "LISTEN,NEW_SYN_RECV"},
 		{"life", "--life-path", "bogus"},
 		{"life", "--life-path", "hash", "--metrics", "9"},
 		{"watch", "--life-path", "hash"},
