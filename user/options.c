@@ -547,6 +547,11 @@ int options_parse(int argc, char **argv, struct options *o)
 		return usage_error("--port, --lport, --rport and --state name no UNIX socket (-x)");
 	if (o->f.path_glob && o->cmd == CMD_REUSEPORT)
 		return usage_error("--path belongs to 'socktrace table', 'watch' and 'life'");
+	/* a group is a local port's listeners (view_reuseport.c, listener_filter()) */
+	if (o->cmd == CMD_REUSEPORT && (o->f.pid || o->f.has_comm || o->f.rport || o->f.states))
+		return usage_error(
+			"reuseport groups listeners by local port: only --port, --lport, "
+			"--netns, -4 and -6 filter it");
 	/* both, as netstat -4 -6: every Internet socket, and no UNIX one */
 	if (v4 && v6)
 		o->f.protos = o->f.protos ? o->f.protos & ~SEL_UNIX : SEL_TCP | SEL_UDP;

@@ -282,6 +282,10 @@ static void usage_errors(void)
 		{"reuseport", "--interval", "0"},
 		{"table", "--interval", "1"},
 		{"reuseport", "--count", "1"},
+		{"reuseport", "--pid", "1"},
+		{"accept", "--comm", "nginx"},
+		{"reuseport", "--rport", "80"},
+		{"reuseport", "--state", "LISTEN"},
 	};
 	size_t i;
 
