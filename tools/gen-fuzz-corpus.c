@@ -76,7 +76,9 @@ static void chunk(unsigned int op, const void *p, size_t n)
 	unsigned char hdr[2] = {h & 0xff, h >> 8};
 
 	fwrite(hdr, 1, 2, cur);
-	fwrite(p, 1, n, cur);
+	/* a control op has no body, and fwrite() wants a buffer even for none */
+	if (n)
+		fwrite(p, 1, n, cur);
 }
 
 static void op_u64(unsigned int op, uint64_t v)
