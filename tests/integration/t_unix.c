@@ -748,9 +748,15 @@ static void check_nginx(void)
 		ok(o && json_str_is(o, "comm", "curl") && json_array_len(o, "peer_pids") > 0,
 		   "curl's connect, with nginx as its peer");
 		o = find_ev(&jl, "accept", nginx_sock, -1, 0);
-		ok(o && json_str_is(o, "comm", "nginx") && json_array_len(o, "peer_pids") == 1 &&
-			   json_str_is(json_array_obj(o, "peer_pids", 0), "comm", "curl"),
-		   "an nginx worker's accept, with curl as its peer");
+		if (!ok(o && json_str_is(o, "comm", "nginx") &&
+				json_array_len(o, "peer_pids") == 1 &&
+				json_str_is(json_array_obj(o, "peer_pids", 0), "comm", "curl"),
+			"an nginx worker's accept, with curl as its peer")) {
+			char *text = read_text_file(t.out_path, NULL);
+
+			tap_diag("watch's output:\n%s", text ? text : "(unreadable)");
+			free(text);
+		}
 		json_lines_free(&jl);
 	}
 	tracer_cleanup(&t);
