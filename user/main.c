@@ -545,6 +545,8 @@ static int run_step(struct run *r, int timeout_ms, bool first_wakes)
 		r->next_reader_check = now + READER_CHECK_NS;
 	}
 	table_tick(r->tb, now);
+	if (r->ut)
+		unix_table_tick(r->ut, now);
 	loss_every = r->records != r->records_at_loss_check ? LOSS_CHECK_NS : LOSS_CHECK_IDLE_NS;
 	if (now >= r->last_loss_check + loss_every) {
 		report_loss(r);
@@ -644,6 +646,8 @@ static int stream_poll_ms(const struct run *r, bool *first_wakes)
 		due = earlier(due, r->gc.next_tick);
 	if (r->ut && r->unix_reconcile)
 		due = earlier(due, r->next_unix_snapshot);
+	if (r->ut)
+		due = earlier(due, unix_table_next_due(r->ut));
 	return idle_poll_ms(&r->idle, mono_now_ns(), busy, due, first_wakes);
 }
 
@@ -690,6 +694,8 @@ static int cmd_stream(const struct options *o)
 			run_life_gc(&r);
 		loader_poll(r.ld, 0, false);
 		table_flush(r.tb);
+		if (r.ut)
+			unix_table_flush(r.ut);
 	}
 	report_final_loss(&r);
 	output_flush(&r.out);

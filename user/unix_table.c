@@ -25,6 +25,19 @@ struct unix_table {
 	unix_sink sink;
 	void *sink_ctx;
 	uint32_t self_tgid; /* socktrace's own process: see unix_table_apply() */
+	/* accept lines waiting for their peer's connect, oldest first */
+	struct held_accept *held;
+	size_t nheld, held_cap;
+};
+
+/*
+ * An accept's line, held until the table knows who is at the other end. The
+ * accept can return before the connect() that queued the connection does:
+ * the two run on different CPUs, and the connector's record comes later.
+ */
+struct held_accept {
+	struct unix_event ev;
+	struct st_task task;
 };
 
 /* A record names its socket by inode; an embryo without one by its address. */
@@ -131,9 +144,14 @@ static void unlink_entry(struct unix_table *ut, struct unix_entry *e)
 	ut->n--;
 }
 
-/* Out of the table for good (the caller frees it): index and listener list. */
+static void release_held_of(struct unix_table *ut, const struct unix_entry *e);
+
+/* Out of the table for good (the caller frees it): index, listener list, and
+ * a line still held for it, which goes out first. */
 static void drop(struct unix_table *ut, struct unix_entry *e)
 {
+	if (e->held)
+		release_held_of(ut, e);
 	set_flags(ut, e, 0);
 	unlink_entry(ut, e);
 }
@@ -169,6 +187,7 @@ void unix_table_free(struct unix_table *ut)
 		free(ut->slot[i]);
 	free(ut->slot);
 	free(ut->listeners);
+	free(ut->held);
 	free(ut);
 }
 
@@ -255,6 +274,89 @@ static struct unix_entry *peer_of(struct unix_table *ut, struct unix_entry *e)
 	if (p && e->ino && (p->peer_sk == e->sk || !p->peer_ino))
 		p->peer_ino = e->ino;
 	return p;
+}
+
+/* Whether a held accept can go out: its peer has an owner the line can name. */
+static bool peer_known(struct unix_table *ut, struct unix_entry *e)
+{
+	const struct unix_entry *p = peer_of(ut, e);
+
+	return p && p->owner_src != OWNER_NONE;
+}
+
+static void release_held(struct unix_table *ut, size_t i)
+{
+	struct held_accept h = ut->held[i];
+	struct unix_entry *e = (struct unix_entry *)h.ev.e;
+
+	memmove(&ut->held[i], &ut->held[i + 1], (ut->nheld - i - 1) * sizeof(*ut->held));
+	ut->nheld--;
+	e->held = false;
+	h.ev.task = &h.task;
+	h.ev.peer = peer_of(ut, e);
+	emit(ut, &h.ev);
+}
+
+/* Hold an accept's line (false: it goes out now). */
+static bool hold_accept(struct unix_table *ut, struct unix_entry *e, const struct unix_event *ev)
+{
+	/* a socket accepted twice (its inode reused): one line held each */
+	if (e->held)
+		release_held_of(ut, e);
+	if (!ut->sink || (!e->peer_ino && !e->peer_sk) || peer_known(ut, e))
+		return false;
+	/* many at once: the connectors are not coming (not traced, or gone) */
+	if (ut->nheld == UNIX_HELD_MAX)
+		release_held(ut, 0);
+	if (grow_for_one(&ut->held, ut->nheld, &ut->held_cap, sizeof(*ut->held), 16))
+		return false;
+	ut->held[ut->nheld].ev = *ev;
+	ut->held[ut->nheld].ev.e = e;
+	ut->held[ut->nheld].task = *ev->task;
+	ut->nheld++;
+	e->held = true;
+	return true;
+}
+
+/* The held lines whose peers the table now knows, before the line that taught it. */
+static void release_known(struct unix_table *ut)
+{
+	size_t i = 0;
+
+	while (i < ut->nheld) {
+		if (peer_known(ut, (struct unix_entry *)ut->held[i].ev.e))
+			release_held(ut, i);
+		else
+			i++;
+	}
+}
+
+static void release_held_of(struct unix_table *ut, const struct unix_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < ut->nheld; i++)
+		if (ut->held[i].ev.e == e) {
+			release_held(ut, i);
+			return;
+		}
+}
+
+void unix_table_tick(struct unix_table *ut, uint64_t now_ns)
+{
+	while (ut->nheld && ut->held[0].ev.ts_ns + UNIX_ACCEPT_WAIT_NS <= now_ns)
+		release_held(ut, 0);
+}
+
+uint64_t unix_table_next_due(const struct unix_table *ut)
+{
+	return ut->nheld ? ut->held[0].ev.ts_ns + UNIX_ACCEPT_WAIT_NS : UINT64_MAX;
+}
+
+void unix_table_flush(struct unix_table *ut)
+{
+	while (ut->nheld)
+		release_held(ut, 0);
 }
 
 static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
@@ -351,6 +453,8 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 		set_owner(e, &r->task, OWNER_ACCEPT);
 		e->role = UNIX_ROLE_ACCEPT;
 		e->connected_ns = now;
+		if (hold_accept(ut, e, &ev))
+			return;
 		break;
 	case ST_UNIX_SOCKETPAIR:
 		set_owner(e, &r->task, OWNER_CONNECT);
@@ -373,6 +477,8 @@ void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
 		}
 		break;
 	}
+	if (ut->nheld)
+		release_known(ut);
 	ev.e = e;
 	ev.peer = peer_of(ut, e);
 	emit(ut, &ev);
@@ -382,8 +488,11 @@ bool unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r)
 {
 	struct unix_entry *e = r->ino ? lookup(ut, r->ino) : NULL;
 
-	if (e && e->owner_src == OWNER_NONE)
+	if (e && e->owner_src == OWNER_NONE) {
 		set_owner(e, &r->task, OWNER_SEED);
+		if (ut->nheld)
+			release_known(ut);
+	}
 	return e != NULL;
 }
 

@@ -38,6 +38,7 @@ struct unix_entry {
 	uint8_t role;	      /* enum unix_role */
 	uint8_t owner_src;    /* enum owner_src (table.h) */
 	uint8_t source;	      /* what told us last: enum st_unix_source */
+	bool held;	      /* its accept's line waits for the peer (unix_table.c) */
 	char path[ST_UNIX_PATH_LEN];
 };
 
@@ -79,6 +80,20 @@ void unix_table_snapshot_begin(struct unix_table *ut);
  * false: the file is no UNIX socket the table has. */
 bool unix_table_apply_file(struct unix_table *ut, const struct st_file_rec *r);
 void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns, bool at_once);
+
+/*
+ * An accept's line waits until the table knows the connecting end's owner
+ * (its connect() record can come after the accept's), at most this long;
+ * fewer than this many wait at once.
+ */
+#define UNIX_ACCEPT_WAIT_NS (500ull * 1000000ull)
+#define UNIX_HELD_MAX	    1024
+/* Time passes (CLOCK_MONOTONIC): accept lines held past the wait go out. */
+void unix_table_tick(struct unix_table *ut, uint64_t now_ns);
+/* When unix_table_tick() next has work to do; UINT64_MAX: nothing waits. */
+uint64_t unix_table_next_due(const struct unix_table *ut);
+/* At exit: every held line goes out. */
+void unix_table_flush(struct unix_table *ut);
 
 const struct unix_entry *unix_table_find(const struct unix_table *ut, uint64_t ino);
 /* The listener bound to path (len bytes) in netns, or NULL. */

@@ -17,14 +17,14 @@
  *   0x7  a sock_diag reply datagram (payload[0] bit 0: UDP, else TCP; the
  *        rest, in a heap buffer of its exact size): sock_diag_parse(), and
  *        each record it makes applied as above
- *   0x8  table_tick(now)             now = the payload as a u64 LE, zero-padded
+ *   0x8  table_tick + unix_table_tick(now)   now = the payload as a u64 LE, zero-padded
  *   0x9  holders_reset + table_snapshot_begin(now)
  *   0xa  table_snapshot_end
  *   0xb  print every table view and reuseport report at now
  *   0xc  table_set_hz(payload as u32 LE)
  *   0xd  before the first record only: the table's cap = 1 + payload[0] % 64
  *   0xe  stream_lost(now, count = payload[8..15]) on every stream view
- *   0xf  table_flush
+ *   0xf  table_flush + unix_table_flush
  *
  * A record's task tgid 0xfffffff1 / 0xfffffff2 / 0xfffffff3 is replaced by
  * the pid of a helper process started once, whose command line is short and
@@ -749,6 +749,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0x8:
 			now = payload_u64(p, n, 0);
 			table_tick(tb, now);
+			unix_table_tick(fz_ut, now);
 			break;
 		case 0x9:
 			now = payload_u64(p, n, 0);
@@ -774,6 +775,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 0xf:
 			table_flush(tb);
+			unix_table_flush(fz_ut);
 			break;
 		case 0x7:
 			apply_diag(tb, p, n, now);
@@ -792,6 +794,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* as at exit: the table view, then every held line */
 	print_tables(tb, now, false);
 	table_flush(tb);
+	unix_table_flush(fz_ut);
 	check_table(tb, cap);
 	/* time runs out for every TIME_WAIT entry: nothing may stay hidden */
 	table_tick(tb, UINT64_MAX);

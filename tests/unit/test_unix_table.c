@@ -29,6 +29,7 @@ static struct seen {
 	int err;
 	struct unix_entry e;
 	uint64_t peer_ino, server_ino;
+	uint32_t peer_owner; /* 0: no peer, or one without an owner */
 	char path[ST_UNIX_PATH_LEN];
 	uint16_t path_len;
 } seen[MAX_EVENTS];
@@ -45,6 +46,7 @@ static void sink(void *ctx, const struct unix_event *ev)
 	s->task_pid = ev->task ? ev->task->tgid : 0;
 	s->e = *ev->e;
 	s->peer_ino = ev->peer ? ev->peer->ino : 0;
+	s->peer_owner = ev->peer ? ev->peer->owner_pid : 0;
 	s->server_ino = ev->server ? ev->server->ino : 0;
 	s->path_len = ev->path_len;
 	memcpy(s->path, ev->path, ev->path_len);
@@ -326,10 +328,124 @@ static void inet_filters(void)
 	ok(!filter_entry(&f, &tcp), "--path names no TCP socket");
 }
 
+/* The accepted end and the connector's records, as the kernel would make them. */
+static struct st_unix_rec accept_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk, uint64_t peer_ino)
+{
+	struct st_unix_rec r = rec(ST_UNIX_ACCEPT, ST_UNIX_SRC_SYSCALL, sk, ino, 100, "server");
+
+	set_path(&r, "/run/x.sock\0", 12);
+	r.state = ST_SS_CONNECTED;
+	r.peer_sk = peer_sk;
+	r.peer_ino = peer_ino;
+	return r;
+}
+
+static struct st_unix_rec connect_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk)
+{
+	struct st_unix_rec r = rec(ST_UNIX_CONNECT, ST_UNIX_SRC_SYSCALL, sk, ino, 200, "client");
+
+	set_path(&r, "/run/x.sock", 11);
+	r.state = ST_SS_CONNECTED;
+	r.peer_sk = peer_sk;
+	return r;
+}
+
+/*
+ * accept() can return before the connect() that queued its connection: the
+ * accept's line waits for the connector's record, so that it names the
+ * process at the other end.
+ */
+static void accept_first(void)
+{
+	struct unix_table *ut = unix_table_new(sink, NULL);
+	struct st_unix_rec r;
+	uint64_t due;
+
+	nseen = 0;
+	r = accept_rec(0x3000, 30, 0x2000, 20);
+	unix_table_apply(ut, &r);
+	is_int(nseen, 0, "an accept before its connect: held");
+	due = unix_table_next_due(ut);
+	ok(due == r.hdr.ts_ns + UNIX_ACCEPT_WAIT_NS, "... until the wait ends at the latest");
+	ok(unix_table_find(ut, 30) && unix_table_find(ut, 30)->role == UNIX_ROLE_ACCEPT,
+	   "... in the table meanwhile");
+	unix_table_tick(ut, due - 1);
+	is_int(nseen, 0, "... and still held before then");
+	r = connect_rec(0x2000, 20, 0x3000);
+	unix_table_apply(ut, &r);
+	ok(nseen == 2 && seen[0].event == ST_UNIX_ACCEPT && seen[0].peer_ino == 20 &&
+		   seen[0].peer_owner == 200 && seen[0].task_pid == 100 &&
+		   seen[0].e.owner_pid == 100,
+	   "the connect releases it: the accept names the connector's process");
+	ok(seen[1].event == ST_UNIX_CONNECT && seen[1].task_pid == 200,
+	   "... and goes out first, as it happened first");
+	is_int(unix_table_next_due(ut), (int64_t)UINT64_MAX, "nothing waits any more");
+
+	/* a connector that is never seen: the line goes out when the wait ends */
+	nseen = 0;
+	r = accept_rec(0x5000, 50, 0x4000, 40);
+	unix_table_apply(ut, &r);
+	unix_table_tick(ut, r.hdr.ts_ns + UNIX_ACCEPT_WAIT_NS);
+	ok(nseen == 1 && seen[0].event == ST_UNIX_ACCEPT && !seen[0].peer_ino,
+	   "an accept whose connector never comes: out when the wait ends");
+
+	/* the acceptor closes while its accept waits: accept, then close */
+	nseen = 0;
+	r = accept_rec(0x7000, 70, 0x6000, 60);
+	unix_table_apply(ut, &r);
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0x7000, 70, 100, "server");
+	unix_table_apply(ut, &r);
+	ok(nseen == 2 && seen[0].event == ST_UNIX_ACCEPT && seen[0].e.ino == 70 &&
+		   seen[1].event == ST_UNIX_CLOSE && seen[1].e.ino == 70,
+	   "a held accept goes out before its socket's close");
+
+	/* known peers, and accepts that name none, are not held */
+	nseen = 0;
+	r = connect_rec(0x8000, 80, 0x9000);
+	unix_table_apply(ut, &r);
+	r = accept_rec(0x9000, 90, 0x8000, 80);
+	unix_table_apply(ut, &r);
+	ok(nseen == 2 && seen[1].event == ST_UNIX_ACCEPT && seen[1].peer_owner == 200,
+	   "connect first: the accept goes out at once");
+	r = accept_rec(0xa000, 100, 0, 0);
+	unix_table_apply(ut, &r);
+	is_int(nseen, 3, "an accept that names no peer goes out at once");
+
+	/* the same socket accepted again while its first accept waits (a record
+	 * that reused its inode): both lines go out, the first one first */
+	nseen = 0;
+	r = accept_rec(0xf000, 150, 0xf100, 151);
+	unix_table_apply(ut, &r);
+	r = accept_rec(0xf000, 150, 0xf200, 152);
+	unix_table_apply(ut, &r);
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0xf000, 150, 100, "server");
+	unix_table_apply(ut, &r);
+	ok(nseen == 3 && seen[0].event == ST_UNIX_ACCEPT && seen[1].event == ST_UNIX_ACCEPT &&
+		   seen[2].event == ST_UNIX_CLOSE,
+	   "accepted twice while held: two accepts, then the close");
+	is_int(unix_table_next_due(ut), (int64_t)UINT64_MAX, "... and nothing left held");
+
+	/* at exit, whatever waits goes out */
+	nseen = 0;
+	r = accept_rec(0xc000, 120, 0xb000, 110);
+	unix_table_apply(ut, &r);
+	unix_table_flush(ut);
+	ok(nseen == 1 && seen[0].e.ino == 120, "flush: a held accept goes out");
+	unix_table_free(ut);
+
+	/* a table without a sink (socktrace table) holds nothing */
+	ut = unix_table_new(NULL, NULL);
+	r = accept_rec(0xe000, 140, 0xd000, 130);
+	unix_table_apply(ut, &r);
+	is_int(unix_table_next_due(ut), (int64_t)UINT64_MAX, "no sink: nothing held");
+	unix_table_free(ut);
+}
+
 int main(void)
 {
 	connection();
 	embryo_and_pair();
+	accept_first();
 	snapshots();
 	paths();
 	filters();
