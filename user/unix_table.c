@@ -26,7 +26,7 @@ struct unix_table {
 	void *sink_ctx;
 	uint32_t self_tgid; /* socktrace's own process: see unix_table_apply() */
 	/* accept lines waiting for their peer's connect, oldest first */
-	struct held_accept *held;
+	struct held_line *held;
 	size_t nheld, held_cap;
 };
 
@@ -34,10 +34,14 @@ struct unix_table {
  * An accept's line, held until the table knows who is at the other end. The
  * accept can return before the connect() that queued the connection does:
  * the two run on different CPUs, and the connector's record comes later.
+ * The accepted socket's close waits behind it, out of the index: life makes
+ * the connection's line from it, with the connector.
  */
-struct held_accept {
+struct held_line {
 	struct unix_event ev;
 	struct st_task task;
+	bool has_task;
+	bool closes; /* ev is e's close: e is freed once it goes out */
 };
 
 /* A record names its socket by inode; an embryo without one by its address. */
@@ -146,14 +150,20 @@ static void unlink_entry(struct unix_table *ut, struct unix_entry *e)
 
 static void release_held_of(struct unix_table *ut, const struct unix_entry *e);
 
-/* Out of the table for good (the caller frees it): index, listener list, and
- * a line still held for it, which goes out first. */
+/* Out of the index and the listener list. */
+static void unlink_for_good(struct unix_table *ut, struct unix_entry *e)
+{
+	set_flags(ut, e, 0);
+	unlink_entry(ut, e);
+}
+
+/* Out of the table for good (the caller frees it), after a line still held
+ * for it goes out. */
 static void drop(struct unix_table *ut, struct unix_entry *e)
 {
 	if (e->held)
 		release_held_of(ut, e);
-	set_flags(ut, e, 0);
-	unlink_entry(ut, e);
+	unlink_for_good(ut, e);
 }
 
 static void rekey(struct unix_table *ut, struct unix_entry *e, uint64_t key)
@@ -185,6 +195,10 @@ void unix_table_free(struct unix_table *ut)
 		return;
 	for (i = 0; i < ut->cap; i++)
 		free(ut->slot[i]);
+	/* closed sockets whose close was still held are in no slot */
+	for (i = 0; i < ut->nheld; i++)
+		if (ut->held[i].closes)
+			free((struct unix_entry *)ut->held[i].ev.e);
 	free(ut->slot);
 	free(ut->listeners);
 	free(ut->held);
@@ -284,17 +298,52 @@ static bool peer_known(struct unix_table *ut, struct unix_entry *e)
 	return p && p->owner_src != OWNER_NONE;
 }
 
+/* e's close goes out, e out of the index already; then e is freed. */
+static void end_entry(struct unix_table *ut, struct unix_entry *e, struct unix_event *ev)
+{
+	struct unix_entry *p = peer_of(ut, e);
+
+	ev->e = e;
+	ev->peer = p;
+	emit(ut, ev);
+	/* a connection ends with its first end: the other's close is no second end */
+	if (p)
+		p->role = UNIX_ROLE_NONE;
+	free(e);
+}
+
 static void release_held(struct unix_table *ut, size_t i)
 {
-	struct held_accept h = ut->held[i];
+	struct held_line h = ut->held[i];
 	struct unix_entry *e = (struct unix_entry *)h.ev.e;
 
 	memmove(&ut->held[i], &ut->held[i + 1], (ut->nheld - i - 1) * sizeof(*ut->held));
 	ut->nheld--;
+	h.ev.task = h.has_task ? &h.task : NULL;
+	if (h.closes) {
+		end_entry(ut, e, &h.ev);
+		return;
+	}
 	e->held = false;
-	h.ev.task = &h.task;
 	h.ev.peer = peer_of(ut, e);
 	emit(ut, &h.ev);
+}
+
+static bool push_held(struct unix_table *ut, struct unix_entry *e, const struct unix_event *ev,
+		      bool closes)
+{
+	struct held_line *h;
+
+	if (grow_for_one(&ut->held, ut->nheld, &ut->held_cap, sizeof(*ut->held), 16))
+		return false;
+	h = &ut->held[ut->nheld++];
+	h->ev = *ev;
+	h->ev.e = e;
+	h->has_task = ev->task != NULL;
+	if (ev->task)
+		h->task = *ev->task;
+	h->closes = closes;
+	return true;
 }
 
 /* Hold an accept's line (false: it goes out now). */
@@ -308,13 +357,18 @@ static bool hold_accept(struct unix_table *ut, struct unix_entry *e, const struc
 	/* many at once: the connectors are not coming (not traced, or gone) */
 	if (ut->nheld == UNIX_HELD_MAX)
 		release_held(ut, 0);
-	if (grow_for_one(&ut->held, ut->nheld, &ut->held_cap, sizeof(*ut->held), 16))
+	if (!push_held(ut, e, ev, false))
 		return false;
-	ut->held[ut->nheld].ev = *ev;
-	ut->held[ut->nheld].ev.e = e;
-	ut->held[ut->nheld].task = *ev->task;
-	ut->nheld++;
 	e->held = true;
+	return true;
+}
+
+/* Hold the close of e, whose accept's line still waits (false: it goes out now). */
+static bool hold_close(struct unix_table *ut, struct unix_entry *e, const struct unix_event *ev)
+{
+	if (ut->nheld == UNIX_HELD_MAX || !push_held(ut, e, ev, true))
+		return false;
+	unlink_for_good(ut, e);
 	return true;
 }
 
@@ -362,7 +416,7 @@ void unix_table_flush(struct unix_table *ut)
 static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
 			const struct unix_event *base)
 {
-	struct unix_entry *e = entry_for(ut, r->ino, r->sk, false, 0), *p, tmp;
+	struct unix_entry *e = entry_for(ut, r->ino, r->sk, false, 0), tmp;
 	struct unix_event ev = *base;
 
 	if (!e) {
@@ -377,14 +431,10 @@ static void apply_close(struct unix_table *ut, const struct st_unix_rec *r,
 		emit(ut, &ev);
 		return;
 	}
+	if (e->held && hold_close(ut, e, &ev))
+		return;
 	drop(ut, e);
-	ev.e = e;
-	ev.peer = p = peer_of(ut, e);
-	emit(ut, &ev);
-	/* a connection ends with its first end: the other's close is no second end */
-	if (p)
-		p->role = UNIX_ROLE_NONE;
-	free(e);
+	end_entry(ut, e, &ev);
 }
 
 void unix_table_apply(struct unix_table *ut, const struct st_unix_rec *r)
