@@ -350,6 +350,18 @@ static struct st_unix_rec connect_rec(uint64_t sk, uint64_t ino, uint64_t peer_s
 	return r;
 }
 
+/* An accept whose connector is not known yet, then the accepted socket's close. */
+static struct st_unix_rec accept_and_close(struct unix_table *ut, uint64_t sk, uint64_t ino,
+					   uint64_t peer_sk, uint64_t peer_ino)
+{
+	struct st_unix_rec r = accept_rec(sk, ino, peer_sk, peer_ino);
+
+	unix_table_apply(ut, &r);
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, sk, ino, 100, "server");
+	unix_table_apply(ut, &r);
+	return r;
+}
+
 /*
  * accept() can return before the connect() that queued its connection: the
  * accept's line waits for the connector's record, so that it names the
@@ -392,10 +404,7 @@ static void accept_first(void)
 	/* the acceptor closes while its accept waits: the close waits behind it,
 	 * and both name the connector once it comes */
 	nseen = 0;
-	r = accept_rec(0x7000, 70, 0x6000, 60);
-	unix_table_apply(ut, &r);
-	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0x7000, 70, 100, "server");
-	unix_table_apply(ut, &r);
+	accept_and_close(ut, 0x7000, 70, 0x6000, 60);
 	ok(nseen == 0 && !unix_table_find(ut, 70),
 	   "the acceptor's close waits too, out of the table");
 	r = connect_rec(0x6000, 60, 0x7000);
@@ -411,19 +420,13 @@ static void accept_first(void)
 
 	/* the same, and the connector never comes: out in order when the waits end */
 	nseen = 0;
-	r = accept_rec(0x7100, 71, 0x6100, 61);
-	unix_table_apply(ut, &r);
-	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0x7100, 71, 100, "server");
-	unix_table_apply(ut, &r);
+	r = accept_and_close(ut, 0x7100, 71, 0x6100, 61);
 	unix_table_tick(ut, r.hdr.ts_ns + UNIX_ACCEPT_WAIT_NS);
 	ok(nseen == 2 && seen[0].event == ST_UNIX_ACCEPT && seen[1].event == ST_UNIX_CLOSE &&
 		   seen[1].e.ino == 71,
 	   "no connector: the accept, then the close, when their waits end");
 	/* a close held at exit is freed with the table (ASan would tell) */
-	r = accept_rec(0x7200, 72, 0x6200, 62);
-	unix_table_apply(ut, &r);
-	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0x7200, 72, 100, "server");
-	unix_table_apply(ut, &r);
+	accept_and_close(ut, 0x7200, 72, 0x6200, 62);
 	unix_table_free(ut);
 	ut = unix_table_new(sink, NULL);
 
