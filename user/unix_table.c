@@ -567,10 +567,7 @@ void unix_table_snapshot_end(struct unix_table *ut, uint64_t now_ns, bool at_onc
 			continue;
 		}
 		drop(ut, e);
-		ev.e = e;
-		ev.peer = peer_of(ut, e);
-		emit(ut, &ev);
-		free(e);
+		end_entry(ut, e, &ev);
 		/* slot i now holds what was shifted back into it: look again */
 	}
 }

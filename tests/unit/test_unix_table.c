@@ -81,6 +81,28 @@ static void set_path(struct st_unix_rec *r, const char *p, size_t len)
 	r->path_len = (uint16_t)len;
 }
 
+/* The accepted end and the connector's records, as the kernel would make them. */
+static struct st_unix_rec accept_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk, uint64_t peer_ino)
+{
+	struct st_unix_rec r = rec(ST_UNIX_ACCEPT, ST_UNIX_SRC_SYSCALL, sk, ino, 100, "server");
+
+	set_path(&r, "/run/x.sock\0", 12);
+	r.state = ST_SS_CONNECTED;
+	r.peer_sk = peer_sk;
+	r.peer_ino = peer_ino;
+	return r;
+}
+
+static struct st_unix_rec connect_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk)
+{
+	struct st_unix_rec r = rec(ST_UNIX_CONNECT, ST_UNIX_SRC_SYSCALL, sk, ino, 200, "client");
+
+	set_path(&r, "/run/x.sock", 11);
+	r.state = ST_SS_CONNECTED;
+	r.peer_sk = peer_sk;
+	return r;
+}
+
 static void connection(void)
 {
 	struct unix_table *ut = unix_table_new(sink, NULL);
@@ -264,6 +286,29 @@ static void snapshots(void)
 	unix_table_snapshot_end(ut, 8, true);
 	is_int(unix_table_count(ut), 250, "at_once: missing once is enough");
 	unix_table_free(ut);
+
+	/* a connection whose connector went without a hook seeing it (its
+	 * process exited): the derived close ends the connection, and the
+	 * acceptor's close later is no second end */
+	ut = unix_table_new(sink, NULL);
+	nseen = 0;
+	r = connect_rec(0x2000, 20, 0x3000);
+	unix_table_apply(ut, &r);
+	r = accept_rec(0x3000, 30, 0x2000, 20);
+	unix_table_apply(ut, &r);
+	for (i = 0; i < 2; i++) {
+		unix_table_snapshot_begin(ut);
+		r = rec(ST_UNIX_SOCK, ST_UNIX_SRC_ITER, 0x3000, 30, 0, "");
+		unix_table_apply(ut, &r);
+		unix_table_snapshot_end(ut, 10 + i, false);
+	}
+	r = rec(ST_UNIX_CLOSE, ST_UNIX_SRC_CLOSE, 0x3000, 30, 100, "server");
+	unix_table_apply(ut, &r);
+	ok(nseen == 4 && seen[2].event == ST_UNIX_CLOSE && seen[2].e.ino == 20 &&
+		   seen[2].e.role == UNIX_ROLE_CONNECT && seen[3].event == ST_UNIX_CLOSE &&
+		   seen[3].e.ino == 30 && seen[3].e.role == UNIX_ROLE_NONE,
+	   "a derived close ends the connection: one end, not two");
+	unix_table_free(ut);
 }
 
 static void paths(void)
@@ -326,28 +371,6 @@ static void inet_filters(void)
 	ok(!filter_entry(&f, &tcp) && filter_entry(&f, &udp), "-u -x: UDP of the two");
 	f = (struct filter){.path_glob = "*"};
 	ok(!filter_entry(&f, &tcp), "--path names no TCP socket");
-}
-
-/* The accepted end and the connector's records, as the kernel would make them. */
-static struct st_unix_rec accept_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk, uint64_t peer_ino)
-{
-	struct st_unix_rec r = rec(ST_UNIX_ACCEPT, ST_UNIX_SRC_SYSCALL, sk, ino, 100, "server");
-
-	set_path(&r, "/run/x.sock\0", 12);
-	r.state = ST_SS_CONNECTED;
-	r.peer_sk = peer_sk;
-	r.peer_ino = peer_ino;
-	return r;
-}
-
-static struct st_unix_rec connect_rec(uint64_t sk, uint64_t ino, uint64_t peer_sk)
-{
-	struct st_unix_rec r = rec(ST_UNIX_CONNECT, ST_UNIX_SRC_SYSCALL, sk, ino, 200, "client");
-
-	set_path(&r, "/run/x.sock", 11);
-	r.state = ST_SS_CONNECTED;
-	r.peer_sk = peer_sk;
-	return r;
 }
 
 /* An accept whose connector is not known yet, then the accepted socket's close. */
