@@ -31,8 +31,12 @@
  * are counted apart; a tracer that lost FIN_WAIT2 records would leave far more.
  */
 #define CLI_PATH_UNREPORTED "CLOSE>SYN_SENT>ESTABLISHED>FIN_WAIT1"
-#define UNREPORTED_MAX	    (CONNS / 5)
-#define SRV_PATH	    "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE"
+/* the same, when the slab gave its address to a later connection before the
+ * run ended: that connection's first transition ends it with a derived CLOSE
+ * (69 of 1000 in one CI run, 27 of them so, all in one 0.6 ms stretch) */
+#define CLI_PATH_UNREPORTED_REUSED CLI_PATH_UNREPORTED ">CLOSE"
+#define UNREPORTED_MAX		   (CONNS / 5)
+#define SRV_PATH		   "LISTEN>SYN_RECV>ESTABLISHED>CLOSE_WAIT>LAST_ACK>CLOSE"
 /*
  * A request socket the kernel drops before it becomes a connection: on 5.10
  * under TCG one came and went within 40 us beside the connection's real
@@ -219,7 +223,8 @@ static void burst(bool spill)
 			seen_cli++;
 			if (!strcmp(c->cli, CLI_PATH) || !strcmp(c->cli, CLI_PATH_REUSED))
 				good_cli++;
-			else if (!strcmp(c->cli, CLI_PATH_UNREPORTED))
+			else if (!strcmp(c->cli, CLI_PATH_UNREPORTED) ||
+				 !strcmp(c->cli, CLI_PATH_UNREPORTED_REUSED))
 				unreported++;
 			else if (seen_cli - good_cli - unreported <= 5) {
 				tap_diag("sock %llu client path %s", ids[i], c->cli);
