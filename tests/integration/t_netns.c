@@ -5,7 +5,8 @@
  * one CPU. Each CPU's programs remember the last namespace they read
  * (bpf/sock_read.bpf.h, net_inum()): here every connection's transitions
  * take turns with the other namespace's, so that memory is replaced over
- * and over, and a line that names the namespace before is caught.
+ * and over, and a line that names the namespace before is caught. And a
+ * UNIX connection across two namespaces.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "events.h"
 #include "netns.h"
@@ -112,6 +114,97 @@ static void behind(int fd_a, int fd_b, int lfd_a, int lfd_b, const char *b_arg, 
 	tracer_cleanup(&t);
 }
 
+/* a listener's accepts, by the accepted socket's namespace, and its listen lines */
+struct unix_tally {
+	size_t listens, accepts, accepts_in;
+};
+
+static void count_unix(const char *out, const char *path, long long ns, struct unix_tally *u)
+{
+	struct json_lines jl;
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	if (json_lines_load(out, &jl))
+		return;
+	for (i = 0; i < jl.n; i++) {
+		const struct json_obj *o = jl.objs[i];
+
+		if (!json_str_is(o, "path", path))
+			continue;
+		if (json_str_is(o, "event", "listen")) {
+			u->listens++;
+		} else if (json_str_is(o, "event", "accept")) {
+			u->accepts++;
+			u->accepts_in += json_int_is(o, "netns", ns);
+		}
+	}
+	json_lines_free(&jl);
+}
+
+/*
+ * The kernel makes a UNIX connection's accepted socket in the connecting
+ * socket's namespace: a listener in B that A connects to shows its accept
+ * under --netns A, none under --netns B (docs/socktrace.8.md, --netns).
+ */
+static void unix_across(int fd_a, int fd_b, long long ns_a, const char *b_arg)
+{
+	char dir[] = "/tmp/t_netns.XXXXXX", path[64], a_arg[32];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tracer ta, tb;
+	struct unix_tally ua, ub;
+	int lfd = -1, cfd = -1, afd = -1, done = 0;
+
+	memset(&ta, 0, sizeof(ta));
+	memset(&tb, 0, sizeof(tb));
+	snprintf(a_arg, sizeof(a_arg), "%lld", ns_a);
+	if (!ok(mkdtemp(dir) != NULL, "unix: a directory for the socket"))
+		return;
+	snprintf(path, sizeof(path), "%s/l.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (!ok(start_tracer(&ta, (const char *const[]){"watch", "-x", "--netns", a_arg, NULL}) ==
+				0 &&
+			start_tracer(&tb, (const char *const[]){"watch", "-x", "--netns", b_arg,
+								NULL}) == 0,
+		"unix: a tracer for each namespace"))
+		goto out;
+	if (netns_enter_fd(fd_b) == 0)
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd >= 0 && (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 8))) {
+		close(lfd);
+		lfd = -1;
+	}
+	if (netns_enter_fd(fd_a) == 0 && lfd >= 0)
+		cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cfd >= 0 && connect(cfd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		afd = accept(lfd, NULL, NULL);
+	done = ok(afd >= 0, "unix: a listener in B, a connection from A, accepted");
+	if (afd >= 0)
+		close(afd);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	usleep(300000);
+	ok(tracer_stop(&ta, 10000) == 0 && tracer_stop(&tb, 10000) == 0,
+	   "unix: both tracers exit 0");
+	if (!done)
+		goto out;
+	count_unix(ta.out_path, path, ns_a, &ua);
+	count_unix(tb.out_path, path, ns_a, &ub);
+	ok(ua.accepts == 1 && ua.accepts_in == 1 && ua.listens == 0,
+	   "unix: --netns A has the accept, in A, and not B's listener (%zu, %zu in A, %zu listen)",
+	   ua.accepts, ua.accepts_in, ua.listens);
+	ok(ub.accepts == 0 && ub.listens == 1,
+	   "unix: --netns B has its listener, and not the accept (%zu listen, %zu accepts)",
+	   ub.listens, ub.accepts);
+out:
+	tracer_cleanup(&ta);
+	tracer_cleanup(&tb);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	struct tracer tr[RUNS];
@@ -190,6 +283,7 @@ int main(void)
 		json_lines_free(&jl);
 	}
 	behind(fd_a, v.peer_nsfd, lfd_a, lfd_b, b_arg, (long long)v.peer_inode);
+	unix_across(fd_a, v.peer_nsfd, ns_a, b_arg);
 out:
 	for (i = 0; i < RUNS; i++)
 		tracer_cleanup(&tr[i]);
