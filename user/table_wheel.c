@@ -68,49 +68,50 @@ static void tw_insert(struct table *tb, struct tw_entry *tw)
 		tb->tw_max[b] = tw->expire_ns;
 }
 
-/* Merges two lists sorted by expire_ns, a's first where they tie. */
-static uint32_t tw_merge(struct table *tb, uint32_t a, uint32_t b)
-{
-	uint32_t head = 0, *link = &head;
-
-	while (a && b) {
-		uint32_t *take = tb->tws[a - 1].expire_ns <= tb->tws[b - 1].expire_ns ? &a : &b;
-
-		*link = *take;
-		link = &tb->tws[*take - 1].next;
-		*take = *link;
-	}
-	*link = a ? a : b;
-	return head;
-}
+/*
+ * A bucket's second, cut into slots each narrower than TW_SLACK_NS: slots in
+ * turn are in order to within it, which is all tw_expire() asks of a bucket.
+ */
+#define TW_SORT_SLOTS 1024
 
 /*
- * Sorts bucket b by expire_ns, bottom-up: runs[i] holds a sorted run of 2^i
- * entries or none, as a binary counter; O(n log n), no recursion, no memory.
+ * Orders bucket b to within TW_SLACK_NS in one walk: its entries are dealt
+ * into the slots of its second, in the order they came within a slot, and
+ * the slots are joined. An entry from an earlier second (one that came late,
+ * put in the bucket of the second then under way) goes before them all. A
+ * merge sort walked a snapshot's bucket of a 50,000-connection storm 16
+ * times, and the consumer stood still for 50 ms while the ring filled.
  */
 static void tw_sort(struct table *tb, uint32_t b)
 {
-	uint32_t runs[32] = {0}, cur = tb->tw_wheel[b], head = 0, tail;
-	unsigned int i;
+	uint32_t head[TW_SORT_SLOTS + 1] = {0}, tail[TW_SORT_SLOTS + 1];
+	uint32_t cur = tb->tw_wheel[b], *link = &tb->tw_wheel[b], k;
+	uint64_t sec = tb->tw_max[b] / NS_PER_SEC;
 
 	while (cur) {
-		uint32_t one = cur;
+		struct tw_entry *tw = &tb->tws[cur - 1];
+		uint32_t next = tw->next;
 
-		cur = tb->tws[cur - 1].next;
-		tb->tws[one - 1].next = 0;
-		for (i = 0; i < 31 && runs[i]; i++) {
-			one = tw_merge(tb, runs[i], one);
-			runs[i] = 0;
-		}
-		runs[i] = runs[i] ? tw_merge(tb, runs[i], one) : one;
+		k = tw->expire_ns / NS_PER_SEC < sec ? 0
+						     : 1 + (uint32_t)(tw->expire_ns % NS_PER_SEC *
+								      TW_SORT_SLOTS / NS_PER_SEC);
+		tw->next = 0;
+		if (head[k])
+			tb->tws[tail[k] - 1].next = cur;
+		else
+			head[k] = cur;
+		tail[k] = cur;
+		cur = next;
 	}
-	for (i = 0; i < 32; i++)
-		if (runs[i])
-			head = head ? tw_merge(tb, runs[i], head) : runs[i];
-	tb->tw_wheel[b] = head;
-	for (tail = head; tail && tb->tws[tail - 1].next;)
-		tail = tb->tws[tail - 1].next;
-	tb->tw_tail[b] = tail;
+	tb->tw_tail[b] = 0;
+	for (k = 0; k <= TW_SORT_SLOTS; k++) {
+		if (!head[k])
+			continue;
+		*link = head[k];
+		link = &tb->tws[tail[k] - 1].next;
+		tb->tw_tail[b] = tail[k];
+	}
+	*link = 0;
 	tb->tw_unsorted[b / 64] &= ~(1ull << (b % 64));
 }
 

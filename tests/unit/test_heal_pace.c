@@ -65,5 +65,24 @@ int main(void)
 	p.wanted = now;
 	ok(!heal_pace_may_run(&p, now + HEAL_MAX_WAIT_NS - 1, 200000), "waits up to the limit");
 	ok(heal_pace_may_run(&p, now + HEAL_MAX_WAIT_NS, 200000), "then runs anyway");
+
+	/* a storm that begins after a window closed is seen before the next closes */
+	now = feed(&p, now + HEAL_MAX_WAIT_NS, 0, 500);
+	now += 200 * MS;
+	heal_pace_tick(&p, now); /* a window closes now */
+	p.wanted = now;
+	ok(heal_pace_may_run(&p, now, 200000), "quiet again: the heal runs");
+	{
+		uint64_t i;
+
+		/* 80 MB/s for 50 ms of the window under way: 4 MB */
+		for (i = 0; i < (4ull << 20) / 158; i++)
+			heal_pace_consumed(&p, 150);
+	}
+	ok(heal_pace_may_run(&p, now + 10 * MS, 200000),
+	   "10 ms into the window: too soon to tell a storm");
+	ok(!heal_pace_may_run(&p, now + 50 * MS, 200000),
+	   "50 ms into the window, a storm begun: the heal waits");
+	ok(heal_pace_may_run(&p, now + 50 * MS, 1000), "... but a small table's heal runs");
 	return tap_done();
 }

@@ -1743,6 +1743,70 @@ static void test_timewait_bucket_order(void)
 	table_free(tb);
 }
 
+/* Counts TIME_WAIT ends, and how far back in time a line went from the latest before it. */
+struct tw_ends {
+	int n;
+	uint64_t last, back;
+};
+
+static void tw_ends_sink(void *ctx, const struct transition *tr)
+{
+	struct tw_ends *c = ctx;
+
+	if (tr->kind != TR_STATE || tr->old_state != ST_TCP_TIME_WAIT ||
+	    tr->new_state != ST_TCP_CLOSE)
+		return;
+	c->n++;
+	if (tr->ts_ns < c->last && c->last - tr->ts_ns > c->back)
+		c->back = c->last - tr->ts_ns;
+	if (tr->ts_ns > c->last)
+		c->last = tr->ts_ns;
+}
+
+/*
+ * A storm's second in a snapshot, 20,000 timewait sockets in the iterator's
+ * order: a tick ends exactly those due by then, none more than a millisecond
+ * out of order, and an entry that came after its second was over is ended
+ * at the next tick, though the bucket's others are not due.
+ */
+static void test_timewait_bucket_storm(void)
+{
+	const char *w = "TIME_WAIT storm bucket";
+	const int n = 20000;
+	struct tw_ends c = {0};
+	struct table *tb = table_new((uint32_t)n + 64, tw_ends_sink, &c);
+	uint64_t snap = 100 * SEC, mid = 120 * SEC + 500 * 1000000ull;
+	int i, due = 0;
+
+	if (!ok(tb != NULL, "%s: table", w))
+		return;
+	table_set_hz(tb, 1000);
+	table_snapshot_begin(tb, snap);
+	for (i = 0; i < n; i++) {
+		struct st_tuple t = tup(AF_INET, "10.0.0.1", (uint16_t)(10000 + i), "10.0.0.5", 80);
+		/* read 0 to 0.94 s after the snapshot began, scrambled: ends at 120 s on */
+		uint64_t at = snap + (uint64_t)(i * 7919 % n) * 47000;
+
+		t.flags = ST_SK_TIMEWAIT;
+		sock(tb, at, 0xffff888100000000ull + (uint64_t)i * 0x1000, 0, &t, ST_TCP_TIME_WAIT,
+		     20000);
+		due += at + 20 * SEC <= mid;
+	}
+	table_snapshot_end(tb);
+	table_tick(tb, mid);
+	is_int(c.n, due, "%s: the %d due by 120.5 s end", w, due);
+	ok(c.back <= 1000000, "%s: no line more than 1 ms before the one before it (%llu ns)", w,
+	   (unsigned long long)c.back);
+	/* ended at 119.9 s, told at 120.5 s: into the bucket under way */
+	to_timewait(tb, 59 * SEC + 900 * 1000000ull - 4, 0xffff888200000000ull, 9000);
+	table_tick(tb, mid);
+	is_int(c.n, due + 1, "%s: one that came late ends at the next tick", w);
+	table_tick(tb, 122 * SEC);
+	is_int(c.n, n + 1, "%s: all of them by 122 s", w);
+	is_int(table_stats(tb)->entries, 0, "%s: table empty", w);
+	table_free(tb);
+}
+
 /* A connection through a client's whole life, each state a microsecond on. */
 static void client_life(struct table *tb, uint64_t ts, uint64_t sk, uint64_t cookie,
 			const struct st_tuple *t, bool to_established)
@@ -2712,6 +2776,7 @@ int main(void)
 	test_seed_diag();
 	test_seed_timewait_order();
 	test_timewait_bucket_order();
+	test_timewait_bucket_storm();
 	test_timewait_reuse();
 	test_timewait_entry();
 	test_snapshot_sweep();
