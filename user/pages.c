@@ -36,18 +36,3 @@ void map_ahead(void *base, size_t elem, uint32_t cap, uint32_t *mapped, uint32_t
 	}
 	*mapped += n;
 }
-
-/*
- * A storm's TIME_WAIT entries fill thousands of pages a second; in 2 MB pages
- * they cost less than half as much to map, and fewer TLB entries cover them
- * (watch's captures replayed 8-13 % faster). A small table keeps 4 KB pages,
- * and its memory follows its sockets.
- */
-void advise_huge(void *base, size_t bytes, size_t small)
-{
-	uintptr_t lo = ((uintptr_t)base + small + PAGES_HUGE - 1) & ~(uintptr_t)(PAGES_HUGE - 1);
-	uintptr_t hi = ((uintptr_t)base + bytes) & ~(uintptr_t)(PAGES_HUGE - 1);
-
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}

@@ -36,9 +36,6 @@ struct table *table_new(uint32_t max_entries, transition_sink sink, void *sink_c
 		goto fail;
 	}
 	tb->tw_extra = calloc(max_entries, sizeof(*tb->tw_extra));
-	advise_huge(tb->tws, (size_t)max_entries * sizeof(*tb->tws), SMALL_PAGES);
-	if (tb->ents)
-		advise_huge(tb->ents, (size_t)max_entries * sizeof(*tb->ents), SMALL_PAGES);
 	/* the indexes grow with the table: their memory follows the sockets held */
 	if (!tb->ents || !tb->origins || !tb->tw_extra ||
 	    !ix_init(&tb->by_sk, tb->ents, sizeof(*tb->ents), offsetof(struct sock_entry, sk), n) ||

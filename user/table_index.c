@@ -34,7 +34,7 @@ void ix_del(struct index *ix, uint64_t key)
  * index outgrows it: from the heap, the arrays it grew through would stay
  * resident after free() (as much again as the last one), and one would be
  * carved from pages start-up freed. Its keys are spread over all of it, so
- * every page is mapped at once (pages.h), in huge pages where it fills them.
+ * every page is mapped at once (pages.h).
  * NULL without memory.
  */
 uint64_t *ix_cells_alloc(uint32_t n)
@@ -47,7 +47,6 @@ uint64_t *ix_cells_alloc(uint32_t n)
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	advise_huge(p, bytes, 0);
 	map_now(p, bytes); /* or, before 5.14, a fault at a time */
 	return p;
 }

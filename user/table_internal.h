@@ -31,7 +31,6 @@
 #define NS_PER_SEC     1000000000ull
 #define INDEX_MIN      1024
 #define IX_MAP_BYTES   (64u << 10) /* index arrays from this size on are mapped */
-#define SMALL_PAGES    (2u << 20)  /* a growing array's first bytes stay in 4 KB pages */
 #define FAILED_KEYS    64
 #define MPTCP_ENDED    256 /* MPTCP sockets remembered after their end */
 

@@ -21,6 +21,10 @@
 #                      1 and 8 only, every fork and mode: the extremes)
 #   BENCH_STORMS_QUICK=1  a smoke run: 5,000 connections, three shapes that
 #                         between them touch every value of every axis
+#   STORMS_PILE=SECONDS  before each traced storm, an untraced one of the same
+#                      shape in the same namespace, SECONDS earlier: the
+#                      tracer starts over its TIME_WAIT sockets, which end
+#                      during the storm if SECONDS is near 60 (default: none)
 #   STORMS_OUT=build/bench  SOCKTRACE=build/socktrace
 #   CONNSTORM=build/tools/connstorm  STORMS_ARGS (extra socktrace options,
 #   for comparisons such as --ringbuf-size; empty by default)
@@ -41,6 +45,7 @@ CS=${CONNSTORM:-$ROOT/build/tools/connstorm}
 TOOLS=${STORMS_TOOLS:-watch life}
 OUTDIR=${STORMS_OUT:-$ROOT/build/bench}
 XARGS=${STORMS_ARGS:-}
+PILE=${STORMS_PILE:-}
 
 die() { echo "bench-storms: $*" >&2; exit 1; }
 isint() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
@@ -82,6 +87,7 @@ EOF
 	done
 done
 [ "$runs" -le 200 ] || die "$runs runs: at most 200 (trim STORMS_*)"
+[ -z "$PILE" ] || { isint "$PILE" && [ "$PILE" -le 120 ]; } || die "STORMS_PILE: '$PILE' is not 0..120 seconds"
 NAME=storms
 . "$HERE/tracer-run.sh"
 
@@ -90,7 +96,7 @@ stat_cpu() { awk '$1 == "cpu" {t = 0; for (i = 2; i <= 9; i++) t += $i; print t,
 sumval() { echo "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
 
 printf 'tool\tconns\tthreads\tfork\tmode\tmade\tstorm_s\trate\tevents\tlost\tkernel_missed\tseen\tseen_pct\ttracer_cpu_s\tbusy_pct\tsummary\n' > "$TSV"
-echo "storm matrix: $runs runs, $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)${XARGS:+, socktrace options: $XARGS}"
+echo "storm matrix: $runs runs, $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)${XARGS:+, socktrace options: $XARGS}${PILE:+, each over an untraced storm ${PILE} s before}"
 printf '%-6s %-22s %7s %7s %8s %9s %8s %7s %7s %6s %5s\n' tool shape conns made "storm s" events lost "seen %" "cpu s" "busy%" rc
 seq=0
 for n in $CONNS; do
@@ -106,6 +112,12 @@ EOF
 			seq=$((seq + 1))
 			ns_new "ststorms-$$-$seq"
 			tmo=$((30 + n / 500))
+			if [ -n "$PILE" ]; then
+				# shellcheck disable=SC2086 # fork is one option or none
+				ip netns exec "$NS" "$CS" -n "$n" -t "$th" -m "$md" $fork --timeout "$tmo" \
+					> /dev/null 2>&1
+				sleep "$PILE"
+			fi
 			# shellcheck disable=SC2086 # STORMS_ARGS is a list of options
 			tracer_start $((tmo + 180)) "$t" $XARGS
 			c0=$(cpu_ticks "$TPID")
