@@ -7,9 +7,9 @@
 /*
  * A storm's spill grows by tens of MB a second: a chunk's pages are all
  * mapped when it is made, 0.5 ms for 2 MB here, where a fault at each first
- * touch costs 11 us a page. In 4 KB pages: on these VMs a 2 MB page comes
- * back from the host at its first use after a few idle seconds (free page
- * reporting), 5 ms a chunk, when the consumer is behind already.
+ * touch costs 11 us a page. 4 KB pages, not a huge one: on these VMs a 2 MB
+ * page comes back from the host at its first use after a few idle seconds
+ * (free page reporting), 5 ms a chunk, when the consumer is behind already.
  */
 #define CHUNK_MAP   (2u << 20)
 #define CHUNK_BYTES (CHUNK_MAP - sizeof(struct spill_chunk))

@@ -73,6 +73,7 @@ static void tw_insert(struct table *tb, struct tw_entry *tw)
  * turn are in order to within it, which is all tw_expire() asks of a bucket.
  */
 #define TW_SORT_SLOTS 1024
+_Static_assert(NS_PER_SEC / TW_SORT_SLOTS < TW_SLACK_NS, "a slot wider than the slack");
 
 /*
  * Orders bucket b to within TW_SLACK_NS in one walk: its entries are dealt
